@@ -1,0 +1,780 @@
+"""Run the REAL server stack on a wsgiscope/scenario@1 and record what happened.
+
+The parent side is :func:`record`: it starts a fresh interpreter
+(``python -m tests.fidelity.real_stack``), feeds it the scenario JSON on stdin and
+reads a :class:`Recording` back as JSON on stdout.
+
+A fresh process per case matters: Werkzeug's ``BaseWSGIServer.__init__`` sets
+``WSGIRequestHandler.protocol_version = "HTTP/1.1"`` on the *class* when threaded,
+which would leak into every later non-threaded server of the same process.
+
+Inside the child:
+
+* the server runs in the main thread (``serve_forever``), exactly as ``app.run()`` would;
+* a conductor thread plays the scenario's clients on 127.0.0.1 (each client in its own
+  thread, reading concurrently while it sends), then snapshots the recording, prints it
+  and ends the process with ``os._exit`` (so a handler blocked forever cannot hang us);
+* ``sys.setprofile``/``threading.setprofile`` record every call into the server-side
+  libraries, per server thread; the harness threads switch profiling off for themselves.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Modules whose calls are recorded: exact names, and packages (the name or anything below).
+RECORDED_MODULES = frozenset(
+    {"socketserver", "http.server", "http.client", "werkzeug.serving", "werkzeug.exceptions", "app"}
+)
+RECORDED_PACKAGES = ("werkzeug.wrappers.", "werkzeug.routing.", "werkzeug.sansio.", "flask.")
+# The user's declared functions live in a module of this name, as DESIGN.md names them.
+APP_MODULE = "app"
+
+# A client still reading this long after the scenario's last event ends as "open".
+OPEN_MARGIN_S = 1.0
+# The server counts as settled after this long without a (non-periodic) recorded call.
+SETTLE_QUIET_S = 0.3
+SETTLE_MAX_S = 3.0
+# serve_forever calls service_actions every poll_interval: periodic, so not "activity".
+PERIODIC_CALLS = frozenset({"socketserver.BaseServer.service_actions"})
+# Granularity of the clients' waits (select timeouts); every wait is also deadline-bounded.
+TICK_S = 0.005
+
+CLIENT_ENDS = ("eof", "reset", "timeout", "client_closed", "open")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class ClientResult:
+    received: str  # raw bytes as latin-1 text
+    end: str  # one of CLIENT_ENDS
+
+
+@dataclass
+class LogRecord:
+    actor: str
+    text: str  # the full record, normalized (date and ports)
+    line: str  # what the comparison uses: `text` with each traceback cut to its last line
+
+
+@dataclass
+class Recording:
+    clients: dict[str, ClientResult]
+    calls: dict[str, list[str]]
+    log: list[LogRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Recording:
+        return cls(
+            clients={cid: ClientResult(**c) for cid, c in data["clients"].items()},
+            calls=data["calls"],
+            log=[LogRecord(**r) for r in data["log"]],
+        )
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recording:
+    """Record `scenario` on the real stack, in a fresh child interpreter."""
+    limit = timeout if timeout is not None else scenario_duration_s(scenario) + 30.0
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("WERKZEUG_RUN_MAIN", None)
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    with tempfile.TemporaryDirectory(prefix="wsgiscope-real-") as workdir:
+        # The child's cwd is a fresh directory: it becomes the app's root_path (static
+        # files live under it) and Flask's load_dotenv finds no stray .env there.
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.fidelity.real_stack"],
+            input=json.dumps(scenario).encode(),
+            capture_output=True,
+            timeout=limit,
+            cwd=workdir,
+            env=env,
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"real stack child failed (exit {proc.returncode}):\n{proc.stderr.decode(errors='replace')}"
+        )
+    return Recording.from_json(json.loads(proc.stdout))
+
+
+def scenario_duration_s(scenario: dict[str, Any]) -> float:
+    """Time of the scenario's last client event (connect, send, read timeout), in seconds."""
+    last_ms = 0.0
+    for client in scenario.get("clients", []):
+        t = float(client.get("at", 0))
+        for chunk in client.get("send", []):
+            if isinstance(chunk, dict):
+                t += float(chunk.get("after", 0))
+        t += float(client.get("read_timeout") or 0)
+        last_ms = max(last_ms, t)
+    return last_ms / 1000.0
+
+
+# --------------------------------------------------------------------------- call recording
+
+
+class CallRecorder:
+    """A setprofile hook that keeps, per thread, the qualnames of recorded calls."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._threads: list[tuple[threading.Thread, list[str]]] = []
+        self._qualnames: dict[types.CodeType, str | None] = {}
+        self.activity = 0  # count of non-periodic recorded calls, to detect quiescence
+
+    def install(self) -> None:
+        threading.setprofile(self._hook)
+        sys.setprofile(self._hook)
+
+    def _hook(self, frame: types.FrameType, event: str, _arg: object) -> None:
+        if event != "call":
+            return
+        code = frame.f_code
+        try:
+            qualname = self._qualnames[code]
+        except KeyError:
+            qualname = self._qualnames[code] = _recorded_qualname(frame)
+        if qualname is None:
+            return
+        calls = getattr(self._local, "calls", None)
+        if calls is None:
+            calls = self._local.calls = []
+            self._threads.append((threading.current_thread(), calls))
+        calls.append(qualname)
+        if qualname not in PERIODIC_CALLS:
+            self.activity += 1
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Calls per thread, named as the simulator names actors (main, thread-1, ...)."""
+        return {self.actor_name(thread): list(calls) for thread, calls in list(self._threads)}
+
+    def actor_name(self, thread: threading.Thread) -> str:
+        """``main`` for the server loop; ``thread-N`` for the N-th recorded worker thread."""
+        if thread is threading.main_thread():
+            return "main"
+        workers = sorted(
+            _creation_number(t) for t, _ in list(self._threads) if t is not threading.main_thread()
+        )
+        number = _creation_number(thread)
+        return f"thread-{workers.index(number) + 1}" if number in workers else thread.name
+
+
+def _recorded_qualname(frame: types.FrameType) -> str | None:
+    module = frame.f_globals.get("__name__", "")
+    if module in RECORDED_MODULES or module.startswith(RECORDED_PACKAGES):
+        return f"{module}.{frame.f_code.co_qualname}"
+    return None
+
+
+def _creation_number(thread: threading.Thread) -> int:
+    # threading names unnamed threads "Thread-N (target)" with N from a global counter
+    # taken in the constructor, so N orders worker threads by creation (accept order),
+    # which is how the simulator numbers them -- even if a later thread runs first.
+    match = re.match(r"Thread-(\d+)", thread.name)
+    return int(match.group(1)) if match else sys.maxsize
+
+
+def stop_profiling_this_thread() -> None:
+    """Harness threads call this first: they are not part of the server."""
+    sys.setprofile(None)
+
+
+# --------------------------------------------------------------------------- console capture
+
+_WERKZEUG_DATE = re.compile(r"\[\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d\]")
+_LOGGING_DATE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]")
+_HOST_PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
+_ADDRESS_TUPLE = re.compile(r"\('127\.0\.0\.1', \d+\)")
+_HANDLE_ERROR_RULE = "-" * 40
+DATE_PLACEHOLDER = "[DATE]"
+
+
+def normalize_log_text(text: str) -> str:
+    """Replace what differs between runs (dates, ports) by fixed placeholders."""
+    text = _WERKZEUG_DATE.sub(DATE_PLACEHOLDER, text)
+    text = _LOGGING_DATE.sub(DATE_PLACEHOLDER, text)
+    text = _HOST_PORT.sub(r"\1:PORT", text)
+    return _ADDRESS_TUPLE.sub("('127.0.0.1', PORT)", text)
+
+
+def collapse_tracebacks(text: str) -> str:
+    """Cut every ``Traceback (most recent call last):`` block down to its last line.
+
+    DESIGN.md: the log shows "tracebacks as their last line". A block is the header, its
+    indented frame/source lines, and ends at the first unindented line (the exception).
+    """
+    out: list[str] = []
+    in_traceback = False
+    for line in text.split("\n"):
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            continue
+        if in_traceback and (line.startswith((" ", "\t")) or not line):
+            continue
+        in_traceback = False
+        out.append(line)
+    return "\n".join(out)
+
+
+class ConsoleCapture(io.TextIOBase):
+    """Stands in for sys.stdout and sys.stderr: the server's console, in write order.
+
+    click (Flask's banner) probes ``write(b"")`` to detect binary streams, so bytes are
+    refused; ``encoding`` is set so click uses the stream as it is.
+    """
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, actor_of: Callable[[threading.Thread], str]) -> None:
+        super().__init__()
+        self._actor_of = actor_of
+        self._lock = threading.Lock()
+        self._writes: list[tuple[threading.Thread, str]] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError("console capture takes text")
+        with self._lock:
+            self._writes.append((threading.current_thread(), s))
+        return len(s)
+
+    def records(self) -> list[LogRecord]:
+        """Group the raw writes into logical records.
+
+        One record per completed line-group of a thread: a logging record is one write
+        ending in a newline; ``print`` writes its parts and the newline separately; and
+        ``socketserver.BaseServer.handle_error`` prints a traceback between two rules of
+        40 dashes, which together are one record.
+        """
+        with self._lock:
+            writes = list(self._writes)
+        pending: dict[threading.Thread, str] = {}
+        raw: list[tuple[threading.Thread, str]] = []
+        for thread, s in writes:
+            buf = pending.get(thread, "") + s
+            if buf.endswith("\n"):
+                raw.append((thread, buf[:-1]))
+                buf = ""
+            pending[thread] = buf
+        raw.extend((thread, buf) for thread, buf in pending.items() if buf)
+        return [
+            LogRecord(self._actor_of(thread), norm, collapse_tracebacks(norm))
+            for thread, text in _merge_handle_error_blocks(raw)
+            for norm in [normalize_log_text(text)]
+        ]
+
+
+def _merge_handle_error_blocks(
+    raw: list[tuple[threading.Thread, str]],
+) -> list[tuple[threading.Thread, str]]:
+    merged: list[tuple[threading.Thread, str]] = []
+    open_block: dict[threading.Thread, int] = {}
+    for thread, text in raw:
+        if thread in open_block:
+            index = open_block[thread]
+            merged[index] = (thread, merged[index][1] + "\n" + text)
+            if text == _HANDLE_ERROR_RULE:
+                del open_block[thread]
+            continue
+        if text == _HANDLE_ERROR_RULE:
+            open_block[thread] = len(merged)
+        merged.append((thread, text))
+    return merged
+
+
+# --------------------------------------------------------------------------- the declared app
+
+
+def as_app_function(func: Callable[..., Any], qualname: str) -> types.FunctionType:
+    """A copy of `func` that profiles as ``app.<qualname>``.
+
+    The profiler names a call by ``f_globals["__name__"]`` and ``co_qualname``, so the
+    copy gets globals whose ``__name__`` is "app" and a code object (and nested code
+    objects, such as a stream view's ``generate``) renamed under `qualname`.
+    """
+    app_globals = {**func.__globals__, "__name__": APP_MODULE}
+    renamed = types.FunctionType(
+        _renamed_code(func.__code__, qualname),
+        app_globals,
+        qualname.rsplit(".", 1)[-1],
+        func.__defaults__,
+        func.__closure__,
+    )
+    renamed.__qualname__ = qualname
+    renamed.__module__ = APP_MODULE
+    return renamed
+
+
+def _renamed_code(code: types.CodeType, qualname: str) -> types.CodeType:
+    consts = tuple(
+        _renamed_code(c, f"{qualname}.<locals>.{c.co_name}") if isinstance(c, types.CodeType) else c
+        for c in code.co_consts
+    )
+    return code.replace(
+        co_name=qualname.rsplit(".", 1)[-1], co_qualname=qualname, co_consts=consts
+    )
+
+
+def _fill_values(template: Any, values: dict[str, Any]) -> Any:
+    """Replace "{key}" by the URL value: a whole-string match keeps the converter's type."""
+    if isinstance(template, dict):
+        return {k: _fill_values(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill_values(v, values) for v in template]
+    if isinstance(template, str):
+        for key, value in values.items():
+            if template == "{" + key + "}":
+                return value
+            template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def _result(decl: dict[str, Any], values: dict[str, Any]) -> Any:
+    """What a declared view (or a hook's `returns`) returns, as natural Flask code would."""
+    from flask import Response, abort, request
+
+    if "abort" in decl:
+        abort(decl["abort"])
+    if "raise" in decl:
+        # `raise RuntimeError` -- a builtin exception class, raised without arguments.
+        raise getattr(builtins, decl["raise"])
+    if "json" in decl:
+        body: Any = _fill_values(decl["json"], values)  # `return {"id": id}`
+    elif decl.get("echo"):
+        body = request.get_data()  # `return request.get_data()`
+    else:
+        body = decl.get("text", "")
+    status, headers = decl.get("status"), decl.get("headers")
+    if "mimetype" in decl:
+        return Response(body, status=status, headers=headers, mimetype=decl["mimetype"])
+    if status is None and headers is None:
+        return body
+    return body, status or 200, headers or {}
+
+
+def _view(name: str, decl: dict[str, Any]) -> types.FunctionType:
+    if "stream" in decl:
+        return _stream_view(name, decl)
+
+    def view(**values: Any) -> Any:
+        return _result(decl, values)
+
+    return as_app_function(view, name)
+
+
+def _stream_view(name: str, decl: dict[str, Any]) -> types.FunctionType:
+    from flask import Response
+
+    chunks = list(decl["stream"])
+
+    def view(**values: Any) -> Any:
+        # The natural streaming view: a nested generator, so its calls show as
+        # app.<name>.<locals>.generate, each time the server resumes it.
+        def generate() -> Any:
+            yield from chunks
+
+        return Response(
+            generate(), status=decl.get("status"), headers=decl.get("headers"),
+            mimetype=decl.get("mimetype"),
+        )
+
+    return as_app_function(view, name)
+
+
+def _before_request(decl: dict[str, Any]) -> types.FunctionType:
+    from flask import request
+
+    only_path, returns = decl.get("only_path"), decl.get("returns")
+
+    def hook() -> Any:
+        # `if request.path == only_path: return <returns>`; without only_path it always
+        # applies; without returns it falls through (returns None) for every path.
+        if returns is not None and (only_path is None or request.path == only_path):
+            return _result(returns, {})
+        return None
+
+    return as_app_function(hook, decl["name"])
+
+
+def _after_request(decl: dict[str, Any]) -> types.FunctionType:
+    set_headers = decl.get("set_headers", {})
+
+    def hook(response: Any) -> Any:
+        for key, value in set_headers.items():
+            response.headers[key] = value
+        return response
+
+    return as_app_function(hook, decl["name"])
+
+
+def _teardown(decl: dict[str, Any]) -> types.FunctionType:
+    def hook(exc: BaseException | None) -> None:
+        return None
+
+    return as_app_function(hook, decl["name"])
+
+
+def _url_value_preprocessor(decl: dict[str, Any]) -> types.FunctionType:
+    def hook(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        return None
+
+    return as_app_function(hook, decl["name"])
+
+
+def _errorhandler(code: str, decl: dict[str, Any]) -> types.FunctionType:
+    # `return text, status`; the status defaults to the handled code, which is what an
+    # error handler is written for (a bare `return text` would turn the 404 into a 200).
+    returns = {"text": decl.get("text", ""), "status": decl.get("status", int(code))}
+    returns.update({k: decl[k] for k in ("headers", "json", "mimetype") if k in decl})
+    if "json" in returns:
+        del returns["text"]
+
+    def handler(error: Exception) -> Any:
+        return _result(returns, {})
+
+    return as_app_function(handler, decl["name"])
+
+
+def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
+    """What an app module (or a blueprint module) declares: routes, then hooks."""
+    for route in decl.get("routes", []):
+        name = route.get("name") or route.get("endpoint")
+        if not name:
+            raise ValueError(f"route {route.get('rule')!r} needs an endpoint or a name")
+        options: dict[str, Any] = {"endpoint": route.get("endpoint")}
+        if "methods" in route:
+            options["methods"] = route["methods"]
+        scaffold.route(route["rule"], **options)(_view(name, route.get("view", {})))
+    for hook in decl.get("url_value_preprocessors", []):
+        scaffold.url_value_preprocessor(_url_value_preprocessor(hook))
+    for hook in decl.get("before_request", []):
+        scaffold.before_request(_before_request(hook))
+    for hook in decl.get("after_request", []):
+        scaffold.after_request(_after_request(hook))
+    for hook in decl.get("teardown_request", []):
+        scaffold.teardown_request(_teardown(hook))
+    for code, handler in decl.get("errorhandlers", {}).items():
+        scaffold.errorhandler(int(code))(_errorhandler(code, handler))
+
+
+def _write_static_files(static_dir: Path, files: dict[str, dict[str, Any]]) -> None:
+    static_dir.mkdir(parents=True, exist_ok=True)
+    for rel, spec in files.items():
+        path = static_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(spec.get("text", "").encode("latin-1"))
+        if "mtime" in spec:
+            os.utime(path, (spec["mtime"], spec["mtime"]))
+
+
+def build_flask_app(app_decl: dict[str, Any], root: Path) -> Any:
+    """The Flask app a user would write for `app_decl`, as if its app.py lived in `root`.
+
+    Flask's default static route serves ``root/static``, where `static_files` are written.
+    """
+    from flask import Blueprint, Flask
+
+    _write_static_files(root / "static", app_decl.get("static_files", {}))
+    app = Flask(app_decl.get("name", "app"), root_path=str(root))
+    _add_routes_and_hooks(app, app_decl)
+    for hook in app_decl.get("teardown_appcontext", []):
+        app.teardown_appcontext(_teardown(hook))
+    for bp_decl in app_decl.get("blueprints", []):
+        bp = Blueprint(bp_decl["name"], APP_MODULE, url_prefix=bp_decl.get("url_prefix"))
+        _add_routes_and_hooks(bp, bp_decl)
+        app.register_blueprint(bp)
+    return app
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def start_werkzeug_server(
+    app: Any, server_decl: dict[str, Any], on_listening: Callable[[Any], None]
+) -> None:
+    """Start Werkzeug 3's dev server as `server.start` says; blocks in serve_forever.
+
+    `on_listening(server)` is called once the socket listens (from make_server's return),
+    for every start method, by wrapping werkzeug.serving.make_server -- which both
+    app.run (via run_simple) and run_simple look up at call time.
+    """
+    import werkzeug.serving as serving
+
+    start = server_decl.get("start", "app.run")
+    threaded = bool(server_decl.get("threaded", start == "app.run"))
+    real_make_server = serving.make_server
+
+    def make_server(*args: Any, **kwargs: Any) -> Any:
+        server = real_make_server(*args, **kwargs)
+        on_listening(server)
+        return server
+
+    serving.make_server = make_server
+    if start == "app.run":
+        app.run(host="127.0.0.1", port=0, threaded=threaded)
+    elif start == "run_simple":
+        serving.run_simple("127.0.0.1", 0, app, threaded=threaded)
+    elif start == "make_server":
+        server = serving.make_server("127.0.0.1", 0, app, threaded=threaded)
+        server.serve_forever(poll_interval=server_decl.get("poll_interval", 0.5))
+    else:
+        raise ValueError(f"server.start: unknown start method {start!r}")
+
+
+SERVERS: dict[str, Callable[[dict[str, Any], Path, Callable[[Any], None]], None]] = {
+    "werkzeug": lambda scenario, root, on_listening: start_werkzeug_server(
+        build_flask_app(scenario.get("app", {}), root), scenario["server"], on_listening
+    ),
+}
+
+
+# --------------------------------------------------------------------------- the clients
+
+
+@dataclass
+class ClientScript:
+    id: str
+    at_s: float
+    chunks: list[tuple[float, bytes]]  # (delay after the previous event, data)
+    then: str
+    read_timeout_s: float | None
+
+    @classmethod
+    def from_decl(cls, decl: dict[str, Any]) -> ClientScript:
+        chunks = []
+        for chunk in decl.get("send", []):
+            if isinstance(chunk, str):
+                chunks.append((0.0, chunk.encode("latin-1")))
+            else:
+                chunks.append((chunk.get("after", 0) / 1000.0, chunk["data"].encode("latin-1")))
+        timeout = decl.get("read_timeout")
+        return cls(
+            id=decl["id"],
+            at_s=decl.get("at", 0) / 1000.0,
+            chunks=chunks,
+            then=decl.get("then", "read"),
+            read_timeout_s=None if timeout is None else timeout / 1000.0,
+        )
+
+
+@dataclass
+class ClientRun:
+    """One client's connection: a sender (the client's thread) and a concurrent reader."""
+
+    script: ClientScript
+    deadline: float  # monotonic time after which a still-reading client is "open"
+    received: bytearray = field(default_factory=bytearray)
+    reader_end: str | None = None
+    send_failed: bool = False
+    reading_phase_since: float | None = None  # when `then` started: read_timeout counts
+    last_data_at: float = 0.0
+
+    def run(self, t0: float, port: int) -> ClientResult:
+        stop_profiling_this_thread()
+        _sleep_until(t0 + self.script.at_s)
+        sock = socket.create_connection(("127.0.0.1", port))
+        reader = None
+        if self.script.then != "close":
+            reader = threading.Thread(target=self._read, args=(sock,), daemon=True)
+            reader.start()
+        self._send(sock, t0 + self.script.at_s)
+        if self.script.then == "close":
+            sock.close()
+            return ClientResult("", "reset" if self.send_failed else "client_closed")
+        if self.script.then == "shutdown_write" and not self.send_failed:
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                self.send_failed = True
+        self.reading_phase_since = time.monotonic()
+        reader.join(max(0.0, self.deadline - time.monotonic()) + 1.0)
+        end = self.reader_end or "open"
+        if end != "open":
+            sock.close()
+        # An "open" socket stays open: closing it would make the server act on an event
+        # the scenario does not have. The process exit closes it after the snapshot.
+        if self.send_failed:
+            end = "reset"
+        return ClientResult(self.received.decode("latin-1"), end)
+
+    def _send(self, sock: socket.socket, t_connect: float) -> None:
+        due = t_connect
+        for delay, data in self.script.chunks:
+            due += delay
+            _sleep_until(due)
+            try:
+                sock.sendall(data)
+            except OSError:  # EPIPE / ECONNRESET: the server closed or reset
+                self.send_failed = True
+                return
+
+    def _read(self, sock: socket.socket) -> None:
+        stop_profiling_this_thread()
+        self.last_data_at = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= self.deadline:
+                return  # reader_end stays None: "open"
+            if self._read_timed_out(now):
+                self.reader_end = "timeout"
+                return
+            ready, _, _ = select.select([sock], [], [], TICK_S)
+            if not ready:
+                continue
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                self.reader_end = "reset"
+                return
+            if not data:
+                self.reader_end = "eof"
+                return
+            self.received += data
+            self.last_data_at = time.monotonic()
+
+    def _read_timed_out(self, now: float) -> bool:
+        # read_timeout counts from when the client starts waiting (after its last chunk),
+        # restarting at each piece of data: "a reading client that hears nothing for
+        # that long gives up".
+        if self.script.read_timeout_s is None or self.reading_phase_since is None:
+            return False
+        quiet_since = max(self.reading_phase_since, self.last_data_at)
+        return now - quiet_since >= self.script.read_timeout_s
+
+
+def _sleep_until(when: float) -> None:
+    delay = when - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+# --------------------------------------------------------------------------- the child
+
+
+@dataclass
+class Child:
+    scenario: dict[str, Any]
+    recorder: CallRecorder
+    console: ConsoleCapture
+    listening: threading.Event = field(default_factory=threading.Event)
+    server: Any = None
+
+    def on_listening(self, server: Any) -> None:
+        self.server = server
+        self.listening.set()
+
+    def conduct(self) -> None:
+        """Play the clients, wait for the server to settle, print the recording, exit."""
+        stop_profiling_this_thread()
+        try:
+            if not self.listening.wait(30):
+                raise RuntimeError("the server never started listening")
+            recording = self._play()
+            sys.__stdout__.write(json.dumps(recording.to_json()))
+            sys.__stdout__.flush()
+            code = 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc(file=sys.__stderr__)
+            sys.__stderr__.flush()
+            code = 1
+        os._exit(code)
+
+    def _play(self) -> Recording:
+        t0 = time.monotonic()
+        deadline = t0 + scenario_duration_s(self.scenario) + OPEN_MARGIN_S
+        port = self.server.server_address[1]
+        runs = [
+            ClientRun(ClientScript.from_decl(c), deadline) for c in self.scenario.get("clients", [])
+        ]
+        results: dict[str, ClientResult] = {}
+
+        def play(run: ClientRun) -> None:
+            results[run.script.id] = run.run(t0, port)
+
+        threads = [threading.Thread(target=play, args=(run,), daemon=True) for run in runs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()) + 5.0)
+        missing = [run.script.id for run in runs if run.script.id not in results]
+        if missing:
+            raise RuntimeError(f"clients did not finish: {missing}")
+        self._settle()
+        return Recording(
+            clients={run.script.id: results[run.script.id] for run in runs},
+            calls=self.recorder.snapshot(),
+            log=self.console.records(),
+        )
+
+    def _settle(self) -> None:
+        """Wait until the server made no (non-periodic) call for SETTLE_QUIET_S."""
+        give_up = time.monotonic() + SETTLE_MAX_S
+        seen, quiet_since = self.recorder.activity, time.monotonic()
+        while time.monotonic() < give_up:
+            time.sleep(TICK_S * 4)
+            if self.recorder.activity != seen:
+                seen, quiet_since = self.recorder.activity, time.monotonic()
+            elif time.monotonic() - quiet_since >= SETTLE_QUIET_S:
+                return
+
+
+def child_main() -> None:
+    scenario = json.load(sys.stdin)
+    kind = scenario.get("server", {}).get("kind", "werkzeug")
+    if kind not in SERVERS:
+        raise SystemExit(f"server.kind {kind!r} is not supported by the recorder")
+    recorder = CallRecorder()
+    console = ConsoleCapture(recorder.actor_name)
+    sys.stdout = sys.stderr = console
+    child = Child(scenario, recorder, console)
+    # Started before the profiler is installed, so the conductor is never recorded.
+    threading.Thread(target=child.conduct, name="conductor", daemon=True).start()
+    recorder.install()
+    try:
+        SERVERS[kind](scenario, Path.cwd(), child.on_listening)
+        problem = "the server stopped before the conductor finished\n"
+    except BaseException:
+        import traceback
+
+        problem = traceback.format_exc()
+    # serve_forever only returns on failure; the conductor ends the process normally.
+    sys.setprofile(None)
+    sys.__stderr__.write(problem)
+    sys.__stderr__.flush()
+    os._exit(1)
+
+
+if __name__ == "__main__":
+    child_main()
