@@ -117,9 +117,8 @@ def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recordi
             check=False,
         )
     if proc.returncode != 0:
-        raise RuntimeError(
-            f"real stack child failed (exit {proc.returncode}):\n{proc.stderr.decode(errors='replace')}"
-        )
+        stderr = proc.stderr.decode(errors="replace")
+        raise RuntimeError(f"real stack child failed (exit {proc.returncode}):\n{stderr}")
     return Recording.from_json(json.loads(proc.stdout))
 
 
@@ -223,23 +222,48 @@ def normalize_log_text(text: str) -> str:
     return _ADDRESS_TUPLE.sub("('127.0.0.1', PORT)", text)
 
 
-def collapse_tracebacks(text: str) -> str:
-    """Cut every ``Traceback (most recent call last):`` block down to its last line.
+_CHAIN_SENTENCES = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
 
-    DESIGN.md: the log shows "tracebacks as their last line". A block is the header, its
-    indented frame/source lines, and ends at the first unindented line (the exception).
+
+def collapse_tracebacks(text: str) -> str:
+    """Cut every traceback down to its last line (the final exception).
+
+    DESIGN.md: the log shows "tracebacks as their last line". A traceback runs from
+    ``Traceback (most recent call last):`` over indented frame lines to the first
+    unindented line -- unless a chained exception follows ("The above exception was the
+    direct cause ..."), in which case it goes on to the end of the chain.
     """
+    lines = text.split("\n")
     out: list[str] = []
-    in_traceback = False
-    for line in text.split("\n"):
-        if line.startswith("Traceback (most recent call last):"):
-            in_traceback = True
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("Traceback (most recent call last):"):
+            out.append(lines[i])
+            i += 1
             continue
-        if in_traceback and (line.startswith((" ", "\t")) or not line):
-            continue
-        in_traceback = False
-        out.append(line)
+        last, i = _end_of_traceback(lines, i)
+        out.append(last)
     return "\n".join(out)
+
+
+def _end_of_traceback(lines: list[str], i: int) -> tuple[str, int]:
+    """(the final exception line, the index after it) of the traceback at lines[i]."""
+    last = ""
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line or line.startswith((" ", "\t")) or line.startswith("Traceback ("):
+            continue
+        if line in _CHAIN_SENTENCES:
+            continue
+        last = line
+        following = next((x for x in lines[i:] if x), "")
+        if following not in _CHAIN_SENTENCES:
+            break
+    return last, i
 
 
 class ConsoleCapture(io.TextIOBase):
@@ -598,11 +622,15 @@ class ClientRun:
     send_failed: bool = False
     reading_phase_since: float | None = None  # when `then` started: read_timeout counts
     last_data_at: float = 0.0
+    # Kept referenced until the process exits: a collected socket object closes itself,
+    # and an "open" client must not close (the server would act on an event the
+    # scenario does not have).
+    sock: socket.socket | None = None
 
     def run(self, t0: float, port: int) -> ClientResult:
         stop_profiling_this_thread()
         _sleep_until(t0 + self.script.at_s)
-        sock = socket.create_connection(("127.0.0.1", port))
+        sock = self.sock = socket.create_connection(("127.0.0.1", port))
         reader = None
         if self.script.then != "close":
             reader = threading.Thread(target=self._read, args=(sock,), daemon=True)
@@ -621,8 +649,6 @@ class ClientRun:
         end = self.reader_end or "open"
         if end != "open":
             sock.close()
-        # An "open" socket stays open: closing it would make the server act on an event
-        # the scenario does not have. The process exit closes it after the snapshot.
         if self.send_failed:
             end = "reset"
         return ClientResult(self.received.decode("latin-1"), end)
@@ -688,6 +714,7 @@ class Child:
     console: ConsoleCapture
     listening: threading.Event = field(default_factory=threading.Event)
     server: Any = None
+    runs: list[ClientRun] = field(default_factory=list)  # alive until os._exit
 
     def on_listening(self, server: Any) -> None:
         self.server = server
@@ -715,7 +742,7 @@ class Child:
         t0 = time.monotonic()
         deadline = t0 + scenario_duration_s(self.scenario) + OPEN_MARGIN_S
         port = self.server.server_address[1]
-        runs = [
+        runs = self.runs = [
             ClientRun(ClientScript.from_decl(c), deadline) for c in self.scenario.get("clients", [])
         ]
         results: dict[str, ClientResult] = {}

@@ -1,0 +1,249 @@
+"""Judge the simulator against the real stack: normalization and comparison.
+
+``compare(scenario)`` runs ``sim.run(scenario)`` and the real recording, and returns a list
+of human-readable differences (empty = the simulation is faithful). The rules:
+
+* every client receives the same bytes (``Date``/``Server``/``ETag`` values normalized) and
+  ends the same way;
+* per server actor (``main``, ``thread-N``), the simulated steps' qualnames (None skipped)
+  form a SUBSEQUENCE of that thread's real calls, and they COVER every key call the real
+  thread made (as many times as it made it);
+* the console log is the same, line by line (dates and ports normalized, tracebacks as
+  their last line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .real_stack import Recording, collapse_tracebacks, normalize_log_text, record
+
+# The calls a faithful simulation must show whenever the real thread made them. Every
+# user function (``app.<name>``) is a key call too (see is_key_call).
+KEY_CALLS = frozenset(
+    {
+        "socketserver.BaseServer._handle_request_noblock",
+        "socketserver.TCPServer.get_request",
+        "socketserver.BaseServer.verify_request",
+        "socketserver.BaseServer.process_request",
+        "socketserver.ThreadingMixIn.process_request",
+        "socketserver.ThreadingMixIn.process_request_thread",
+        "socketserver.BaseServer.finish_request",
+        "socketserver.BaseRequestHandler.__init__",
+        "socketserver.StreamRequestHandler.setup",
+        "werkzeug.serving.WSGIRequestHandler.handle",
+        "http.server.BaseHTTPRequestHandler.handle",
+        "http.server.BaseHTTPRequestHandler.handle_one_request",
+        "http.server.BaseHTTPRequestHandler.parse_request",
+        "http.server.BaseHTTPRequestHandler.send_error",
+        "werkzeug.serving.WSGIRequestHandler.run_wsgi",
+        "werkzeug.serving.WSGIRequestHandler.make_environ",
+        "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.execute",
+        "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.start_response",
+        "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.write",
+        "flask.app.Flask.__call__",
+        "flask.app.Flask.wsgi_app",
+        "flask.ctx.RequestContext.push",
+        "flask.ctx.AppContext.push",
+        "flask.app.Flask.full_dispatch_request",
+        "flask.app.Flask.preprocess_request",
+        "flask.app.Flask.dispatch_request",
+        "flask.app.Flask.finalize_request",
+        "flask.app.Flask.handle_user_exception",
+        "flask.app.Flask.handle_exception",
+        "flask.ctx.RequestContext.pop",
+        "flask.ctx.AppContext.pop",
+        "flask.app.Flask.do_teardown_request",
+        "flask.app.Flask.do_teardown_appcontext",
+        "socketserver.StreamRequestHandler.finish",
+        "socketserver.TCPServer.shutdown_request",
+        "socketserver.TCPServer.close_request",
+    }
+)
+USER_FUNCTION_PREFIX = "app."
+
+_SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+)$")
+# Values that differ between runs of the real server, or between reality and a simulator
+# that has no clock and no file system: the version banner, the time, the file's path hash.
+_VOLATILE_HEADER = re.compile(r"(?im)^(Date|Server|ETag):[^\r\n]*")
+CONTEXT_BYTES = 40
+REAL_CONTEXT_CALLS = 6
+
+
+def is_key_call(qualname: str) -> bool:
+    return qualname in KEY_CALLS or qualname.startswith(USER_FUNCTION_PREFIX)
+
+
+def is_server_actor(actor: str) -> bool:
+    return bool(_SERVER_ACTOR.match(actor))
+
+
+# --------------------------------------------------------------------------- normalization
+
+
+def normalize_response(received: str) -> str:
+    """Response bytes (latin-1 text) with Date/Server/ETag values replaced by placeholders."""
+    return _VOLATILE_HEADER.sub(lambda m: f"{m.group(1)}: <{m.group(1).upper()}>", received)
+
+
+def log_lines(texts: list[str]) -> list[str]:
+    """Console lines as compared: dates/ports normalized, each traceback as its last line."""
+    lines: list[str] = []
+    for text in texts:
+        lines.extend(collapse_tracebacks(normalize_log_text(text)).split("\n"))
+    return lines
+
+
+# --------------------------------------------------------------------------- one side
+
+
+@dataclass
+class Side:
+    """What the comparison needs from a run: per client (received, end), per actor the
+    sequence of qualnames (with the index of the step each came from), the log lines."""
+
+    clients: dict[str, tuple[str, str]]
+    calls: dict[str, list[tuple[int, str]]]
+    log: list[str]
+
+    @classmethod
+    def from_trace(cls, trace: dict[str, Any]) -> Side:
+        """From a wsgiscope/trace@1 dict (``trace.to_json()``)."""
+        calls: dict[str, list[tuple[int, str]]] = {}
+        for step in trace["steps"]:
+            if step.get("qualname") and is_server_actor(step["actor"]):
+                calls.setdefault(step["actor"], []).append((step["i"], step["qualname"]))
+        return cls(
+            clients={cid: (c["received"], c["end"]) for cid, c in trace["clients"].items()},
+            calls=calls,
+            log=log_lines([entry["line"] for entry in trace["log"]]),
+        )
+
+    @classmethod
+    def from_recording(cls, rec: Recording) -> Side:
+        return cls(
+            clients={cid: (c.received, c.end) for cid, c in rec.clients.items()},
+            calls={actor: list(enumerate(calls)) for actor, calls in rec.calls.items()},
+            log=log_lines([entry.text for entry in rec.log]),
+        )
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def first_difference(simulated: str, real: str) -> str | None:
+    """Where two byte strings (latin-1 text) first differ, with context; None if equal."""
+    if simulated == real:
+        return None
+    i = next(
+        (k for k, (a, b) in enumerate(zip(simulated, real, strict=False)) if a != b),
+        min(len(simulated), len(real)),
+    )
+    lo, hi = max(0, i - CONTEXT_BYTES), i + CONTEXT_BYTES
+    return (
+        f"first difference at byte {i} (simulated {len(simulated)} bytes, real {len(real)}): "
+        f"simulated …{simulated[lo:hi]!r}… vs real …{real[lo:hi]!r}…"
+    )
+
+
+@dataclass
+class SubsequenceBreak:
+    sim_index: int  # position in the simulated qualname sequence
+    step: int  # the trace step index (`i`) of that step
+    qualname: str
+    real_from: int  # the real call list was searched from here on
+    last_matched: str | None
+
+
+def subsequence_break(
+    simulated: list[tuple[int, str]], real: list[str]
+) -> SubsequenceBreak | None:
+    """The first simulated step that cannot be matched in order in `real` (greedy), if any."""
+    pos = 0
+    last: str | None = None
+    for k, (step, qualname) in enumerate(simulated):
+        try:
+            pos = real.index(qualname, pos) + 1
+        except ValueError:
+            return SubsequenceBreak(k, step, qualname, pos, last)
+        last = qualname
+    return None
+
+
+def missing_key_calls(simulated: list[str], real: list[str]) -> list[tuple[str, int, int]]:
+    """(qualname, real count, simulated count) for every key call the simulation shows
+    fewer times than the real thread made it, in order of the first real occurrence."""
+    sim_counts = Counter(simulated)
+    real_counts = Counter(q for q in real if is_key_call(q))
+    return [
+        (q, n, sim_counts[q]) for q, n in real_counts.items() if sim_counts[q] < n
+    ]
+
+
+def _compare_clients(sim: Side, real: Side) -> list[str]:
+    diffs = []
+    for cid in sorted(sim.clients.keys() | real.clients.keys()):
+        if cid not in sim.clients or cid not in real.clients:
+            where = "simulation" if cid not in sim.clients else "real run"
+            diffs.append(f"client {cid}: missing from the {where}")
+            continue
+        (sim_bytes, sim_end), (real_bytes, real_end) = sim.clients[cid], real.clients[cid]
+        diff = first_difference(normalize_response(sim_bytes), normalize_response(real_bytes))
+        if diff:
+            diffs.append(f"client {cid}: received bytes differ: {diff}")
+        if sim_end != real_end:
+            diffs.append(f"client {cid}: end is {sim_end!r} simulated, {real_end!r} real")
+    return diffs
+
+
+def _compare_actor(actor: str, simulated: list[tuple[int, str]], real: list[str]) -> list[str]:
+    diffs = []
+    broken = subsequence_break(simulated, real)
+    if broken:
+        context = real[broken.real_from : broken.real_from + REAL_CONTEXT_CALLS]
+        diffs.append(
+            f"{actor}: simulated step #{broken.sim_index} (trace i={broken.step}) "
+            f"{broken.qualname!r} is not in the real calls after real #{broken.real_from} "
+            f"(last matched: {broken.last_matched!r}); real calls from there: {context}"
+        )
+    missing = missing_key_calls([q for _, q in simulated], real)
+    if missing:
+        listed = ", ".join(f"{q} (real {n}x, simulated {m}x)" for q, n, m in missing)
+        diffs.append(f"{actor}: key calls the simulation does not cover: {listed}")
+    return diffs
+
+
+def _compare_log(sim: Side, real: Side) -> list[str]:
+    for n, (a, b) in enumerate(zip(sim.log, real.log, strict=False)):
+        if a != b:
+            return [f"log line {n} differs: simulated {a!r} vs real {b!r}"]
+    if len(sim.log) != len(real.log):
+        n = min(len(sim.log), len(real.log))
+        extra = (sim.log if len(sim.log) > n else real.log)[n]
+        who = "simulation" if len(sim.log) > n else "real run"
+        return [
+            f"log has {len(sim.log)} lines simulated, {len(real.log)} real; "
+            f"first extra line (in the {who}): {extra!r}"
+        ]
+    return []
+
+
+def compare_sides(sim: Side, real: Side) -> list[str]:
+    diffs = _compare_clients(sim, real)
+    for actor in sorted(sim.calls.keys() | real.calls.keys()):
+        real_calls = [q for _, q in real.calls.get(actor, [])]
+        diffs += _compare_actor(actor, sim.calls.get(actor, []), real_calls)
+    return diffs + _compare_log(sim, real)
+
+
+def compare(scenario: dict[str, Any], recording: Recording | None = None) -> list[str]:
+    """Differences between ``sim.run(scenario)`` and the real stack (recorded now unless
+    a fresh `recording` of the same scenario is given)."""
+    import sim
+
+    trace = sim.run(scenario).to_json()
+    real = recording if recording is not None else record(scenario)
+    return compare_sides(Side.from_trace(trace), Side.from_recording(real))
