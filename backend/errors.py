@@ -1,0 +1,90 @@
+"""One error type for everything a caller did wrong, rendered as JSON or as a page.
+
+The API answers ``{"error": ..., "field": ...}``; HTML routes answer a friendly page with
+the same words. Nothing ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("wsgiscope")
+
+
+class AppError(Exception):
+    def __init__(self, status: int, error: str, field: str | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.field = field
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _render(request: Request, status: int, error: str, field: str | None,
+            headers: dict[str, str] | None = None) -> Any:
+    if _is_api(request):
+        return JSONResponse({"error": error, "field": field}, status_code=status,
+                            headers=headers)
+    services = request.app.state.services
+    return services.templates.TemplateResponse(
+        request, "error.html",
+        {"status": status, "error": error, "field": field, "lang": "en"},
+        status_code=status, headers=headers)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+async def app_error(request: Request, exc: AppError) -> Any:
+    return _render(request, exc.status, exc.error, exc.field)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Any:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        ctx = first.get("ctx") or {}
+        return _render(request, 400, f"invalid JSON: {ctx.get('error', first['msg'])}", "")
+    field = _field_of(first.get("loc", ()))
+    where = first.get("loc", ("",))[0]
+    msg = str(first.get("msg", "invalid"))
+    if where == "body" and not field:
+        msg = "the request body must be a JSON object (a wsgiscope/scenario@1 document)"
+    status = 422 if where == "body" else 400
+    return _render(request, status, msg, field)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+    if exc.status_code == 404:
+        error = f"nothing at {request.url.path}"
+    elif exc.status_code == 405:
+        error = f"{request.method} is not allowed on {request.url.path}"
+    else:
+        error = str(exc.detail)
+    return _render(request, exc.status_code, error, None, headers=getattr(exc, "headers", None))
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Any:
+    log.exception("unexpected error on %s", request.url.path)
+    return _render(request, 500, "something went wrong on our side; the error is logged", None)
+
+
+HANDLERS = {
+    AppError: app_error,
+    RequestValidationError: validation_error,
+    StarletteHTTPException: http_error,
+    Exception: unexpected_error,
+}

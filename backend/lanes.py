@@ -1,0 +1,64 @@
+"""Which lane of the player a step belongs to.
+
+The page draws seven lanes, left to right in the order a request travels through them.
+This is a pure function of a step's ``actor`` and ``qualname`` so it can be tested as a
+table (``tests/web/test_lanes.py``) and never drifts between the HTML and the JSON API.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Lane ids in display order, with their labels.
+LANES: Final[tuple[tuple[str, str], ...]] = (
+    ("client", "Client"),
+    ("kernel", "Kernel"),
+    ("loop", "Server loop"),
+    ("handler", "Handler"),
+    ("wsgi", "WSGI"),
+    ("flask", "Flask"),
+    ("view", "View"),
+)
+LANE_IDS: Final[tuple[str, ...]] = tuple(lane for lane, _ in LANES)
+
+# Functions of socketserver.BaseServer (and subclasses) that run on the server loop.
+_SERVER_CLASSES = ("BaseServer", "TCPServer", "UDPServer", "ThreadingMixIn", "ForkingMixIn",
+                   "ThreadingTCPServer", "ForkingTCPServer", "HTTPServer", "ThreadingHTTPServer",
+                   "BaseWSGIServer", "ThreadedWSGIServer", "ForkingWSGIServer", "WSGIServer")
+
+
+def lane_of(actor: str | None, qualname: str | None) -> str:
+    """Return the lane id for a step.
+
+    - No qualname: a client's own step (actor is the client id) or the kernel's.
+    - ``app.*``: the user's declared views and hooks.
+    - ``flask.*``: Flask.
+    - the WSGI boundary: Werkzeug's ``WSGIRequestHandler.run_wsgi`` (and its closures),
+      ``make_environ``, wsgiref's ``handlers`` module (``ServerHandler.run`` & co).
+    - the server loop: ``socketserver.BaseServer.*`` and the server classes built on it,
+      ``werkzeug.serving.run_simple``/``make_server``, wsgiref's ``make_server``.
+    - everything else in ``socketserver``/``http.server``/``werkzeug.serving``/
+      ``wsgiref.simple_server`` is the request handler.
+    """
+    if not qualname:
+        # By the trace contract only client and kernel steps carry no qualname.
+        return "kernel" if actor == "kernel" else "client"
+    if qualname.startswith("app."):
+        return "view"
+    if qualname.startswith("flask."):
+        return "flask"
+    parts = qualname.split(".")
+    if qualname.startswith("wsgiref.handlers.") or qualname.startswith("werkzeug.wsgi."):
+        return "wsgi"
+    if "run_wsgi" in parts or "make_environ" in parts or "start_response" in parts:
+        return "wsgi"
+    if any(cls in parts for cls in _SERVER_CLASSES) or parts[-1] in (
+        "serve_forever", "run_simple", "make_server", "inner", "run_with_reloader",
+    ):
+        return "loop"
+    if qualname.startswith(("werkzeug.", "wsgiref.")):
+        # werkzeug.serving.WSGIRequestHandler.* (not run_wsgi), wsgiref.simple_server handler.
+        return "handler"
+    if qualname.startswith(("socketserver.", "http.server.", "socket.", "selectors.")):
+        return "handler" if "Handler" in qualname else "loop"
+    return "handler"

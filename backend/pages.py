@@ -1,0 +1,203 @@
+"""HTML routes: full pages for people (and for no-JS reading) and the htmx fragments.
+
+Every page that shows a part also ``{% include %}``s the very fragment the htmx route
+returns (``_step.html``, ``_events.html``), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+import sim
+
+from .errors import AppError
+from .player import Filters, event_rows, page_url, step_view
+from .services import Services
+from .source import SourceNotFound, module_source
+from .traces import Playback
+
+router = APIRouter(include_in_schema=False)
+
+LANGS = ("en", "zh")
+LANG_COOKIE = "wsgiscope_lang"
+
+
+def _svc(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _lang(request: Request) -> str:
+    q = request.query_params.get("lang")
+    if q in LANGS:
+        return q
+    c = request.cookies.get(LANG_COOKIE)
+    return c if c in LANGS else "en"
+
+
+def _remember_lang(request: Request, response: Response) -> Response:
+    q = request.query_params.get("lang")
+    if q in LANGS and request.cookies.get(LANG_COOKIE) != q:
+        response.set_cookie(LANG_COOKIE, q, max_age=365 * 24 * 3600, samesite="lax",
+                            httponly=True)
+    return response
+
+
+def _render(request: Request, template: str, ctx: dict[str, Any], status: int = 200,
+            headers: dict[str, str] | None = None) -> Response:
+    lang = ctx.setdefault("lang", _lang(request))
+    ctx.setdefault("lang_other", "zh" if lang == "en" else "en")
+    resp = _svc(request).templates.TemplateResponse(request, template, ctx,
+                                                    status_code=status, headers=headers)
+    return _remember_lang(request, resp)
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise AppError(400, f"{name} must be a whole number, not {value!r}", name) from None
+
+
+def _filters(request: Request, pb: Playback) -> Filters:
+    client = request.query_params.get("client", "")
+    phase = request.query_params.get("phase", "")
+    return Filters(client=client if client in pb.clients else "",
+                   phase=phase if phase in pb.phases else "")
+
+
+def _check_step(pb: Playback, n: int) -> None:
+    if not 0 <= n < pb.total:
+        raise AppError(404, f"step {n} is out of range: this scenario has steps 0 to "
+                            f"{pb.total - 1}", "step")
+
+
+def _title(scenario: dict[str, Any], slug: str) -> str:
+    return str(scenario.get("title") or slug)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@router.get("/", response_class=HTMLResponse)
+def gallery(request: Request) -> Response:
+    entries = [e for e in _svc(request).gallery.values() if e.available]
+    return _render(request, "gallery.html", {"entries": entries})
+
+
+def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
+    svc = _svc(request)
+    scenario = svc.scenario(slug)
+    pb = svc.playback(scenario)
+    _check_step(pb, n)
+    lang = _lang(request)
+    filters = _filters(request, pb)
+    entry = svc.gallery.get(slug)
+    return {
+        "v": step_view(pb, n, lang, slug, filters), "pb": pb, "slug": slug, "lang": lang,
+        "title": _title(scenario, slug), "lesson": entry.lesson(lang) if entry else "",
+        "saved": entry is None, "events": event_rows(pb, lang, filters, n),
+        "filters": filters, "index": _index(pb),
+    }
+
+
+def _index(pb: Playback) -> dict[str, Any]:
+    """A compact per-step index for the player's script (breakpoints, play)."""
+    phase_no = {p: k for k, p in enumerate(pb.phases)}
+    return {"phases": pb.phases,
+            "p": [phase_no.get(s.phase, -1) for s in pb.trace.steps]}
+
+
+@router.get("/s/{slug}", response_class=HTMLResponse)
+def player(request: Request, slug: str) -> Response:
+    n = _int(request.query_params.get("step"), "step", 0)
+    return _render(request, "player.html", _player_ctx(request, slug, n))
+
+
+@router.get("/s/{slug}/step/{n}", response_class=HTMLResponse)
+def step_fragment(request: Request, slug: str, n: str) -> Response:
+    svc = _svc(request)
+    pb = svc.playback(svc.scenario(slug))
+    i = _int(n, "step", 0)
+    _check_step(pb, i)
+    v = step_view(pb, i, _lang(request), slug, _filters(request, pb))
+    return _render(request, "_step.html", {"v": v}, headers={"HX-Push-Url": v["page"]})
+
+
+@router.get("/s/{slug}/events", response_class=HTMLResponse)
+def events_fragment(request: Request, slug: str) -> Response:
+    """The filtered event list, plus the step panel out-of-band so its links keep the filter."""
+    svc = _svc(request)
+    pb = svc.playback(svc.scenario(slug))
+    n = pb.clamp(_int(request.query_params.get("step"), "step", 0))
+    lang = _lang(request)
+    filters = _filters(request, pb)
+    ctx = {"v": step_view(pb, n, lang, slug, filters), "slug": slug,
+           "events": event_rows(pb, lang, filters, n), "filters": filters, "pb": pb,
+           "oob": True}
+    return _render(request, "_events.html", ctx,
+                   headers={"HX-Push-Url": page_url(slug, n, filters)})
+
+
+@router.get("/source/{module}", response_class=HTMLResponse)
+def source_file(request: Request, module: str) -> Response:
+    try:
+        src = module_source(module)
+    except SourceNotFound as e:
+        raise AppError(404, f"no source for {module!r}: {e.reason}", "module") from None
+    return _render(request, "source.html", {"src": src})
+
+
+def _editor(request: Request, text: str, *, error: str | None = None,
+            field: str | None = None, line: int | None = None, status: int = 200,
+            origin: str = "") -> Response:
+    svc = _svc(request)
+    return _render(request, "editor.html", {
+        "text": text, "error": error, "field": field, "line": line, "origin": origin,
+        "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
+
+
+@router.get("/edit", response_class=HTMLResponse)
+def edit(request: Request) -> Response:
+    origin = request.query_params.get("from") or next(iter(_svc(request).gallery), "")
+    scenario = _svc(request).scenario(origin) if origin else {}
+    return _editor(request, json.dumps(scenario, indent=2, ensure_ascii=False), origin=origin)
+
+
+@router.post("/run", response_class=HTMLResponse)
+async def run(request: Request) -> Response:
+    svc = _svc(request)
+    body = await request.body()
+    if len(body) > svc.settings.max_scenario_bytes:
+        return _editor(request, "", error="the scenario is too large "
+                       f"(limit {svc.settings.max_scenario_bytes} bytes)", field="", status=413)
+    form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    text = (form.get("scenario") or [""])[0]
+    try:
+        scenario = json.loads(text)
+    except json.JSONDecodeError as e:
+        return _editor(request, text, error=f"invalid JSON: {e.msg} (line {e.lineno}, "
+                       f"column {e.colno})", field="", line=e.lineno, status=400)
+    try:
+        if not isinstance(scenario, dict):
+            raise AppError(422, "a scenario must be a JSON object", "")
+        sim.validate(scenario)
+        svc.playback(scenario)  # the engine may refuse what validation let through
+        slug = svc.save(scenario)
+    except AppError as e:
+        from .jsonpos import line_of
+        return _editor(request, text, error=e.error, field=e.field or "",
+                       line=line_of(text, e.field or ""), status=e.status)
+    except sim.ScenarioError as e:
+        from .jsonpos import line_of
+        return _editor(request, text, error=e.message, field=e.field,
+                       line=line_of(text, e.field), status=422)
+    return RedirectResponse(f"/s/{slug}?step=0", status_code=303)

@@ -1,0 +1,239 @@
+"""What the player shows for step N: a plain dict the templates and the JSON API share.
+
+Everything here is derived from the engine's public API (``trace.steps[i]``,
+``trace.state_at(i)``) plus the scenario itself; nothing reaches into ``sim``'s insides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from .lanes import LANES
+from .source import SourceNotFound, function_source
+from .traces import KEY_PHASES, Playback
+
+#: Hook lists of a declared app (and of a blueprint) whose entries have a ``name``.
+_HOOK_LISTS = ("before_request", "after_request", "teardown_request", "teardown_appcontext",
+               "url_value_preprocessors")
+
+#: The longest byte string the inspector prints before cutting (a 70 KB request line!).
+SHOW_LIMIT = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    client: str = ""
+    phase: str = ""
+
+    def query(self, **extra: Any) -> str:
+        q = {k: v for k, v in (("client", self.client), ("phase", self.phase)) if v}
+        q.update({k: v for k, v in extra.items() if v is not None})
+        return urlencode(q)
+
+
+def page_url(slug: str, n: int, filters: Filters = Filters()) -> str:
+    return f"/s/{slug}?{filters.query(step=n)}"
+
+
+def fragment_url(slug: str, n: int, filters: Filters = Filters()) -> str:
+    q = filters.query()
+    return f"/s/{slug}/step/{n}" + (f"?{q}" if q else "")
+
+
+def show_bytes(text: str | None, limit: int = SHOW_LIMIT) -> dict[str, Any]:
+    """Raw bytes (latin-1 text) made visible: CR/LF and control bytes as escapes."""
+    if text is None:
+        return {"text": "", "more": 0, "size": 0, "empty": True}
+    size = len(text)
+    cut = text[:limit]
+    out = []
+    for ch in cut:
+        if ch == "\r":
+            out.append("\\r")
+        elif ch == "\n":
+            out.append("\\n\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return {"text": "".join(out), "more": size - len(cut), "size": size, "empty": size == 0}
+
+
+def find_declaration(scenario: dict[str, Any], qualname: str) -> tuple[str, Any] | None:
+    """The JSON the user declared for ``app.<name>`` (a view, hook or error handler)."""
+    name = qualname.removeprefix("app.").split(".")[0]
+    app = scenario.get("app") or {}
+    if not isinstance(app, dict):
+        return None
+
+    def search(container: dict[str, Any], where: str) -> tuple[str, Any] | None:
+        for n, route in enumerate(container.get("routes") or []):
+            if isinstance(route, dict) and name in (route.get("name"), route.get("endpoint")):
+                return f"{where}.routes.{n}", route
+        for hook in _HOOK_LISTS:
+            for n, decl in enumerate(container.get(hook) or []):
+                if isinstance(decl, dict) and decl.get("name") == name:
+                    return f"{where}.{hook}.{n}", decl
+        handlers = container.get("errorhandlers") or {}
+        if isinstance(handlers, dict):
+            for code, decl in handlers.items():
+                if isinstance(decl, dict) and decl.get("name") == name:
+                    return f"{where}.errorhandlers.{code}", decl
+        return None
+
+    found = search(app, "app")
+    if found:
+        return found
+    for n, bp in enumerate(app.get("blueprints") or []):
+        if isinstance(bp, dict):
+            found = search(bp, f"app.blueprints.{n}")
+            if found:
+                return found
+    return None
+
+
+def source_pane(scenario: dict[str, Any], qualname: str | None, line: str | None
+                ) -> dict[str, Any]:
+    """What the source pane shows: real lines, a declaration, or why there is nothing."""
+    if not qualname:
+        return {"kind": "none"}
+    if qualname.startswith("app."):
+        found = find_declaration(scenario, qualname)
+        if not found:
+            return {"kind": "missing", "qualname": qualname,
+                    "reason": "not declared in this scenario"}
+        where, decl = found
+        return {"kind": "declared", "qualname": qualname, "where": where,
+                "json": json.dumps(decl, indent=2, ensure_ascii=False)}
+    try:
+        src = function_source(qualname)
+    except SourceNotFound as e:
+        return {"kind": "missing", "qualname": qualname, "reason": e.reason}
+    lit = src.line_for(line)
+    return {
+        "kind": "real", "qualname": qualname, "module": src.module, "path": src.display_path,
+        "start": src.start, "lit": src.start + lit, "def_line": src.start + src.def_index,
+        "lines": [(src.start + n, text) for n, text in enumerate(src.lines)],
+        "href": f"/source/{src.module}#L{src.start + lit}",
+    }
+
+
+def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Filters()
+              ) -> dict[str, Any]:
+    trace = pb.trace
+    step = trace.steps[i]
+    state = trace.state_at(i)
+    changed = set(step.state or {})
+    changed_sections = {k.split("/", 1)[0] for k in changed}
+    lane = pb.lanes[i]
+
+    rows = []
+    for c, pos in pb.token_positions(i).items():
+        req = pb.request_at(i, c)
+        marks = []
+        for ph in KEY_PHASES:
+            at = req.marks.get(ph) if req else None
+            status = "pending" if at is None or at > i else (
+                "now" if step.client == c and step.phase == ph else "done")
+            marks.append({"phase": ph, "at": at if at is not None and at <= i else None,
+                          "status": status})
+        rows.append({"client": c, "lane": pos[0] if pos else None,
+                     "since": pos[1] if pos else None, "request": req.id if req else c,
+                     "current": step.client == c, "marks": marks,
+                     "started": pos is not None})
+
+    def nav(n: int) -> dict[str, Any]:
+        n = pb.clamp(n)
+        return {"n": n, "page": page_url(slug, n, filters),
+                "frag": fragment_url(slug, n, filters), "disabled": n == i}
+
+    client = step.client
+    focus = [client] if client else []
+    sockets = state.get("sockets") or {}
+    others = [c for c in sockets if c not in focus]
+    shown_clients = focus + (others if not client else [])
+    inspector = {
+        "backlog": list(state.get("backlog") or []),
+        "sockets": [
+            {"client": c, "state": (sockets[c] or {}).get("state"),
+             "buffers": [(k, label, show_bytes((sockets[c] or {}).get(k)))
+                         for k, label in (("recv_buffer", "kernel receive buffer"),
+                                          ("rfile_buffer", "handler's rfile buffer"),
+                                          ("consumed", "read by readline()/read()"),
+                                          ("sent", "sent to the client"))],
+             "changed": f"sockets/{c}" in changed or "sockets" in changed}
+            for c in shown_clients[:6] if c in sockets],
+        "more_sockets": max(0, len(shown_clients) - 6),
+        "environ": _keyed(state.get("environ"), client, changed, "environ"),
+        "ctx": [{"actor": a, "app": (v or {}).get("app") or [],
+                 "request": (v or {}).get("request") or [],
+                 "changed": f"ctx/{a}" in changed or "ctx" in changed}
+                for a, v in (state.get("ctx") or {}).items()],
+        "response": _keyed(state.get("response"), client, changed, "response"),
+        "handler": _keyed(state.get("handler"), client, changed, "handler"),
+        "changed": sorted(changed_sections),
+    }
+    for item in inspector["response"]:
+        body = (item["value"] or {}).get("body") if isinstance(item["value"], dict) else None
+        item["body"] = show_bytes(body if isinstance(body, str) else None)
+
+    return {
+        "slug": slug, "i": i, "total": pb.total, "last": pb.total - 1, "lang": lang,
+        "step": step, "lane": lane,
+        "caption": (step.caption_zh if lang == "zh" and step.caption_zh else step.caption),
+        "caption_lang": "zh" if lang == "zh" and step.caption_zh else "en",
+        "lanes": [{"id": lid, "label": label, "active": lid == lane} for lid, label in LANES],
+        "rows": rows,
+        "source": source_pane(pb.scenario, step.qualname, step.line),
+        "inspector": inspector,
+        "filters": filters,
+        "page": page_url(slug, i, filters),
+        "nav": {
+            "first": nav(0), "prev_request": nav(pb.prev_request(i)),
+            "prev_phase": nav(pb.prev_phase(i)), "back": nav(i - 1), "step": nav(i + 1),
+            "next_phase": nav(pb.next_phase(i)), "next_request": nav(pb.next_request(i)),
+            "last": nav(pb.total - 1),
+        },
+    }
+
+
+def _keyed(section: Any, client: str | None, changed: set[str], name: str
+           ) -> list[dict[str, Any]]:
+    """Entries of a per-client section, the step's own client first (max 6)."""
+    if not isinstance(section, dict):
+        return []
+    keys = list(section)
+    if client in section:
+        keys = [client]
+    return [{"key": k, "value": section[k],
+             "changed": f"{name}/{k}" in changed or name in changed} for k in keys[:6]]
+
+
+def event_rows(pb: Playback, lang: str, filters: Filters, around: int, page_size: int = 200
+               ) -> dict[str, Any]:
+    """The event list: steps matching the filters, one page of them around ``around``."""
+    steps = pb.trace.steps
+    idx = [s.i for s in steps
+           if (not filters.client or s.client == filters.client)
+           and (not filters.phase or s.phase == filters.phase)]
+    # The page holding the nearest matching step at or before ``around``.
+    import bisect
+    pos = max(bisect.bisect_right(idx, around) - 1, 0)
+    page = pos // page_size
+    start = page * page_size
+    chosen = idx[start:start + page_size]
+    rows = []
+    for n in chosen:
+        s = steps[n]
+        rows.append({"i": n, "t": s.t, "actor": s.actor, "client": s.client or "",
+                     "phase": s.phase, "lane": pb.lanes[n],
+                     "caption": s.caption_zh if lang == "zh" and s.caption_zh else s.caption})
+    return {"rows": rows, "matched": len(idx), "page": page,
+            "pages": max(1, -(-len(idx) // page_size)),
+            "prev_at": idx[start - 1] if start > 0 else None,
+            "next_at": idx[start + page_size] if start + page_size < len(idx) else None}

@@ -1,0 +1,83 @@
+"""The parts the routers share, composed once in :func:`backend.app.create_app`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+
+import sim
+
+from .errors import AppError
+from .gallery import Entry, load_gallery
+from .store import LinkStore
+from .traces import Playback, TraceCache, scenario_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    #: SQLite file of share links (env ``WSGISCOPE_DB``).
+    db_path: Path = ROOT / "data" / "wsgiscope.sqlite3"
+    gallery_dir: Path = ROOT / "gallery"
+    templates_dir: Path = ROOT / "frontend" / "templates"
+    static_dir: Path = ROOT / "frontend" / "static"
+    #: How many traces stay built in memory.
+    trace_cache: int = 32
+    #: Largest scenario accepted from the editor or the API, in bytes.
+    max_scenario_bytes: int = 1_000_000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        db = os.environ.get("WSGISCOPE_DB")
+        return cls(db_path=Path(db)) if db else cls()
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    gallery: dict[str, Entry]
+    store: LinkStore
+    traces: TraceCache
+    templates: Jinja2Templates
+    schema: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        templates = Jinja2Templates(directory=str(settings.templates_dir))
+        return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
+                   store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache),
+                   templates=templates)
+
+    def scenario(self, slug: str) -> dict[str, Any]:
+        """A gallery scenario or a saved link; :class:`AppError` 404 if there is none."""
+        entry = self.gallery.get(slug)
+        if entry is not None:
+            return entry.scenario
+        found = self.store.load(slug)
+        if found is None:
+            raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
+        return found
+
+    def playback(self, scenario: Any) -> Playback:
+        """Run (or fetch from the cache) a scenario; bad scenarios become a 422."""
+        if not isinstance(scenario, dict):
+            raise AppError(422, "a scenario must be a JSON object", "")
+        try:
+            return self.traces.get(scenario)
+        except sim.ScenarioError as e:
+            raise AppError(422, e.message, e.field) from None
+
+    def save(self, scenario: Any) -> str:
+        if not isinstance(scenario, dict):
+            raise AppError(422, "a scenario must be a JSON object", "")
+        try:
+            sim.validate(scenario)
+        except sim.ScenarioError as e:
+            raise AppError(422, e.message, e.field) from None
+        return self.store.save(scenario, scenario_key(scenario),
+                               reserved=frozenset(self.gallery))

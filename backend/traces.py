@@ -1,0 +1,158 @@
+"""Traces, built once per scenario and indexed for the player.
+
+Traces are deterministic (same scenario in, same trace out), so a small LRU keyed by the
+scenario's canonical hash means stepping never re-simulates. :class:`Playback` adds the
+indexes the page needs (lanes, request boundaries, phase runs) computed once, in one pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sim
+
+from .lanes import lane_of
+
+#: The four phases the issue asks to see "at a glance for every request".
+KEY_PHASES = ("accept", "parse", "run_wsgi", "dispatch")
+
+
+def scenario_key(scenario: dict[str, Any]) -> str:
+    """sha256 of the scenario's canonical JSON (sorted keys, no whitespace)."""
+    blob = json.dumps(scenario, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class Request:
+    """One request on one connection: ``c1`` for the first, ``c1·2`` for the next keep-alive one."""
+
+    id: str
+    client: str
+    start: int
+    #: first step index of each key phase reached by this request
+    marks: dict[str, int] = field(default_factory=dict)
+
+
+class Playback:
+    """A trace plus the indexes the player needs. Immutable once built."""
+
+    def __init__(self, scenario: dict[str, Any], trace: Any, key: str) -> None:
+        self.scenario = scenario
+        self.trace = trace
+        self.key = key
+        steps = trace.steps
+        self.total = len(steps)
+        self.phases = list(sim.PHASES)
+        self.lanes: list[str] = []
+        self.clients: list[str] = [c.get("id") for c in scenario.get("clients", [])
+                                   if isinstance(c, dict)]
+        self.client_steps: dict[str, list[int]] = {c: [] for c in self.clients}
+        self.phase_runs: list[int] = []  # index where each run of equal phase begins
+        self.requests: list[Request] = []
+        self.request_of: list[int | None] = []  # step -> index into self.requests
+        current: dict[str, Request] = {}
+        current_index: dict[str, int] = {}
+        finished: dict[str, bool] = {}
+        counts: dict[str, int] = {}
+        prev_phase = None
+        for step in steps:
+            i = step.i
+            self.lanes.append(lane_of(step.actor, step.qualname))
+            if step.phase != prev_phase:
+                self.phase_runs.append(i)
+                prev_phase = step.phase
+            c = step.client
+            if c is None:
+                self.request_of.append(None)
+                continue
+            self.client_steps.setdefault(c, []).append(i)
+            if c not in self.clients:
+                self.clients.append(c)
+            req = current.get(c)
+            # A keep-alive connection starts its next request when it reads again after
+            # a response went out.
+            if req is None or (finished.get(c) and step.phase in ("read", "parse")):
+                counts[c] = counts.get(c, 0) + 1
+                rid = c if counts[c] == 1 else f"{c}·{counts[c]}"
+                req = Request(id=rid, client=c, start=i)
+                current[c] = req
+                finished[c] = False
+                current_index[c] = len(self.requests)
+                self.requests.append(req)
+            if step.phase in ("respond", "teardown"):
+                finished[c] = True
+            if step.phase in KEY_PHASES and step.phase not in req.marks:
+                req.marks[step.phase] = i
+            self.request_of.append(current_index[c])
+        self.request_starts = sorted(r.start for r in self.requests)
+
+    # -- navigation -------------------------------------------------------------------
+    def clamp(self, n: int) -> int:
+        return min(max(n, 0), self.total - 1)
+
+    def next_phase(self, i: int) -> int:
+        k = bisect.bisect_right(self.phase_runs, i)
+        return self.phase_runs[k] if k < len(self.phase_runs) else self.total - 1
+
+    def prev_phase(self, i: int) -> int:
+        k = bisect.bisect_right(self.phase_runs, i) - 1  # run containing i
+        if k >= 0 and self.phase_runs[k] < i:
+            return self.phase_runs[k]
+        return self.phase_runs[k - 1] if k > 0 else 0
+
+    def next_request(self, i: int) -> int:
+        k = bisect.bisect_right(self.request_starts, i)
+        return self.request_starts[k] if k < len(self.request_starts) else self.total - 1
+
+    def prev_request(self, i: int) -> int:
+        k = bisect.bisect_left(self.request_starts, i) - 1
+        return self.request_starts[k] if k >= 0 else 0
+
+    def token_positions(self, i: int) -> dict[str, tuple[str, int] | None]:
+        """For each client, (lane, step index) of its latest step at or before ``i``."""
+        out: dict[str, tuple[str, int] | None] = {}
+        for c in self.clients:
+            idx = self.client_steps.get(c, [])
+            k = bisect.bisect_right(idx, i) - 1
+            out[c] = (self.lanes[idx[k]], idx[k]) if k >= 0 else None
+        return out
+
+    def request_at(self, i: int, client: str) -> Request | None:
+        idx = self.client_steps.get(client, [])
+        k = bisect.bisect_right(idx, i) - 1
+        if k < 0:
+            return None
+        r = self.request_of[idx[k]]
+        return self.requests[r] if r is not None else None
+
+
+class TraceCache:
+    """A small thread-safe LRU of :class:`Playback` by scenario hash."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Playback] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, scenario: dict[str, Any], key: str | None = None) -> Playback:
+        """Return the playback for ``scenario``; raises ``sim.ScenarioError`` if it is bad."""
+        key = key or scenario_key(scenario)
+        with self._lock:
+            pb = self._items.get(key)
+            if pb is not None:
+                self._items.move_to_end(key)
+                return pb
+        pb = Playback(scenario, sim.run(scenario), key)
+        with self._lock:
+            self._items[key] = pb
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return pb

@@ -1,0 +1,241 @@
+// wsgiscope's small script. Everything works without it (each step is a real page);
+// with it: keyboard shortcuts, play/pause with speed and phase breakpoints, the event
+// list following the current step, tokens gliding between lanes, and the theme toggle.
+(function () {
+  "use strict";
+  var doc = document;
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  var BP_KEY = "wsgiscope-breakpoints";
+  var SPEED_KEY = "wsgiscope-speed";
+
+  function $(sel, root) { return (root || doc).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || doc).querySelectorAll(sel)); }
+  function store(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function load(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+
+  // ---- theme -------------------------------------------------------------------------
+  function effectiveTheme() {
+    var t = doc.documentElement.getAttribute("data-theme");
+    if (t) return t;
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  function toggleTheme() {
+    var next = effectiveTheme() === "dark" ? "light" : "dark";
+    doc.documentElement.setAttribute("data-theme", next);
+    store("wsgiscope-theme", next);
+    var b = $("#theme-toggle");
+    if (b) b.setAttribute("aria-pressed", next === "dark" ? "true" : "false");
+  }
+
+  // ---- language: keep the current step when switching ------------------------------
+  function switchLang() {
+    var a = $("#lang-toggle");
+    if (!a) return;
+    var url = new URL(window.location.href);
+    url.searchParams.set("lang", a.getAttribute("data-lang"));
+    window.location.assign(url.toString());
+  }
+
+  // ---- the player --------------------------------------------------------------------
+  var playing = false, timer = null, lastPhase = null;
+
+  function stepEl() { return $("#step"); }
+  function speed() { var s = $("#speed"); return s ? parseFloat(s.value) || 1 : 1; }
+  function breakpoints() {
+    var set = {};
+    $all('#breakpoints input[name="bp"]').forEach(function (c) { if (c.checked) set[c.value] = true; });
+    return set;
+  }
+  function saveBreakpoints() {
+    var list = Object.keys(breakpoints());
+    store(BP_KEY, JSON.stringify(list));
+    var n = $("#bp-count");
+    if (n) n.textContent = list.length ? String(list.length) : "";
+  }
+  function restoreBreakpoints() {
+    var saved = [];
+    try { saved = JSON.parse(load(BP_KEY) || "[]"); } catch (e) { saved = []; }
+    $all('#breakpoints input[name="bp"]').forEach(function (c) { c.checked = saved.indexOf(c.value) >= 0; });
+    saveBreakpoints();
+  }
+
+  function control(key) {
+    var el = stepEl();
+    return el ? $('[data-key="' + key + '"]', el) : null;
+  }
+  function go(key) {
+    var a = control(key);
+    if (a) { a.click(); return true; }
+    return false;
+  }
+
+  function setPlaying(on) {
+    playing = on;
+    var b = $("#play");
+    if (b) {
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      $(".play-icon", b).textContent = on ? "❚❚" : "▶";
+      $(".play-label", b).textContent = on ? "Pause" : "Play";
+    }
+    clearTimeout(timer);
+    if (on) schedule();
+  }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      if (!playing) return;
+      if (!go("step")) setPlaying(false);  // at the last step
+    }, Math.max(40, 700 / speed()));
+  }
+
+  function onArrive() {
+    var el = stepEl();
+    if (!el) return;
+    var n = el.getAttribute("data-step");
+    var phase = el.getAttribute("data-phase");
+    // the event list follows
+    $all("#events .ev.current").forEach(function (li) {
+      li.classList.remove("current");
+      var a = $("a", li); if (a) a.removeAttribute("aria-current");
+    });
+    var li = $('#events .ev[data-step="' + n + '"]');
+    if (li) {
+      li.classList.add("current");
+      var a = $("a", li); if (a) a.setAttribute("aria-current", "step");
+      var box = $("#events .event-list");
+      if (box) {
+        var top = li.offsetTop - box.offsetTop;
+        if (top < box.scrollTop || top > box.scrollTop + box.clientHeight - li.offsetHeight) {
+          box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+        }
+      }
+    }
+    var fs = $("#filter-step"); if (fs) fs.value = n;
+    // the lit source line in view, inside its own scroll box (not the page)
+    var lit = $(".code .line.lit", el);
+    if (lit) {
+      var code = lit.closest(".code");
+      code.scrollTop = Math.max(0, lit.offsetTop - code.offsetTop - code.clientHeight / 3);
+    }
+    if (playing) {
+      if (breakpoints()[phase] && phase !== lastPhase) setPlaying(false);
+      else schedule();
+    }
+    lastPhase = phase;
+  }
+
+  // tokens glide from their old lane to the new one (FLIP), unless motion is reduced
+  var before = null;
+  function recordTokens() {
+    if (reduceMotion && reduceMotion.matches) { before = null; return; }
+    before = {};
+    $all("#step [data-token]").forEach(function (t) { before[t.getAttribute("data-token")] = t.getBoundingClientRect(); });
+  }
+  function animateTokens() {
+    if (!before) return;
+    $all("#step [data-token]").forEach(function (t) {
+      var old = before[t.getAttribute("data-token")];
+      if (!old || !t.animate) return;
+      var now = t.getBoundingClientRect();
+      var dx = old.left - now.left, dy = old.top - now.top;
+      if (Math.abs(dx) < 1 && Math.abs(dy) < 1) return;
+      t.animate([{ transform: "translate(" + dx + "px," + dy + "px)" }, { transform: "none" }],
+                { duration: Math.min(240, 500 / speed()), easing: "ease-out" });
+    });
+    before = null;
+  }
+
+  function onKey(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    var tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+    var help = $("#help");
+    if (help && help.open) return;  // the dialog handles its own keys (Esc closes)
+    var k = e.key, handled = true;
+    if (k === "?") { if (help && help.showModal) help.showModal(); }
+    else if (k === "t") toggleTheme();
+    else if (k === "l") switchLang();
+    else if (!stepEl()) handled = false;
+    else if (k === "ArrowRight" || k === "j") go("step");
+    else if (k === "ArrowLeft" || k === "k") go("back");
+    else if (k === " " || k === "Spacebar") {
+      if (tag === "BUTTON" || tag === "A" || tag === "SUMMARY") handled = false;
+      else setPlaying(!playing);
+    }
+    else if (k === "]") go("next-phase");
+    else if (k === "[") go("prev-phase");
+    else if (k === "n") go("next-request");
+    else if (k === "p") go("prev-request");
+    else if (k === "Home") go("first");
+    else if (k === "End") go("last");
+    else if (k === "b") toggleBreakpointHere();
+    else if (k === "+" || k === "=") bumpSpeed(1);
+    else if (k === "-" || k === "_") bumpSpeed(-1);
+    else handled = false;
+    if (handled) e.preventDefault();
+  }
+  function bumpSpeed(d) {
+    var s = $("#speed"); if (!s) return;
+    s.selectedIndex = Math.min(s.options.length - 1, Math.max(0, s.selectedIndex + d));
+    store(SPEED_KEY, s.value);
+  }
+  function toggleBreakpointHere() {
+    var el = stepEl(); if (!el) return;
+    var c = $('#breakpoints input[value="' + el.getAttribute("data-phase") + '"]');
+    if (c) { c.checked = !c.checked; saveBreakpoints(); }
+  }
+
+  function init() {
+    var tt = $("#theme-toggle");
+    if (tt) {
+      tt.hidden = false;
+      tt.setAttribute("aria-pressed", effectiveTheme() === "dark" ? "true" : "false");
+      tt.addEventListener("click", toggleTheme);
+    }
+    var lt = $("#lang-toggle");
+    if (lt) lt.addEventListener("click", function (e) { e.preventDefault(); switchLang(); });
+    doc.addEventListener("keydown", onKey);
+
+    var bar = $("#playerbar");
+    if (!bar) {
+      var err = $("#scenario-error");
+      var ta = $("#scenario");
+      if (err && ta && err.getAttribute("data-line")) selectLine(ta, parseInt(err.getAttribute("data-line"), 10));
+      return;
+    }
+    bar.hidden = false;
+    $("#play").addEventListener("click", function () { setPlaying(!playing); });
+    var sp = $("#speed");
+    var saved = load(SPEED_KEY);
+    if (saved) sp.value = saved;
+    sp.addEventListener("change", function () { store(SPEED_KEY, sp.value); });
+    restoreBreakpoints();
+    $all('#breakpoints input[name="bp"]').forEach(function (c) { c.addEventListener("change", saveBreakpoints); });
+    var help = $("#help");
+    $("#help-open").addEventListener("click", function () { help.showModal(); });
+
+    doc.body.addEventListener("htmx:beforeSwap", function (e) {
+      if (e.detail.target && e.detail.target.id === "step") recordTokens();
+    });
+    doc.body.addEventListener("htmx:afterSettle", function () { animateTokens(); onArrive(); });
+    doc.body.addEventListener("htmx:historyRestore", function () { setPlaying(false); onArrive(); });
+    doc.body.addEventListener("htmx:responseError", function () { setPlaying(false); });
+    lastPhase = stepEl() && stepEl().getAttribute("data-phase");
+    onArrive();
+  }
+
+  // Put the caret on the line an editor error points at.
+  function selectLine(ta, line) {
+    var lines = ta.value.split("\n"), start = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    var end = start + (lines[line - 1] || "").length;
+    ta.focus();
+    ta.setSelectionRange(start, end);
+    var lh = parseFloat(getComputedStyle(ta).lineHeight) || 18;
+    ta.scrollTop = Math.max(0, (line - 5) * lh);
+  }
+
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
