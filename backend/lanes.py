@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Final
 
-#: Lane ids in display order, with their labels.
-LANES: Final[tuple[tuple[str, str], ...]] = (
-    ("client", "Client"),
-    ("kernel", "Kernel"),
-    ("loop", "Server loop"),
-    ("handler", "Handler"),
-    ("wsgi", "WSGI"),
-    ("flask", "Flask"),
-    ("view", "View"),
+#: Lane ids in display order, with their labels (long, and short for narrow screens).
+LANES: Final[tuple[tuple[str, str, str], ...]] = (
+    ("client", "Client", "Cli"),
+    ("kernel", "Kernel", "Kern"),
+    ("loop", "Server loop", "Loop"),
+    ("handler", "Handler", "Hdlr"),
+    ("wsgi", "WSGI", "WSGI"),
+    ("flask", "Flask", "Flask"),
+    ("view", "View", "View"),
 )
-LANE_IDS: Final[tuple[str, ...]] = tuple(lane for lane, _ in LANES)
+LANE_IDS: Final[tuple[str, ...]] = tuple(lane for lane, _, _ in LANES)
 
 # Functions of socketserver.BaseServer (and subclasses) that run on the server loop.
 _SERVER_CLASSES = ("BaseServer", "TCPServer", "UDPServer", "ThreadingMixIn", "ForkingMixIn",

@@ -187,7 +187,8 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
         "step": step, "lane": lane,
         "caption": (step.caption_zh if lang == "zh" and step.caption_zh else step.caption),
         "caption_lang": "zh" if lang == "zh" and step.caption_zh else "en",
-        "lanes": [{"id": lid, "label": label, "active": lid == lane} for lid, label in LANES],
+        "lanes": [{"id": lid, "label": label, "short": short, "active": lid == lane}
+                  for lid, label, short in LANES],
         "rows": rows,
         "source": source_pane(pb.scenario, step.qualname, step.line),
         "inspector": inspector,

@@ -1,0 +1,145 @@
+"""HTML pages and htmx fragments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from backend.services import ROOT
+
+HTMX = ROOT / "frontend" / "static" / "htmx-2.0.11.min.js"
+HTMX_SHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+
+
+def test_vendored_htmx_is_the_pinned_release():
+    assert hashlib.sha256(HTMX.read_bytes()).hexdigest() == HTMX_SHA256
+
+
+def test_gallery_page(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "One GET, end to end" in r.text
+    assert 'href="/s/one-get?step=0"' in r.text
+
+
+def test_gallery_in_chinese_and_remembered(client):
+    r = client.get("/?lang=zh")
+    assert "跟着一个 GET 请求" in r.text
+    assert r.cookies.get("wsgiscope_lang") == "zh"
+    assert "跟着一个 GET 请求" in client.get("/").text  # the cookie is sent back
+    assert "Follow a single GET" in client.get("/?lang=en").text
+
+
+def test_player_page_includes_the_fragment(client):
+    page = client.get("/s/one-get?step=3").text
+    frag = client.get("/s/one-get/step/3")
+    assert frag.status_code == 200
+    assert frag.headers["HX-Push-Url"] == "/s/one-get?step=3"
+    assert frag.text.lstrip().startswith('<section id="step"')
+    assert frag.text.strip() in page
+    assert 'data-step="3"' in page
+
+
+def test_player_has_lanes_source_inspector_events(client):
+    total = client.get("/api/v1/scenarios/one-get/steps/0").json()["total"]
+    seen_real_source = False
+    for n in range(total):
+        html = client.get(f"/s/one-get/step/{n}").text
+        assert 'class="lanes"' in html and 'class="pane inspector"' in html
+        seen_real_source |= 'class="line lit"' in html
+    assert seen_real_source
+    page = client.get("/s/one-get").text
+    assert 'id="events"' in page and 'id="trace-index"' in page
+
+
+def test_captions_switch_language(client):
+    en = client.get("/api/v1/scenarios/one-get/steps/1").json()
+    zh = client.get("/s/one-get/step/1?lang=zh").text
+    assert en["caption_zh"] in zh.replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def test_events_fragment_filters(client):
+    r = client.get("/s/two-clients-one-thread/events?client=c2&step=0")
+    assert r.status_code == 200
+    assert r.headers["HX-Push-Url"].startswith("/s/two-clients-one-thread?")
+    rows = re.findall(r'<span class="ev-c">([^<]*)</span>', r.text)
+    assert rows and set(rows) == {"c2"}
+    assert 'hx-swap-oob="true"' in r.text
+
+
+def test_no_inline_script_or_style(client):
+    for path in ("/", "/s/one-get?step=2", "/edit", "/s/nope"):
+        html = client.get(path).text
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, tag
+        assert not re.search(r"\sstyle=", html), path
+        assert "<style" not in html
+
+
+def test_unknown_link_is_a_friendly_404(client):
+    r = client.get("/s/zzzzzzz")
+    assert r.status_code == 404
+    assert "text/html" in r.headers["content-type"]
+    assert "Not found" in r.text and "Traceback" not in r.text
+
+
+def test_step_out_of_range_and_not_a_number(client):
+    assert client.get("/s/one-get?step=99999").status_code == 404
+    assert client.get("/s/one-get/step/99999").status_code == 404
+    r = client.get("/s/one-get?step=abc")
+    assert r.status_code == 400 and "whole number" in r.text
+
+
+def test_unknown_page_is_html_404(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+
+
+def test_source_file_view(client):
+    r = client.get("/source/werkzeug.serving")
+    assert r.status_code == 200 and 'id="L1"' in r.text
+    assert client.get("/source/os").status_code == 404
+
+
+def test_editor_prefills_from_gallery(client):
+    r = client.get("/edit?from=post-with-body")
+    assert r.status_code == 200 and "/echo" in r.text
+    assert client.get("/edit?from=zzzzzzz").status_code == 404
+
+
+def test_editor_run_saves_and_redirects(client, one_get):
+    r = client.post("/run", data={"scenario": json.dumps({**one_get, "title": "Saved!"})},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    url = r.headers["location"]
+    assert re.fullmatch(r"/s/[a-z0-9]{7,}\?step=0", url)
+    assert "Saved!" in client.get(url).text
+
+
+def test_editor_bad_json_points_at_the_line(client):
+    r = client.post("/run", data={"scenario": '{\n  "format": "x",\n  oops\n}'})
+    assert r.status_code == 400
+    assert "invalid JSON" in r.text and 'data-line="3"' in r.text
+
+
+def test_editor_bad_field_is_named(client, one_get):
+    text = json.dumps({**one_get, "format": "nope"}, indent=2)
+    r = client.post("/run", data={"scenario": text})
+    assert r.status_code == 422
+    assert "<code>format</code>" in r.text and 'data-line="2"' in r.text
+    assert 'aria-invalid="true"' in r.text
+
+
+def test_user_text_is_escaped(client, one_get):
+    evil = {**one_get, "title": "<script>alert('x')</script><img src=x onerror=alert(1)>"}
+    r = client.post("/run", data={"scenario": json.dumps(evil)})
+    assert "<script>alert" not in r.text
+    assert "&lt;script&gt;alert" in r.text
+    assert "<img src=x" not in r.text
+
+
+def test_language_cookie_on_player(client):
+    r = client.get("/s/one-get?step=1&lang=zh")
+    assert r.cookies.get("wsgiscope_lang") == "zh"
+    assert '<html lang="zh">' in r.text
