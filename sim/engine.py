@@ -1,0 +1,121 @@
+"""Build a world from a scenario, run its actors, and return the trace."""
+
+from __future__ import annotations
+
+from .errors import LimitExceeded
+from .kernel import SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
+from .scenario import Client, Scenario
+from .scheduler import Scheduler, Sleep
+from .stack import werkzeug_serving
+from .stack.flask_app import Flask
+from .stack.http_server import _preview
+from .stack.socketserver import socket_view
+from .stack.world import World
+from .trace import ClientResult, Phase, Recorder, Trace
+
+#: No scenario may produce more steps than this (memory stays bounded).
+MAX_STEPS = 3_000_000
+#: Ephemeral ports handed to clients, in connection order (for REMOTE_PORT).
+FIRST_CLIENT_PORT = 40_000
+
+
+def run_scenario(scenario: Scenario) -> Trace:
+    scheduler = Scheduler(max_events=4 * MAX_STEPS)
+    recorder = Recorder(scheduler, MAX_STEPS)
+    kernel = Kernel(scheduler)
+    backlog = scenario.server.backlog
+    if backlog is None:
+        backlog = werkzeug_serving.LISTEN_QUEUE
+    world = World(scenario, scheduler, kernel, recorder, Listener(scheduler, backlog))
+    results: dict[str, dict] = {}
+    scheduler.spawn("main", server_main(world))
+    for index, decl in enumerate(scenario.clients):
+        world.client_ports[decl.id] = FIRST_CLIENT_PORT + index
+        conn = Connection(decl.id, FIRST_CLIENT_PORT + index)
+        results[decl.id] = {"received": bytearray(), "end": "open"}
+        scheduler.spawn(decl.id, client_main(world, decl, conn, results[decl.id]), at=decl.at)
+    scheduler.run()
+    if len(recorder.rows) > MAX_STEPS:
+        raise LimitExceeded("clients", f"the trace has more than {MAX_STEPS} steps")
+    clients = {cid: ClientResult(bytes(r["received"]), r["end"]) for cid, r in results.items()}
+    return Trace(scenario.title, recorder.rows, clients, recorder.log_lines)
+
+
+def server_main(world: World):
+    """The server process's main thread: startup as ``server.start`` says, then the loop."""
+    rec = world.recorder
+    cfg = world.scenario.server
+    app = Flask(world, world.scenario.app)
+    app.record_init()
+    start = cfg.start_path
+    if start == "app.run":
+        rec.step("main", None, Phase.STARTUP, "flask.app.Flask.run", "flask_run",
+                 {"threaded": cfg.threaded}, line="run_simple(t.cast(str, host), port, self, **options)")
+        rec.log("main", f" * Serving Flask app '{app.name}'")
+        rec.log("main", " * Debug mode: off")
+    if start in ("app.run", "run_simple"):
+        server = werkzeug_serving.run_simple(world, app)
+    else:
+        server = werkzeug_serving.make_server(world, app)
+    yield from server.serve_forever()
+
+
+def client_main(world: World, decl: Client, conn: Connection, result: dict):
+    """A client: connect (retrying while the backlog is full), send, then read or close."""
+    rec, kernel, listener, scheduler = world.recorder, world.kernel, world.listener, world.scheduler
+    cid = decl.id
+    rec.step(cid, cid, Phase.ACCEPT, None, "client_connect")
+    retry = SYN_RETRY_MS
+    while not listener.connect(conn):
+        rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped", {"retry": retry})
+        yield Sleep(retry)
+        retry *= 2
+    rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
+             state={"backlog": [c.client for c in listener.queue],
+                    f"sockets/{cid}": socket_view(conn, None)})
+    reader = scheduler.spawn(cid, client_reader(world, decl, conn, result)) if decl.then != "close" else None
+    for chunk in decl.send:
+        if chunk.after:
+            yield Sleep(chunk.after)
+        data = chunk.data.encode("latin-1")
+        if result["end"] != "open" and reader is not None:
+            return  # the reader gave up (timeout) and closed the socket
+        if not kernel.client_send(conn, data):
+            rec.step(cid, cid, Phase.READ, None, "client_send_failed")
+            result["send_failed"] = True
+            return
+        rec.step(cid, cid, Phase.READ, None, "client_send", {"n": len(data), "text": _preview(data)},
+                 state={f"sockets/{cid}": socket_view(conn, None)})
+    if decl.then == "shutdown_write":
+        kernel.client_shutdown_write(conn)
+        rec.step(cid, cid, Phase.READ, None, "client_shutdown")
+    elif decl.then == "close":
+        kernel.client_close(conn)
+        result["end"] = "client_closed"
+        rec.step(cid, cid, Phase.CLOSE, None, "client_close",
+                 state={f"sockets/{cid}": socket_view(conn, None)})
+
+
+def client_reader(world: World, decl: Client, conn: Connection, result: dict):
+    """The client's reading side: everything until EOF, RST or ``read_timeout``."""
+    rec, kernel = world.recorder, world.kernel
+    cid = decl.id
+    while True:
+        try:
+            data = yield from kernel.client_recv(conn, decl.read_timeout)
+        except ConnectionResetError_:
+            result["end"] = "reset"
+            rec.step(cid, cid, Phase.CLOSE, None, "client_reset")
+            return
+        if data is None:
+            result["end"] = "timeout"
+            kernel.client_close(conn)
+            rec.step(cid, cid, Phase.CLOSE, None, "client_timeout", {"ms": decl.read_timeout})
+            return
+        if not data:
+            result["end"] = "reset" if result.get("send_failed") else "eof"
+            kernel.client_close(conn)
+            rec.step(cid, cid, Phase.CLOSE, None, "client_eof")
+            return
+        result["received"] += data
+        rec.step(cid, cid, Phase.RESPOND, None, "client_recv", {"n": len(data), "text": _preview(data)})

@@ -1,0 +1,107 @@
+"""Virtual clock and actors.
+
+Theory of operation (SimPy's, without SimPy): an *actor* is a generator, one per thing that
+runs on its own in reality — a client, the server's main loop, a worker thread. It runs until
+it would block, and then yields what it waits for:
+
+- ``Sleep(ms)``: resume ``ms`` of virtual time later;
+- ``Wait(waitable, timeout_ms)``: resume when ``waitable`` is woken (the value sent back is
+  ``True``), or after ``timeout_ms`` (the value is ``False``); ``timeout_ms=None`` waits for
+  ever.
+
+Events are ordered by ``(time, seq)`` with a monotonically increasing ``seq``, so actors that
+become runnable at the same virtual moment run in the order they became runnable: the same
+scenario always produces the same trace. A wake-up is always re-checked by the woken code (the
+condition it waited for may already be gone), the way real code loops around ``select``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import LimitExceeded
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    ms: int
+
+
+@dataclass(slots=True, eq=False)
+class Waitable:
+    """Something actors wait on: a socket's readability, an accept queue."""
+
+    name: str
+    waiters: list[Actor] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    waitable: Waitable
+    timeout_ms: int | None = None
+
+
+ActorBody = Generator[Sleep | Wait, Any, None]
+
+
+@dataclass(slots=True, eq=False)
+class Actor:
+    name: str
+    body: ActorBody
+    #: bumped on every resume, so a stale timer or wake-up for an older wait is ignored
+    token: int = 0
+
+
+class Scheduler:
+    """Runs actors on a virtual clock (ms) until none can make progress."""
+
+    def __init__(self, max_events: int) -> None:
+        self.now = 0
+        self._queue: list[tuple[int, int, Actor, int, Any]] = []
+        self._seq = itertools.count()
+        self._max_events = max_events
+
+    def spawn(self, name: str, body: ActorBody, at: int | None = None) -> Actor:
+        actor = Actor(name, body)
+        self._push(self.now if at is None else at, actor, None)
+        return actor
+
+    def wake(self, waitable: Waitable) -> None:
+        """Make every actor waiting on ``waitable`` runnable now."""
+        waiters = waitable.waiters
+        if waiters:
+            waitable.waiters = []
+            for actor in waiters:
+                self._push(self.now, actor, True)
+
+    def run(self) -> None:
+        queue = self._queue
+        events = 0
+        while queue:
+            when, _, actor, token, value = heapq.heappop(queue)
+            if token != actor.token:
+                continue  # a timer or wake-up for a wait that already ended
+            events += 1
+            if events > self._max_events:
+                raise LimitExceeded(
+                    "clients", f"the simulation ran past {self._max_events} scheduler events"
+                )
+            self.now = when
+            actor.token += 1
+            try:
+                request = actor.body.send(value)
+            except StopIteration:
+                continue
+            if type(request) is Wait:
+                request.waitable.waiters.append(actor)
+                if request.timeout_ms is not None:
+                    self._push(when + request.timeout_ms, actor, False)
+            else:
+                self._push(when + request.ms, actor, None)
+
+    def _push(self, when: int, actor: Actor, value: Any) -> None:
+        heapq.heappush(self._queue, (when, next(self._seq), actor, actor.token, value))

@@ -1,0 +1,571 @@
+"""``flask.app.Flask`` (3.1): from ``__call__`` to the response, with the declared hooks.
+
+Read beside ``flask/app.py``: ``wsgi_app`` -> ``full_dispatch_request`` ->
+``preprocess_request`` -> ``dispatch_request`` -> ``finalize_request``, and the context pops in
+``wsgi_app``'s ``finally``, before the server iterates the body (so a streamed view's
+generator runs after teardown, as in the real stack). The user's views and hooks are data
+(:mod:`sim.scenario`); they appear in steps as ``app.<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from ..scenario import App, Hook, Route, View
+from ..trace import Phase
+from .flask_ctx import AppContext, RequestContext
+from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
+from .werkzeug_wrappers import Headers, HTTPException, Response
+
+FA = "flask.app.Flask."
+
+#: The simulated app's static folder (only its path shows, in the static ETag).
+STATIC_FOLDER = "/srv/app/static"
+_MIMETYPES = mimetypes.MimeTypes(filenames=())
+
+
+class AppRaised(Exception):
+    """An exception a declared view raises (``{"raise": "RuntimeError"}``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.real_name = name
+
+
+class BodyError(OSError):
+    """``OSError`` from Werkzeug's ``DechunkedInput`` (a malformed chunked body)."""
+
+    real_name = "OSError"
+
+
+@dataclass(slots=True, eq=False)
+class Endpoint:
+    """What ``view_functions[endpoint]`` holds: the declared view and its blueprint."""
+
+    name: str
+    view_name: str
+    view: View | None
+    blueprint: str | None
+
+
+@dataclass(slots=True, eq=False)
+class Scaffold:
+    """The hooks and error handlers of the app (``None``) or of one blueprint."""
+
+    before_request: list[Hook] = field(default_factory=list)
+    after_request: list[Hook] = field(default_factory=list)
+    teardown_request: list[Hook] = field(default_factory=list)
+    url_value_preprocessors: list[Hook] = field(default_factory=list)
+    errorhandlers: dict[int, Any] = field(default_factory=dict)
+
+
+class Flask:
+    def __init__(self, world, decl: App) -> None:
+        self.world = world
+        self.rec = world.recorder
+        self.name = decl.name
+        self.decl = decl
+        self.display_name = f"Flask app {decl.name!r}"
+        self.static_files = decl.static_files
+        self.endpoints: dict[str, Endpoint] = {}
+        self.scaffolds: dict[str | None, Scaffold] = {None: _scaffold(decl)}
+        self.teardown_appcontext = decl.teardown_appcontext
+        rules = [self._rule("/static/<path:filename>", "static", None, None, "<lambda>")]
+        for route in decl.routes:
+            rules.append(self._route_rule(route, "", None))
+        for bp in decl.blueprints:
+            self.scaffolds[bp.name] = _scaffold(bp)
+            for route in bp.routes:
+                rules.append(self._route_rule(route, bp.url_prefix, bp.name))
+        self.url_map = Map(rules)
+
+    def _route_rule(self, route: Route, prefix: str, blueprint: str | None) -> Rule:
+        endpoint = route.endpoint_name if blueprint is None else f"{blueprint}.{route.endpoint_name}"
+        rule = route.rule
+        if prefix:
+            rule = prefix.rstrip("/") + "/" + rule.lstrip("/") if rule != "/" else prefix.rstrip("/") + "/"
+            if route.rule == "/" and not prefix.endswith("/"):
+                rule = prefix
+        return self._rule(rule, endpoint, route.methods, route.view, route.view_name,
+                          blueprint, route.strict_slashes)
+
+    def _rule(self, rule: str, endpoint: str, methods, view, view_name: str,
+              blueprint: str | None = None, strict_slashes: bool = True) -> Rule:
+        method_set, automatic = rule_methods(methods)
+        self.endpoints[endpoint] = Endpoint(endpoint, view_name, view, blueprint)
+        return Rule(rule, endpoint, method_set, strict_slashes, automatic)
+
+    # -- startup ---------------------------------------------------------------------
+
+    def record_init(self) -> None:
+        rec = self.rec
+        rec.step("main", None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
+                 line="self.add_url_rule(")
+        rec.step("main", None, Phase.STARTUP, "flask.sansio.app.App.add_url_rule",
+                 "add_url_rule", {"rule": "/static/<path:filename>", "endpoint": "static"},
+                 line="self.url_map.add(rule_obj)")
+        for rule in self.url_map.rules:
+            if rule.endpoint == "static":
+                continue
+            rec.step("main", None, Phase.STARTUP, "flask.sansio.app.App.add_url_rule",
+                     "add_url_rule", {"rule": rule.rule, "endpoint": rule.endpoint},
+                     line="self.url_map.add(rule_obj)")
+
+    # -- the WSGI entry point --------------------------------------------------------
+
+    def __call__(self, handler, environ, start_response):
+        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "__call__", "flask_call",
+                      line="return self.wsgi_app(environ, start_response)")
+        return (yield from self.wsgi_app(handler, environ, start_response))
+
+    def wsgi_app(self, handler, environ, start_response):
+        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+                      line="ctx = self.request_context(environ)")
+        ctx = self.request_context(handler, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = yield from self.full_dispatch_request(ctx)
+            except Exception as err:
+                error = err
+                response = self.handle_exception(ctx, err)
+            return self.call_response(ctx, response, start_response)
+        finally:
+            ctx.pop(error)
+
+    def request_context(self, handler, environ) -> RequestContext:
+        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "request_context",
+                      "request_context", line="return RequestContext(self, environ)")
+        return RequestContext(self, handler, environ)
+
+    def app_context(self, ctx: RequestContext) -> AppContext:
+        self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",
+                      line="return AppContext(self)")
+        return AppContext(self, ctx)
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def match(self, ctx: RequestContext) -> None:
+        """``MapAdapter.match``, as ``RequestContext.match_request`` calls it."""
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
+                      "map_match", {"method": request.method, "path": request.path},
+                      line="rv = self.map._matcher.match(domain_part, path_part, method, websocket)")
+        try:
+            rule, values = self.url_map.match(request.path, request.method)
+        except NotFound:
+            request.routing_exception = HTTPException(404)
+        except MethodNotAllowed as err:
+            request.routing_exception = HTTPException(405, valid_methods=err.valid_methods)
+        except RequestRedirect as err:
+            request.routing_exception = HTTPException(308, new_url=_redirect_url(request, err.new_path))
+        else:
+            request.url_rule = rule
+            request.view_args = values
+        routed = request.routing_exception
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None,
+                      "routed" if routed is None else "routing_failed",
+                      {"endpoint": request.endpoint, "error": routed.code if routed else None})
+
+    def full_dispatch_request(self, ctx: RequestContext):
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
+                      "full_dispatch_request", line="rv = self.preprocess_request()")
+        try:
+            rv = self.preprocess_request(ctx)
+            if rv is None:
+                rv = yield from self.dispatch_request(ctx)
+        except Exception as err:
+            rv = self.handle_user_exception(ctx, err)
+        return self.finalize_request(ctx, rv)
+
+    def preprocess_request(self, ctx: RequestContext):
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "preprocess_request",
+                      "preprocess_request", line="for name in names:")
+        names = (None, *reversed(request.blueprints))
+        for name in names:
+            for hook in self.scaffolds[name].url_value_preprocessors:
+                self.call_hook(ctx, hook, "url_value_preprocessor")
+        for name in names:
+            for hook in self.scaffolds[name].before_request:
+                rv = self.call_hook(ctx, hook, "before_request")
+                if rv is not None:
+                    return rv
+        return None
+
+    def call_hook(self, ctx: RequestContext, hook: Hook, kind: str):
+        """Run a declared hook: a step, and its return value when it returns early."""
+        applies = hook.only_path is None or hook.only_path == ctx.request.path
+        returns = hook.returns if applies else None
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}", f"hook_{kind}",
+                      {"name": hook.name, "returns": returns.status if returns else None})
+        if returns is None:
+            return None
+        return (returns.text, returns.status, returns.headers) if returns.headers else (
+            returns.text, returns.status)
+
+    def dispatch_request(self, ctx: RequestContext):
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+                      "dispatch_request", {"endpoint": request.endpoint},
+                      line="return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)")
+        if request.routing_exception is not None:
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "raise_routing_exception",
+                          "raise_routing_exception", {"code": request.routing_exception.code},
+                          line="raise request.routing_exception")
+            raise request.routing_exception
+        rule = request.url_rule
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response(ctx)
+        endpoint = self.endpoints[rule.endpoint]
+        if endpoint.view is None:
+            return (yield from self.send_static_file(ctx, request.view_args["filename"]))
+        return (yield from self.call_view(ctx, endpoint))
+
+    def make_default_options_response(self, ctx: RequestContext):
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "make_default_options_response",
+                      "make_default_options_response", line="methods = adapter.allowed_methods()")
+        methods = self.url_map.allowed_methods(ctx.request.path)
+        headers = Headers([("Allow", ", ".join(methods))])
+        return Response.from_text(b"", 200, headers)
+
+    def call_view(self, ctx: RequestContext, endpoint: Endpoint):
+        view = endpoint.view
+        kind = view.kind
+        name = endpoint.view_name
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}",
+                      {"name": name, "args": _show_args(ctx.request.view_args)})
+        if kind == "abort":
+            raise HTTPException(view.abort)
+        if kind == "raise":
+            raise AppRaised(view.raise_)
+        headers = dict(view.headers)
+        if kind == "text":
+            return _with_status(view.text, view.status, headers, view.mimetype)
+        if kind == "json":
+            body = _json_body(_fill(view.json_, ctx.request.view_args))
+            response = Response.from_text(body, 200, mimetype="application/json")
+            if view.status is not None:
+                response.status_code = view.status
+            response.headers.update(headers)
+            return response
+        if kind == "echo":
+            data = yield from ctx.request.get_data()
+            return _with_status(data, view.status, headers, view.mimetype)
+        return self.stream_response(ctx, name, view, headers)
+
+    def stream_response(self, ctx: RequestContext, name: str, view: View, headers):
+        """``Response(generate(), mimetype=...)``: the body is produced while the server
+        iterates it, after ``wsgi_app`` has popped the request context."""
+        rec = self.rec
+
+        def generate() -> Iterator[bytes]:
+            for index, chunk in enumerate(view.stream):
+                rec.step(ctx.actor, ctx.client, Phase.RESPOND,
+                         f"app.{name}.<locals>.generate" if index == 0 else None,
+                         "generate_first" if index == 0 else "generate_next",
+                         {"chunk": chunk[:40], "n": index + 1})
+                yield chunk.encode()
+
+        response = Response.from_iterator(generate(), view.status or 200, Headers(),
+                                          mimetype=view.mimetype)
+        response.headers.update(headers)
+        return response
+
+    def send_static_file(self, ctx: RequestContext, filename: str):
+        """The static route's view: ``send_static_file`` -> ``send_from_directory``."""
+        rec = self.rec
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.app.Flask.__init__.<locals>.<lambda>",
+                 "static_lambda", {"filename": filename},
+                 line="view_func=lambda **kw: self_ref().send_static_file(**kw)")
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "send_static_file", "send_static_file",
+                 {"filename": filename},
+                 line="return send_from_directory(")
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_from_directory",
+                 "send_from_directory", {"filename": filename},
+                 line="return werkzeug.utils.send_from_directory(  # type: ignore[return-value]")
+        found = self.static_files.get(filename)
+        if found is None:
+            raise HTTPException(404)
+        return static_file_response(filename, found.text.encode(), found.mtime, ctx.request)
+        yield
+
+    # -- errors --------------------------------------------------------------------------
+
+    def find_error_handler(self, code: int, blueprints: list[str]):
+        for name in (*blueprints, None):
+            handler = self.scaffolds[name].errorhandlers.get(code)
+            if handler is not None:
+                return handler
+        return None
+
+    def call_error_handler(self, ctx: RequestContext, handler) -> tuple:
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{handler.name}",
+                      "errorhandler", {"name": handler.name, "status": handler.status})
+        if handler.headers:
+            return handler.text, handler.status, dict(handler.headers)
+        return handler.text, handler.status
+
+    def handle_user_exception(self, ctx: RequestContext, err: Exception):
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
+                      "handle_user_exception", {"error": _error_name(err)},
+                      line="return self.handle_http_exception(e)"
+                      if isinstance(err, HTTPException) else "raise")
+        if isinstance(err, HTTPException):
+            return self.handle_http_exception(ctx, err)
+        raise err
+
+    def handle_http_exception(self, ctx: RequestContext, err: HTTPException):
+        handler = None
+        if err.new_url is None:  # a RoutingException is returned as it is
+            handler = self.find_error_handler(err.code, ctx.request.blueprints)
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
+                      "handle_http_exception", {"code": err.code,
+                                                "handler": handler.name if handler else None},
+                      line="return self.ensure_sync(handler)(e)" if handler else "return e")
+        if handler is None:
+            return err
+        return self.call_error_handler(ctx, handler)
+
+    def handle_exception(self, ctx: RequestContext, err: BaseException):
+        """An unhandled error: log it, make a 500, finalize it (after_request runs)."""
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
+                      "handle_exception", {"error": _error_name(err)},
+                      line="server_error = InternalServerError(original_exception=e)")
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
+                      "log_exception", {"path": request.path, "method": request.method},
+                      line='self.logger.error(')
+        tm = self.world.wall_time()
+        self.rec.log(ctx.actor,
+                     f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
+                     f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
+                     f"{request.path} [{request.method}]\n{_error_name(err)}")
+        server_error: Any = HTTPException(500)
+        handler = self.find_error_handler(500, request.blueprints)
+        if handler is not None:
+            server_error = self.call_error_handler(ctx, handler)
+        return self.finalize_request(ctx, server_error, from_error_handler=True)
+
+    def internal_server_error_app(self):
+        return InternalServerErrorApp()
+
+    # -- the response ----------------------------------------------------------------------
+
+    def finalize_request(self, ctx: RequestContext, rv, from_error_handler: bool = False):
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "finalize_request",
+                      "finalize_request", line="response = self.make_response(rv)")
+        response = self.make_response(ctx, rv)
+        return self.process_response(ctx, response)
+
+    def make_response(self, ctx: RequestContext, rv) -> Response:
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
+                      {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
+        if isinstance(rv, Response):
+            return rv
+        if isinstance(rv, HTTPException):
+            return rv.get_response()
+        status = headers = None
+        if isinstance(rv, tuple):
+            if len(rv) == 3:
+                rv, status, headers = rv
+            elif isinstance(rv[1], dict):
+                rv, headers = rv
+            else:
+                rv, status = rv
+        data = rv.encode() if isinstance(rv, str) else rv
+        return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
+
+    def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
+                      "process_response", line="for name in chain(request.blueprints, (None,)):")
+        for name in (*request.blueprints, None):
+            for hook in reversed(self.scaffolds[name].after_request):
+                self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
+                              "hook_after_request", {"name": hook.name,
+                                                     "headers": ", ".join(hook.set_headers)})
+                for key, value in hook.set_headers.items():
+                    response.headers.set(key, value)
+        return response
+
+    def call_response(self, ctx: RequestContext, response: Response, start_response):
+        """``Response.__call__``: ``start_response``, then the body iterable."""
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND,
+                      "werkzeug.wrappers.response.Response.__call__", "response_call",
+                      {"status": response.status},
+                      line="start_response(status, headers)")
+        headers = response.wsgi_headers()
+        if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
+                or response.status_code in (204, 304)):
+            body: Any = ()
+        else:
+            body = response.body
+        start_response(response.status, headers)
+        return ClosingIterator(body, lambda: self.close_response(ctx))
+
+    def close_response(self, ctx: RequestContext) -> None:
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, "werkzeug.wrappers.response.Response.close",
+                      "response_close", line='if hasattr(self.response, "close"):')
+
+    # -- teardown --------------------------------------------------------------------------
+
+    def do_teardown_request(self, ctx: RequestContext, exc) -> None:
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_request",
+                      "do_teardown_request", {"error": _error_name(exc) if exc else None},
+                      line="for name in chain(request.blueprints, (None,)):")
+        for name in (*request.blueprints, None):
+            for hook in reversed(self.scaffolds[name].teardown_request):
+                self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+                              "hook_teardown", {"name": hook.name,
+                                                "error": _error_name(exc) if exc else "None"})
+
+    def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
+        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_appcontext",
+                      "do_teardown_appcontext", line="for func in reversed(self.teardown_appcontext_funcs):")
+        for hook in reversed(self.teardown_appcontext):
+            self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+                          "hook_teardown_appcontext", {"name": hook.name,
+                                                       "error": _error_name(exc) if exc else "None"})
+
+
+class ClosingIterator:
+    """``werkzeug.wsgi.ClosingIterator``: iterate the body, then call the closer once."""
+
+    def __init__(self, body, close) -> None:
+        self._iter = iter(body)
+        self._close = close
+
+    def __iter__(self):
+        return self._iter
+
+    def close(self) -> None:
+        self._close()
+
+
+class InternalServerErrorApp:
+    """``execute(InternalServerError())`` in ``run_wsgi``: the exception as a WSGI app."""
+
+    display_name = "InternalServerError()"
+
+    def __call__(self, handler, environ, start_response):
+        response = HTTPException(500).get_response()
+        start_response(response.status, response.wsgi_headers())
+        return response.body
+        yield
+
+
+def _scaffold(decl) -> Scaffold:
+    return Scaffold(
+        before_request=list(decl.before_request),
+        after_request=list(decl.after_request),
+        teardown_request=list(decl.teardown_request),
+        url_value_preprocessors=list(decl.url_value_preprocessors),
+        errorhandlers={int(code): handler for code, handler in decl.errorhandlers.items()},
+    )
+
+
+def _with_status(body, status, headers: dict[str, str], mimetype: str | None) -> Any:
+    """What the natural view returns: ``body``, ``(body, status)``, ``(body, headers)`` or
+    ``(body, status, headers)``; with a mimetype, ``Response(body, ..., mimetype=...)``."""
+    if mimetype is not None:
+        data = body.encode() if isinstance(body, str) else body
+        return Response.from_text(data, status or 200, Headers(list(headers.items())), mimetype)
+    if status is not None and headers:
+        return body, status, headers
+    if status is not None:
+        return body, status
+    if headers:
+        return body, headers
+    return body
+
+
+def _fill(value: Any, args: dict[str, Any]) -> Any:
+    """Replace ``"{name}"`` with the URL value (keeping its type), recursively."""
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in args:
+            return args[value[1:-1]]
+        return value
+    if isinstance(value, dict):
+        return {key: _fill(item, args) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, args) for item in value]
+    return value
+
+
+def _json_body(value: Any) -> bytes:
+    """``app.json.response(value)``: sorted keys, compact separators, a trailing newline."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{text}\n".encode()
+
+
+def _redirect_url(request, new_path: str) -> str:
+    host = request.environ.get("HTTP_HOST") or (
+        f"{request.environ['SERVER_NAME']}:{request.environ['SERVER_PORT']}")
+    query = request.environ.get("QUERY_STRING")
+    return f"http://{host}{new_path}" + (f"?{query}" if query else "")
+
+
+def static_file_response(filename: str, data: bytes, mtime: int, request) -> Response:
+    """``werkzeug.utils.send_file`` for a file in the static folder (conditional, ranges)."""
+    mimetype = _MIMETYPES.guess_type(filename)[0] or "application/octet-stream"
+    last_modified = format_datetime(datetime.fromtimestamp(mtime, UTC), usegmt=True)
+    path = f"{STATIC_FOLDER}/{filename}"
+    etag = f'"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"'
+    headers = Headers([
+        ("Content-Disposition", f"inline; filename={filename.rsplit('/', 1)[-1]}"),
+        ("Content-Type", _content_type_for(mimetype)),
+        ("Content-Length", str(len(data))),
+        ("Last-Modified", last_modified),
+        ("Cache-Control", "no-cache"),
+        ("ETag", etag),
+        ("Date", request.date_header()),
+        ("Accept-Ranges", "bytes"),
+    ])
+    since = request.environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since is not None and _not_modified_since(since, mtime):
+        for name in ("Content-Type", "Content-Length", "Last-Modified"):
+            headers.remove(name)
+        return Response(304, headers, [])
+    return Response(200, headers, [data])
+
+
+def _content_type_for(mimetype: str) -> str:
+    from .werkzeug_wrappers import get_content_type
+
+    return get_content_type(mimetype)
+
+
+def _not_modified_since(header: str, mtime: int) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    return since.timestamp() >= mtime
+
+
+def _show_args(args: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (args or {}).items())
+
+
+def _error_name(err: BaseException) -> str:
+    return getattr(err, "real_name", type(err).__name__)
+
+
+def _rv_kind(rv: Any) -> str:
+    if isinstance(rv, Response):
+        return "a Response"
+    if isinstance(rv, HTTPException):
+        return f"the {rv.real_name} exception"
+    if isinstance(rv, tuple):
+        return "a (body, status/headers) tuple"
+    return "a string"

@@ -1,0 +1,179 @@
+"""``flask.ctx``: the request and app contexts, and the request the view sees.
+
+Context state per actor (thread) is what the inspector's "context stacks" shows: pushing a
+request context pushes an app context first when none is active; popping runs the teardown
+hooks (``do_teardown_request``, then the app context's ``do_teardown_appcontext``).
+
+The request body is read the way Werkzeug's dev server hands it over: through a
+``LimitedStream`` over ``rfile`` for a ``Content-Length`` body (a short body raises
+``ClientDisconnected``, a 400), through ``DechunkedInput`` for ``Transfer-Encoding: chunked``
+(a malformed one raises ``OSError``, a 500), and as an empty stream otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..trace import Phase
+from .werkzeug_wrappers import HTTPException
+
+FC = "flask.ctx."
+_PLAIN_INT = re.compile(r"-?\d+", re.ASCII)
+
+
+class ClientDisconnected(HTTPException):
+    """``werkzeug.exceptions.ClientDisconnected``: a ``BadRequest`` (400)."""
+
+    def __init__(self) -> None:
+        super().__init__(400)
+        self.real_name = "ClientDisconnected"
+
+
+class Request:
+    def __init__(self, ctx: RequestContext, environ: dict[str, Any]) -> None:
+        self.ctx = ctx
+        self.environ = environ
+        self.method = environ["REQUEST_METHOD"].upper()
+        path_info = environ["PATH_INFO"].encode("latin1").decode(errors="replace")
+        self.path = "/" + path_info.lstrip("/")
+        self.url_rule = None
+        self.view_args: dict[str, Any] | None = None
+        self.routing_exception: HTTPException | None = None
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprints(self) -> list[str]:
+        endpoint = self.endpoint
+        if endpoint is None or "." not in endpoint:
+            return []
+        return [endpoint.rpartition(".")[0]]
+
+    def date_header(self) -> str:
+        return self.ctx.handler.date_time_string()
+
+    def content_length(self) -> int | None:
+        """``werkzeug.wsgi.get_content_length``: None for chunked or absent; 0 if invalid."""
+        if self.environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
+            return None
+        value = self.environ.get("CONTENT_LENGTH")
+        if value is None:
+            return None
+        value = value.strip()
+        if _PLAIN_INT.fullmatch(value) is None:
+            return 0
+        return max(0, int(value))
+
+    def get_data(self):
+        """``request.get_data()``: the whole body, read through ``get_input_stream``."""
+        handler = self.ctx.handler
+        rfile = handler.rfile
+        if "wsgi.input_terminated" in self.environ:
+            data = yield from read_dechunked(rfile)
+        else:
+            limit = self.content_length()
+            if limit is None:
+                return b""
+            data = yield from read_limited(rfile, limit)
+        handler.step_read("body", data)
+        return data
+
+
+def read_limited(rfile, limit: int):
+    """``LimitedStream(rfile, limit).readall()``."""
+    out = bytearray()
+    while len(out) < limit:
+        chunk = yield from rfile.read(min(64 * 1024, limit - len(out)))
+        if not chunk:
+            raise ClientDisconnected()
+        out += chunk
+    return bytes(out)
+
+
+def read_dechunked(rfile):
+    """``DechunkedInput(rfile).read()``: read chunks until the 0-size one."""
+    from .flask_app import BodyError
+
+    out = bytearray()
+    while True:
+        line = (yield from rfile.readline(100)).decode("latin1")
+        try:
+            length = int(line.strip(" \t\r\n"), 16)
+        except ValueError:
+            raise BodyError("Invalid chunk header") from None
+        if length < 0:
+            raise BodyError("Negative chunk length not allowed")
+        if length > 0:
+            out += yield from rfile.read(length)
+        terminator = yield from rfile.readline(2)
+        if terminator not in (b"\n", b"\r\n", b"\r"):
+            raise BodyError("Missing chunk terminating newline")
+        if length == 0:
+            return bytes(out)
+
+
+class AppContext:
+    def __init__(self, app, ctx: RequestContext) -> None:
+        self.app = app
+        self.ctx = ctx
+        app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.__init__",
+                     "appctx_init", line="self.url_adapter = app.create_url_adapter(None)")
+
+    def push(self) -> None:
+        ctx = self.ctx
+        ctx.stacks["app"].append(self.app.name)
+        self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
+                          "appctx_push", {"name": self.app.name},
+                          line="self._cv_tokens.append(_cv_app.set(self))",
+                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+
+    def pop(self, exc) -> None:
+        ctx = self.ctx
+        self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
+                          "appctx_pop", line="self.app.do_teardown_appcontext(exc)")
+        self.app.do_teardown_appcontext(ctx, exc)
+        ctx.stacks["app"].pop()
+        self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
+                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+
+
+class RequestContext:
+    def __init__(self, app, handler, environ: dict[str, Any]) -> None:
+        self.app = app
+        self.handler = handler
+        self.actor = handler.actor
+        self.client = handler.client
+        self.request = Request(self, environ)
+        self.stacks: dict[str, list[str]] = {"app": [], "request": []}
+        self.app_ctx: AppContext | None = None
+        app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
+                     "reqctx_init", {"method": self.request.method, "path": self.request.path},
+                     line="self.url_adapter = app.create_url_adapter(self.request)")
+
+    def stacks_view(self) -> dict[str, list[str]]:
+        return {"app": list(self.stacks["app"]), "request": list(self.stacks["request"])}
+
+    def push(self) -> None:
+        rec = self.app.rec
+        rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.push", "reqctx_push",
+                 line="app_ctx = self.app.app_context()")
+        self.app_ctx = self.app.app_context(self)
+        self.app_ctx.push()
+        self.stacks["request"].append(f"{self.request.method} {self.request.path}")
+        rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
+                 "match_request", line="result = self.url_adapter.match(return_rule=True)",
+                 state={f"ctx/{self.actor}": self.stacks_view()})
+        self.app.match(self)
+
+    def pop(self, exc) -> None:
+        rec = self.app.rec
+        rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop", "reqctx_pop",
+                 line="self.app.do_teardown_request(exc)")
+        self.app.do_teardown_request(self, exc)
+        self.stacks["request"].pop()
+        rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
+                 state={f"ctx/{self.actor}": self.stacks_view()})
+        self.app_ctx.pop(exc)

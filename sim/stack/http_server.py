@@ -1,0 +1,296 @@
+"""``http.server.BaseHTTPRequestHandler``: read the request line and headers, send errors.
+
+Read beside CPython 3.11's ``Lib/http/server.py``. The constants that shape the bytes on the
+wire (the error page template, status phrases) are taken from the real module at run time,
+so the simulated error pages are the real ones.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import html
+import http.client
+import http.server
+from http import HTTPStatus
+
+from ..trace import Phase
+from .socketserver import BaseRequestHandler, socket_view
+
+HS = "http.server.BaseHTTPRequestHandler."
+
+#: ``http.client._MAXLINE`` and ``_MAXHEADERS``
+MAXLINE = 65536
+MAXHEADERS = 100
+
+_REAL = http.server.BaseHTTPRequestHandler
+_WEEKDAYS = _REAL.weekdayname
+_MONTHS = _REAL.monthname
+
+
+class HeaderError(Exception):
+    """``http.client.LineTooLong`` / ``HTTPException`` raised by ``parse_headers``."""
+
+    def __init__(self, message: str, explain: str) -> None:
+        super().__init__(explain)
+        self.message = message
+        self.explain = explain
+
+
+def parse_header_block(lines: list[bytes]) -> http.client.HTTPMessage:
+    """The second half of ``http.client.parse_headers``: the stdlib's own email parser."""
+    text = b"".join(lines).decode("iso-8859-1")
+    return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+
+
+class BaseHTTPRequestHandler(BaseRequestHandler):
+    protocol_version = "HTTP/1.0"
+    default_request_version = "HTTP/0.9"
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.close_connection = True
+        self.raw_requestline = b""
+        self.requestline = ""
+        self.request_version = self.default_request_version
+        self.command: str | None = None
+        self.path: str | None = None
+        self.headers: http.client.HTTPMessage | None = None
+        self._headers_buffer: list[bytes] = []
+
+    # -- reading the request -------------------------------------------------------
+
+    def handle(self):
+        self.rec.step(self.actor, self.client, Phase.READ, HS + "handle", "http_handle",
+                      line="self.handle_one_request()")
+        self.close_connection = True
+        yield from self.handle_one_request()
+        while not self.close_connection:
+            yield from self.handle_one_request()
+
+    def handle_one_request(self):
+        self.rec.step(self.actor, self.client, Phase.READ, HS + "handle_one_request",
+                      "handle_one_request", line="self.raw_requestline = self.rfile.readline(65537)")
+        self.raw_requestline = yield from self.rfile.readline(65537)
+        self.step_read("readline", self.raw_requestline)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = ""
+            self.request_version = ""
+            self.command = ""
+            yield from self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        ok = yield from self.parse_request()
+        if not ok:
+            return
+        # hasattr(self, "do_" + command) is always true for Werkzeug's handler: its
+        # __getattr__ answers every do_* name with run_wsgi.
+        yield from self.do_method()
+        self.wfile_flush()
+
+    def step_read(self, what: str, data: bytes) -> None:
+        """A kernel-side step: what a read returned, and what is left in the buffers."""
+        self.rec.step(self.actor, self.client, Phase.READ, None, f"read_{what}",
+                      {"n": len(data), "text": _preview(data)},
+                      state={f"sockets/{self.client}": socket_view(self.request, self.rfile, data)})
+
+    def parse_request(self):
+        self.rec.step(self.actor, self.client, Phase.PARSE, HS + "parse_request", "parse_request",
+                      {"line": _preview(self.raw_requestline.rstrip(b"\r\n"))},
+                      line="words = requestline.split()")
+        self.command = None
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if len(words) == 0:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            version_number = _parse_version(version)
+            if version_number is None:
+                yield from self.send_error(HTTPStatus.BAD_REQUEST,
+                                           f"Bad request version ({version!r})")
+                return False
+            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
+                self.close_connection = False
+            if version_number >= (2, 0):
+                yield from self.send_error(
+                    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    f"Invalid HTTP version ({version.split('/', 1)[1]})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            yield from self.send_error(HTTPStatus.BAD_REQUEST,
+                                       f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                yield from self.send_error(HTTPStatus.BAD_REQUEST,
+                                           f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        try:
+            self.headers = yield from self.parse_headers()
+        except HeaderError as err:
+            yield from self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                                       err.message, err.explain)
+            return False
+        conntype = self.headers.get("Connection", "")
+        if conntype.lower() == "close":
+            self.close_connection = True
+        elif conntype.lower() == "keep-alive" and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        expect = self.headers.get("Expect", "")
+        if (expect.lower() == "100-continue" and self.protocol_version >= "HTTP/1.1"
+                and self.request_version >= "HTTP/1.1"):
+            self.handle_expect_100()
+        return True
+
+    def parse_headers(self):
+        """``http.client.parse_headers`` (``_read_headers``, then the email parser)."""
+        self.rec.step(self.actor, self.client, Phase.PARSE, "http.client.parse_headers",
+                      "parse_headers", line="headers = _read_headers(fp)")
+        lines: list[bytes] = []
+        while True:
+            line = yield from self.rfile.readline(MAXLINE + 1)
+            if len(line) > MAXLINE:
+                raise HeaderError("Line too long", "got more than 65536 bytes when reading header line")
+            lines.append(line)
+            if len(lines) > MAXHEADERS:
+                raise HeaderError("Too many headers", f"got more than {MAXHEADERS} headers")
+            if line in (b"\r\n", b"\n", b""):
+                break
+        block = b"".join(lines)
+        self.step_read("headers", block)
+        return parse_header_block(lines)
+
+    def handle_expect_100(self) -> None:
+        self.rec.step(self.actor, self.client, Phase.PARSE, HS + "handle_expect_100",
+                      "handle_expect_100", line="self.send_response_only(HTTPStatus.CONTINUE)")
+        self.send_response_only(HTTPStatus.CONTINUE)
+        self.end_headers(step=False)
+
+    def do_method(self):
+        raise NotImplementedError
+        yield
+
+    # -- writing the response ------------------------------------------------------
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+        shortmsg, longmsg = _REAL.responses.get(code, ("???", "???"))
+        if message is None:
+            message = shortmsg
+        if explain is None:
+            explain = longmsg
+        self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "send_error", "send_error",
+                      {"code": int(code), "message": message},
+                      line="self.send_response(code, message)")
+        self.log_error("code %d, message %s", int(code), message)
+        self.send_response(code, message)
+        self.send_header("Connection", "close")
+        body = None
+        if code >= 200 and code not in (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT,
+                                        HTTPStatus.NOT_MODIFIED):
+            content = _REAL.error_message_format % {
+                "code": code,
+                "message": html.escape(message, quote=False),
+                "explain": html.escape(explain, quote=False),
+            }
+            body = content.encode("UTF-8", "replace")
+            self.send_header("Content-Type", _REAL.error_content_type)
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile_write(body)
+        return
+        yield
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "send_response",
+                      "send_response", {"code": int(code)},
+                      line="self.send_response_only(code, message)")
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+        self.send_header("Date", self.date_time_string())
+
+    def send_response_only(self, code: int, message: str | None = None) -> None:
+        if self.request_version != "HTTP/0.9":
+            if message is None:
+                message = _REAL.responses[code][0] if code in _REAL.responses else ""
+            self._headers_buffer.append(
+                f"{self.protocol_version} {int(code)} {message}\r\n".encode("latin-1", "strict"))
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if self.request_version != "HTTP/0.9":
+            self._headers_buffer.append(f"{keyword}: {value}\r\n".encode("latin-1", "strict"))
+        if keyword.lower() == "connection":
+            if value.lower() == "close":
+                self.close_connection = True
+            elif value.lower() == "keep-alive":
+                self.close_connection = False
+
+    def end_headers(self, step: bool = True) -> None:
+        if step:
+            self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "end_headers",
+                          "end_headers", line='self._headers_buffer.append(b"\\r\\n")')
+        if self.request_version != "HTTP/0.9":
+            self._headers_buffer.append(b"\r\n")
+            self.flush_headers()
+
+    def flush_headers(self) -> None:
+        if self._headers_buffer:
+            self.wfile_write(b"".join(self._headers_buffer))
+            self._headers_buffer = []
+
+    def wfile_write(self, data: bytes) -> None:
+        self.wfile.write(data)
+
+    def wfile_flush(self) -> None:
+        """``wfile.flush()``: ``_SocketWriter`` has no buffer, nothing to do."""
+
+    def version_string(self) -> str:
+        return f"{self.server_version} {_REAL.sys_version}"
+
+    def date_time_string(self) -> str:
+        tm = self.world.wall_time()
+        return (f"{_WEEKDAYS[tm.tm_wday]}, {tm.tm_mday:02d} {_MONTHS[tm.tm_mon]} "
+                f"{tm.tm_year:04d} {tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} GMT")
+
+    def log_date_time_string(self) -> str:
+        tm = self.world.wall_time()
+        return (f"{tm.tm_mday:02d}/{_MONTHS[tm.tm_mon]}/{tm.tm_year:04d} "
+                f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        raise NotImplementedError
+
+    def log_error(self, format: str, *args) -> None:
+        raise NotImplementedError
+
+
+def _parse_version(version: str) -> tuple[int, int] | None:
+    """The version checks of ``parse_request``; None where it raises ValueError."""
+    if not version.startswith("HTTP/"):
+        return None
+    numbers = version.split("/", 1)[1].split(".")
+    if len(numbers) != 2:
+        return None
+    if any(not part.isdigit() for part in numbers):
+        return None
+    if any(len(part) > 10 for part in numbers):
+        return None
+    return int(numbers[0]), int(numbers[1])
+
+
+def _preview(data: bytes, limit: int = 60) -> str:
+    text = data.decode("latin-1")
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

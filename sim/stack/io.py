@@ -1,0 +1,81 @@
+"""``io.BufferedReader`` over a socket (the handler's ``rfile``), and ``_SocketWriter``.
+
+Why model the buffer: ``StreamRequestHandler.rfile`` is ``socket.makefile("rb", -1)``, a
+``BufferedReader`` with an 8 KiB buffer. Bytes it has pulled out of the kernel are invisible
+to ``select()`` (Werkzeug's drain loop asks the socket, not the buffer) and do not count as
+"unread" when the socket is closed (no RST for them). So where bytes sit decides what the
+client sees. The reads follow CPython's ``Modules/_io/bufferedio.c``: ``readline`` fills the
+buffer 8 KiB at a time; ``read(n)`` reads whole 8 KiB blocks straight from the socket, then
+fills the buffer for the tail.
+"""
+
+from __future__ import annotations
+
+from ..kernel import Connection, Kernel
+
+DEFAULT_BUFFER_SIZE = 8192
+
+
+class BufferedReader:
+    def __init__(self, kernel: Kernel, conn: Connection) -> None:
+        self.kernel = kernel
+        self.conn = conn
+        #: bytes read from the socket, not yet returned to the caller
+        self.buffer = bytearray()
+        #: everything returned to callers so far (for the inspector)
+        self.consumed = 0
+
+    def _take(self, size: int) -> bytes:
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        self.consumed += len(data)
+        return data
+
+    def readline(self, limit: int = -1):
+        """``rfile.readline(limit)``: up to and including ``\\n``, at most ``limit`` bytes."""
+        scanned = 0
+        while True:
+            end = len(self.buffer) if limit < 0 else min(len(self.buffer), limit)
+            newline = self.buffer.find(b"\n", scanned, end)
+            if newline >= 0:
+                return self._take(newline + 1)
+            if limit >= 0 and len(self.buffer) >= limit:
+                return self._take(limit)
+            scanned = end
+            data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE)
+            if not data:
+                return self._take(len(self.buffer))
+            self.buffer += data
+
+    def read(self, size: int):
+        """``rfile.read(size)``: blocks until ``size`` bytes or EOF."""
+        if len(self.buffer) >= size:
+            return self._take(size)
+        out = bytearray(self._take(len(self.buffer)))
+        while len(out) < size:
+            remaining = size - len(out)
+            whole_blocks = remaining - remaining % DEFAULT_BUFFER_SIZE
+            if whole_blocks:
+                data = yield from self.kernel.recv(self.conn, whole_blocks)
+                if not data:
+                    break
+                out += data
+                self.consumed += len(data)
+                continue
+            data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE)
+            if not data:
+                break
+            self.buffer += data
+            out += self._take(min(remaining, len(self.buffer)))
+        return bytes(out)
+
+
+class SocketWriter:
+    """``socketserver._SocketWriter``: every ``write`` is one ``sendall``."""
+
+    def __init__(self, kernel: Kernel, conn: Connection) -> None:
+        self.kernel = kernel
+        self.conn = conn
+
+    def write(self, data: bytes) -> None:
+        self.kernel.send(self.conn, data)

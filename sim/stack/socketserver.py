@@ -1,0 +1,199 @@
+"""``socketserver``: the server loop, accept, and the request handler's life cycle.
+
+Read beside CPython 3.11's ``Lib/socketserver.py``: the same classes and methods, in the same
+order. Each simulated method records one step when the real one would be entered (its
+``qualname``), and blocks (``yield``) where the real one would block.
+"""
+
+from __future__ import annotations
+
+from ..kernel import Connection
+from ..trace import Phase
+from .io import BufferedReader, SocketWriter
+from .world import World
+
+SS = "socketserver."
+
+
+class BaseServer:
+    """``BaseServer`` + ``TCPServer``: the parts of the loop every server shares."""
+
+    #: ``TCPServer.request_queue_size``; Werkzeug sets 128 (``LISTEN_QUEUE``)
+    request_queue_size = 5
+
+    def __init__(self, world: World, handler_class: type) -> None:
+        self.world = world
+        self.rec = world.recorder
+        self.RequestHandlerClass = handler_class
+        self.actor = "main"
+
+    # -- startup -------------------------------------------------------------------
+
+    def tcp_init(self):
+        """``TCPServer.__init__`` -> ``BaseServer.__init__`` (no bind: Werkzeug binds itself)."""
+        self.rec.step("main", None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init")
+        self.rec.step("main", None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init")
+
+    def server_bind(self):
+        """``HTTPServer.server_bind`` -> ``TCPServer.server_bind``."""
+        host, port = self.server_address
+        self.rec.step("main", None, Phase.LISTEN, "http.server.HTTPServer.server_bind",
+                      "http_server_bind", {"host": host, "port": port},
+                      line="socketserver.TCPServer.server_bind(self)")
+        self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
+                      {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
+
+    def server_activate(self):
+        self.world.listener.listening = True
+        self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_activate",
+                      "server_activate", {"backlog": self.world.listener.backlog},
+                      line="self.socket.listen(self.request_queue_size)")
+
+    # -- the loop ------------------------------------------------------------------
+
+    def serve_forever(self):
+        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.serve_forever",
+                      "serve_forever", {"poll": self.world.scenario.server.poll_interval},
+                      line="selector.register(self, selectors.EVENT_READ)")
+        listener = self.world.listener
+        while True:
+            # selector.select(poll_interval) returns empty every poll_interval seconds while
+            # nothing connects; those idle turns change nothing and are not steps.
+            yield from listener.wait_readable()
+            yield from self._handle_request_noblock()
+
+    def _handle_request_noblock(self):
+        listener = self.world.listener
+        self.rec.step("main", listener.queue[0].client, Phase.SELECT,
+                      SS + "BaseServer._handle_request_noblock", "handle_request_noblock",
+                      line="request, client_address = self.get_request()")
+        request = self.get_request()
+        if self.verify_request(request):
+            yield from self.process_request(request)
+
+    def get_request(self) -> Connection:
+        listener = self.world.listener
+        conn = listener.accept()
+        port = self.world.client_ports[conn.client]
+        self.rec.step("main", conn.client, Phase.ACCEPT, SS + "TCPServer.get_request",
+                      "get_request", {"client": conn.client, "port": port,
+                                      "waiting": len(listener.queue)},
+                      line="return self.socket.accept()",
+                      state={"backlog": [c.client for c in listener.queue],
+                             f"sockets/{conn.client}": socket_view(conn, None)})
+        return conn
+
+    def verify_request(self, request: Connection) -> bool:
+        self.rec.step("main", request.client, Phase.ACCEPT, SS + "BaseServer.verify_request",
+                      "verify_request", line="return True")
+        return True
+
+    def process_request(self, request: Connection):
+        """``BaseServer.process_request``: handle the connection right here, in the loop."""
+        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "BaseServer.process_request",
+                      "process_request", line="self.finish_request(request, client_address)")
+        yield from self.finish_request(request, self.actor)
+        self.shutdown_request(request, self.actor)
+
+    def finish_request(self, request: Connection, actor: str):
+        self.rec.step(actor, request.client, Phase.SETUP, SS + "BaseServer.finish_request",
+                      "finish_request", line="self.RequestHandlerClass(request, client_address, self)")
+        handler = self.RequestHandlerClass(self, request, actor)
+        yield from handler.run()
+
+    def shutdown_request(self, request: Connection, actor: str) -> None:
+        """``TCPServer.shutdown_request``: ``shutdown(SHUT_WR)`` (FIN), then ``close``."""
+        kernel = self.world.kernel
+        self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.shutdown_request",
+                      "shutdown_request", line="request.shutdown(socket.SHUT_WR)")
+        kernel.shutdown_write(request)
+        unread = len(request.to_server)
+        reset = kernel.close(request)
+        self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.close_request",
+                      "close_request_rst" if reset else "close_request", {"unread": unread},
+                      line="request.close()",
+                      state={f"sockets/{request.client}": socket_view(request, None)})
+
+
+class ThreadingMixIn:
+    """``ThreadingMixIn.process_request``: one new thread per connection."""
+
+    def process_request(self, request: Connection):
+        actor = self.world.next_thread_name()
+        self.rec.step("main", request.client, Phase.ACCEPT, SS + "ThreadingMixIn.process_request",
+                      "process_request_threaded", {"thread": actor}, line="t.start()")
+        self.world.scheduler.spawn(actor, self.process_request_thread(request, actor))
+        return
+        yield  # a generator like every process_request, though this one never blocks
+
+    def process_request_thread(self, request: Connection, actor: str):
+        self.rec.step(actor, request.client, Phase.SETUP,
+                      SS + "ThreadingMixIn.process_request_thread", "process_request_thread",
+                      {"thread": actor}, line="self.finish_request(request, client_address)")
+        try:
+            yield from self.finish_request(request, actor)
+        finally:
+            self.shutdown_request(request, actor)
+
+
+class BaseRequestHandler:
+    """``BaseRequestHandler.__init__`` (setup, handle, finish) + ``StreamRequestHandler``."""
+
+    def __init__(self, server: BaseServer, request: Connection, actor: str) -> None:
+        self.server = server
+        self.world = server.world
+        self.rec = server.rec
+        self.request = request
+        self.client = request.client
+        self.actor = actor
+        self.client_address = ("127.0.0.1", server.world.client_ports[request.client])
+
+    def run(self):
+        self.rec.step(self.actor, self.client, Phase.SETUP, SS + "BaseRequestHandler.__init__",
+                      "handler_init", {"cls": type(self).__name__}, line="self.setup()")
+        self.setup()
+        try:
+            yield from self.handle()
+        finally:
+            self.finish()
+
+    def setup(self) -> None:
+        self.rfile = BufferedReader(self.world.kernel, self.request)
+        self.wfile = SocketWriter(self.world.kernel, self.request)
+        self.rec.step(self.actor, self.client, Phase.SETUP, SS + "StreamRequestHandler.setup",
+                      "setup", line="self.rfile = self.connection.makefile('rb', self.rbufsize)")
+
+    def handle(self):
+        raise NotImplementedError
+        yield
+
+    def finish(self) -> None:
+        self.rec.step(self.actor, self.client, Phase.CLOSE, SS + "StreamRequestHandler.finish",
+                      "finish", line="self.wfile.flush()")
+
+
+_VIEW_LIMIT = 2048
+
+
+def _shown(data: bytes | bytearray) -> str:
+    """Bytes for the inspector, as latin-1 text, shortened in the middle when long."""
+    if len(data) <= _VIEW_LIMIT:
+        return bytes(data).decode("latin-1")
+    half = _VIEW_LIMIT // 2
+    return (
+        bytes(data[:half]).decode("latin-1")
+        + f"\n… {len(data) - _VIEW_LIMIT} more bytes …\n"
+        + bytes(data[-half:]).decode("latin-1")
+    )
+
+
+def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes = b"") -> dict:
+    """One connection's sockets and buffers, as the inspector shows them."""
+    return {
+        "state": conn.state.value,
+        "recv_buffer": _shown(conn.to_server),
+        "rfile_buffer": _shown(rfile.buffer) if rfile is not None else "",
+        "consumed": _shown(consumed),
+        "bytes_consumed": rfile.consumed if rfile is not None else 0,
+        "sent": conn.server_sent,
+    }

@@ -1,0 +1,459 @@
+"""``werkzeug.serving`` (3.1): the dev server, its request handler and ``run_wsgi``.
+
+Read beside ``werkzeug/serving.py``. The closure variables of the real ``run_wsgi``
+(``status_set``, ``headers_set``, ``status_sent``, ``headers_sent``, ``chunk_response``) are
+fields of :class:`WriteState` here, so the inspector can show them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from ..kernel import Connection
+from ..trace import Phase
+from .http_server import BaseHTTPRequestHandler
+from .socketserver import BaseServer, ThreadingMixIn, socket_view
+
+WS = "werkzeug.serving."
+WH = WS + "WSGIRequestHandler."
+
+SERVER_VERSION = "Werkzeug/3.1.9"
+LISTEN_QUEUE = 128
+
+_ANSI = {"bold": 1, "red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
+
+
+def ansi_style(value: str, *styles: str) -> str:
+    """``werkzeug.serving._ansi_style`` (colours are on: not Windows)."""
+    for style in styles:
+        value = f"\x1b[{_ANSI[style]}m{value}"
+    return f"{value}\x1b[0m"
+
+
+# Escape control characters (``WSGIRequestHandler._control_char_table``).
+_CONTROL_CHARS = str.maketrans({c: rf"\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
+_CONTROL_CHARS[ord("\\")] = r"\\"
+
+
+def _requote_invalid(error: UnicodeError) -> tuple[str, int]:
+    return quote(error.object[error.start : error.end], safe=""), error.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("wsgiscope.url_quote", _requote_invalid)
+_ALWAYS_UNSAFE = bytes((*range(0x21), 0x25, 0x7F)).decode()
+
+
+def _unquote_part(chars: str):
+    choices = "|".join(f"{ord(c):02X}" for c in sorted(chars))
+    pattern = re.compile(f"((?:%(?:{choices}))+)", re.I)
+
+    def unquote_partial(value: str) -> str:
+        parts = iter(pattern.split(value))
+        out = []
+        for part in parts:
+            out.append(unquote(part, "utf-8", "wsgiscope.url_quote"))
+            out.append(next(parts, ""))
+        return "".join(out)
+
+    return unquote_partial
+
+
+_unquote_path = _unquote_part(_ALWAYS_UNSAFE + "/?#")
+_unquote_query = _unquote_part(_ALWAYS_UNSAFE + "&=+#")
+_unquote_fragment = _unquote_part(_ALWAYS_UNSAFE)
+
+
+def uri_to_iri(uri: str) -> str:
+    """``werkzeug.urls.uri_to_iri`` for what a request line holds (no user info, no IDNA)."""
+    parts = urlsplit(uri)
+    netloc = parts.hostname or ""
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, _unquote_path(parts.path),
+                       _unquote_query(parts.query), _unquote_fragment(parts.fragment)))
+
+
+def wsgi_encoding_dance(text: str) -> str:
+    return text.encode().decode("latin1")
+
+
+@dataclass(slots=True)
+class WriteState:
+    """The closure state of ``run_wsgi``: what ``start_response`` set, what ``write`` sent."""
+
+    status_set: str | None = None
+    headers_set: list[tuple[str, str]] | None = None
+    status_sent: str | None = None
+    headers_sent: list[tuple[str, str]] | None = None
+    chunk_response: bool = False
+
+    def view(self, close_connection: bool) -> dict[str, Any]:
+        return {
+            "status_set": self.status_set,
+            "headers_set": [list(h) for h in self.headers_set or []],
+            "status_sent": self.status_sent,
+            "headers_sent": [list(h) for h in self.headers_sent or []],
+            "chunk_response": self.chunk_response,
+            "close_connection": close_connection,
+        }
+
+
+class HeadersAlreadySet(AssertionError):
+    """``start_response`` called twice without ``exc_info``."""
+
+
+class WSGIRequestHandler(BaseHTTPRequestHandler):
+    server_version = SERVER_VERSION
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.environ: dict[str, Any] | None = None
+        self.ws = WriteState()
+        self.response_body = bytearray()
+
+    # -- werkzeug's overrides ------------------------------------------------------
+
+    def handle(self):
+        self.rec.step(self.actor, self.client, Phase.READ, WH + "handle", "werkzeug_handle",
+                      line="super().handle()")
+        try:
+            yield from super().handle()
+        except ConnectionError as err:
+            self.connection_dropped(err)
+
+    def connection_dropped(self, error: BaseException) -> None:
+        self.rec.step(self.actor, self.client, Phase.CLOSE, WH + "connection_dropped",
+                      "connection_dropped", {"error": type(error).__name__.rstrip("_")})
+
+    def do_method(self):
+        # getattr(self, "do_" + command) -> WSGIRequestHandler.__getattr__ -> run_wsgi
+        self.rec.step(self.actor, self.client, Phase.PARSE, WH + "__getattr__", "getattr_do",
+                      {"command": self.command}, line="return self.run_wsgi")
+        yield from self.run_wsgi()
+
+    # -- run_wsgi --------------------------------------------------------------------
+
+    def run_wsgi(self):
+        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
+                      line="execute(self.server.app)")
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        try:
+            yield from self.execute(self.server.app)
+        except ConnectionError as err:
+            self.connection_dropped(err)
+        except Exception as err:  # an error from the app's iterator: roll back, send a 500
+            if self.ws.status_sent is not None and self.ws.chunk_response:
+                self.close_connection = True
+            try:
+                if self.ws.status_sent is None:
+                    self.ws.status_set = None
+                    self.ws.headers_set = None
+                yield from self.execute(self.server.app.internal_server_error_app())
+            except Exception:
+                pass
+            self.server.log("error", f"Error on request:\n{error_last_line(err)}", self.actor)
+        del environ
+
+    def make_environ(self) -> dict[str, Any]:
+        request_url = urlsplit(self.path)
+        if not request_url.scheme and request_url.netloc:
+            path_info = f"/{request_url.netloc}{request_url.path}"
+        else:
+            path_info = request_url.path
+        path_info = unquote(path_info)
+        server = self.server
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.multithread": server.multithread,
+            "wsgi.multiprocess": server.multiprocess,
+            "wsgi.run_once": False,
+            "SERVER_SOFTWARE": self.server_version,
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": wsgi_encoding_dance(path_info),
+            "QUERY_STRING": wsgi_encoding_dance(request_url.query),
+            "REQUEST_URI": wsgi_encoding_dance(self.path),
+            "RAW_URI": wsgi_encoding_dance(self.path),
+            "REMOTE_ADDR": self.client_address[0],
+            "REMOTE_PORT": self.client_address[1],
+            "SERVER_NAME": server.server_address[0],
+            "SERVER_PORT": str(server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+        }
+        for key, value in self.headers.items():
+            if "_" in key:
+                continue
+            key = key.upper().replace("-", "_")
+            value = value.replace("\r\n", "")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = f"HTTP_{key}"
+                if key in environ:
+                    value = f"{environ[key]},{value}"
+            environ[key] = value
+        if "chunked" in _parse_set_header(environ.get("HTTP_TRANSFER_ENCODING")):
+            environ["wsgi.input_terminated"] = True
+        if request_url.scheme and request_url.netloc:
+            environ["HTTP_HOST"] = request_url.netloc
+        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
+                      "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
+                      line="environ: WSGIEnvironment = {",
+                      state={f"environ/{self.client}": {k: str(v) for k, v in environ.items()}})
+        return environ
+
+    def execute(self, app):
+        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi.<locals>.execute",
+                      "execute", {"app": app.display_name},
+                      line="application_iter = app(environ, start_response)")
+        application_iter = yield from app(self, self.environ, self.start_response)
+        try:
+            for data in application_iter:
+                self.write(data)
+            if not self.ws.headers_sent:
+                self.write(b"")
+            if self.ws.chunk_response:
+                self.wfile_write(b"0\r\n\r\n")
+        finally:
+            yield from self.drain_input()
+            close = getattr(application_iter, "close", None)
+            if close is not None:
+                close()
+
+    def drain_input(self):
+        """The ``finally`` of ``execute``: discard what the client is still sending.
+
+        ``selector.select(timeout=0.01)`` asks the socket, not ``rfile``'s buffer, and
+        ``rfile.read(10_000_000)`` blocks until 10 MB or EOF.
+        """
+        kernel = self.world.kernel
+        total_size = total_reads = 0
+        while (yield from kernel.readable_within(self.request, 10)):
+            data = yield from self.rfile.read(10_000_000)
+            total_size += len(data)
+            total_reads += 1
+            self.step_read("drain", data)
+            if not data or total_size >= 10_000_000_000 or total_reads > 1000:
+                break
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
+        self.rec.step(self.actor, self.client, Phase.RESPOND,
+                      WH + "run_wsgi.<locals>.start_response", "start_response",
+                      {"status": status}, line="status_set = status",
+                      state={f"handler/{self.client}": self.ws.view(self.close_connection)})
+        if exc_info:
+            if self.ws.headers_sent:
+                raise exc_info
+        elif self.ws.headers_set:
+            raise HeadersAlreadySet("Headers already set")
+        self.ws.status_set = status
+        self.ws.headers_set = headers
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        ws = self.ws
+        assert ws.status_set is not None, "write() before start_response"
+        assert ws.headers_set is not None, "write() before start_response"
+        first = ws.status_sent is None
+        self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
+                      "write_headers" if first else "write_body", {"n": len(data)},
+                      line="self.send_response(code, msg)" if first else "self.wfile.write(data)")
+        if first:
+            ws.status_sent = ws.status_set
+            ws.headers_sent = ws.headers_set
+            code_str, _, msg = ws.status_sent.partition(" ")
+            code = int(code_str)
+            self.send_response(code, msg)
+            header_keys = set()
+            for key, value in ws.headers_sent:
+                self.send_header(key, value)
+                header_keys.add(key.lower())
+            if (
+                not (
+                    "content-length" in header_keys
+                    or self.environ["REQUEST_METHOD"] == "HEAD"
+                    or (100 <= code < 200)
+                    or code in {204, 304}
+                )
+                and self.protocol_version >= "HTTP/1.1"
+            ):
+                ws.chunk_response = True
+                self.send_header("Transfer-Encoding", "chunked")
+            # Werkzeug always closes: http.server cannot drain a request body before
+            # reading the next request line, so keep-alive is off.
+            self.send_header("Connection", "close")
+            self.end_headers()
+        if data:
+            if ws.chunk_response:
+                self.wfile_write(hex(len(data))[2:].encode())
+                self.wfile_write(b"\r\n")
+            self.wfile_write(data)
+            self.response_body += data
+            if ws.chunk_response:
+                self.wfile_write(b"\r\n")
+        self.rec.step(self.actor, self.client, Phase.RESPOND, None, "sent",
+                      {"n": self.request.server_sent},
+                      state={f"handler/{self.client}": ws.view(self.close_connection),
+                             f"response/{self.client}": self.response_view(),
+                             f"sockets/{self.client}": socket_view(self.request, self.rfile)})
+
+    def response_view(self) -> dict[str, Any]:
+        body = bytes(self.response_body)
+        return {
+            "status": self.ws.status_sent,
+            "headers": [list(h) for h in self.ws.headers_sent or []],
+            "body": body[:4096].decode("latin-1"),
+            "body_bytes": len(body),
+        }
+
+    # -- logging ---------------------------------------------------------------------
+
+    def address_string(self) -> str:
+        if self.environ:
+            return self.environ["REMOTE_ADDR"]
+        return self.client_address[0]
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.path is not None:
+            msg = f"{self.command} {uri_to_iri(self.path)} {self.request_version}"
+        else:
+            msg = self.requestline
+        msg = msg.translate(_CONTROL_CHARS)
+        code = str(int(code)) if not isinstance(code, str) else code
+        if code.startswith("1"):
+            msg = ansi_style(msg, "bold")
+        elif code == "200":
+            pass
+        elif code == "304":
+            msg = ansi_style(msg, "cyan")
+        elif code.startswith("3"):
+            msg = ansi_style(msg, "green")
+        elif code == "404":
+            msg = ansi_style(msg, "yellow")
+        elif code.startswith("4"):
+            msg = ansi_style(msg, "bold", "red")
+        else:
+            msg = ansi_style(msg, "bold", "magenta")
+        self.log("info", f'"{msg}" {code} {size}')
+
+    def log_error(self, format: str, *args) -> None:
+        self.log("error", format % args)
+
+    def log(self, type: str, message: str) -> None:
+        line = f"{self.address_string()} - - [{self.log_date_time_string()}] {message}"
+        self.server.log(type, line, self.actor)
+
+
+def _parse_set_header(value: str | None) -> list[str]:
+    """``werkzeug.http.parse_set_header``, for the one use here: is ``chunked`` in it."""
+    if not value:
+        return []
+    return [item.strip().strip('"') for item in value.split(",")]
+
+
+def error_last_line(error: BaseException) -> str:
+    """A traceback's last line: ``RuntimeError`` or ``OSError: Invalid chunk header``."""
+    name = getattr(error, "real_name", type(error).__name__)
+    message = str(error)
+    return f"{name}: {message}" if message else name
+
+
+class BaseWSGIServer(BaseServer):
+    multithread = False
+    multiprocess = False
+    request_queue_size = LISTEN_QUEUE
+
+    def __init__(self, world, app, handler_class=WSGIRequestHandler) -> None:
+        super().__init__(world, handler_class)
+        self.app = app
+        server = world.scenario.server
+        self.host = server.host
+        self.port = server.port
+        self.server_address = (server.host, server.port)
+
+    def init(self, cls_name: str):
+        rec = self.rec
+        rec.step("main", None, Phase.STARTUP, WS + "BaseWSGIServer.__init__", "wsgi_server_init",
+                 {"cls": cls_name, "protocol": self.handler_protocol()},
+                 line="super().__init__(")
+        self.tcp_init()
+        self.server_bind()
+        self.server_activate()
+
+    def handler_protocol(self) -> str:
+        return self.RequestHandlerClass.protocol_version
+
+    def log(self, type: str, message: str, actor: str) -> None:
+        """``werkzeug._internal._log``: the 'werkzeug' logger, to stderr."""
+        self.rec.log(actor, message.rstrip())
+
+    def log_startup(self) -> None:
+        dev_warning = ansi_style(
+            "WARNING: This is a development server. Do not use it in a production deployment."
+            " Use a production WSGI server instead.", "bold", "red")
+        messages = [dev_warning]
+        display_hostname = self.host
+        if self.host in {"0.0.0.0", "::"}:
+            messages.append(f" * Running on all addresses ({self.host})")
+            localhost = "127.0.0.1" if self.host == "0.0.0.0" else "[::1]"
+            messages.append(f" * Running on http://{localhost}:{self.port}")
+        if ":" in display_hostname:
+            display_hostname = f"[{display_hostname}]"
+        messages.append(f" * Running on http://{display_hostname}:{self.port}")
+        self.rec.step("main", None, Phase.STARTUP, WS + "BaseWSGIServer.log_startup",
+                      "log_startup", {"url": f"http://{display_hostname}:{self.port}"},
+                      line='_log("info", "\\n".join(messages))')
+        self.log("info", "\n".join(messages), "main")
+
+    def serve_forever(self):
+        self.rec.step("main", None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
+                      "wsgi_serve_forever", line="super().serve_forever(poll_interval=poll_interval)")
+        yield from super().serve_forever()
+
+
+class ThreadedWSGIServer(ThreadingMixIn, BaseWSGIServer):
+    multithread = True
+
+
+def handler_class_for(threaded: bool) -> type[WSGIRequestHandler]:
+    """``BaseWSGIServer.__init__`` sets ``protocol_version = "HTTP/1.1"`` on the handler
+    class when threads or processes are used (chunked responses need it). The real code
+    sets it on the shared class itself; each simulated run starts from a fresh process."""
+    if not threaded:
+        return WSGIRequestHandler
+    return type("WSGIRequestHandler", (WSGIRequestHandler,), {"protocol_version": "HTTP/1.1"})
+
+
+def make_server(world, app):
+    server_cfg = world.scenario.server
+    world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "make_server",
+                        {"threaded": server_cfg.threaded},
+                        line="return ThreadedWSGIServer(" if server_cfg.threaded
+                        else "return BaseWSGIServer(")
+    if server_cfg.threaded:
+        server = ThreadedWSGIServer(world, app, handler_class_for(True))
+        server.init("ThreadedWSGIServer")
+    else:
+        server = BaseWSGIServer(world, app, handler_class_for(False))
+        server.init("BaseWSGIServer")
+    return server
+
+
+def run_simple(world, app):
+    world.recorder.step("main", None, Phase.STARTUP, WS + "run_simple", "run_simple",
+                        {"threaded": world.scenario.server.threaded}, line="srv = make_server(")
+    server = make_server(world, app)
+    server.log_startup()
+    server.log("info", ansi_style("Press CTRL+C to quit", "yellow"), "main")
+    return server
+
+
+def connection_of(handler: WSGIRequestHandler) -> Connection:
+    return handler.request

@@ -1,0 +1,170 @@
+"""``werkzeug.wrappers.Response`` and ``werkzeug.exceptions.HTTPException``, as data.
+
+Only what decides the bytes on the wire: the status line text, the headers in order, and the
+body (a list of byte strings, or a lazy iterator for streamed responses).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
+
+
+class Headers:
+    """``werkzeug.datastructures.Headers``: an ordered, case-insensitive multi-dict."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
+        self.items: list[tuple[str, str]] = list(items or [])
+
+    def get(self, key: str) -> str | None:
+        ikey = key.lower()
+        return next((v for k, v in self.items if k.lower() == ikey), None)
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def set(self, key: str, value: str) -> None:
+        """``Headers.set``: replace the first, drop the rest, or append."""
+        ikey = key.lower()
+        for index, (name, _) in enumerate(self.items):
+            if name.lower() == ikey:
+                self.items[index] = (key, value)
+                self.items[index + 1 :] = [
+                    item for item in self.items[index + 1 :] if item[0].lower() != ikey
+                ]
+                return
+        self.items.append((key, value))
+
+    def remove(self, key: str) -> None:
+        ikey = key.lower()
+        self.items = [item for item in self.items if item[0].lower() != ikey]
+
+    def update(self, other: dict[str, str]) -> None:
+        for key, value in other.items():
+            self.set(key, value)
+
+
+def status_text(code: int) -> str:
+    """``Response._clean_status``: ``404 NOT FOUND``; an unknown code is ``UNKNOWN``."""
+    return f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown').upper()}"
+
+
+@dataclass(slots=True, eq=False)
+class Response:
+    status_code: int
+    headers: Headers
+    #: the body as byte strings, or an iterator (a streamed response: no Content-Length)
+    body: list[bytes] | Iterator[bytes]
+    #: True once the body is an iterator the response itself cannot measure
+    is_streamed: bool = False
+    closers: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return status_text(self.status_code)
+
+    @classmethod
+    def from_text(cls, data: bytes, status: int = 200, headers: Headers | None = None,
+                  mimetype: str | None = None) -> Response:
+        """``Response(data, status=..., headers=..., mimetype=...)`` for a str/bytes body."""
+        headers = headers or Headers()
+        if mimetype is not None or "content-type" not in headers:
+            headers.set("Content-Type", get_content_type(mimetype or "text/html"))
+        headers.set("Content-Length", str(len(data)))
+        return cls(status, headers, [data])
+
+    @classmethod
+    def from_iterator(cls, body: Iterator[bytes], status: int = 200,
+                      headers: Headers | None = None, mimetype: str | None = None) -> Response:
+        headers = headers or Headers()
+        if mimetype is not None or "content-type" not in headers:
+            headers.set("Content-Type", get_content_type(mimetype or "text/html"))
+        return cls(status, headers, body, is_streamed=True)
+
+    def wsgi_headers(self) -> list[tuple[str, str]]:
+        """``get_wsgi_headers``: drop Content-Length where the status has no body; add it
+        where the body is a sequence and has none."""
+        headers = Headers(self.headers.items)
+        status = self.status_code
+        if 100 <= status < 200 or status == 204:
+            headers.remove("Content-Length")
+        elif status == 304:
+            for name in _ENTITY_HEADERS:
+                headers.remove(name)
+        if (not self.is_streamed and "content-length" not in headers
+                and status not in (204, 304) and not 100 <= status < 200):
+            headers.set("Content-Length", str(sum(len(x) for x in self.body)))
+        return headers.items
+
+
+_ENTITY_HEADERS = ("Allow", "Content-Encoding", "Content-Language", "Content-Length",
+                   "Content-MD5", "Content-Range", "Content-Type", "Last-Modified")
+
+_CHARSET_MIMETYPES = {
+    "application/ecmascript", "application/javascript", "application/sql", "application/xml",
+    "application/xml-dtd", "application/xml-external-parsed-entity",
+}
+
+
+def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
+    """``werkzeug.utils.get_content_type``."""
+    if (mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES
+            or mimetype.endswith("+xml")):
+        mimetype += f"; charset={charset}"
+    return mimetype
+
+
+class HTTPException(Exception):
+    """``werkzeug.exceptions.HTTPException`` for one of the default codes."""
+
+    def __init__(self, code: int, valid_methods: list[str] | None = None,
+                 new_url: str | None = None) -> None:
+        self.code = code
+        self.real_name = WERKZEUG_ERRORS[code][0] if code in WERKZEUG_ERRORS else "HTTPException"
+        self.valid_methods = valid_methods
+        self.new_url = new_url
+        super().__init__(f"{code} {self.name}")
+
+    @property
+    def name(self) -> str:
+        return HTTP_STATUS_CODES.get(self.code, "Unknown Error")
+
+    @property
+    def description(self) -> str:
+        return WERKZEUG_ERRORS[self.code][1]
+
+    def get_response(self) -> Response:
+        """``HTTPException.get_response``: the HTML error page."""
+        if self.new_url is not None:
+            return redirect_response(self.new_url, self.code)
+        body = (
+            "<!doctype html>\n<html lang=en>\n"
+            f"<title>{self.code} {html.escape(self.name)}</title>\n"
+            f"<h1>{html.escape(self.name)}</h1>\n"
+            f"<p>{self.description}</p>\n"
+        ).encode()
+        headers = Headers([("Content-Type", "text/html; charset=utf-8")])
+        if self.valid_methods:
+            headers.items.append(("Allow", ", ".join(self.valid_methods)))
+        response = Response(self.code, headers, [body])
+        response.headers.set("Content-Length", str(len(body)))
+        return response
+
+
+def redirect_response(location: str, code: int) -> Response:
+    """``werkzeug.utils.redirect``, as ``RequestRedirect.get_response`` uses it."""
+    display = html.escape(location)
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{display}">{display}</a>. If not, click the link.\n'
+    ).encode()
+    headers = Headers([("Content-Type", "text/html; charset=utf-8"),
+                       ("Content-Length", str(len(body))), ("Location", location)])
+    return Response(code, headers, [body])

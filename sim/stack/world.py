@@ -1,0 +1,35 @@
+"""What every simulated layer shares: the clock, the kernel, the recorder, the console."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..kernel import Kernel, Listener
+from ..scenario import Scenario
+from ..scheduler import Scheduler
+from ..trace import Recorder
+
+#: The simulated wall clock starts here (2026-01-01 00:00:00 UTC): ``Date`` headers and
+#: log lines show ``VIRTUAL_EPOCH + t``. The real stack's dates differ; the fidelity
+#: harness normalizes them.
+VIRTUAL_EPOCH = 1_767_225_600
+
+
+@dataclass(slots=True)
+class World:
+    scenario: Scenario
+    scheduler: Scheduler
+    kernel: Kernel
+    recorder: Recorder
+    listener: Listener
+    threads_started: int = 0
+    #: the client address ``accept()`` reports for each connection
+    client_ports: dict[str, int] = field(default_factory=dict)
+
+    def wall_time(self) -> time.struct_time:
+        return time.gmtime(VIRTUAL_EPOCH + self.scheduler.now // 1000)
+
+    def next_thread_name(self) -> str:
+        self.threads_started += 1
+        return f"thread-{self.threads_started}"

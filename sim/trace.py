@@ -1,0 +1,215 @@
+"""Steps, the trace, and the recorder the simulated stack writes them with.
+
+A step is stored as a tuple while the simulation runs (thousands of requests must build in
+well under a second) and becomes a :class:`Step` when it is read; its captions are formatted
+then, from the templates in :mod:`sim.captions`. The inspector's full snapshot at step ``i``
+is rebuilt from the steps' deltas, from the nearest checkpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, overload
+
+from .captions import CAPTIONS
+
+
+class Phase(Enum):
+    """The lanes of the timeline, in order (DESIGN.md, "Phases")."""
+
+    STARTUP = "startup"
+    LISTEN = "listen"
+    SELECT = "select"
+    ACCEPT = "accept"
+    SETUP = "setup"
+    READ = "read"
+    PARSE = "parse"
+    RUN_WSGI = "run_wsgi"
+    APP = "app"
+    HOOKS = "hooks"
+    DISPATCH = "dispatch"
+    RESPOND = "respond"
+    TEARDOWN = "teardown"
+    CLOSE = "close"
+
+
+PHASES = tuple(phase.value for phase in Phase)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    i: int
+    t: int
+    actor: str
+    client: str | None
+    phase: str
+    qualname: str | None
+    caption: str
+    caption_zh: str
+    #: a fragment of the real source line lit at this step (None: the ``def`` line)
+    line: str | None
+    #: what this step changed in the inspector snapshot
+    state: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "i": self.i,
+            "t": self.t,
+            "actor": self.actor,
+            "client": self.client,
+            "phase": self.phase,
+            "qualname": self.qualname,
+            "caption": self.caption,
+            "caption_zh": self.caption_zh,
+            "line": self.line,
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClientResult:
+    received: bytes
+    #: "eof" | "reset" | "timeout" | "client_closed" | "open"
+    end: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    t: int
+    actor: str
+    line: str
+
+
+_EMPTY: dict[str, Any] = {}
+_CHECKPOINT_EVERY = 256
+
+
+def _format(key: str, args: dict[str, Any] | None) -> tuple[str, str]:
+    english, chinese = CAPTIONS[key]
+    if args:
+        return english.format(**args), chinese.format(**args)
+    return english, chinese
+
+
+class Steps(Sequence[Step]):
+    """Random access over the recorded steps; a :class:`Step` is made on each access."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Step: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Step]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._rows)
+        t, actor, client, phase, qualname, key, args, line, state = self._rows[index]
+        english, chinese = _format(key, args)
+        return Step(index, t, actor, client, phase.value, qualname, english, chinese, line,
+                    state or _EMPTY)
+
+    def __iter__(self) -> Iterator[Step]:
+        return (self[i] for i in range(len(self._rows)))
+
+
+class Trace:
+    """What one run of a scenario produced (``wsgiscope/trace@1``)."""
+
+    def __init__(
+        self,
+        title: str,
+        rows: list[tuple],
+        clients: dict[str, ClientResult],
+        log: list[LogLine],
+    ) -> None:
+        self.title = title
+        self._rows = rows
+        self.steps = Steps(rows)
+        self.clients = clients
+        self.log = log
+        self._checkpoints: list[dict[str, Any]] = []
+
+    def state_at(self, index: int) -> dict[str, Any]:
+        """The inspector's full snapshot after step ``index``."""
+        if not 0 <= index < len(self._rows):
+            raise IndexError(f"step {index} is out of range (0..{len(self._rows) - 1})")
+        self._fill_checkpoints(index // _CHECKPOINT_EVERY)
+        base = index // _CHECKPOINT_EVERY
+        snapshot = copy.deepcopy(self._checkpoints[base])
+        for row in self._rows[base * _CHECKPOINT_EVERY : index + 1]:
+            apply_delta(snapshot, row[8])
+        return snapshot
+
+    def _fill_checkpoints(self, upto: int) -> None:
+        if not self._checkpoints:
+            self._checkpoints.append(empty_snapshot())
+        while len(self._checkpoints) <= upto:
+            start = (len(self._checkpoints) - 1) * _CHECKPOINT_EVERY
+            snapshot = copy.deepcopy(self._checkpoints[-1])
+            for row in self._rows[start : start + _CHECKPOINT_EVERY]:
+                apply_delta(snapshot, row[8])
+            self._checkpoints.append(snapshot)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "wsgiscope/trace@1",
+            "title": self.title,
+            "steps": [step.to_json() for step in self.steps],
+            "clients": {
+                cid: {"received": result.received.decode("latin-1"), "end": result.end}
+                for cid, result in self.clients.items()
+            },
+            "log": [{"t": entry.t, "actor": entry.actor, "line": entry.line} for entry in self.log],
+        }
+
+
+def empty_snapshot() -> dict[str, Any]:
+    return {"backlog": [], "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
+
+
+def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
+    if not delta:
+        return
+    for key, value in delta.items():
+        section, _, item = key.partition("/")
+        if not item:
+            snapshot[section] = value
+        elif value is None:
+            snapshot[section].pop(item, None)
+        else:
+            snapshot[section][item] = value
+
+
+class Recorder:
+    """Collects steps and console lines while the simulation runs."""
+
+    def __init__(self, clock, max_steps: int) -> None:
+        self._clock = clock
+        self.rows: list[tuple] = []
+        self.log_lines: list[LogLine] = []
+        self.max_steps = max_steps
+
+    def step(
+        self,
+        actor: str,
+        client: str | None,
+        phase: Phase,
+        qualname: str | None,
+        key: str,
+        args: dict[str, Any] | None = None,
+        line: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
+
+    def log(self, actor: str, line: str) -> None:
+        self.log_lines.append(LogLine(self._clock.now, actor, line))
