@@ -199,8 +199,13 @@ class Hook(Model):
     set_headers: dict[str, str] = {}
 
 
-class ErrorHandler(Returns):
+class ErrorHandler(Model):
+    """``return text, status``: the status defaults to the code the handler is for."""
+
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    text: str = ""
+    status: Annotated[int, Field(ge=100, le=999)] | None = None
+    headers: dict[str, str] = {}
 
 
 def _check_error_codes(handlers: dict[str, ErrorHandler]) -> dict[str, ErrorHandler]:

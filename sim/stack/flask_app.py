@@ -21,8 +21,9 @@ from typing import Any
 from ..scenario import App, Hook, Route, View
 from ..trace import Phase
 from .flask_ctx import AppContext, RequestContext
+from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
-from .werkzeug_wrappers import Headers, HTTPException, Response
+from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
 
 FA = "flask.app.Flask."
 
@@ -34,8 +35,8 @@ _MIMETYPES = mimetypes.MimeTypes(filenames=())
 class AppRaised(Exception):
     """An exception a declared view raises (``{"raise": "RuntimeError"}``)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
+    def __init__(self, name: str, message: str = "") -> None:
+        super().__init__(message)
         self.real_name = name
 
 
@@ -234,8 +235,9 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "make_default_options_response",
                       "make_default_options_response", line="methods = adapter.allowed_methods()")
         methods = self.url_map.allowed_methods(ctx.request.path)
-        headers = Headers([("Allow", ", ".join(methods))])
-        return Response.from_text(b"", 200, headers)
+        response = Response.from_text(b"", 200)  # response_class(), then rv.allow.update(methods)
+        response.headers.set("Allow", ", ".join(methods))
+        return response
 
     def call_view(self, ctx: RequestContext, endpoint: Endpoint):
         view = endpoint.view
@@ -251,12 +253,11 @@ class Flask:
         if kind == "text":
             return _with_status(view.text, view.status, headers, view.mimetype)
         if kind == "json":
-            body = _json_body(_fill(view.json_, ctx.request.view_args))
-            response = Response.from_text(body, 200, mimetype="application/json")
-            if view.status is not None:
-                response.status_code = view.status
-            response.headers.update(headers)
-            return response
+            body = _fill(view.json_, ctx.request.view_args or {})
+            if isinstance(body, dict | list):
+                # ``return {...}``: make_response hands a dict or list to app.json.response
+                body = Response.from_text(_json_body(body), mimetype="application/json")
+            return _with_status(body, view.status, headers, view.mimetype)
         if kind == "echo":
             data = yield from ctx.request.get_data()
             return _with_status(data, view.status, headers, view.mimetype)
@@ -265,18 +266,8 @@ class Flask:
     def stream_response(self, ctx: RequestContext, name: str, view: View, headers):
         """``Response(generate(), mimetype=...)``: the body is produced while the server
         iterates it, after ``wsgi_app`` has popped the request context."""
-        rec = self.rec
-
-        def generate() -> Iterator[bytes]:
-            for index, chunk in enumerate(view.stream):
-                rec.step(ctx.actor, ctx.client, Phase.RESPOND,
-                         f"app.{name}.<locals>.generate" if index == 0 else None,
-                         "generate_first" if index == 0 else "generate_next",
-                         {"chunk": chunk[:40], "n": index + 1})
-                yield chunk.encode()
-
-        response = Response.from_iterator(generate(), view.status or 200, Headers(),
-                                          mimetype=view.mimetype)
+        body = Generator(self.rec, ctx, f"app.{name}.<locals>.generate", view.stream)
+        response = Response.from_iterator(body, view.status or 200, Headers(), mimetype=view.mimetype)
         response.headers.update(headers)
         return response
 
@@ -307,12 +298,13 @@ class Flask:
                 return handler
         return None
 
-    def call_error_handler(self, ctx: RequestContext, handler) -> tuple:
+    def call_error_handler(self, ctx: RequestContext, handler, code: int) -> tuple:
+        status = handler.status or code
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{handler.name}",
-                      "errorhandler", {"name": handler.name, "status": handler.status})
+                      "errorhandler", {"name": handler.name, "status": status})
         if handler.headers:
-            return handler.text, handler.status, dict(handler.headers)
-        return handler.text, handler.status
+            return handler.text, status, dict(handler.headers)
+        return handler.text, status
 
     def handle_user_exception(self, ctx: RequestContext, err: Exception):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
@@ -333,7 +325,7 @@ class Flask:
                       line="return self.ensure_sync(handler)(e)" if handler else "return e")
         if handler is None:
             return err
-        return self.call_error_handler(ctx, handler)
+        return self.call_error_handler(ctx, handler, err.code)
 
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         """An unhandled error: log it, make a 500, finalize it (after_request runs)."""
@@ -348,11 +340,11 @@ class Flask:
         self.rec.log(ctx.actor,
                      f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
                      f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
-                     f"{request.path} [{request.method}]\n{_error_name(err)}")
+                     f"{request.path} [{request.method}]\n{last_line(err)}")
         server_error: Any = HTTPException(500)
         handler = self.find_error_handler(500, request.blueprints)
         if handler is not None:
-            server_error = self.call_error_handler(ctx, handler)
+            server_error = self.call_error_handler(ctx, handler, 500)
         return self.finalize_request(ctx, server_error, from_error_handler=True)
 
     def internal_server_error_app(self):
@@ -369,10 +361,6 @@ class Flask:
     def make_response(self, ctx: RequestContext, rv) -> Response:
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
                       {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
-        if isinstance(rv, Response):
-            return rv
-        if isinstance(rv, HTTPException):
-            return rv.get_response()
         status = headers = None
         if isinstance(rv, tuple):
             if len(rv) == 3:
@@ -381,8 +369,20 @@ class Flask:
                 rv, headers = rv
             else:
                 rv, status = rv
-        data = rv.encode() if isinstance(rv, str) else rv
-        return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
+        if rv is None:
+            raise AppRaised("TypeError", _NONE_RETURNED.format(endpoint=ctx.request.endpoint))
+        if isinstance(rv, HTTPException):
+            rv = rv.get_response()
+        elif isinstance(rv, str | bytes):
+            data = rv.encode() if isinstance(rv, str) else rv
+            return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
+        elif not isinstance(rv, Response):
+            raise AppRaised("TypeError", _BAD_RETURN.format(type=type(rv).__name__))
+        if status is not None:
+            rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv
 
     def process_response(self, ctx: RequestContext, response: Response) -> Response:
         request = ctx.request
@@ -410,11 +410,14 @@ class Flask:
         else:
             body = response.body
         start_response(response.status, headers)
-        return ClosingIterator(body, lambda: self.close_response(ctx))
+        return ClosingIterator(body, lambda: self.close_response(ctx, response))
 
-    def close_response(self, ctx: RequestContext) -> None:
+    def close_response(self, ctx: RequestContext, response: Response) -> None:
         self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, "werkzeug.wrappers.response.Response.close",
                       "response_close", line='if hasattr(self.response, "close"):')
+        close = getattr(response.body, "close", None)
+        if close is not None:
+            close()
 
     # -- teardown --------------------------------------------------------------------------
 
@@ -436,6 +439,43 @@ class Flask:
             self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"})
+
+
+class Generator:
+    """The streamed view's generator. Each resume is a call the profiler sees (a step named
+    ``app.<view>.<locals>.generate``): one per chunk, one more that finds the end, and one
+    for ``close()`` if the server stops before the end."""
+
+    def __init__(self, rec, ctx: RequestContext, qualname: str, chunks: list[str]) -> None:
+        self.rec = rec
+        self.ctx = ctx
+        self.qualname = qualname
+        self.chunks = chunks
+        self.index = 0
+        self.finished = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        ctx = self.ctx
+        if self.finished:
+            raise StopIteration
+        if self.index == len(self.chunks):
+            self.finished = True
+            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end")
+            raise StopIteration
+        chunk = self.chunks[self.index]
+        self.index += 1
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_chunk",
+                      {"chunk": chunk[:40], "n": self.index})
+        return chunk.encode()
+
+    def close(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self.rec.step(self.ctx.actor, self.ctx.client, Phase.CLOSE, self.qualname,
+                          "generate_close")
 
 
 class ClosingIterator:
@@ -489,11 +529,24 @@ def _with_status(body, status, headers: dict[str, str], mimetype: str | None) ->
     return body
 
 
+_NONE_RETURNED = (
+    "The view function for {endpoint!r} did not return a valid response. The function either"
+    " returned None or ended without a return statement."
+)
+_BAD_RETURN = (
+    "The view function did not return a valid response. The return type must be a string,"
+    " dict, list, tuple with headers or status, Response instance, or WSGI callable, but it"
+    " was a {type}."
+)
+
+
 def _fill(value: Any, args: dict[str, Any]) -> Any:
     """Replace ``"{name}"`` with the URL value (keeping its type), recursively."""
     if isinstance(value, str):
-        if value.startswith("{") and value.endswith("}") and value[1:-1] in args:
-            return args[value[1:-1]]
+        for name, arg in args.items():
+            if value == "{" + name + "}":
+                return arg
+            value = value.replace("{" + name + "}", str(arg))
         return value
     if isinstance(value, dict):
         return {key: _fill(item, args) for key, item in value.items()}
@@ -523,7 +576,7 @@ def static_file_response(filename: str, data: bytes, mtime: int, request) -> Res
     etag = f'"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"'
     headers = Headers([
         ("Content-Disposition", f"inline; filename={filename.rsplit('/', 1)[-1]}"),
-        ("Content-Type", _content_type_for(mimetype)),
+        ("Content-Type", get_content_type(mimetype)),
         ("Content-Length", str(len(data))),
         ("Last-Modified", last_modified),
         ("Cache-Control", "no-cache"),
@@ -537,12 +590,6 @@ def static_file_response(filename: str, data: bytes, mtime: int, request) -> Res
             headers.remove(name)
         return Response(304, headers, [])
     return Response(200, headers, [data])
-
-
-def _content_type_for(mimetype: str) -> str:
-    from .werkzeug_wrappers import get_content_type
-
-    return get_content_type(mimetype)
 
 
 def _not_modified_since(header: str, mtime: int) -> bool:

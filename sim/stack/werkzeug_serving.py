@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ..kernel import Connection
 from ..trace import Phase
 from .http_server import BaseHTTPRequestHandler
 from .socketserver import BaseServer, ThreadingMixIn, socket_view
+from .tracebacks import last_line
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -144,7 +144,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                       line="execute(self.server.app)")
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
             self.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        self.environ = environ = self.make_environ()
+        self.environ = self.make_environ()
         try:
             yield from self.execute(self.server.app)
         except ConnectionError as err:
@@ -159,8 +159,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                 yield from self.execute(self.server.app.internal_server_error_app())
             except Exception:
                 pass
-            self.server.log("error", f"Error on request:\n{error_last_line(err)}", self.actor)
-        del environ
+            self.server.log("error", f"Error on request:\n{last_line(err)}", self.actor)
 
     def make_environ(self) -> dict[str, Any]:
         request_url = urlsplit(self.path)
@@ -358,13 +357,6 @@ def _parse_set_header(value: str | None) -> list[str]:
     return [item.strip().strip('"') for item in value.split(",")]
 
 
-def error_last_line(error: BaseException) -> str:
-    """A traceback's last line: ``RuntimeError`` or ``OSError: Invalid chunk header``."""
-    name = getattr(error, "real_name", type(error).__name__)
-    message = str(error)
-    return f"{name}: {message}" if message else name
-
-
 class BaseWSGIServer(BaseServer):
     multithread = False
     multiprocess = False
@@ -453,7 +445,3 @@ def run_simple(world, app):
     server.log_startup()
     server.log("info", ansi_style("Press CTRL+C to quit", "yellow"), "main")
     return server
-
-
-def connection_of(handler: WSGIRequestHandler) -> Connection:
-    return handler.request
