@@ -235,7 +235,8 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "make_default_options_response",
                       "make_default_options_response", line="methods = adapter.allowed_methods()")
         methods = self.url_map.allowed_methods(ctx.request.path)
-        response = Response.from_text(b"", 200)  # response_class(), then rv.allow.update(methods)
+        # response_class() has no body yet, so Content-Length comes last (get_wsgi_headers)
+        response = Response(200, Headers([("Content-Type", get_content_type("text/html"))]), [])
         response.headers.set("Allow", ", ".join(methods))
         return response
 
