@@ -32,7 +32,7 @@ def lane_of(actor: str | None, qualname: str | None) -> str:
 
     - No qualname: a client's own step (actor is the client id) or the kernel's.
     - ``app.*``: the user's declared views and hooks.
-    - ``flask.*``: Flask.
+    - ``flask.*``: Flask, and Werkzeug's app-side parts it calls (routing, wrappers).
     - the WSGI boundary: Werkzeug's ``WSGIRequestHandler.run_wsgi`` (and its closures),
       ``make_environ``, wsgiref's ``handlers`` module (``ServerHandler.run`` & co).
     - the server loop: ``socketserver.BaseServer.*`` and the server classes built on it,
@@ -48,7 +48,7 @@ def lane_of(actor: str | None, qualname: str | None) -> str:
     if qualname.startswith("flask."):
         return "flask"
     parts = qualname.split(".")
-    if qualname.startswith("wsgiref.handlers.") or qualname.startswith("werkzeug.wsgi."):
+    if qualname.startswith("wsgiref.handlers.") or "ServerHandler" in parts:
         return "wsgi"
     if "run_wsgi" in parts or "make_environ" in parts or "start_response" in parts:
         return "wsgi"
@@ -56,9 +56,13 @@ def lane_of(actor: str | None, qualname: str | None) -> str:
         "serve_forever", "run_simple", "make_server", "inner", "run_with_reloader",
     ):
         return "loop"
-    if qualname.startswith(("werkzeug.", "wsgiref.")):
-        # werkzeug.serving.WSGIRequestHandler.* (not run_wsgi), wsgiref.simple_server handler.
+    if qualname.startswith(("werkzeug.serving.", "werkzeug._reloader.", "wsgiref.")):
+        # werkzeug.serving.WSGIRequestHandler.* (not run_wsgi), wsgiref's request handler.
         return "handler"
-    if qualname.startswith(("socketserver.", "http.server.", "socket.", "selectors.")):
+    if qualname.startswith("werkzeug."):
+        # Routing, wrappers, wsgi helpers: Werkzeug as the library Flask is built on,
+        # running inside the app call.
+        return "flask"
+    if qualname.startswith(("socketserver.", "socket.", "selectors.")):
         return "handler" if "Handler" in qualname else "loop"
-    return "handler"
+    return "handler"  # http.server, http.client: the request handler's parsing

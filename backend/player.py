@@ -43,9 +43,9 @@ def fragment_url(slug: str, n: int, filters: Filters = Filters()) -> str:
     return f"/s/{slug}/step/{n}" + (f"?{q}" if q else "")
 
 
-def show_bytes(text: str | None, limit: int = SHOW_LIMIT) -> dict[str, Any]:
+def show_bytes(text: Any, limit: int = SHOW_LIMIT) -> dict[str, Any]:
     """Raw bytes (latin-1 text) made visible: CR/LF and control bytes as escapes."""
-    if text is None:
+    if not isinstance(text, str):
         return {"text": "", "more": 0, "size": 0, "empty": True}
     size = len(text)
     cut = text[:limit]
@@ -159,15 +159,7 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
     shown_clients = focus + (others if not client else [])
     inspector = {
         "backlog": list(state.get("backlog") or []),
-        "sockets": [
-            {"client": c, "state": (sockets[c] or {}).get("state"),
-             "buffers": [(k, label, show_bytes((sockets[c] or {}).get(k)))
-                         for k, label in (("recv_buffer", "kernel receive buffer"),
-                                          ("rfile_buffer", "handler's rfile buffer"),
-                                          ("consumed", "read by readline()/read()"),
-                                          ("sent", "sent to the client"))],
-             "changed": f"sockets/{c}" in changed or "sockets" in changed}
-            for c in shown_clients[:6] if c in sockets],
+        "sockets": [_socket(c, sockets[c], changed) for c in shown_clients[:6] if c in sockets],
         "more_sockets": max(0, len(shown_clients) - 6),
         "environ": _keyed(state.get("environ"), client, changed, "environ"),
         "ctx": [{"actor": a, "app": (v or {}).get("app") or [],
@@ -201,6 +193,28 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
             "last": nav(pb.total - 1),
         },
     }
+
+
+#: Socket fields holding raw bytes (latin-1 text), with what they mean, in display order.
+_BUFFERS = (("recv_buffer", "kernel receive buffer"),
+            ("rfile_buffer", "handler's rfile buffer"),
+            ("consumed", "last returned by readline()/read()"),
+            ("sent", "sent to the client"))
+
+
+def _socket(client: str, sock: Any, changed: set[str]) -> dict[str, Any]:
+    """One connection's buffers: byte strings shown as bytes, anything else (counts) as is."""
+    sock = sock if isinstance(sock, dict) else {}
+    buffers, other = [], []
+    for key, label in _BUFFERS:
+        if isinstance(sock.get(key), str):
+            buffers.append((key, label, show_bytes(sock[key])))
+    shown = {key for key, _, _ in buffers} | {"state"}
+    for key, value in sock.items():
+        if key not in shown:
+            other.append((key, "—" if value is None else value))
+    return {"client": client, "state": sock.get("state"), "buffers": buffers, "other": other,
+            "changed": f"sockets/{client}" in changed or "sockets" in changed}
 
 
 def _keyed(section: Any, client: str | None, changed: set[str], name: str

@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Module roots whose source the page may show (the layers of the stack the engine models).
-ALLOWED_ROOTS = ("socketserver", "http.server", "socket", "selectors", "wsgiref", "werkzeug",
-                 "flask")
+ALLOWED_ROOTS = ("socketserver", "http.server", "http.client", "socket", "selectors",
+                 "wsgiref", "werkzeug", "flask")
 
 
 class SourceNotFound(LookupError):

