@@ -158,9 +158,7 @@ class SubsequenceBreak:
     last_matched: str | None
 
 
-def subsequence_break(
-    simulated: list[tuple[int, str]], real: list[str]
-) -> SubsequenceBreak | None:
+def subsequence_break(simulated: list[tuple[int, str]], real: list[str]) -> SubsequenceBreak | None:
     """The first simulated step that cannot be matched in order in `real` (greedy), if any."""
     pos = 0
     last: str | None = None
@@ -178,9 +176,7 @@ def missing_key_calls(simulated: list[str], real: list[str]) -> list[tuple[str, 
     fewer times than the real thread made it, in order of the first real occurrence."""
     sim_counts = Counter(simulated)
     real_counts = Counter(q for q in real if is_key_call(q))
-    return [
-        (q, n, sim_counts[q]) for q, n in real_counts.items() if sim_counts[q] < n
-    ]
+    return [(q, n, sim_counts[q]) for q, n in real_counts.items() if sim_counts[q] < n]
 
 
 def _compare_clients(sim: Side, real: Side) -> list[str]:
@@ -225,8 +221,7 @@ def _compare_log(sim: Side, real: Side) -> list[str]:
         extra = (sim.log if len(sim.log) > n else real.log)[n]
         who = "simulation" if len(sim.log) > n else "real run"
         return [
-            f"log has {len(sim.log)} lines simulated, {len(real.log)} real; "
-            f"first extra line (in the {who}): {extra!r}"
+            f"log has {len(sim.log)} lines simulated, {len(real.log)} real; first extra line (in the {who}): {extra!r}"
         ]
     return []
 

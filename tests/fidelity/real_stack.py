@@ -177,9 +177,7 @@ class CallRecorder:
         """``main`` for the server loop; ``thread-N`` for the N-th recorded worker thread."""
         if thread is threading.main_thread():
             return "main"
-        workers = sorted(
-            _creation_number(t) for t, _ in list(self._threads) if t is not threading.main_thread()
-        )
+        workers = sorted(_creation_number(t) for t, _ in list(self._threads) if t is not threading.main_thread())
         number = _creation_number(thread)
         return f"thread-{workers.index(number) + 1}" if number in workers else thread.name
 
@@ -364,9 +362,7 @@ def _renamed_code(code: types.CodeType, qualname: str) -> types.CodeType:
         _renamed_code(c, f"{qualname}.<locals>.{c.co_name}") if isinstance(c, types.CodeType) else c
         for c in code.co_consts
     )
-    return code.replace(
-        co_name=qualname.rsplit(".", 1)[-1], co_qualname=qualname, co_consts=consts
-    )
+    return code.replace(co_name=qualname.rsplit(".", 1)[-1], co_qualname=qualname, co_consts=consts)
 
 
 def _fill_values(template: Any, values: dict[str, Any]) -> Any:
@@ -428,7 +424,9 @@ def _stream_view(name: str, decl: dict[str, Any]) -> types.FunctionType:
             yield from chunks
 
         return Response(
-            generate(), status=decl.get("status"), headers=decl.get("headers"),
+            generate(),
+            status=decl.get("status"),
+            headers=decl.get("headers"),
             mimetype=decl.get("mimetype"),
         )
 
@@ -543,9 +541,7 @@ def build_flask_app(app_decl: dict[str, Any], root: Path) -> Any:
 # --------------------------------------------------------------------------- the server
 
 
-def start_werkzeug_server(
-    app: Any, server_decl: dict[str, Any], on_listening: Callable[[Any], None]
-) -> None:
+def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: Callable[[Any], None]) -> None:
     """Start Werkzeug 3's dev server as `server.start` says; blocks in serve_forever.
 
     `on_listening(server)` is called once the socket listens (from make_server's return),
@@ -742,9 +738,7 @@ class Child:
         t0 = time.monotonic()
         deadline = t0 + scenario_duration_s(self.scenario) + OPEN_MARGIN_S
         port = self.server.server_address[1]
-        runs = self.runs = [
-            ClientRun(ClientScript.from_decl(c), deadline) for c in self.scenario.get("clients", [])
-        ]
+        runs = self.runs = [ClientRun(ClientScript.from_decl(c), deadline) for c in self.scenario.get("clients", [])]
         results: dict[str, ClientResult] = {}
 
         def play(run: ClientRun) -> None:

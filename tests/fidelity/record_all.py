@@ -1,0 +1,61 @@
+"""Record every case on the real stack into ``recordings/<case>.<variant>.json``.
+
+    python -m tests.fidelity.record_all [--runs 3] [--jobs 3] [CASE ...]
+
+Each (case, variant) is recorded `--runs` times; the first recording is written, and any
+case whose runs disagree is reported as unstable (exit status 1) -- widen its timings.
+The recordings are for people (the engine's author reads the exact bytes and call lists)
+and for spotting drift in git diffs; the tests never read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .compare import normalize_response
+from .corpus import RECORDINGS_DIR, Case, load_cases
+from .real_stack import PERIODIC_CALLS, Recording, record
+
+
+def stable_part(rec: Recording) -> dict[str, Any]:
+    """What must be identical between runs: everything but the Date/Server/ETag values and
+    the periodic poll calls, whose number depends on wall-clock time."""
+    data = rec.to_json()
+    for client in data["clients"].values():
+        client["received"] = normalize_response(client["received"])
+    data["calls"] = {actor: [q for q in calls if q not in PERIODIC_CALLS] for actor, calls in rec.calls.items()}
+    return data
+
+
+def record_case(case: Case, runs: int) -> tuple[Case, Recording, bool]:
+    recordings = [record(case.scenario) for _ in range(runs)]
+    first = stable_part(recordings[0])
+    return case, recordings[0], all(stable_part(r) == first for r in recordings[1:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args(argv)
+    RECORDINGS_DIR.mkdir(exist_ok=True)
+    unstable = []
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for case, rec, stable in pool.map(lambda c: record_case(c, args.runs), load_cases(args.cases or None)):
+            case.recording_path.write_text(json.dumps(rec.to_json(), indent=1) + "\n")
+            ends = " ".join(f"{cid}={c.end}" for cid, c in rec.clients.items())
+            print(f"{'ok      ' if stable else 'UNSTABLE'} {case.id}: {ends}", flush=True)
+            if not stable:
+                unstable.append(case.id)
+    if unstable:
+        print(f"{len(unstable)} unstable: {' '.join(unstable)}", file=sys.stderr)
+    return 1 if unstable else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""compare.py itself: a judge that cannot fail is no judge."""
+
+from __future__ import annotations
+
+from .compare import (
+    Side,
+    compare_sides,
+    first_difference,
+    log_lines,
+    missing_key_calls,
+    normalize_response,
+    subsequence_break,
+)
+
+HANDLE = "socketserver.BaseServer._handle_request_noblock"
+GET_REQUEST = "socketserver.TCPServer.get_request"
+VERIFY = "socketserver.BaseServer.verify_request"
+NOISE = "socketserver.TCPServer.fileno"
+RESPONSE = "HTTP/1.0 200 OK\r\nServer: Werkzeug/3.1.9 Python/3.11.7\r\nDate: {date}\r\n\r\nhi"
+
+
+def indexed(qualnames: list[str]) -> list[tuple[int, str]]:
+    return list(enumerate(qualnames))
+
+
+def side(calls: list[str], received: str = "x", end: str = "eof", log: tuple = ()) -> Side:
+    return Side({"c1": (received, end)}, {"main": indexed(calls)}, list(log))
+
+
+def test_subsequence_accepts_gaps() -> None:
+    assert subsequence_break(indexed([HANDLE, VERIFY]), [HANDLE, NOISE, GET_REQUEST, VERIFY]) is None
+
+
+def test_swapped_pair_breaks_the_subsequence() -> None:
+    broken = subsequence_break(indexed([GET_REQUEST, HANDLE]), [HANDLE, GET_REQUEST, VERIFY])
+    assert broken is not None
+    assert (broken.sim_index, broken.qualname, broken.last_matched) == (1, HANDLE, GET_REQUEST)
+
+
+def test_swapped_pair_is_reported_with_its_index() -> None:
+    real = side([HANDLE, GET_REQUEST, VERIFY])
+    diffs = compare_sides(side([HANDLE, VERIFY, GET_REQUEST]), real)
+    assert len(diffs) == 1
+    assert "simulated step #2" in diffs[0] and GET_REQUEST in diffs[0]
+
+
+def test_key_calls_must_be_covered_as_often_as_made() -> None:
+    real = [HANDLE, GET_REQUEST, NOISE, HANDLE, GET_REQUEST]
+    assert missing_key_calls([HANDLE, GET_REQUEST], real) == [(HANDLE, 2, 1), (GET_REQUEST, 2, 1)]
+    assert missing_key_calls([HANDLE, GET_REQUEST] * 2, real) == []
+
+
+def test_non_key_calls_need_no_coverage_but_user_functions_do() -> None:
+    assert missing_key_calls([], [NOISE]) == []
+    assert missing_key_calls([], ["app.index"]) == [("app.index", 1, 0)]
+
+
+def test_a_key_call_only_counts_in_the_thread_that_made_it() -> None:
+    sim = Side({}, {"main": indexed([HANDLE]), "thread-1": indexed([VERIFY])}, [])
+    real = Side({}, {"main": indexed([HANDLE, VERIFY])}, [])
+    diffs = compare_sides(sim, real)
+    assert any(d.startswith("thread-1: simulated step #0") for d in diffs)
+    assert any(d.startswith("main: key calls") and VERIFY in d for d in diffs)
+
+
+def test_date_and_server_are_normalized_but_the_body_is_not() -> None:
+    simulated = RESPONSE.format(date="Thu, 01 Jan 2026 00:00:00 GMT")
+    real = RESPONSE.format(date="Mon, 23 Nov 2026 11:22:33 GMT").replace("Werkzeug/3.1.9", "W")
+    assert normalize_response(simulated) == normalize_response(real)
+    assert normalize_response(simulated) != normalize_response(simulated + "!")
+
+
+def test_first_difference_names_the_byte() -> None:
+    assert first_difference("abc", "abc") is None
+    assert "at byte 2" in first_difference("abX", "abc")
+    assert "at byte 3" in first_difference("abc", "abcd")
+
+
+def test_client_differences() -> None:
+    diffs = compare_sides(side([], "HTTP/1.0 200", "eof"), side([], "HTTP/1.1 200", "open"))
+    assert any("received bytes differ: first difference at byte 7" in d for d in diffs)
+    assert any("end is 'eof' simulated, 'open' real" in d for d in diffs)
+
+
+def test_log_normalization_and_tracebacks() -> None:
+    real = [
+        '127.0.0.1 - - [23/Nov/2026 11:22:33] "GET / HTTP/1.1" 200 -',
+        "[2026-11-23 11:22:33,123] ERROR in app: Exception on /boom [GET]\n"
+        'Traceback (most recent call last):\n  File "app.py", line 1, in boom\n'
+        "    raise RuntimeError\nRuntimeError",
+        " * Running on http://127.0.0.1:40123",
+    ]
+    assert log_lines(real) == [
+        '127.0.0.1 - - [DATE] "GET / HTTP/1.1" 200 -',
+        "[DATE] ERROR in app: Exception on /boom [GET]",
+        "RuntimeError",
+        " * Running on http://127.0.0.1:PORT",
+    ]
+
+
+def test_a_missing_log_line_is_reported() -> None:
+    diffs = compare_sides(side([], log=("a",)), side([], log=("a", "b")))
+    assert diffs == ["log has 1 lines simulated, 2 real; first extra line (in the real run): 'b'"]

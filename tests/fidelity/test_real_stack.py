@@ -1,0 +1,101 @@
+"""The recorder itself, on the real stack (no simulator involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .compare import KEY_CALLS
+from .corpus import VARIANTS
+from .real_stack import ConsoleCapture, as_app_function, record
+
+REQUEST_PATH = [
+    "socketserver.BaseServer._handle_request_noblock",
+    "socketserver.TCPServer.get_request",
+    "socketserver.BaseServer.finish_request",
+    "socketserver.StreamRequestHandler.setup",
+    "http.server.BaseHTTPRequestHandler.handle_one_request",
+    "http.server.BaseHTTPRequestHandler.parse_request",
+    "werkzeug.serving.WSGIRequestHandler.run_wsgi",
+    "werkzeug.serving.WSGIRequestHandler.make_environ",
+    "flask.app.Flask.wsgi_app",
+    "flask.app.Flask.full_dispatch_request",
+    "flask.app.Flask.dispatch_request",
+    "app.index",
+    "flask.app.Flask.finalize_request",
+    # The context is popped when wsgi_app returns, before execute() writes the body.
+    "flask.ctx.RequestContext.pop",
+    "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.write",
+    "socketserver.StreamRequestHandler.finish",
+    "socketserver.TCPServer.shutdown_request",
+]
+# Where each call happens: the accept side in the server loop, the rest in the handler.
+ACCEPT_SIDE = REQUEST_PATH[:2]
+
+
+def plain_get(threaded: bool) -> dict:
+    return {
+        "format": "wsgiscope/scenario@1",
+        "server": {**VARIANTS["wz-t" if threaded else "wz-nt"], "start": "app.run"},
+        "app": {"routes": [{"rule": "/", "endpoint": "index", "view": {"text": "hi"}}]},
+        "clients": [{"id": "c1", "send": ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]}],
+    }
+
+
+def in_order(expected: list[str], calls: list[str]) -> bool:
+    it = iter(calls)
+    return all(any(call == want for call in it) for want in expected)
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["wz-nt", "wz-t"])
+def test_plain_get_records_the_request_path(threaded: bool) -> None:
+    rec = record(plain_get(threaded))
+    status = "HTTP/1.1 200 OK\r\n" if threaded else "HTTP/1.0 200 OK\r\n"
+    assert rec.clients["c1"].received.startswith(status)
+    assert rec.clients["c1"].received.endswith("\r\n\r\nhi")
+    assert rec.clients["c1"].end == "eof"
+    handler = "thread-1" if threaded else "main"
+    assert set(rec.calls) == ({"main", "thread-1"} if threaded else {"main"})
+    assert in_order(ACCEPT_SIDE, rec.calls["main"])
+    assert in_order(REQUEST_PATH[2:], rec.calls[handler])
+    assert "flask.app.Flask.wsgi_app" not in (rec.calls["main"] if threaded else [])
+    assert rec.log[-1].line == '127.0.0.1 - - [DATE] "GET / HTTP/1.1" 200 -'
+    assert rec.log[-1].actor == handler
+
+
+def test_request_path_names_are_key_calls() -> None:
+    assert {q for q in REQUEST_PATH if not q.startswith("app.")} <= KEY_CALLS
+
+
+def test_app_functions_profile_under_their_declared_names() -> None:
+    def view() -> object:
+        def generate() -> object:
+            yield "a"
+
+        return generate()
+
+    renamed = as_app_function(view, "stream")
+    gen = renamed()
+    assert (renamed.__module__, renamed.__qualname__) == ("app", "stream")
+    assert renamed.__globals__["__name__"] == "app"
+    assert gen.gi_code.co_qualname == "stream.<locals>.generate"
+    assert list(gen) == ["a"]
+
+
+def test_console_capture_groups_prints_and_handle_error_blocks() -> None:
+    console = ConsoleCapture(lambda thread: "main")
+    for part in [
+        "x at [23/Nov/2026 11:22:33]",
+        "\n",
+        "-" * 40 + "\n",
+        "Exception occurred\n",
+        "Traceback (most recent call last):\n",
+        "  File 'x'\n",
+        "OSError\n",
+        "-" * 40 + "\n",
+    ]:
+        console.write(part)
+    records = console.records()
+    assert [r.line for r in records] == [
+        "x at [DATE]",
+        "-" * 40 + "\nException occurred\nOSError\n" + "-" * 40,
+    ]
