@@ -87,9 +87,17 @@ _EMPTY: dict[str, Any] = {}
 _CHECKPOINT_EVERY = 256
 
 
+def preview(data: bytes, limit: int = 60) -> str:
+    """Raw bytes in a caption: latin-1 text, CR and LF made visible, cut at ``limit``."""
+    text = data[: limit + 1].decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _format(key: str, args: dict[str, Any] | None) -> tuple[str, str]:
+    """The step's captions; raw bytes among the args are shown with :func:`preview`."""
     english, chinese = CAPTIONS[key]
     if args:
+        args = {k: preview(v) if isinstance(v, bytes) else v for k, v in args.items()}
         return english.format(**args), chinese.format(**args)
     return english, chinese
 
@@ -115,7 +123,7 @@ class Steps(Sequence[Step]):
         t, actor, client, phase, qualname, key, args, line, state = self._rows[index]
         english, chinese = _format(key, args)
         return Step(index, t, actor, client, phase.value, qualname, english, chinese, line,
-                    state or _EMPTY)
+                    render_delta(state))
 
     def __iter__(self) -> Iterator[Step]:
         return (self[i] for i in range(len(self._rows)))
@@ -176,10 +184,23 @@ def empty_snapshot() -> dict[str, Any]:
     return {"backlog": [], "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
 
 
+def render(value: Any) -> Any:
+    """A state value as JSON data: snapshots taken cheaply while simulating (anything with a
+    ``render()``) are turned into dicts only when someone looks at them."""
+    return value.render() if hasattr(value, "render") else value
+
+
+def render_delta(delta: dict[str, Any] | None) -> dict[str, Any]:
+    if not delta:
+        return _EMPTY
+    return {key: render(value) for key, value in delta.items()}
+
+
 def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
     if not delta:
         return
     for key, value in delta.items():
+        value = render(value)
         section, _, item = key.partition("/")
         if not item:
             snapshot[section] = value

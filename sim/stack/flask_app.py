@@ -405,12 +405,15 @@ class Flask:
                       {"status": response.status},
                       line="start_response(status, headers)")
         headers = response.wsgi_headers()
+        start_response(response.status, headers)
+        # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
         if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
                 or response.status_code in (204, 304)):
             body: Any = ()
+        elif response.direct_passthrough:
+            return response.body
         else:
             body = response.body
-        start_response(response.status, headers)
         return ClosingIterator(body, lambda: self.close_response(ctx, response))
 
     def close_response(self, ctx: RequestContext, response: Response) -> None:
@@ -589,8 +592,8 @@ def static_file_response(filename: str, data: bytes, mtime: int, request) -> Res
     if since is not None and _not_modified_since(since, mtime):
         for name in ("Content-Type", "Content-Length", "Last-Modified"):
             headers.remove(name)
-        return Response(304, headers, [])
-    return Response(200, headers, [data])
+        return Response(304, headers, [], direct_passthrough=True)
+    return Response(200, headers, [data], direct_passthrough=True)
 
 
 def _not_modified_since(header: str, mtime: int) -> bool:

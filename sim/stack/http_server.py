@@ -11,6 +11,7 @@ import email.parser
 import html
 import http.client
 import http.server
+import re
 from http import HTTPStatus
 
 from ..trace import Phase
@@ -36,10 +37,46 @@ class HeaderError(Exception):
         self.explain = explain
 
 
-def parse_header_block(lines: list[bytes]) -> http.client.HTTPMessage:
-    """The second half of ``http.client.parse_headers``: the stdlib's own email parser."""
+class Headers:
+    """What ``parse_headers`` returns, as far as the server uses it: ``get`` (first match,
+    any case) and ``items`` (all, in order), like ``email.message.Message``."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._items = items
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        name = name.lower()
+        for key, value in self._items:
+            if key.lower() == name:
+                return value
+        return default
+
+    def items(self) -> list[tuple[str, str]]:
+        return self._items
+
+
+#: A header line the email parser takes as ``name: value`` with nothing else to it:
+#: its ``headerRE`` name characters, one line ending, no other CR or LF.
+_PLAIN_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n")
+
+
+def parse_header_block(lines: list[bytes]) -> Headers:
+    """The second half of ``http.client.parse_headers``. Plain lines are split the way
+    ``email.policy.compat32`` does (``value.lstrip(' \\t').rstrip('\\r\\n')``); anything
+    else (continuations, lines without a colon, bare CR) goes through the stdlib's own email
+    parser, so its quirks are the real ones."""
+    fields = lines[:-1] if lines and lines[-1] in (b"\r\n", b"\n", b"") else lines
+    if all(_PLAIN_HEADER_LINE.fullmatch(line) for line in fields):
+        items = []
+        for line in fields:
+            name, _, value = line.decode("iso-8859-1").partition(":")
+            items.append((name, value.lstrip(" \t").rstrip("\r\n")))
+        return Headers(items)
     text = b"".join(lines).decode("iso-8859-1")
-    return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+    message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+    return Headers(list(message.items()))
 
 
 class BaseHTTPRequestHandler(BaseRequestHandler):
@@ -54,7 +91,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         self.request_version = self.default_request_version
         self.command: str | None = None
         self.path: str | None = None
-        self.headers: http.client.HTTPMessage | None = None
+        self.headers: Headers | None = None
         self._headers_buffer: list[bytes] = []
 
     # -- reading the request -------------------------------------------------------
@@ -92,12 +129,12 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
     def step_read(self, what: str, data: bytes) -> None:
         """A kernel-side step: what a read returned, and what is left in the buffers."""
         self.rec.step(self.actor, self.client, Phase.READ, None, f"read_{what}",
-                      {"n": len(data), "text": _preview(data)},
+                      {"n": len(data), "text": data},
                       state={f"sockets/{self.client}": socket_view(self.request, self.rfile, data)})
 
     def parse_request(self):
         self.rec.step(self.actor, self.client, Phase.PARSE, HS + "parse_request", "parse_request",
-                      {"line": _preview(self.raw_requestline.rstrip(b"\r\n"))},
+                      {"line": self.raw_requestline.rstrip(b"\r\n")},
                       line="words = requestline.split()")
         self.command = None
         self.request_version = version = self.default_request_version
@@ -289,8 +326,3 @@ def _parse_version(version: str) -> tuple[int, int] | None:
         return None
     return int(numbers[0]), int(numbers[1])
 
-
-def _preview(data: bytes, limit: int = 60) -> str:
-    text = data.decode("latin-1")
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,7 +7,9 @@ order. Each simulated method records one step when the real one would be entered
 
 from __future__ import annotations
 
-from ..kernel import Connection
+from dataclasses import dataclass
+
+from ..kernel import Connection, SocketState
 from ..trace import Phase
 from .io import BufferedReader, SocketWriter
 from .world import World
@@ -175,25 +177,42 @@ class BaseRequestHandler:
 _VIEW_LIMIT = 2048
 
 
-def _shown(data: bytes | bytearray) -> str:
+def _shown(data: bytes) -> str:
     """Bytes for the inspector, as latin-1 text, shortened in the middle when long."""
     if len(data) <= _VIEW_LIMIT:
-        return bytes(data).decode("latin-1")
+        return data.decode("latin-1")
     half = _VIEW_LIMIT // 2
     return (
-        bytes(data[:half]).decode("latin-1")
+        data[:half].decode("latin-1")
         + f"\n… {len(data) - _VIEW_LIMIT} more bytes …\n"
-        + bytes(data[-half:]).decode("latin-1")
+        + data[-half:].decode("latin-1")
     )
 
 
-def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes = b"") -> dict:
-    """One connection's sockets and buffers, as the inspector shows them."""
-    return {
-        "state": conn.state.value,
-        "recv_buffer": _shown(conn.to_server),
-        "rfile_buffer": _shown(rfile.buffer) if rfile is not None else "",
-        "consumed": _shown(consumed),
-        "bytes_consumed": rfile.consumed if rfile is not None else 0,
-        "sent": conn.server_sent,
-    }
+@dataclass(frozen=True, slots=True)
+class SocketView:
+    """One connection's sockets and buffers at one moment; rendered only when inspected."""
+
+    state: SocketState
+    recv_buffer: bytes
+    rfile_buffer: bytes
+    consumed: bytes
+    bytes_consumed: int
+    sent: int
+
+    def render(self) -> dict:
+        return {
+            "state": self.state.value,
+            "recv_buffer": _shown(self.recv_buffer),
+            "rfile_buffer": _shown(self.rfile_buffer),
+            "consumed": _shown(self.consumed),
+            "bytes_consumed": self.bytes_consumed,
+            "sent": self.sent,
+        }
+
+
+def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes = b"") -> SocketView:
+    if rfile is None:
+        return SocketView(conn.state, bytes(conn.to_server), b"", consumed, 0, conn.server_sent)
+    return SocketView(conn.state, bytes(conn.to_server), bytes(rfile.buffer), consumed,
+                      rfile.consumed, conn.server_sent)

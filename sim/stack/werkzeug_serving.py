@@ -93,14 +93,57 @@ class WriteState:
     headers_sent: list[tuple[str, str]] | None = None
     chunk_response: bool = False
 
-    def view(self, close_connection: bool) -> dict[str, Any]:
+    def view(self, close_connection: bool) -> WriteStateView:
+        return WriteStateView(self.status_set, self.headers_set, self.status_sent,
+                              self.headers_sent, self.chunk_response, close_connection)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStateView:
+    """A :class:`WriteState` at one moment, for the inspector."""
+
+    status_set: str | None
+    headers_set: list[tuple[str, str]] | None
+    status_sent: str | None
+    headers_sent: list[tuple[str, str]] | None
+    chunk_response: bool
+    close_connection: bool
+
+    def render(self) -> dict[str, Any]:
         return {
             "status_set": self.status_set,
             "headers_set": [list(h) for h in self.headers_set or []],
             "status_sent": self.status_sent,
             "headers_sent": [list(h) for h in self.headers_sent or []],
             "chunk_response": self.chunk_response,
-            "close_connection": close_connection,
+            "close_connection": self.close_connection,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironView:
+    """The WSGI environ (never changed after make_environ), shown as text values."""
+
+    environ: dict[str, Any]
+
+    def render(self) -> dict[str, str]:
+        return {key: str(value) for key, value in self.environ.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseView:
+    """The response as the client has been sent it so far."""
+
+    status: str | None
+    headers: list[tuple[str, str]] | None
+    body: bytes
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "headers": [list(h) for h in self.headers or []],
+            "body": self.body[:4096].decode("latin-1"),
+            "body_bytes": len(self.body),
         }
 
 
@@ -205,7 +248,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
-                      state={f"environ/{self.client}": {k: str(v) for k, v in environ.items()}})
+                      state={f"environ/{self.client}": EnvironView(environ)})
         return environ
 
     def execute(self, app):
@@ -303,14 +346,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                              f"response/{self.client}": self.response_view(),
                              f"sockets/{self.client}": socket_view(self.request, self.rfile)})
 
-    def response_view(self) -> dict[str, Any]:
-        body = bytes(self.response_body)
-        return {
-            "status": self.ws.status_sent,
-            "headers": [list(h) for h in self.ws.headers_sent or []],
-            "body": body[:4096].decode("latin-1"),
-            "body_bytes": len(body),
-        }
+    def response_view(self) -> ResponseView:
+        return ResponseView(self.ws.status_sent, self.ws.headers_sent, bytes(self.response_body))
 
     # -- logging ---------------------------------------------------------------------
 

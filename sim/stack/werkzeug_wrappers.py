@@ -7,7 +7,7 @@ body (a list of byte strings, or a lazy iterator for streamed responses).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
 
@@ -67,7 +67,8 @@ class Response:
     body: list[bytes] | Iterator[bytes]
     #: True once the body is an iterator the response itself cannot measure
     is_streamed: bool = False
-    closers: list = field(default_factory=list)
+    #: ``send_file`` passes its file wrapper straight to the server (no ClosingIterator)
+    direct_passthrough: bool = False
 
     @property
     def status(self) -> str:
