@@ -20,8 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 VENDOR = Path(__file__).resolve().parent / "vendor"
-#: Screenshots of every page and state land here (git-ignored) for people to look at.
-SHOTS = REPO / "test-results" / "screenshots"
+#: Screenshots of every page and state land here (git-ignored) for people to look at
+#: (not test-results/: pytest-playwright empties that one).
+SHOTS = REPO / "screenshots"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -103,7 +104,7 @@ def csp_errors(page) -> list[str]:
 
 @pytest.fixture(scope="session")
 def shot():
-    """``shot(page, name)`` saves a full-page screenshot under test-results/screenshots."""
+    """``shot(page, name)`` saves a full-page screenshot under screenshots/."""
     def take(page, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"

@@ -4,11 +4,10 @@ and keyboard-only use reaches every control."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
-
-from pathlib import Path
 
 VENDOR = Path(__file__).resolve().parent / "vendor"
 
