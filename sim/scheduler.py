@@ -64,11 +64,19 @@ class Scheduler:
         self._queue: list[tuple[int, int, Actor, int, Any]] = []
         self._seq = itertools.count()
         self._max_events = max_events
+        self._actors: list[Actor] = []
 
     def spawn(self, name: str, body: ActorBody, at: int | None = None) -> Actor:
         actor = Actor(name, body)
+        self._actors.append(actor)
         self._push(self.now if at is None else at, actor, None)
         return actor
+
+    def close_all(self) -> None:
+        """Close every actor's generator, in spawn order (deterministically, rather than
+        whenever the garbage collector gets to them)."""
+        for actor in self._actors:
+            actor.body.close()
 
     def wake(self, waitable: Waitable) -> None:
         """Make every actor waiting on ``waitable`` runnable now."""

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any, overload
 
 from .captions import CAPTIONS
+from .errors import LimitExceeded
 
 
 class Phase(Enum):
@@ -230,7 +231,19 @@ class Recorder:
         line: str | None = None,
         state: dict[str, Any] | None = None,
     ) -> None:
-        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
+        rows = self.rows
+        if len(rows) >= self.max_steps:
+            raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
+        rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
 
     def log(self, actor: str, line: str) -> None:
         self.log_lines.append(LogLine(self._clock.now, actor, line))
+
+    def seal(self) -> tuple[list[tuple], list[LogLine]]:
+        """End the recording and hand over what was recorded. Anything recorded later goes
+        nowhere: when the simulation ends, actors still blocked (a thread waiting in
+        ``read`` for a body that never comes) are closed, and Python runs their ``finally``
+        blocks; in reality those threads are still blocked, so that is not a step."""
+        rows, lines = self.rows, self.log_lines
+        self.rows, self.log_lines = [], []
+        return rows, lines

@@ -8,10 +8,12 @@ so the simulated error pages are the real ones.
 from __future__ import annotations
 
 import email.parser
+import functools
 import html
 import http.client
 import http.server
 import re
+import time
 from http import HTTPStatus
 
 from ..trace import Phase
@@ -62,7 +64,8 @@ class Headers:
 _PLAIN_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n")
 
 
-def parse_header_block(lines: list[bytes]) -> Headers:
+@functools.lru_cache(maxsize=256)
+def parse_header_block(lines: tuple[bytes, ...]) -> Headers:
     """The second half of ``http.client.parse_headers``. Plain lines are split the way
     ``email.policy.compat32`` does (``value.lstrip(' \\t').rstrip('\\r\\n')``); anything
     else (continuations, lines without a colon, bare CR) goes through the stdlib's own email
@@ -206,7 +209,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
                 break
         block = b"".join(lines)
         self.step_read("headers", block)
-        return parse_header_block(lines)
+        return parse_header_block(tuple(lines))
 
     def handle_expect_100(self) -> None:
         self.rec.step(self.actor, self.client, Phase.PARSE, HS + "handle_expect_100",
@@ -297,20 +300,32 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         return f"{self.server_version} {_REAL.sys_version}"
 
     def date_time_string(self) -> str:
-        tm = self.world.wall_time()
-        return (f"{_WEEKDAYS[tm.tm_wday]}, {tm.tm_mday:02d} {_MONTHS[tm.tm_mon]} "
-                f"{tm.tm_year:04d} {tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} GMT")
+        return http_date(self.world.wall_second())
 
     def log_date_time_string(self) -> str:
-        tm = self.world.wall_time()
-        return (f"{tm.tm_mday:02d}/{_MONTHS[tm.tm_mon]}/{tm.tm_year:04d} "
-                f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
+        return log_date(self.world.wall_second())
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         raise NotImplementedError
 
     def log_error(self, format: str, *args) -> None:
         raise NotImplementedError
+
+
+@functools.lru_cache(maxsize=64)
+def http_date(second: int) -> str:
+    """``date_time_string``: ``Thu, 01 Jan 2026 00:00:00 GMT`` (cached: one per second)."""
+    tm = time.gmtime(second)
+    return (f"{_WEEKDAYS[tm.tm_wday]}, {tm.tm_mday:02d} {_MONTHS[tm.tm_mon]} "
+            f"{tm.tm_year:04d} {tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d} GMT")
+
+
+@functools.lru_cache(maxsize=64)
+def log_date(second: int) -> str:
+    """``log_date_time_string``: ``01/Jan/2026 00:00:00``."""
+    tm = time.gmtime(second)
+    return (f"{tm.tm_mday:02d}/{_MONTHS[tm.tm_mon]}/{tm.tm_year:04d} "
+            f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
 
 
 def _parse_version(version: str) -> tuple[int, int] | None:

@@ -8,6 +8,7 @@ fields of :class:`WriteState` here, so the inspector can show them.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,7 @@ _unquote_query = _unquote_part(_ALWAYS_UNSAFE + "&=+#")
 _unquote_fragment = _unquote_part(_ALWAYS_UNSAFE)
 
 
+@functools.lru_cache(maxsize=1024)
 def uri_to_iri(uri: str) -> str:
     """``werkzeug.urls.uri_to_iri`` for what a request line holds (no user info, no IDNA)."""
     parts = urlsplit(uri)

@@ -27,8 +27,12 @@ class World:
     #: the client address ``accept()`` reports for each connection
     client_ports: dict[str, int] = field(default_factory=dict)
 
+    def wall_second(self) -> int:
+        """The simulated wall clock, in whole seconds since the Unix epoch."""
+        return VIRTUAL_EPOCH + self.scheduler.now // 1000
+
     def wall_time(self) -> time.struct_time:
-        return time.gmtime(VIRTUAL_EPOCH + self.scheduler.now // 1000)
+        return time.gmtime(self.wall_second())
 
     def next_thread_name(self) -> str:
         self.threads_started += 1
