@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 
-from .errors import LimitExceeded
 from .kernel import SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
