@@ -22,6 +22,7 @@ FIRST_CLIENT_PORT = 40_000
 def run_scenario(scenario: Scenario) -> Trace:
     scheduler = Scheduler(max_events=4 * MAX_STEPS)
     recorder = Recorder(scheduler, MAX_STEPS)
+    scheduler.after_event = recorder.check_limit
     kernel = Kernel(scheduler)
     backlog = scenario.server.backlog
     if backlog is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,8 @@ class Scheduler:
         self._queue: list[tuple[int, int, Actor, int, Any]] = []
         self._seq = itertools.count()
         self._max_events = max_events
+        #: called after every event; raises to stop a run that grows too large
+        self.after_event: Callable[[], None] = lambda: None
         self._actors: list[Actor] = []
 
     def spawn(self, name: str, body: ActorBody, at: int | None = None) -> Actor:
@@ -104,6 +106,8 @@ class Scheduler:
                 request = actor.body.send(value)
             except StopIteration:
                 continue
+            finally:
+                self.after_event()
             if type(request) is Wait:
                 request.waitable.waiters.append(actor)
                 if request.timeout_ms is not None:

@@ -231,10 +231,13 @@ class Recorder:
         line: str | None = None,
         state: dict[str, Any] | None = None,
     ) -> None:
-        rows = self.rows
-        if len(rows) >= self.max_steps:
+        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
+
+    def check_limit(self) -> None:
+        """Called by the scheduler after every event (an event records a few dozen steps
+        at most, so the limit holds to within that)."""
+        if len(self.rows) > self.max_steps:
             raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
-        rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
 
     def log(self, actor: str, line: str) -> None:
         self.log_lines.append(LogLine(self._clock.now, actor, line))

@@ -1,0 +1,121 @@
+"""Engine benchmark: how fast and how big is a large trace, against the real stack.
+
+    python -m benchmarks.engine [--clients 10000] [--real-clients 1000] [--repeat 3]
+
+Prints, for the threaded and the non-threaded Werkzeug server:
+- the time to build the trace of N clients (each ``GET /``, one every millisecond), best of
+  ``--repeat`` runs, each in a fresh process, and that process's peak memory above what it
+  used before the run (``ru_maxrss``);
+- the time the fidelity harness takes to record the real stack (Werkzeug's dev server +
+  Flask, profiled, on 127.0.0.1) serving ``--real-clients`` of the same requests, and the
+  per-request ratio real / simulated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def scenario(clients: int, threaded: bool) -> dict:
+    return {
+        "format": "wsgiscope/scenario@1",
+        "title": f"{clients} clients, GET /",
+        "server": {"kind": "werkzeug", "threaded": threaded},
+        "app": {"routes": [{"rule": "/", "endpoint": "index", "view": {"text": "<p>Hello, World!</p>"}}]},
+        "clients": [
+            {"id": f"c{i}", "at": i, "send": ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"]}
+            for i in range(clients)
+        ],
+    }
+
+
+# Runs in a fresh interpreter: build the scenario, note the memory, time sim.run.
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import sim
+from benchmarks.engine import scenario
+document = scenario({clients}, {threaded})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+trace = sim.run(document)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert all(r.end == "eof" for r in trace.clients.values())
+print(json.dumps({{"seconds": elapsed, "steps": len(trace.steps), "peak_kib": peak - before}}))
+"""
+
+
+def measure_sim(clients: int, threaded: bool, repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        code = _CHILD.format(root=str(ROOT), clients=clients, threaded=threaded)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "peak_kib": max(r["peak_kib"] for r in runs)}
+
+
+def measure_real(clients: int, threaded: bool) -> float:
+    sys.path.insert(0, str(ROOT))
+    from tests.fidelity.real_stack import record
+
+    start = time.perf_counter()
+    recording = record(scenario(clients, threaded))
+    elapsed = time.perf_counter() - start
+    ends = {r.end for r in recording.clients.values()}
+    if ends != {"eof"}:
+        raise SystemExit(f"the real stack did not answer every client: ends {ends}")
+    return elapsed
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--real-clients", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"machine: {machine()}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    for threaded in (False, True):
+        name = "threaded" if threaded else "non-threaded"
+        big = measure_sim(args.clients, threaded, args.repeat)
+        small = measure_sim(args.real_clients, threaded, args.repeat)
+        real = measure_real(args.real_clients, threaded)
+        sim_per_request = small["seconds"] / args.real_clients
+        real_per_request = real / args.real_clients
+        print(f"\n{name} server")
+        print(f"  sim, {args.clients} clients: {big['seconds']:.3f} s, {big['steps']} steps, "
+              f"peak memory +{big['peak_kib'] / 1024:.0f} MiB")
+        print(f"  sim, {args.real_clients} clients: {small['seconds']:.3f} s "
+              f"({sim_per_request * 1e6:.0f} us per request)")
+        print(f"  real stack recorded by the harness, {args.real_clients} clients: {real:.2f} s "
+              f"({real_per_request * 1e3:.2f} ms per request)")
+        print(f"  ratio real / sim per request: {real_per_request / sim_per_request:.0f}x")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
