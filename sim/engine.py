@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+from .errors import ScenarioError
 from .kernel import SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
@@ -19,7 +20,19 @@ MAX_STEPS = 3_000_000
 FIRST_CLIENT_PORT = 40_000
 
 
+def check_supported(scenario: Scenario) -> None:
+    """Scenario features the format has but this engine does not simulate yet."""
+    server = scenario.server
+    if server.kind != "werkzeug":
+        raise ScenarioError("server.kind", f"{server.kind!r} is not simulated yet (only 'werkzeug')")
+    if server.processes > 1:
+        raise ScenarioError("server.processes", "a forking server (processes > 1) is not simulated yet")
+    if scenario.app.kind != "flask":
+        raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
+
+
 def run_scenario(scenario: Scenario) -> Trace:
+    check_supported(scenario)
     scheduler = Scheduler(max_events=4 * MAX_STEPS)
     recorder = Recorder(scheduler, MAX_STEPS)
     scheduler.after_event = recorder.check_limit
@@ -59,7 +72,7 @@ def server_main(world: World):
     start = cfg.start_path
     if start == "app.run":
         rec.step("main", None, Phase.STARTUP, "flask.app.Flask.run", "flask_run",
-                 {"threaded": cfg.threaded}, line="run_simple(t.cast(str, host), port, self, **options)")
+                 {"threaded": cfg.threads}, line="run_simple(t.cast(str, host), port, self, **options)")
         rec.log("main", f" * Serving Flask app '{app.name}'")
         rec.log("main", " * Debug mode: off")
     if start in ("app.run", "run_simple"):

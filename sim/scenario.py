@@ -261,7 +261,9 @@ class App(Model):
 
 class Server(Model):
     kind: Literal["werkzeug", "werkzeug-legacy", "wsgiref"] = "werkzeug"
-    threaded: bool = False
+    #: None: what the start function does by default (``app.run``: threads; ``run_simple``
+    #: and ``make_server``: none)
+    threaded: bool | None = None
     processes: Annotated[int, Field(ge=1, le=64)] = 1
     start: Literal["app.run", "run_simple", "make_server"] | None = None
     poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
@@ -271,13 +273,20 @@ class Server(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Server:
-        if self.threaded and self.processes > 1:
+        if self.threads and self.processes > 1:
             raise PydanticCustomError(
                 "server", "Cannot have a multi-thread and multi-process server.", {}
             )
         if self.kind == "wsgiref" and self.start not in (None, "make_server"):
             raise PydanticCustomError("server", "wsgiref only starts with make_server", {})
         return self
+
+    @property
+    def threads(self) -> bool:
+        """Whether the server runs a thread per connection."""
+        if self.threaded is not None:
+            return self.threaded
+        return self.start_path == "app.run" and self.processes == 1
 
     @property
     def start_path(self) -> str:

@@ -465,10 +465,10 @@ def handler_class_for(threaded: bool) -> type[WSGIRequestHandler]:
 def make_server(world, app):
     server_cfg = world.scenario.server
     world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "make_server",
-                        {"threaded": server_cfg.threaded},
-                        line="return ThreadedWSGIServer(" if server_cfg.threaded
+                        {"threaded": server_cfg.threads},
+                        line="return ThreadedWSGIServer(" if server_cfg.threads
                         else "return BaseWSGIServer(")
-    if server_cfg.threaded:
+    if server_cfg.threads:
         server = ThreadedWSGIServer(world, app, handler_class_for(True))
         server.init("ThreadedWSGIServer")
     else:
@@ -479,7 +479,7 @@ def make_server(world, app):
 
 def run_simple(world, app):
     world.recorder.step("main", None, Phase.STARTUP, WS + "run_simple", "run_simple",
-                        {"threaded": world.scenario.server.threaded}, line="srv = make_server(")
+                        {"threaded": world.scenario.server.threads}, line="srv = make_server(")
     server = make_server(world, app)
     server.log_startup()
     server.log("info", ansi_style("Press CTRL+C to quit", "yellow"), "main")
