@@ -31,10 +31,26 @@ def stable_part(rec: Recording) -> dict[str, Any]:
     return data
 
 
-def record_case(case: Case, runs: int) -> tuple[Case, Recording, bool]:
+def instability(a: dict[str, Any], b: dict[str, Any]) -> str | None:
+    """Where two stable parts first differ, briefly; None if they are the same."""
+    for section in ("clients", "log"):
+        if a[section] != b[section]:
+            return f"{section}: {a[section]!r} vs {b[section]!r}"[:600]
+    for actor in sorted(a["calls"].keys() | b["calls"].keys()):
+        x, y = a["calls"].get(actor, []), b["calls"].get(actor, [])
+        if x != y:
+            i = next((k for k, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), None)
+            i = min(len(x), len(y)) if i is None else i
+            return f"calls[{actor}] #{i}: {x[i : i + 3]} vs {y[i : i + 3]} (lengths {len(x)}, {len(y)})"
+    return None
+
+
+def record_case(case: Case, runs: int) -> tuple[Case, Recording, str | None]:
+    """Record `runs` times: the first recording, and how a later run differed (if one did)."""
     recordings = [record(case.scenario) for _ in range(runs)]
     first = stable_part(recordings[0])
-    return case, recordings[0], all(stable_part(r) == first for r in recordings[1:])
+    problems = (instability(first, stable_part(r)) for r in recordings[1:])
+    return case, recordings[0], next((p for p in problems if p), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,11 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     RECORDINGS_DIR.mkdir(exist_ok=True)
     unstable = []
     with ThreadPoolExecutor(args.jobs) as pool:
-        for case, rec, stable in pool.map(lambda c: record_case(c, args.runs), load_cases(args.cases or None)):
+        for case, rec, problem in pool.map(lambda c: record_case(c, args.runs), load_cases(args.cases or None)):
             case.recording_path.write_text(json.dumps(rec.to_json(), indent=1) + "\n")
             ends = " ".join(f"{cid}={c.end}" for cid, c in rec.clients.items())
-            print(f"{'ok      ' if stable else 'UNSTABLE'} {case.id}: {ends}", flush=True)
-            if not stable:
+            print(f"{'UNSTABLE' if problem else 'ok      '} {case.id}: {ends}", flush=True)
+            if problem:
+                print(f"    {problem}", flush=True)
                 unstable.append(case.id)
     if unstable:
         print(f"{len(unstable)} unstable: {' '.join(unstable)}", file=sys.stderr)
