@@ -11,6 +11,7 @@ other unknown field is an error, so a typo never passes silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any, Literal
 
@@ -137,7 +138,7 @@ class View(Model):
     def kind_value(self, name: str) -> Any:
         return {"json": self.json_, "raise": self.raise_}.get(name, getattr(self, name, None))
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         return next(name for name in VIEW_KINDS if self.kind_value(name) is not None)
 

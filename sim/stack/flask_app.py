@@ -169,8 +169,7 @@ class Flask:
         except RequestRedirect as err:
             request.routing_exception = HTTPException(308, new_url=_redirect_url(request, err.new_path))
         else:
-            request.url_rule = rule
-            request.view_args = values
+            request.set_rule(rule, values)
         routed = request.routing_exception
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None,
                       "routed" if routed is None else "routing_failed",

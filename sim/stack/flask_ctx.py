@@ -40,17 +40,17 @@ class Request:
         self.url_rule = None
         self.view_args: dict[str, Any] | None = None
         self.routing_exception: HTTPException | None = None
+        #: the matched rule's endpoint, and the blueprint it belongs to (``bp.ping``: ``bp``)
+        self.endpoint: str | None = None
+        self.blueprints: list[str] = []
 
-    @property
-    def endpoint(self) -> str | None:
-        return self.url_rule.endpoint if self.url_rule is not None else None
-
-    @property
-    def blueprints(self) -> list[str]:
-        endpoint = self.endpoint
-        if endpoint is None or "." not in endpoint:
-            return []
-        return [endpoint.rpartition(".")[0]]
+    def set_rule(self, rule, view_args: dict[str, Any]) -> None:
+        """What ``match_request`` stores when a rule matches."""
+        self.url_rule = rule
+        self.view_args = view_args
+        self.endpoint = rule.endpoint
+        if "." in rule.endpoint:
+            self.blueprints = [rule.endpoint.rpartition(".")[0]]
 
     def date_header(self) -> str:
         return self.ctx.handler.date_time_string()

@@ -328,6 +328,7 @@ def log_date(second: int) -> str:
             f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_version(version: str) -> tuple[int, int] | None:
     """The version checks of ``parse_request``; None where it raises ValueError."""
     if not version.startswith("HTTP/"):

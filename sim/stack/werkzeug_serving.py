@@ -207,46 +207,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.server.log("error", f"Error on request:\n{last_line(err)}", self.actor)
 
     def make_environ(self) -> dict[str, Any]:
-        request_url = urlsplit(self.path)
-        if not request_url.scheme and request_url.netloc:
-            path_info = f"/{request_url.netloc}{request_url.path}"
-        else:
-            path_info = request_url.path
-        path_info = unquote(path_info)
         server = self.server
-        environ: dict[str, Any] = {
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.multithread": server.multithread,
-            "wsgi.multiprocess": server.multiprocess,
-            "wsgi.run_once": False,
-            "SERVER_SOFTWARE": self.server_version,
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": wsgi_encoding_dance(path_info),
-            "QUERY_STRING": wsgi_encoding_dance(request_url.query),
-            "REQUEST_URI": wsgi_encoding_dance(self.path),
-            "RAW_URI": wsgi_encoding_dance(self.path),
-            "REMOTE_ADDR": self.client_address[0],
-            "REMOTE_PORT": self.client_address[1],
-            "SERVER_NAME": server.server_address[0],
-            "SERVER_PORT": str(server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version,
-        }
-        for key, value in self.headers.items():
-            if "_" in key:
-                continue
-            key = key.upper().replace("-", "_")
-            value = value.replace("\r\n", "")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = f"HTTP_{key}"
-                if key in environ:
-                    value = f"{environ[key]},{value}"
-            environ[key] = value
-        if "chunked" in _parse_set_header(environ.get("HTTP_TRANSFER_ENCODING")):
-            environ["wsgi.input_terminated"] = True
-        if request_url.scheme and request_url.netloc:
-            environ["HTTP_HOST"] = request_url.netloc
+        environ = dict(request_environ(
+            self.path, self.command, self.request_version, self.headers,
+            server.server_address, server.multithread, server.multiprocess))
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.client_address
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
@@ -359,27 +324,9 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         return self.client_address[0]
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.path is not None:
-            msg = f"{self.command} {uri_to_iri(self.path)} {self.request_version}"
-        else:
-            msg = self.requestline
-        msg = msg.translate(_CONTROL_CHARS)
-        code = str(int(code)) if not isinstance(code, str) else code
-        if code.startswith("1"):
-            msg = ansi_style(msg, "bold")
-        elif code == "200":
-            pass
-        elif code == "304":
-            msg = ansi_style(msg, "cyan")
-        elif code.startswith("3"):
-            msg = ansi_style(msg, "green")
-        elif code == "404":
-            msg = ansi_style(msg, "yellow")
-        elif code.startswith("4"):
-            msg = ansi_style(msg, "bold", "red")
-        else:
-            msg = ansi_style(msg, "bold", "magenta")
-        self.log("info", f'"{msg}" {code} {size}')
+        target = self.requestline if self.path is None else None
+        self.log("info", request_log_message(self.command, self.path, self.request_version,
+                                             target, str(int(code)), str(size)))
 
     def log_error(self, format: str, *args) -> None:
         self.log("error", format % args)
@@ -389,11 +336,86 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.server.log(type, line, self.actor)
 
 
+@functools.lru_cache(maxsize=256)
+def request_environ(path: str, command: str, request_version: str, headers, server_address,
+                    multithread: bool, multiprocess: bool) -> dict[str, Any]:
+    """``make_environ`` but for the client's address (filled in by the caller). A pure
+    function of the request, so identical requests share the work (the header block is
+    parsed once per distinct block, and ``headers`` is that shared object)."""
+    request_url = urlsplit(path)
+    if not request_url.scheme and request_url.netloc:
+        path_info = f"/{request_url.netloc}{request_url.path}"
+    else:
+        path_info = request_url.path
+    path_info = unquote(path_info)
+    environ: dict[str, Any] = {
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.multithread": multithread,
+        "wsgi.multiprocess": multiprocess,
+        "wsgi.run_once": False,
+        "SERVER_SOFTWARE": SERVER_VERSION,
+        "REQUEST_METHOD": command,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": wsgi_encoding_dance(path_info),
+        "QUERY_STRING": wsgi_encoding_dance(request_url.query),
+        "REQUEST_URI": wsgi_encoding_dance(path),
+        "RAW_URI": wsgi_encoding_dance(path),
+        "REMOTE_ADDR": None,
+        "REMOTE_PORT": None,
+        "SERVER_NAME": server_address[0],
+        "SERVER_PORT": str(server_address[1]),
+        "SERVER_PROTOCOL": request_version,
+    }
+    for key, value in headers.items():
+        if "_" in key:
+            continue
+        key = key.upper().replace("-", "_")
+        value = value.replace("\r\n", "")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+            if key in environ:
+                value = f"{environ[key]},{value}"
+        environ[key] = value
+    if "chunked" in _parse_set_header(environ.get("HTTP_TRANSFER_ENCODING")):
+        environ["wsgi.input_terminated"] = True
+    if request_url.scheme and request_url.netloc:
+        environ["HTTP_HOST"] = request_url.netloc
+    return environ
+
+
+@functools.lru_cache(maxsize=1024)
+def request_log_message(command: str | None, path: str | None, request_version: str,
+                        requestline: str | None, code: str, size: str) -> str:
+    """``WSGIRequestHandler.log_request``'s message: the request line (its IRI form, control
+    characters escaped), coloured by status class."""
+    if path is not None:
+        msg = f"{command} {uri_to_iri(path)} {request_version}"
+    else:
+        msg = requestline
+    msg = msg.translate(_CONTROL_CHARS)
+    if code.startswith("1"):
+        msg = ansi_style(msg, "bold")
+    elif code == "200":
+        pass
+    elif code == "304":
+        msg = ansi_style(msg, "cyan")
+    elif code.startswith("3"):
+        msg = ansi_style(msg, "green")
+    elif code == "404":
+        msg = ansi_style(msg, "yellow")
+    elif code.startswith("4"):
+        msg = ansi_style(msg, "bold", "red")
+    else:
+        msg = ansi_style(msg, "bold", "magenta")
+    return f'"{msg}" {code} {size}'
+
+
 def _parse_set_header(value: str | None) -> list[str]:
-    """``werkzeug.http.parse_set_header``, for the one use here: is ``chunked`` in it."""
+    """``werkzeug.http.parse_set_header``, lower-cased: a ``HeaderSet`` compares without case."""
     if not value:
         return []
-    return [item.strip().strip('"') for item in value.split(",")]
+    return [item.strip().strip('"').lower() for item in value.split(",")]
 
 
 class BaseWSGIServer(BaseServer):
