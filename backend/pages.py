@@ -128,8 +128,16 @@ def step_fragment(request: Request, slug: str, n: str) -> Response:
     pb = svc.playback(svc.scenario(slug))
     i = _int(n, "step", 0)
     _check_step(pb, i)
-    v = step_view(pb, i, _lang(request), slug, _filters(request, pb))
-    return _render(request, "_step.html", {"v": v}, headers={"HX-Push-Url": v["page"]})
+    lang, filters = _lang(request), _filters(request, pb)
+    key = (pb.key, slug, i, lang, filters)
+    html = svc.fragments.get(key)
+    if html is None:
+        v = step_view(pb, i, lang, slug, filters)
+        html = svc.templates.get_template("_step.html").render(v=v, lang=lang)
+        svc.fragments.put(key, html)
+    resp = HTMLResponse(html, headers={"HX-Push-Url": page_url(slug, i, filters),
+                                       "Vary": "Cookie"})
+    return _remember_lang(request, resp)
 
 
 @router.get("/s/{slug}/events", response_class=HTMLResponse)

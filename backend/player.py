@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
 
 from .lanes import LANES
 from .source import SourceNotFound, function_source
@@ -118,9 +121,26 @@ def source_pane(scenario: dict[str, Any], qualname: str | None, line: str | None
     return {
         "kind": "real", "qualname": qualname, "module": src.module, "path": src.display_path,
         "start": src.start, "lit": src.start + lit, "def_line": src.start + src.def_index,
-        "lines": [(src.start + n, text) for n, text in enumerate(src.lines)],
+        "end": src.start + len(src.lines) - 1, "html": code_html(qualname, lit),
         "href": f"/source/{src.module}#L{src.start + lit}",
     }
+
+
+@lru_cache(maxsize=2048)
+def code_html(qualname: str, lit: int) -> Markup:
+    """The source lines as HTML, line ``lit`` (index) marked; cached, as stepping revisits
+    the same few hundred (function, line) pairs over and over."""
+    src = function_source(qualname)
+    # Few elements: a number span per line, and one wrapper for the lit line only (every
+    # element costs the browser a little on each swap).
+    out = []
+    for n, text in enumerate(src.lines):
+        no = f'<span class="no" aria-hidden="true">{src.start + n}</span>'
+        if n == lit:
+            out.append(f'<span class="line lit" aria-current="true">{no}{escape(text)}\n</span>')
+        else:
+            out.append(f"{no}{escape(text)}\n")
+    return Markup("".join(out))
 
 
 def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Filters()

@@ -14,7 +14,7 @@ import sim
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .store import LinkStore
-from .traces import Playback, TraceCache, scenario_key
+from .traces import FragmentCache, Playback, TraceCache, scenario_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ class Services:
     store: LinkStore
     traces: TraceCache
     templates: Jinja2Templates
-    schema: dict[str, Any] = field(default_factory=dict)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -156,3 +156,35 @@ class TraceCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return pb
+
+
+class FragmentCache:
+    """Rendered step fragments, bounded by total size.
+
+    A trace never changes, so neither does the HTML of its step ``i`` in a language: people
+    stepping back and forth, or many people opening one shared link, get the bytes already
+    rendered. Keyed by (scenario hash, step, language, filters).
+    """
+
+    def __init__(self, max_bytes: int = 48 * 1024 * 1024) -> None:
+        self._max = max_bytes
+        self._size = 0
+        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        with self._lock:
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+            return html
+
+    def put(self, key: tuple[Any, ...], html: str) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = html
+            self._size += len(html)
+            while self._size > self._max and self._items:
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old)

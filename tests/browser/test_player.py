@@ -163,7 +163,7 @@ def test_play_and_pause(page: Page):
 
 
 def test_breakpoint_stops_playback(page: Page):
-    page.goto("/s/one-get?step=0")
+    page.goto("/s/one-get?step=30")
     page.locator("#breakpoints summary").click()
     page.locator('#breakpoints input[value="dispatch"]').check()
     page.locator("#speed").select_option("8")

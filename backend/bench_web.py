@@ -1,0 +1,266 @@
+"""Web-side benchmark: ``python -m backend.bench_web [--quick]``.
+
+Prints, for docs/benchmarks-web.md:
+1. server-side time to render one step fragment (p50/p99) on a trace of >= 1,000 steps;
+2. requests/s of the step endpoint under ``wrk`` next to a bare FastAPI endpoint served the
+   same way in the same run (target: >= 50 % of it);
+3. bytes transferred for the first page load in Chromium (target: <= 100 KB without the
+   source pane's text);
+4. time from a click on "Step" to the next step painted in Chromium (target: < 50 ms).
+
+Load only ever goes to 127.0.0.1, bounded in time. Needs ``wrk`` (apt) and Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_app() -> FastAPI:
+    """The yardstick: the smallest FastAPI endpoint, served by the same uvicorn."""
+    app = FastAPI()
+
+    @app.get("/")
+    def index() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def big_scenario(clients: int = 20) -> dict[str, Any]:
+    """A threaded server and ``clients`` GETs, a few ms apart: comfortably > 1,000 steps."""
+    s = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+    s["title"] = f"{clients} clients (benchmark)"
+    s["server"] = {"kind": "werkzeug", "threaded": True}
+    s["clients"] = [{"id": f"c{n + 1}", "at": n * 3,
+                     "send": ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"]}
+                    for n in range(clients)]
+    return s
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+# -- 1. render time -----------------------------------------------------------------------
+def bench_render(scenario: dict[str, Any], samples: int) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from .app import create_app
+    from .player import step_view
+    from .services import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(db_path=Path(tmp) / "b.sqlite3"))
+        svc = app.state.services
+        t0 = time.perf_counter()
+        pb = svc.playback(scenario)
+        build = time.perf_counter() - t0
+        template = svc.templates.get_template("_step.html")
+        steps = [(k * 7919) % pb.total for k in range(samples)]  # spread over the trace
+        for n in steps[:50]:  # warm the source cache
+            template.render(v=step_view(pb, n, "en", "bench"))
+        render = []
+        for n in steps:
+            t = time.perf_counter()
+            template.render(v=step_view(pb, n, "en", "bench"))
+            render.append((time.perf_counter() - t) * 1000)
+        # the same through the whole ASGI stack (routing, middleware, gzip) in-process
+        slug = svc.save(scenario)
+        client = TestClient(app)
+        full = []
+        for n in steps[: samples // 4]:
+            t = time.perf_counter()
+            r = client.get(f"/s/{slug}/step/{n}")
+            full.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200
+    return {"steps": pb.total, "build_ms": build * 1000,
+            "render_p50": pct(render, 50), "render_p99": pct(render, 99),
+            "request_p50": pct(full, 50), "request_p99": pct(full, 99)}
+
+
+# -- servers for 2-4 ----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port),
+         "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def wrk(url: str, seconds: int, lua: str | None = None) -> float:
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
+    if lua:
+        cmd += ["-s", lua]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(out)
+
+
+def bench_load(port: int, slug: str, total: int, seconds: int) -> dict[str, float]:
+    bare_port = free_port()
+    bare = start("backend.bench_web:bare_app", bare_port, {})
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            # a different step each request, as a person stepping around would ask
+            f.write(f'math.randomseed(1)\nrequest = function()\n'
+                    f'  return wrk.format("GET", "/s/{slug}/step/" .. math.random(0, {total - 1}))\n'
+                    f'end\n')
+            lua = f.name
+        wrk(f"http://127.0.0.1:{port}/s/{slug}/step/0", 2, lua)  # warm up
+        step_rps = wrk(f"http://127.0.0.1:{port}/", seconds, lua)
+        bare_rps = wrk(f"http://127.0.0.1:{bare_port}/", seconds)
+        os.unlink(lua)
+    finally:
+        bare.terminate()
+        bare.wait(10)
+    return {"step_rps": step_rps, "bare_rps": bare_rps, "ratio": step_rps / bare_rps}
+
+
+def bench_browser(port: int, clicks: int) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{port}"
+    with sync_playwright() as p:
+        exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        browser = p.chromium.launch(
+            executable_path=exe,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        # bypass_csp only so the measuring snippet below may run; the page is unchanged.
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+        page = ctx.new_page()
+        sizes: dict[str, int] = {}
+
+        def on_finished(req: Any) -> None:
+            resp = req.response()
+            s = req.sizes()
+            sizes[req.url] = s["responseBodySize"] + s["responseHeadersSize"]
+            del resp
+
+        page.on("requestfinished", on_finished)
+        page.goto(base + "/s/one-get?step=33", wait_until="networkidle")
+        total = sum(sizes.values())
+        source_text = page.evaluate(
+            "() => new TextEncoder().encode(document.querySelector('#step .code')?.outerHTML"
+            " || '').length")
+        page.remove_listener("requestfinished", on_finished)
+
+        page.goto(base + "/s/one-get?step=0", wait_until="networkidle")
+        times = []
+        for _ in range(clicks):
+            ms = page.evaluate("""() => new Promise(resolve => {
+                const t0 = performance.now();
+                document.body.addEventListener('htmx:afterSettle', () => {
+                    requestAnimationFrame(() => requestAnimationFrame(() =>
+                        resolve(performance.now() - t0)));
+                }, {once: true});
+                const next = document.querySelector('#ctl-step') ;
+                if (next.tagName !== 'A') { resolve(-1); return; }
+                next.click();
+            })""")
+            if ms < 0:
+                page.goto(base + "/s/one-get?step=0", wait_until="networkidle")
+                continue
+            times.append(ms)
+        browser.close()
+    return {"first_load_bytes": total, "source_pane_html_bytes": source_text,
+            "files": len(sizes), "click_p50": pct(times, 50), "click_p95": pct(times, 95)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m backend.bench_web")
+    ap.add_argument("--quick", action="store_true", help="fewer samples, 3 s load runs")
+    ap.add_argument("--clients", type=int, default=20)
+    args = ap.parse_args(argv)
+    samples, seconds, clicks = (200, 3, 20) if args.quick else (2000, 10, 100)
+    scenario = big_scenario(args.clients)
+
+    print(f"machine: {machine()}")
+    r = bench_render(scenario, samples)
+    print(f"trace: {r['steps']} steps, built in {r['build_ms']:.0f} ms")
+    print(f"step fragment render (template + view model): p50 {r['render_p50']:.2f} ms, "
+          f"p99 {r['render_p99']:.2f} ms")
+    print(f"step fragment request in-process (ASGI, gzip): p50 {r['request_p50']:.2f} ms, "
+          f"p99 {r['request_p99']:.2f} ms")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        server = start("backend.app:create_app", port,
+                       {"WSGISCOPE_DB": str(Path(tmp) / "bench.sqlite3")})
+        try:
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/links", data=json.dumps(scenario).encode(),
+                headers={"content-type": "application/json"}, method="POST")
+            with urllib.request.urlopen(req) as resp:
+                slug = json.load(resp)["slug"]
+            if shutil.which("wrk"):
+                load = bench_load(port, slug, r["steps"], seconds)
+                print(f"wrk -t2 -c32 {seconds}s, random steps: {load['step_rps']:.0f} req/s; "
+                      f"bare FastAPI endpoint: {load['bare_rps']:.0f} req/s; "
+                      f"ratio {load['ratio'] * 100:.0f} % (target >= 50 %)")
+            else:
+                print("wrk: not installed (apt-get install wrk); load test skipped")
+            b = bench_browser(port, clicks)
+            print(f"first page load: {b['first_load_bytes']} bytes over {b['files']} files; "
+                  f"source pane HTML {b['source_pane_html_bytes']} bytes (uncompressed); "
+                  f"without it <= {b['first_load_bytes']} bytes (target <= 100 KB)")
+            print(f"click to next step painted (Chromium): p50 {b['click_p50']:.1f} ms, "
+                  f"p95 {b['click_p95']:.1f} ms (target < 50 ms)")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
