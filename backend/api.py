@@ -118,14 +118,14 @@ def scenario(request: Request, slug: str) -> dict[str, Any]:
             responses=ERRORS)
 def scenario_trace(request: Request, slug: str) -> dict[str, Any]:
     svc = _services(request)
-    return svc.playback(svc.scenario(slug)).trace.to_json()
+    return svc.playback_of(slug).trace.to_json()
 
 
 @router.get("/scenarios/{slug}/steps/{n}", summary="Step N with the full state after it",
             responses=ERRORS)
 def scenario_step(request: Request, slug: str, n: int, lang: Lang = "en") -> dict[str, Any]:
     svc = _services(request)
-    return _step_json(svc.playback(svc.scenario(slug)), n, lang, slug)
+    return _step_json(svc.playback_of(slug), n, lang, slug)
 
 
 @router.post("/trace", summary="Run a scenario: scenario in, trace@1 out", responses=ERRORS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ class Services:
     traces: TraceCache
     templates: Jinja2Templates
     fragments: FragmentCache = field(default_factory=FragmentCache)
+    _by_slug: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -63,12 +66,24 @@ class Services:
             raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
         return found
 
-    def playback(self, scenario: Any) -> Playback:
+    def playback_of(self, slug: str) -> Playback:
+        """The playback of a gallery scenario or saved link, without re-hashing it."""
+        hit = self._by_slug.get(slug)
+        if hit is None:
+            scenario = self.scenario(slug)
+            hit = (scenario, scenario_key(scenario))
+            with self._lock:
+                self._by_slug[slug] = hit  # links are immutable, so this never goes stale
+                while len(self._by_slug) > 1024:
+                    self._by_slug.pop(next(iter(self._by_slug)))
+        return self.playback(hit[0], hit[1])
+
+    def playback(self, scenario: Any, key: str | None = None) -> Playback:
         """Run (or fetch from the cache) a scenario; bad scenarios become a 422."""
         if not isinstance(scenario, dict):
             raise AppError(422, "a scenario must be a JSON object", "")
         try:
-            return self.traces.get(scenario)
+            return self.traces.get(scenario, key)
         except sim.ScenarioError as e:
             raise AppError(422, e.message, e.field) from None
 

@@ -8,6 +8,7 @@ indexes the page needs (lanes, request boundaries, phase runs) computed once, in
 from __future__ import annotations
 
 import bisect
+import gzip
 import hashlib
 import json
 import threading
@@ -159,32 +160,33 @@ class TraceCache:
 
 
 class FragmentCache:
-    """Rendered step fragments, bounded by total size.
+    """Rendered step fragments, gzip-compressed, bounded by total size.
 
     A trace never changes, so neither does the HTML of its step ``i`` in a language: people
-    stepping back and forth, or many people opening one shared link, get the bytes already
-    rendered. Keyed by (scenario hash, step, language, filters).
+    stepping back and forth, or many people opening one shared link, get bytes compressed
+    once. Keyed by (scenario hash, slug, step, language, filters).
     """
 
-    def __init__(self, max_bytes: int = 48 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
         self._max = max_bytes
         self._size = 0
-        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
         with self._lock:
-            html = self._items.get(key)
-            if html is not None:
+            body = self._items.get(key)
+            if body is not None:
                 self._items.move_to_end(key)
-            return html
+            return body
 
-    def put(self, key: tuple[Any, ...], html: str) -> None:
+    def put(self, key: tuple[Any, ...], html: str) -> bytes:
+        body = gzip.compress(html.encode("utf-8"), compresslevel=6, mtime=0)
         with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = html
-            self._size += len(html)
-            while self._size > self._max and self._items:
-                _, old = self._items.popitem(last=False)
-                self._size -= len(old)
+            if key not in self._items:
+                self._items[key] = body
+                self._size += len(body)
+                while self._size > self._max and self._items:
+                    _, old = self._items.popitem(last=False)
+                    self._size -= len(old)
+        return body
