@@ -1,0 +1,151 @@
+"""``sim.stack.werkzeug_routing`` against real Werkzeug: the same rules (added through a real
+Flask app, as the engine's are), the same paths and methods, the same outcome: the rule and
+its converted values, 404, 405 with ``Allow`` in the real set order, or the strict-slash
+redirect. The real side runs with ``PYTHONHASHSEED=0`` (``Allow`` is a set's order)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from simhelpers import run_hashseed0
+
+from sim.stack.werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
+
+UUID = "12345678-1234-5678-1234-567812345678"
+
+# (rule, methods or None for Flask's default, strict_slashes)
+BASIC = [
+    ("/", None, True), ("/items/<int:id>", None, True), ("/items/new", ["GET", "POST"], True),
+    ("/items/<int:id>/edit", ["PUT"], True), ("/f/<float:x>", None, True), ("/u/<uuid:u>", None, True),
+    ("/p/<path:rest>", None, True), ("/s/<name>", ["GET", "DELETE"], True),
+    ("/a/<any(red, blue):color>", None, True), ("/dir/", None, True), ("/post", ["POST"], True),
+    ("/multi", ["GET"], True), ("/multi", ["POST", "PUT"], True), ("/opt", ["OPTIONS", "PATCH"], True),
+]
+BASIC_PATHS = ["/", "/items/7", "/items/007", "/items/-1", "/items/new", "/items/7.5", "/items/7/edit",
+               "/items", "/items/", "/f/1.5", "/f/1", "/f/.5", f"/u/{UUID}", f"/u/{UUID.upper()}", "/u/bad",
+               "/p/a/b/c", "/p/a/", "/p/", "/p", "/s/x", "/s/x/", "/s/", "/a/red", "/a/blue", "/a/green",
+               "/dir/", "/post", "/multi", "/opt",
+               "/static/app.css", "/static/", "/static", "/nowhere", "/items/\u0663"]
+OVERLAPS = [
+    ("/<name>", None, True), ("/about", None, True), ("/<int:n>", ["POST"], True),
+    ("/x/<path:p>", None, True), ("/x/<name>/y", ["PUT"], True), ("/x/fixed", ["DELETE"], True),
+    ("/<a>/<b>", None, True), ("/c/<any(x, y):k>", None, True), ("/c/<name>", ["PATCH"], True),
+]
+OVERLAP_PATHS = ["/about", "/42", "/anything", "/x/a/y", "/x/a/b/y", "/x/fixed", "/x/", "/q/r", "/c/x",
+                 "/c/z", "/c/x/"]
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PURGE", "PROPFIND"]
+QUERY_METHODS = ["GET", "HEAD", "POST", "DELETE", "OPTIONS", "BREW"]
+
+
+def random_method_sets(seed: int) -> list[tuple]:
+    """Several rules for one path with random method lists: ``have_match_for`` merges them."""
+    rng = random.Random(seed)
+    rules = [("/r", rng.sample(METHODS, rng.randint(1, 6)), True) for _ in range(rng.randint(1, 4))]
+    rules.append(("/r/<int:n>", rng.sample(METHODS, rng.randint(1, 4)), True))
+    rules.append(("/<path:any>", rng.sample(METHODS, rng.randint(1, 3)), True))
+    return rules
+
+
+CASES = {
+    "basic": (BASIC, BASIC_PATHS),
+    "overlaps": (OVERLAPS, OVERLAP_PATHS),
+    # The redirect to the slashed rule happens only when that rule takes the method, and it
+    # is tried before a 405 for the unslashed path (matcher.py: ``SlashRequired``).
+    "strict-slash-redirect": ([("/dir/", None, True), ("/slash/", ["POST"], True), ("/slash", ["PUT"], True)],
+                              ["/dir", "/dir/", "/slash", "/slash/"]),
+    # strict_slashes=False: the branch rule matches without its slash too.
+    "non-strict-slashes": ([("/nostrict/", None, False), ("/leaf", None, False)],
+                           ["/nostrict", "/nostrict/", "/leaf", "/leaf/"]),
+}
+CASES.update({f"methods-{seed}": (random_method_sets(seed), ["/r", "/r/5", "/zzz"]) for seed in range(12)})
+
+REAL = """
+import json, sys, urllib.parse
+import flask
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+out = []
+for rules, queries in json.load(sys.stdin):
+    app = flask.Flask("routingcase")
+    for n, (rule, methods, strict) in enumerate(rules):
+        app.add_url_rule(rule, endpoint=f"e{n}", methods=methods, strict_slashes=strict)
+    adapter = app.url_map.bind("localhost")
+    results = []
+    for path, method in queries:
+        if method is None:
+            results.append(["allowed", adapter.allowed_methods(path)])
+            continue
+        try:
+            rule, values = adapter.match(path, method, return_rule=True)
+            results.append(["match", rule.endpoint, repr(values)])
+        except RequestRedirect as err:
+            results.append(["redirect", urllib.parse.urlsplit(err.new_url).path])
+        except MethodNotAllowed as err:
+            results.append(["405", list(err.valid_methods)])
+        except NotFound:
+            results.append(["404"])
+    out.append(results)
+print(json.dumps(out))
+"""
+
+
+def sim_map(rules: list[tuple]) -> Map:
+    """The rules as the engine's Flask builds them: the static route first."""
+    built = [Rule("/static/<path:filename>", "static", *rule_methods(None))]
+    for n, (rule, methods, strict) in enumerate(rules):
+        method_set, automatic = rule_methods(methods)
+        built.append(Rule(rule, f"e{n}", method_set, strict, automatic))
+    return Map(built)
+
+
+def sim_outcome(url_map: Map, path: str, method: str | None) -> list:
+    if method is None:
+        return ["allowed", url_map.allowed_methods(path)]
+    try:
+        rule, values = url_map.match(path, method)
+    except RequestRedirect as err:
+        return ["redirect", err.new_path]
+    except MethodNotAllowed as err:
+        return ["405", list(err.valid_methods)]
+    except NotFound:
+        return ["404"]
+    return ["match", rule.endpoint, repr(values)]
+
+
+def queries(paths: list[str]) -> list[tuple[str, str | None]]:
+    return [(path, method) for path in paths for method in [*QUERY_METHODS, None]]
+
+
+@pytest.fixture(scope="module")
+def real_outcomes() -> dict[str, list]:
+    names = list(CASES)
+    payload = [(CASES[name][0], queries(CASES[name][1])) for name in names]
+    return dict(zip(names, run_hashseed0(REAL, payload), strict=True))
+
+
+def unordered(outcome: list) -> list:
+    """An outcome with its method list sorted: what it is, whatever the ``Allow`` order."""
+    return [outcome[0], sorted(outcome[1])] if outcome[0] in ("405", "allowed") else outcome
+
+
+def compared(name: str, real_outcomes: dict) -> list[tuple]:
+    """(path, method, sim's outcome, real outcome) for every query of a case."""
+    rules, paths = CASES[name]
+    url_map = sim_map(rules)
+    return [(path, method, sim_outcome(url_map, path, method), real)
+            for (path, method), real in zip(queries(paths), real_outcomes[name], strict=True)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_outcomes_equal_real_werkzeug(name, real_outcomes):
+    wrong = [row for row in compared(name, real_outcomes) if unordered(row[2]) != unordered(row[3])]
+    assert not wrong, wrong[:5]
+
+
+def test_allow_order_equals_real_werkzeug(real_outcomes):
+    """Werkzeug matches twice when the first pass fails (``merge_slashes``), so each rule's
+    methods are merged into ``have_match_for`` twice, and the second merge resizes the set."""
+    wrong = [(name, *row) for name in CASES for row in compared(name, real_outcomes)
+             if unordered(row[2]) == unordered(row[3]) and row[2] != row[3]]
+    assert not wrong, wrong[:5]
