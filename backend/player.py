@@ -153,7 +153,11 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
     lane = pb.lanes[i]
 
     rows = []
+    backlog = set(state.get("backlog") or [])
     for c, pos in pb.token_positions(i).items():
+        if pos and c in backlog:
+            # Sent its bytes, but still queued in the kernel: that is where it waits.
+            pos = ("kernel", pos[1])
         req = pb.request_at(i, c)
         marks = []
         for ph in KEY_PHASES:

@@ -89,7 +89,9 @@ class Playback:
                 self.requests.append(req)
             if step.phase in ("respond", "teardown"):
                 finished[c] = True
-            if step.phase in KEY_PHASES and step.phase not in req.marks:
+            # Marks are the server's work: the client's connect() is phase "accept" too,
+            # but "accepted" means the server's accept() took it off the backlog.
+            if step.phase in KEY_PHASES and step.phase not in req.marks and step.qualname:
                 req.marks[step.phase] = i
             self.request_of.append(current_index[c])
         self.request_starts = sorted(r.start for r in self.requests)
