@@ -10,12 +10,8 @@ generator runs after teardown, as in the real stack). The user's views and hooks
 from __future__ import annotations
 
 import json
-import mimetypes
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from ..scenario import App, Hook, Route, View
@@ -23,13 +19,11 @@ from ..trace import Phase
 from .flask_ctx import AppContext, RequestContext
 from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
+from .werkzeug_utils import send_file
 from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
 
 FA = "flask.app.Flask."
 
-#: The simulated app's static folder (only its path shows, in the static ETag).
-STATIC_FOLDER = "/srv/app/static"
-_MIMETYPES = mimetypes.MimeTypes(filenames=())
 
 
 class AppRaised(Exception):
@@ -286,7 +280,9 @@ class Flask:
         found = self.static_files.get(filename)
         if found is None:
             raise HTTPException(404)
-        return static_file_response(filename, found.text.encode(), found.mtime, ctx.request)
+        request = ctx.request
+        return send_file(filename, found.text.encode(), found.mtime, request.environ,
+                         request.date_header())
         yield
 
     # -- errors --------------------------------------------------------------------------
@@ -569,38 +565,6 @@ def _redirect_url(request, new_path: str) -> str:
         f"{request.environ['SERVER_NAME']}:{request.environ['SERVER_PORT']}")
     query = request.environ.get("QUERY_STRING")
     return f"http://{host}{new_path}" + (f"?{query}" if query else "")
-
-
-def static_file_response(filename: str, data: bytes, mtime: int, request) -> Response:
-    """``werkzeug.utils.send_file`` for a file in the static folder (conditional, ranges)."""
-    mimetype = _MIMETYPES.guess_type(filename)[0] or "application/octet-stream"
-    last_modified = format_datetime(datetime.fromtimestamp(mtime, UTC), usegmt=True)
-    path = f"{STATIC_FOLDER}/{filename}"
-    etag = f'"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"'
-    headers = Headers([
-        ("Content-Disposition", f"inline; filename={filename.rsplit('/', 1)[-1]}"),
-        ("Content-Type", get_content_type(mimetype)),
-        ("Content-Length", str(len(data))),
-        ("Last-Modified", last_modified),
-        ("Cache-Control", "no-cache"),
-        ("ETag", etag),
-        ("Date", request.date_header()),
-        ("Accept-Ranges", "bytes"),
-    ])
-    since = request.environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since is not None and _not_modified_since(since, mtime):
-        for name in ("Content-Type", "Content-Length", "Last-Modified"):
-            headers.remove(name)
-        return Response(304, headers, [], direct_passthrough=True)
-    return Response(200, headers, [data], direct_passthrough=True)
-
-
-def _not_modified_since(header: str, mtime: int) -> bool:
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
-    return since.timestamp() >= mtime
 
 
 def _show_args(args: dict[str, Any] | None) -> str:

@@ -1,0 +1,127 @@
+"""``werkzeug.utils.send_file`` and ``Response.make_conditional``, for Flask's static route.
+
+The response of a static file: ``Content-Disposition``, type, length, ``Last-Modified``,
+``Cache-Control: no-cache``, an ``ETag`` (``"<mtime>-<size>-<adler32 of the path>"``: the
+path is the simulated app's, so the fidelity harness normalizes ETag values), its own ``Date``
+(the server adds another), and ``Accept-Ranges: bytes``. Then the conditional headers:
+``Range`` (one range: 206; anything else parseable: 416), ``If-Modified-Since``,
+``If-None-Match`` and ``If-Match`` as ``is_resource_modified`` reads them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import zlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
+
+#: The simulated app's static folder (only its path shows, in the ETag).
+STATIC_FOLDER = "/srv/app/static"
+#: The built-in table only: reading the system's mime.types would be I/O.
+_MIMETYPES = mimetypes.MimeTypes(filenames=())
+_PLAIN_INT = re.compile(r"\d+", re.ASCII)
+
+
+class RangeNotSatisfiable(HTTPException):
+    """``RequestedRangeNotSatisfiable(length)``: a 416 with ``Content-Range: bytes */length``."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(416)
+        self.length = length
+
+    def get_response(self) -> Response:
+        response = super().get_response()
+        response.headers.items.insert(1, ("Content-Range", f"bytes */{self.length}"))
+        return response
+
+
+def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str) -> Response:
+    mimetype = _MIMETYPES.guess_type(filename)[0] or "application/octet-stream"
+    path = f"{STATIC_FOLDER}/{filename}"
+    etag = f"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"
+    last_modified = format_datetime(datetime.fromtimestamp(mtime, UTC), usegmt=True)
+    headers = Headers([
+        ("Content-Disposition", f"inline; filename={filename.rsplit('/', 1)[-1]}"),
+        ("Content-Type", get_content_type(mimetype)),
+        ("Content-Length", str(len(data))),
+        ("Last-Modified", last_modified),
+        ("Cache-Control", "no-cache"),
+        ("ETag", f'"{etag}"'),
+    ])
+    response = Response(200, headers, [data], direct_passthrough=True)
+    return make_conditional(response, environ, etag, mtime, date)
+
+
+def make_conditional(response: Response, environ: dict, etag: str, mtime: int,
+                     date: str) -> Response:
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+        return response
+    headers = response.headers
+    headers.set("Date", date)
+    headers.set("Accept-Ranges", "bytes")
+    length = len(response.body[0])
+    if "HTTP_RANGE" in environ and "HTTP_IF_RANGE" not in environ and length:
+        span = parse_single_range(environ["HTTP_RANGE"], length)
+        if span is None:
+            raise RangeNotSatisfiable(length)
+        start, stop = span
+        headers.set("Content-Length", str(stop - start))
+        headers.set("Content-Range", f"bytes {start}-{stop - 1}/{length}")
+        response.status_code = 206
+        response.body = [response.body[0][start:stop]]
+        return response
+    if not is_resource_modified(environ, etag, mtime):
+        response.status_code = 412 if environ.get("HTTP_IF_MATCH") else 304
+    return response
+
+
+def parse_single_range(value: str, length: int) -> tuple[int, int] | None:
+    """``parse_range_header`` + ``Range.range_for_length``: one ``bytes`` range, as
+    ``(start, stop)``; None where Werkzeug answers 416."""
+    units, sep, spec = value.partition("=")
+    if not sep or units.strip(" \t").lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip(" \t").partition("-")
+    first, last = first.strip(" \t"), last.strip(" \t")
+    if not dash:
+        return None
+    if not first:
+        if not _PLAIN_INT.fullmatch(last) or int(last) == 0:
+            return None
+        return max(0, length - int(last)), length
+    if not _PLAIN_INT.fullmatch(first) or (last and not _PLAIN_INT.fullmatch(last)):
+        return None
+    start = int(first)
+    stop = int(last) + 1 if last else length
+    if start >= stop or start >= length:
+        return None
+    return start, min(stop, length)
+
+
+def is_resource_modified(environ: dict, etag: str, mtime: int) -> bool:
+    """``werkzeug.http.is_resource_modified`` (``ignore_if_range=True``): the simulated ETag
+    can only equal ``*``, so ``If-None-Match`` matches only ``*``, and any ``If-Match``
+    fails (412)."""
+    unmodified = False
+    since = _parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    if since is not None and mtime <= since:
+        unmodified = True
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH", "").strip()
+    if if_none_match:
+        tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
+        unmodified = "*" in tags or etag in tags
+    if environ.get("HTTP_IF_MATCH", "").strip():
+        unmodified = True
+    return not unmodified
+
+
+def _parse_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
