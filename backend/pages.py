@@ -173,10 +173,12 @@ def source_file(request: Request, module: str) -> Response:
 
 def _editor(request: Request, text: str, *, error: str | None = None,
             field: str | None = None, line: int | None = None, status: int = 200,
-            origin: str = "") -> Response:
+            origin: str = "", quick_form: dict[str, list[str]] | None = None) -> Response:
     svc = _svc(request)
+    q = {k: v[0] for k, v in (quick_form or {}).items()}
     return _render(request, "editor.html", {
         "text": text, "error": error, "field": field, "line": line, "origin": origin,
+        "q": q, "quick_error": quick_form is not None,
         "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
 
 
@@ -215,4 +217,79 @@ async def run(request: Request) -> Response:
         from .jsonpos import line_of
         return _editor(request, text, error=e.message, field=e.field,
                        line=line_of(text, e.field), status=422)
+    return RedirectResponse(f"/s/{slug}?step=0", status_code=303)
+
+
+#: What the quick form's clients may send.
+QUICK_METHODS = ("GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE")
+
+
+def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
+    """Build a scenario from the editor's form for the common fields.
+
+    The app is fixed and small (``/`` answers text, ``/echo`` echoes a POST, a 404
+    handler); the form chooses the server and up to three clients' requests.
+    """
+    def get(name: str, default: str = "") -> str:
+        return (form.get(name) or [default])[0].strip()
+
+    clients = []
+    for n in range(3):
+        path = get(f"path{n}")
+        if not path:
+            continue
+        method = get(f"method{n}", "GET").upper()
+        if method not in QUICK_METHODS:
+            raise AppError(422, f"method must be one of {', '.join(QUICK_METHODS)}",
+                           f"method{n}")
+        if not path.startswith("/") or any(ch in path for ch in " \r\n"):
+            raise AppError(422, "a path starts with / and has no spaces or line breaks",
+                           f"path{n}")
+        at = _int(get(f"at{n}", "0") or "0", f"at{n}", 0)
+        body = (form.get(f"body{n}") or [""])[0]
+        head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
+        if body or method in ("POST", "PUT"):
+            head += f"Content-Length: {len(body.encode('latin-1', 'replace'))}\r\n"
+        clients.append({"id": f"c{len(clients) + 1}", "at": max(at, 0),
+                        "send": [head + "\r\n" + body]})
+    if not clients:
+        raise AppError(422, "give at least one client a path", "path0")
+    return {
+        "format": "wsgiscope/scenario@1",
+        "title": get("title") or "My scenario",
+        "server": {"kind": "werkzeug", "threaded": get("threaded") == "on"},
+        "app": {
+            "name": "app",
+            "routes": [
+                {"rule": "/", "methods": ["GET"], "endpoint": "index",
+                 "view": {"text": get("text", "Hello, World!") or "Hello, World!"}},
+                {"rule": "/echo", "methods": ["POST"], "endpoint": "echo",
+                 "view": {"echo": True}},
+            ],
+            "errorhandlers": {"404": {"name": "not_found", "text": "nothing here",
+                                      "status": 404}},
+        },
+        "clients": clients,
+    }
+
+
+@router.post("/quick", response_class=HTMLResponse)
+async def quick(request: Request) -> Response:
+    svc = _svc(request)
+    body = await request.body()
+    form = parse_qs(body[: svc.settings.max_scenario_bytes].decode("utf-8", "replace"),
+                    keep_blank_values=True)
+    try:
+        scenario = quick_scenario(form)
+    except AppError as e:
+        return _editor(request, "", error=e.error, field=e.field, status=e.status,
+                       quick_form=form)
+    text = json.dumps(scenario, indent=2, ensure_ascii=False)
+    try:
+        svc.playback(scenario)
+        slug = svc.save(scenario)
+    except AppError as e:
+        from .jsonpos import line_of
+        return _editor(request, text, error=e.error, field=e.field or "",
+                       line=line_of(text, e.field or ""), status=e.status)
     return RedirectResponse(f"/s/{slug}?step=0", status_code=303)

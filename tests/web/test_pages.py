@@ -146,3 +146,25 @@ def test_language_cookie_on_player(client):
     r = client.get("/s/one-get?step=1&lang=zh")
     assert r.cookies.get("wsgiscope_lang") == "zh"
     assert '<html lang="zh">' in r.text
+
+
+def test_quick_form_builds_runs_and_saves(client):
+    form = {"title": "Quick <b>one</b>", "text": "hi", "threaded": "on",
+            "method0": "GET", "path0": "/", "at0": "0", "body0": "",
+            "method1": "POST", "path1": "/echo", "at1": "5", "body1": "ping", "path2": ""}
+    r = client.post("/quick", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    slug = r.headers["location"].split("/")[2].split("?")[0]
+    saved = client.get(f"/api/v1/scenarios/{slug}").json()
+    assert saved["server"]["threaded"] is True
+    assert [c["id"] for c in saved["clients"]] == ["c1", "c2"]
+    assert saved["clients"][1]["send"][0].endswith("Content-Length: 4\r\n\r\nping")
+    assert "Quick &lt;b&gt;one&lt;/b&gt;" in client.get(r.headers["location"]).text
+
+
+def test_quick_form_errors_name_the_field(client):
+    r = client.post("/quick", data={"path0": "no slash"})
+    assert r.status_code == 422
+    assert 'name="path0"' in r.text and 'aria-invalid="true"' in r.text
+    assert client.post("/quick", data={"path0": "/", "method0": "BREW"}).status_code == 422
+    assert client.post("/quick", data={"path0": ""}).status_code == 422
