@@ -212,6 +212,16 @@
     sp.addEventListener("change", function () { store(SPEED_KEY, sp.value); });
     restoreBreakpoints();
     $all('#breakpoints input[name="bp"]').forEach(function (c) { c.addEventListener("change", saveBreakpoints); });
+    var copy = $("#copy-link");
+    if (copy && navigator.clipboard) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(window.location.href).then(function () {
+          copy.textContent = "Copied";
+          setTimeout(function () { copy.textContent = "Copy link to this step"; }, 1500);
+        });
+      });
+    }
     var help = $("#help");
     $("#help-open").addEventListener("click", function () { help.showModal(); });
 
@@ -233,7 +243,7 @@
     ta.focus();
     ta.setSelectionRange(start, end);
     var lh = parseFloat(getComputedStyle(ta).lineHeight) || 18;
-    ta.scrollTop = Math.max(0, (line - 5) * lh);
+    ta.scrollTop = Math.max(0, (line - 1) * lh - ta.clientHeight / 3);
   }
 
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
