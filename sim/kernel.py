@@ -64,8 +64,8 @@ class Connection:
     #: an RST reached the client / the server
     client_reset: bool = False
     server_reset: bool = False
-    #: a send from the server after the client closed: the first one "succeeds"
-    server_sent_after_peer_close: bool = False
+    #: an RST reached the server and no call has reported it yet
+    server_error_pending: bool = False
     server_sent: int = 0
     server_readable: Waitable = field(init=False)
     client_readable: Waitable = field(init=False)
@@ -123,7 +123,10 @@ class Kernel:
             if conn.client_fin:
                 return b""
             if conn.server_reset:
-                raise ConnectionResetError_("[Errno 104] Connection reset by peer")
+                if conn.server_error_pending:
+                    conn.server_error_pending = False
+                    raise ConnectionResetError_("[Errno 104] Connection reset by peer")
+                return b""
             yield Wait(conn.server_readable)
         data = bytes(conn.to_server[:size])
         del conn.to_server[:size]
@@ -139,13 +142,15 @@ class Kernel:
     def send(self, conn: Connection, data: bytes) -> None:
         """``sock.sendall(data)`` on the server's end (never blocks: buffers are unbounded)."""
         if conn.server_reset:
+            # Linux: ECONNRESET once, for an RST that came without a FIN first (a FIN
+            # first puts the socket in CLOSE_WAIT, where an RST means EPIPE); then EPIPE.
+            pending, conn.server_error_pending = conn.server_error_pending, False
+            if pending and not conn.client_fin:
+                raise ConnectionResetError_("[Errno 104] Connection reset by peer")
             raise BrokenPipeError_("[Errno 32] Broken pipe")
         if conn.client_closed:
-            if conn.server_sent_after_peer_close:
-                raise BrokenPipeError_("[Errno 32] Broken pipe")
-            # The bytes reach a closed socket; its kernel answers RST.
-            conn.server_sent_after_peer_close = True
-            conn.server_reset = True
+            # The bytes reach a closed socket; its kernel answers RST. This send succeeded.
+            conn.server_reset = conn.server_error_pending = True
             return
         conn.to_client += data
         conn.server_sent += len(data)
@@ -202,7 +207,7 @@ class Kernel:
         conn.client_closed = True
         if conn.to_client and not conn.server_closed:
             conn.to_client.clear()
-            conn.server_reset = True
+            conn.server_reset = conn.server_error_pending = True
             conn.state = SocketState.RESET
         else:
             conn.client_fin = True

@@ -57,7 +57,7 @@ class Model(BaseModel):
             if not key.startswith("x-"):
                 raise PydanticCustomError(
                     "unknown_field",
-                    "unknown field {name!r} (fields of your own must start with 'x-')",
+                    "unknown field '{name}' (fields of your own must start with 'x-')",
                     {"name": key},
                 )
         return self
@@ -303,14 +303,15 @@ class Scenario(Model):
     app: App = App()
     clients: Annotated[list[Client], Field(max_length=MAX_CLIENTS)] = []
 
-    @model_validator(mode="after")
-    def _clients_are_distinct(self) -> Scenario:
+    @field_validator("clients")
+    @classmethod
+    def _clients_are_distinct(cls, clients: list[Client]) -> list[Client]:
         seen: set[str] = set()
-        for client in self.clients:
+        for client in clients:
             if client.id in seen:
-                raise PydanticCustomError("duplicate", "two clients share the id {id!r}", {"id": client.id})
+                raise ValueError(f"two clients share the id {client.id!r}")
             seen.add(client.id)
-        return self
+        return clients
 
 
 def _field_of(error: dict[str, Any]) -> str:

@@ -36,7 +36,9 @@ class Waitable:
     """Something actors wait on: a socket's readability, an accept queue."""
 
     name: str
-    waiters: list[Actor] = field(default_factory=list)
+    #: (actor, the actor's token when it started waiting): a waiter that has since moved
+    #: on (its wait timed out) is not woken by a late wake-up
+    waiters: list[tuple[Actor, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +87,8 @@ class Scheduler:
         waiters = waitable.waiters
         if waiters:
             waitable.waiters = []
-            for actor in waiters:
-                self._push(self.now, actor, True)
+            for actor, token in waiters:
+                self._push(self.now, actor, True, token)
 
     def run(self) -> None:
         queue = self._queue
@@ -109,11 +111,12 @@ class Scheduler:
             finally:
                 self.after_event()
             if type(request) is Wait:
-                request.waitable.waiters.append(actor)
+                request.waitable.waiters.append((actor, actor.token))
                 if request.timeout_ms is not None:
                     self._push(when + request.timeout_ms, actor, False)
             else:
                 self._push(when + request.ms, actor, None)
 
-    def _push(self, when: int, actor: Actor, value: Any) -> None:
-        heapq.heappush(self._queue, (when, next(self._seq), actor, actor.token, value))
+    def _push(self, when: int, actor: Actor, value: Any, token: int | None = None) -> None:
+        token = actor.token if token is None else token
+        heapq.heappush(self._queue, (when, next(self._seq), actor, token, value))

@@ -340,5 +340,8 @@ def _parse_version(version: str) -> tuple[int, int] | None:
         return None
     if any(len(part) > 10 for part in numbers):
         return None
-    return int(numbers[0]), int(numbers[1])
+    try:  # str.isdigit() accepts digits int() refuses (superscripts): ValueError, a 400
+        return int(numbers[0]), int(numbers[1])
+    except ValueError:
+        return None
 

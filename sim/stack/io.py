@@ -48,25 +48,31 @@ class BufferedReader:
             self.buffer += data
 
     def read(self, size: int):
-        """``rfile.read(size)``: blocks until ``size`` bytes or EOF."""
+        """``rfile.read(size)``: blocks until ``size`` bytes or EOF (``_bufferedreader_read_generic``).
+
+        Whole 8 KiB blocks go straight from the socket into the result; the tail is read
+        into the (emptied) buffer, each read asking only for the room left in it."""
         if len(self.buffer) >= size:
             return self._take(size)
         out = bytearray(self._take(len(self.buffer)))
-        while len(out) < size:
-            remaining = size - len(out)
-            whole_blocks = remaining - remaining % DEFAULT_BUFFER_SIZE
-            if whole_blocks:
-                data = yield from self.kernel.recv(self.conn, whole_blocks)
-                if not data:
-                    break
-                out += data
-                self.consumed += len(data)
-                continue
-            data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE)
+        remaining = size - len(out)
+        while remaining >= DEFAULT_BUFFER_SIZE:
+            data = yield from self.kernel.recv(self.conn, remaining - remaining % DEFAULT_BUFFER_SIZE)
+            if not data:
+                return bytes(out)
+            out += data
+            self.consumed += len(data)
+            remaining -= len(data)
+        filled = 0
+        while remaining > 0 and filled < DEFAULT_BUFFER_SIZE:
+            data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE - filled)
             if not data:
                 break
+            filled += len(data)
             self.buffer += data
-            out += self._take(min(remaining, len(self.buffer)))
+            taken = self._take(min(remaining, len(data)))
+            out += taken
+            remaining -= len(taken)
         return bytes(out)
 
 

@@ -144,8 +144,27 @@ class Map:
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]]:
         """``MapAdapter.match``: the rule and its values, or NotFound / MethodNotAllowed /
-        RequestRedirect."""
+        RequestRedirect. Like ``StateMachineMatcher.match``, a path that matches no rule for
+        this method is tried a second time with its slashes merged (``merge_slashes``), so
+        every path-matching rule's methods are added to ``have_match_for`` twice (the
+        second ``update`` resizes the set, which is visible in ``Allow``)."""
         have_match_for = HashSet()
+        found = self._match_pass(path, method, have_match_for)
+        if found is None:
+            merged = re.sub("/{2,}", "/", path)
+            found = self._match_pass(merged, method, have_match_for)
+            if found is not None:
+                raise RequestRedirect(merged)
+            if len(have_match_for):
+                raise MethodNotAllowed(list(have_match_for))
+            raise NotFound()
+        return found
+
+    def _match_pass(self, path: str, method: str,
+                    have_match_for: HashSet) -> tuple[Rule, dict[str, Any]] | None:
+        """One ``_match``: rules ending here, then a branch rule one slash further (redirect
+        to it under ``strict_slashes``), then a leaf rule one slash shorter (only without
+        ``strict_slashes``)."""
         for rule in self.rules:
             values = rule.match_path(path)
             if values is None:
@@ -154,12 +173,26 @@ class Map:
                 have_match_for.update(rule.methods)
                 continue
             return rule, values
-        if len(have_match_for):
-            raise MethodNotAllowed(list(have_match_for))
-        for rule in self.rules:
-            if rule.strict_slashes and rule.is_branch and rule.match_path(path + "/") is not None:
-                raise RequestRedirect(path + "/")
-        raise NotFound()
+        if not path.endswith("/"):
+            for rule in self.rules:
+                if rule.is_branch and method in rule.methods:
+                    values = rule.match_path(path + "/")
+                    if values is not None:
+                        if rule.strict_slashes:
+                            raise RequestRedirect(path + "/")
+                        return rule, values
+        elif path != "/":
+            for rule in self.rules:
+                if rule.strict_slashes or rule.is_branch:
+                    continue
+                values = rule.match_path(path[:-1])
+                if values is None:
+                    continue
+                if method not in rule.methods:
+                    have_match_for.update(rule.methods)
+                    continue
+                return rule, values
+        return None
 
     def allowed_methods(self, path: str) -> list[str]:
         """``MapAdapter.allowed_methods``: ``match`` with method ``--``."""
