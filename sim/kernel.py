@@ -11,8 +11,9 @@ decides the behaviour the user sees:
 - each direction's receive buffer, and its FIN (``shutdown(SHUT_WR)`` or ``close()``);
 - RST, with Linux's rules: ``close()`` with unread bytes in the receive buffer sends RST
   instead of FIN; bytes that arrive at a closed socket are answered with RST; the first
-  ``send`` to a peer that has closed succeeds (the peer answers RST), the next one fails
-  with EPIPE. A reader still gets the bytes and the FIN that came before an RST (Linux keeps
+  ``send`` to a peer that has closed succeeds (the peer answers RST); the next call reports
+  the RST once as ECONNRESET, or as EPIPE when a FIN came first (CLOSE_WAIT), and later
+  sends fail with EPIPE. A reader still gets the bytes and the FIN that came before an RST (Linux keeps
   them readable), so an RST is only seen by a sender, or by a reader that got no FIN first.
 
 State changes go through the methods below, each named after the socket call it stands for,
