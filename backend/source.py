@@ -99,6 +99,9 @@ def _split(qualname: str) -> tuple[types.ModuleType, list[str]]:
         mod = _import_allowed(".".join(parts[:k]))
         if mod is not None:
             return mod, parts[k:]
+    if _allowed(parts[0]) and importlib.util.find_spec(parts[0]) is None:
+        # e.g. a runtime image without Flask/Werkzeug: say so rather than "unknown".
+        raise SourceNotFound(qualname, f"{parts[0]} is not installed on this server")
     raise SourceNotFound(qualname, "not a function of the libraries wsgiscope models")
 
 
