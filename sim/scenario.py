@@ -116,6 +116,12 @@ class View(Model):
         None, alias="raise"
     )
     stream: list[str] | None = None
+    #: ms the view sleeps (``time.sleep``) before anything else
+    sleep: Annotated[int, Field(ge=0, le=MAX_TIME_MS)] = 0
+    #: stream only: ms the generator sleeps before each chunk
+    interval: Annotated[int, Field(ge=0, le=MAX_TIME_MS)] = 0
+    #: stream only: wrap the generator in ``stream_with_context``
+    with_context: bool = False
     status: Annotated[int, Field(ge=100, le=999)] | None = None
     headers: dict[str, str] = {}
     mimetype: str | None = None
@@ -129,6 +135,8 @@ class View(Model):
                 "a view has exactly one of: text, json, echo, abort, raise, stream (found {found})",
                 {"found": ", ".join(kinds) or "none"},
             )
+        if self.stream is None and (self.interval or self.with_context):
+            raise PydanticCustomError("stream_only", "interval and with_context go with a stream view", {})
         if self.abort is not None and self.abort not in WERKZEUG_ERROR_CODES:
             raise PydanticCustomError(
                 "abort_code", "abort({code}) names no werkzeug.exceptions class", {"code": self.abort}

@@ -10,17 +10,18 @@ generator runs after teardown, as in the real stack). The user's views and hooks
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..scenario import App, Hook, Route, View
+from ..scheduler import Sleep
 from ..trace import Phase
 from .flask_ctx import AppContext, RequestContext
+from .flask_helpers import Generate, StreamWithContext
 from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_utils import send_file
-from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
+from .werkzeug_wrappers import ClosingIterator, Headers, HTTPException, Response, get_content_type
 
 FA = "flask.app.Flask."
 
@@ -239,6 +240,9 @@ class Flask:
         name = endpoint.view_name
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}",
                       {"name": name, "args": _show_args(ctx.request.view_args)})
+        if view.sleep:
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, "view_sleep", {"ms": view.sleep})
+            yield Sleep(view.sleep)
         if kind == "abort":
             raise HTTPException(view.abort)
         if kind == "raise":
@@ -260,7 +264,9 @@ class Flask:
     def stream_response(self, ctx: RequestContext, name: str, view: View, headers):
         """``Response(generate(), mimetype=...)``: the body is produced while the server
         iterates it, after ``wsgi_app`` has popped the request context."""
-        body = Generator(self.rec, ctx, f"app.{name}.<locals>.generate", view.stream)
+        body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval)
+        if view.with_context:
+            body = StreamWithContext(ctx, body)
         response = Response.from_iterator(body, view.status or 200, Headers(), mimetype=view.mimetype)
         response.headers.update(headers)
         return response
@@ -438,57 +444,6 @@ class Flask:
             self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"})
-
-
-class Generator:
-    """The streamed view's generator. Each resume is a call the profiler sees (a step named
-    ``app.<view>.<locals>.generate``): one per chunk, one more that finds the end, and one
-    for ``close()`` if the server stops before the end."""
-
-    def __init__(self, rec, ctx: RequestContext, qualname: str, chunks: list[str]) -> None:
-        self.rec = rec
-        self.ctx = ctx
-        self.qualname = qualname
-        self.chunks = chunks
-        self.index = 0
-        self.finished = False
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        ctx = self.ctx
-        if self.finished:
-            raise StopIteration
-        if self.index == len(self.chunks):
-            self.finished = True
-            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end")
-            raise StopIteration
-        chunk = self.chunks[self.index]
-        self.index += 1
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_chunk",
-                      {"chunk": chunk[:40], "n": self.index})
-        return chunk.encode()
-
-    def close(self) -> None:
-        if not self.finished:
-            self.finished = True
-            self.rec.step(self.ctx.actor, self.ctx.client, Phase.CLOSE, self.qualname,
-                          "generate_close")
-
-
-class ClosingIterator:
-    """``werkzeug.wsgi.ClosingIterator``: iterate the body, then call the closer once."""
-
-    def __init__(self, body, close) -> None:
-        self._iter = iter(body)
-        self._close = close
-
-    def __iter__(self):
-        return self._iter
-
-    def close(self) -> None:
-        self._close()
 
 
 class InternalServerErrorApp:

@@ -162,13 +162,23 @@ class RequestContext:
                  line="app_ctx = self.app.app_context()")
         self.app_ctx = self.app.app_context(self)
         self.app_ctx.push()
+        self.push_request()
+
+    def push_again(self) -> None:
+        """``with req_ctx`` in ``stream_with_context``: its app context is active already."""
+        self.app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.push",
+                          "reqctx_push_again", line="self.match_request()")
+        self.push_request()
+
+    def push_request(self) -> None:
         self.stacks["request"].append(f"{self.request.method} {self.request.path}")
-        rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
-                 "match_request", line="result = self.url_adapter.match(return_rule=True)",
-                 state={f"ctx/{self.actor}": self.stacks_view()})
+        self.app.rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
+                          "match_request", line="result = self.url_adapter.match(return_rule=True)",
+                          state={f"ctx/{self.actor}": self.stacks_view()})
         self.app.match(self)
 
-    def pop(self, exc) -> None:
+    def pop(self, exc, pop_app: bool = True) -> None:
+        """Tear down and pop; and pop the app context this push pushed, if it did."""
         rec = self.app.rec
         rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop", "reqctx_pop",
                  line="self.app.do_teardown_request(exc)")
@@ -176,4 +186,5 @@ class RequestContext:
         self.stacks["request"].pop()
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
                  state={f"ctx/{self.actor}": self.stacks_view()})
-        self.app_ctx.pop(exc)
+        if pop_app:
+            self.app_ctx.pop(exc)

@@ -15,9 +15,11 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..trace import Phase
+from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .socketserver import BaseServer, ThreadingMixIn, socket_view
 from .tracebacks import last_line
+from .werkzeug_wrappers import ClosingIterator
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -224,7 +226,9 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                       line="application_iter = app(environ, start_response)")
         application_iter = yield from app(self, self.environ, self.start_response)
         try:
-            for data in application_iter:
+            iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
+                        else iter(application_iter))
+            while (data := (yield from next_chunk(iterator))) is not END:
                 self.write(data)
             if not self.ws.headers_sent:
                 self.write(b"")
@@ -334,6 +338,14 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def log(self, type: str, message: str) -> None:
         line = f"{self.address_string()} - - [{self.log_date_time_string()}] {message}"
         self.server.log(type, line, self.actor)
+
+
+def next_chunk(iterator):
+    """``next()`` on the app's iterable; a simulated generator may wait inside (``resume``)."""
+    resume = getattr(iterator, "resume", None)
+    if resume is not None:
+        return (yield from resume())
+    return next(iterator, END)
 
 
 @functools.lru_cache(maxsize=256)

@@ -174,3 +174,16 @@ def redirect_response(location: str, code: int) -> Response:
     headers = Headers([("Content-Type", "text/html; charset=utf-8"),
                        ("Content-Length", str(len(body))), ("Location", location)])
     return Response(code, headers, [body])
+
+
+class ClosingIterator:
+    """``werkzeug.wsgi.ClosingIterator``: the body to iterate, and the closer to call once."""
+
+    def __init__(self, body, close) -> None:
+        #: what the server pulls chunks from: a simulated generator (resumed by the server,
+        #: see ``werkzeug_serving.next_chunk``) or an iterator over a list of byte strings
+        self.iterator = body if hasattr(body, "resume") else iter(body)
+        self._close = close
+
+    def close(self) -> None:
+        self._close()

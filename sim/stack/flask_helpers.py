@@ -1,0 +1,114 @@
+"""A streamed view's body: its ``generate()`` generator and ``flask.helpers.stream_with_context``.
+
+The server pulls the body one ``next()`` at a time, after ``wsgi_app`` has returned and
+popped the request context. Every resume of a generator is a call the profiler sees, so each
+is a step: one per chunk, one more that finds the end, and one for ``close()`` when the
+server stops early (an unstarted generator included, as the real profile shows).
+
+``stream_with_context`` in Flask 3.1 primes its wrapper to a sentinel inside the view (noting
+the current contexts), and pushes the app and request contexts again only when the server
+first resumes it, after the original ones were popped and torn down. So teardown hooks run
+twice: before the body, and again when the wrapper's ``with`` block ends after the last chunk.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from ..scheduler import Sleep
+from ..trace import Phase
+
+#: What a body's ``resume`` returns when the iteration is over (``StopIteration``).
+END = object()
+
+
+class GenState(Enum):
+    CREATED = "created"
+    SUSPENDED = "suspended"
+    FINISHED = "finished"
+
+
+class Generate:
+    """``def generate(): for chunk in chunks: time.sleep(interval); yield chunk``."""
+
+    def __init__(self, ctx, qualname: str, chunks: list[str], interval_ms: int) -> None:
+        self.rec = ctx.app.rec
+        self.ctx = ctx
+        self.qualname = qualname
+        self.chunks = chunks
+        self.interval_ms = interval_ms
+        self.index = 0
+        self.state = GenState.CREATED
+
+    def resume(self):
+        """One ``next(gen)``: a chunk (bytes), or END."""
+        ctx = self.ctx
+        if self.state is GenState.FINISHED:
+            return END
+        if self.index == len(self.chunks):
+            self.state = GenState.FINISHED
+            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end")
+            return END
+        chunk = self.chunks[self.index]
+        self.index += 1
+        self.state = GenState.SUSPENDED
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_chunk",
+                      {"chunk": chunk[:40], "n": self.index, "ms": self.interval_ms})
+        if self.interval_ms:
+            yield Sleep(self.interval_ms)
+        return chunk.encode()
+
+    def close(self) -> None:
+        if self.state is not GenState.FINISHED:
+            self.state = GenState.FINISHED
+            self.rec.step(self.ctx.actor, self.ctx.client, Phase.CLOSE, self.qualname,
+                          "generate_close")
+
+
+WRAPPER = "flask.helpers.stream_with_context.<locals>.generator"
+
+
+class StreamWithContext:
+    """``stream_with_context(generate())``: the wrapper generator, primed in the view."""
+
+    def __init__(self, ctx, inner: Generate) -> None:
+        self.rec = ctx.app.rec
+        self.ctx = ctx
+        self.inner = inner
+        self.state = GenState.CREATED
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.stream_with_context",
+                      "stream_with_context", line="next(wrapped_g)")
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, WRAPPER, "swc_primed",
+                      line="yield None  # type: ignore[misc]")
+
+    def resume(self):
+        ctx = self.ctx
+        if self.state is GenState.FINISHED:
+            return END
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, WRAPPER, "swc_resume",
+                      line="yield from gen")
+        if self.state is GenState.CREATED:
+            self.state = GenState.SUSPENDED
+            ctx.app_ctx.push()
+            ctx.push_again()
+        data = yield from self.inner.resume()
+        if data is END:
+            self.exit_with_block()
+        return data
+
+    def exit_with_block(self) -> None:
+        """``finally: gen.close()``, then ``with app_ctx, req_ctx`` exits: both pops."""
+        self.state = GenState.FINISHED
+        self.inner.close()
+        self.ctx.pop(None, pop_app=False)
+        self.ctx.app_ctx.pop(None)
+
+    def close(self) -> None:
+        ctx = self.ctx
+        if self.state is GenState.FINISHED:
+            return
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
+        if self.state is GenState.CREATED:
+            self.state = GenState.FINISHED  # GeneratorExit at the sentinel: nothing pushed
+            return
+        self.exit_with_block()
