@@ -104,8 +104,8 @@ install_chromium_apt() {
   fi
   command -v apt-get >/dev/null 2>&1 || { say "apt-get not available"; return 1; }
   say "installing Debian's chromium + fonts-noto-cjk with apt-get (about a minute)"
-  $sudo apt-get update -qq </dev/null \
-    && $sudo apt-get install -y -qq chromium fonts-noto-cjk </dev/null >/dev/null
+  $sudo apt-get update -qq </dev/null || say "apt-get update failed; trying the install anyway"
+  $sudo apt-get install -y -qq chromium fonts-noto-cjk </dev/null >/dev/null
 }
 
 if [ "${SKIP_BROWSER_INSTALL:-0}" = 1 ]; then
