@@ -104,11 +104,18 @@ class StreamWithContext:
         self.ctx.app_ctx.pop(None)
 
     def close(self) -> None:
+        """``close()`` on the wrapper. At the sentinel, the wrapper exits and the unstarted
+        ``generate`` is closed when it is dropped. Inside ``yield from``, Python closes the
+        inner generator first (its call comes first), then resumes the wrapper with
+        ``GeneratorExit``, whose ``with`` block pops and tears down."""
         ctx = self.ctx
         if self.state is GenState.FINISHED:
             return
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
         if self.state is GenState.CREATED:
-            self.state = GenState.FINISHED  # GeneratorExit at the sentinel: nothing pushed
+            self.state = GenState.FINISHED
+            self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
+            self.inner.close()
             return
+        self.inner.close()
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
         self.exit_with_block()

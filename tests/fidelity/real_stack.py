@@ -407,24 +407,34 @@ def _view(name: str, decl: dict[str, Any]) -> types.FunctionType:
         return _stream_view(name, decl)
 
     def view(**values: Any) -> Any:
+        if decl.get("sleep"):
+            time.sleep(decl["sleep"] / 1000)  # a slow view holds its thread
         return _result(decl, values)
 
     return as_app_function(view, name)
 
 
 def _stream_view(name: str, decl: dict[str, Any]) -> types.FunctionType:
-    from flask import Response
+    from flask import Response, stream_with_context
 
     chunks = list(decl["stream"])
+    interval = decl.get("interval", 0) / 1000
 
     def view(**values: Any) -> Any:
+        if decl.get("sleep"):
+            time.sleep(decl["sleep"] / 1000)
+
         # The natural streaming view: a nested generator, so its calls show as
         # app.<name>.<locals>.generate, each time the server resumes it.
         def generate() -> Any:
-            yield from chunks
+            for chunk in chunks:
+                if interval:
+                    time.sleep(interval)  # a slow producer: the client sees chunks arrive
+                yield chunk
 
+        body = stream_with_context(generate()) if decl.get("with_context") else generate()
         return Response(
-            generate(),
+            body,
             status=decl.get("status"),
             headers=decl.get("headers"),
             mimetype=decl.get("mimetype"),
