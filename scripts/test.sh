@@ -75,6 +75,8 @@ install_requirements() {
   fi
   if [ -n "$uv" ]; then
     say "installing requirements-test.txt with uv ($($uv --version 2>&1))"
+    # Trust the system's CA store, as pip does (TLS-inspecting proxies); older uv: NATIVE_TLS.
+    export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}" UV_NATIVE_TLS="${UV_NATIVE_TLS:-1}"
     if $uv pip install -q --python "$PY" -r requirements-test.txt; then return 0; fi
     say "uv could not install them; trying pip"
   fi
@@ -105,7 +107,8 @@ install_chromium_apt() {
   command -v apt-get >/dev/null 2>&1 || { say "apt-get not available"; return 1; }
   say "installing Debian's chromium + fonts-noto-cjk with apt-get (about a minute)"
   $sudo apt-get update -qq </dev/null || say "apt-get update failed; trying the install anyway"
-  $sudo apt-get install -y -qq chromium fonts-noto-cjk </dev/null >/dev/null
+  # libatomic1: needed by Playwright's bundled node driver, missing from minimal images.
+  $sudo apt-get install -y -qq chromium fonts-noto-cjk libatomic1 </dev/null >/dev/null
 }
 
 if [ "${SKIP_BROWSER_INSTALL:-0}" = 1 ]; then
