@@ -22,6 +22,10 @@ from .traces import KEY_PHASES, Playback
 _HOOK_LISTS = ("before_request", "after_request", "teardown_request", "teardown_appcontext",
                "url_value_preprocessors")
 
+#: With more clients than this, the lanes show only connections in flight (and the step's
+#: own); the others are listed compactly as "not connected yet" and "done".
+COMPACT_OVER = 6
+
 #: The longest byte string the inspector prints before cutting (a 70 KB request line!).
 SHOW_LIMIT = 600
 
@@ -153,8 +157,19 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
     lane = pb.lanes[i]
 
     rows = []
+    waiting: list[str] = []  # not connected yet
+    finished: list[str] = []  # its last step is behind us
     backlog = set(state.get("backlog") or [])
+    compact = len(pb.clients) > COMPACT_OVER
     for c, pos in pb.token_positions(i).items():
+        if compact and c != step.client:
+            own = pb.client_steps.get(c) or []
+            if pos is None:
+                waiting.append(c)
+                continue
+            if own and own[-1] < i:
+                finished.append(c)
+                continue
         if pos and c in backlog:
             # Sent its bytes, but still queued in the kernel: that is where it waits.
             pos = ("kernel", pos[1])
@@ -205,7 +220,7 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
         "caption_lang": "zh" if lang == "zh" and step.caption_zh else "en",
         "lanes": [{"id": lid, "label": label, "short": short, "active": lid == lane}
                   for lid, label, short in LANES],
-        "rows": rows,
+        "rows": rows, "waiting": waiting, "finished": finished,
         "source": source_pane(pb.scenario, step.qualname, step.line),
         "inspector": inspector,
         "filters": filters,

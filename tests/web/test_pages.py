@@ -168,3 +168,17 @@ def test_quick_form_errors_name_the_field(client):
     assert 'name="path0"' in r.text and 'aria-invalid="true"' in r.text
     assert client.post("/quick", data={"path0": "/", "method0": "BREW"}).status_code == 422
     assert client.post("/quick", data={"path0": ""}).status_code == 422
+
+
+def test_many_clients_lanes_show_only_connections_in_flight(client, one_get):
+    many = {**one_get, "title": "eight", "server": {"kind": "werkzeug", "threaded": True},
+            "clients": [{"id": f"c{n}", "at": n * 3,
+                         "send": ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"]}
+                        for n in range(1, 9)]}
+    slug = client.post("/api/v1/links", json=many).json()["slug"]
+    first = client.get(f"/s/{slug}/step/0").text
+    assert "Not connected yet</b> (8)" in first
+    assert first.count('class="lane-row') == 1  # only the header row
+    total = client.get(f"/api/v1/scenarios/{slug}/steps/0").json()["total"]
+    last = client.get(f"/s/{slug}/step/{total - 1}").text
+    assert "Done</b> (7)" in last
