@@ -182,3 +182,14 @@ def test_many_clients_lanes_show_only_connections_in_flight(client, one_get):
     total = client.get(f"/api/v1/scenarios/{slug}/steps/0").json()["total"]
     last = client.get(f"/s/{slug}/step/{total - 1}").text
     assert "Done</b> (7)" in last
+
+
+def test_every_step_of_every_gallery_scenario_renders(client):
+    """The whole gallery, every step, as a fragment: no 500 anywhere."""
+    for entry in client.get("/api/v1/gallery").json():
+        slug = entry["slug"]
+        total = client.get(f"/api/v1/scenarios/{slug}/steps/0").json()["total"]
+        for n in range(total):
+            r = client.get(f"/s/{slug}/step/{n}")
+            assert r.status_code == 200, (slug, n, r.text[:300])
+        assert client.get(f"/s/{slug}?step={total - 1}&lang=zh").status_code == 200
