@@ -93,7 +93,7 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         yield Sleep(retry)
         retry *= 2
     rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
-             state={"backlog": [c.client for c in listener.queue],
+             state={f"backlog/{cid}": True,
                     f"sockets/{cid}": socket_view(conn, None)})
     reader = scheduler.spawn(cid, client_reader(world, decl, conn, result)) if decl.then != "close" else None
     for chunk in decl.send:

@@ -156,7 +156,7 @@ class Trace:
         snapshot = copy.deepcopy(self._checkpoints[base])
         for row in self._rows[base * _CHECKPOINT_EVERY : index + 1]:
             apply_delta(snapshot, row[8])
-        return snapshot
+        return public_snapshot(snapshot)
 
     def _fill_checkpoints(self, upto: int) -> None:
         if not self._checkpoints:
@@ -182,7 +182,13 @@ class Trace:
 
 
 def empty_snapshot() -> dict[str, Any]:
-    return {"backlog": [], "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
+    return {"backlog": {}, "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
+
+
+def public_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot as ``state_at`` shows it: the backlog (kept as ``backlog/<client>``
+    entries, so a step records one change, not the whole queue) as a list in queue order."""
+    return {**snapshot, "backlog": list(snapshot["backlog"])}
 
 
 def render(value: Any) -> Any:

@@ -13,6 +13,7 @@ The request body is read the way Werkzeug's dev server hands it over: through a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..trace import Phase
@@ -115,6 +116,17 @@ def read_dechunked(rfile):
             return bytes(out)
 
 
+@dataclass(frozen=True, slots=True)
+class ContextStacks:
+    """One thread's app and request context stacks at one moment, for the inspector."""
+
+    app: tuple[str, ...]
+    request: tuple[str, ...]
+
+    def render(self) -> dict[str, list[str]]:
+        return {"app": list(self.app), "request": list(self.request)}
+
+
 class AppContext:
     def __init__(self, app, ctx: RequestContext) -> None:
         self.app = app
@@ -153,8 +165,8 @@ class RequestContext:
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)")
 
-    def stacks_view(self) -> dict[str, list[str]]:
-        return {"app": list(self.stacks["app"]), "request": list(self.stacks["request"])}
+    def stacks_view(self) -> ContextStacks:
+        return ContextStacks(tuple(self.stacks["app"]), tuple(self.stacks["request"]))
 
     def push(self) -> None:
         rec = self.app.rec

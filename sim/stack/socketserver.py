@@ -81,7 +81,7 @@ class BaseServer:
                       "get_request", {"client": conn.client, "port": port,
                                       "waiting": len(listener.queue)},
                       line="return self.socket.accept()",
-                      state={"backlog": [c.client for c in listener.queue],
+                      state={f"backlog/{conn.client}": None,
                              f"sockets/{conn.client}": socket_view(conn, None)})
         return conn
 

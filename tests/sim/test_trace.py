@@ -117,8 +117,9 @@ def test_caption_templates_agree_on_fields(key):
 
 
 def replay(steps) -> list[dict]:
-    """Every snapshot, rebuilt from the empty one by applying each step's delta."""
-    snapshot = {"backlog": [], "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
+    """Every snapshot, rebuilt from the empty one by applying each step's delta (the backlog
+    changes one client at a time, ``backlog/<client>``, and shows as a list in queue order)."""
+    snapshot = {"backlog": {}, "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
     out = []
     for s in steps:
         for key, value in s.state.items():
@@ -129,7 +130,7 @@ def replay(steps) -> list[dict]:
                 snapshot[section].pop(item, None)
             else:
                 snapshot[section][item] = value
-        out.append(json.loads(json.dumps(snapshot)))
+        out.append(json.loads(json.dumps({**snapshot, "backlog": list(snapshot["backlog"])})))
     return out
 
 
