@@ -32,8 +32,8 @@ class ClientDisconnected(HTTPException):
 
 
 class Request:
-    def __init__(self, ctx: RequestContext, environ: dict[str, Any]) -> None:
-        self.ctx = ctx
+    def __init__(self, handler, environ: dict[str, Any]) -> None:
+        self.handler = handler
         self.environ = environ
         self.method = environ["REQUEST_METHOD"].upper()
         path_info = environ["PATH_INFO"].encode("latin1").decode(errors="replace")
@@ -54,7 +54,7 @@ class Request:
             self.blueprints = [rule.endpoint.rpartition(".")[0]]
 
     def date_header(self) -> str:
-        return self.ctx.handler.date_time_string()
+        return self.handler.date_time_string()
 
     def content_length(self) -> int | None:
         """``werkzeug.wsgi.get_content_length``: None for chunked or absent; 0 if invalid."""
@@ -70,7 +70,7 @@ class Request:
 
     def get_data(self):
         """``request.get_data()``: the whole body, read through ``get_input_stream``."""
-        handler = self.ctx.handler
+        handler = self.handler
         rfile = handler.rfile
         if "wsgi.input_terminated" in self.environ:
             data = yield from read_dechunked(rfile)
@@ -128,22 +128,23 @@ class ContextStacks:
 
 
 class AppContext:
+    """The app context. It keeps no reference to the request context that pushed it (the
+    simulation runs with the cyclic GC off, so per-request objects must not form cycles);
+    the request context is passed to ``push`` and ``pop``."""
+
     def __init__(self, app, ctx: RequestContext) -> None:
         self.app = app
-        self.ctx = ctx
         app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.__init__",
                      "appctx_init", line="self.url_adapter = app.create_url_adapter(None)")
 
-    def push(self) -> None:
-        ctx = self.ctx
+    def push(self, ctx: RequestContext) -> None:
         ctx.stacks["app"].append(self.app.name)
         self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
 
-    def pop(self, exc) -> None:
-        ctx = self.ctx
+    def pop(self, ctx: RequestContext, exc) -> None:
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
                           "appctx_pop", line="self.app.do_teardown_appcontext(exc)")
         self.app.do_teardown_appcontext(ctx, exc)
@@ -158,7 +159,7 @@ class RequestContext:
         self.handler = handler
         self.actor = handler.actor
         self.client = handler.client
-        self.request = Request(self, environ)
+        self.request = Request(handler, environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}
         self.app_ctx: AppContext | None = None
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
@@ -173,7 +174,7 @@ class RequestContext:
         rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.push", "reqctx_push",
                  line="app_ctx = self.app.app_context()")
         self.app_ctx = self.app.app_context(self)
-        self.app_ctx.push()
+        self.app_ctx.push(self)
         self.push_request()
 
     def push_again(self) -> None:
@@ -199,4 +200,4 @@ class RequestContext:
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
                  state={f"ctx/{self.actor}": self.stacks_view()})
         if pop_app:
-            self.app_ctx.pop(exc)
+            self.app_ctx.pop(self, exc)

@@ -89,7 +89,7 @@ class StreamWithContext:
                       line="yield from gen")
         if self.state is GenState.CREATED:
             self.state = GenState.SUSPENDED
-            ctx.app_ctx.push()
+            ctx.app_ctx.push(ctx)
             ctx.push_again()
         data = yield from self.inner.resume()
         if data is END:
@@ -101,7 +101,7 @@ class StreamWithContext:
         self.state = GenState.FINISHED
         self.inner.close()
         self.ctx.pop(None, pop_app=False)
-        self.ctx.app_ctx.pop(None)
+        self.ctx.app_ctx.pop(self.ctx, None)
 
     def close(self) -> None:
         """``close()`` on the wrapper. At the sentinel, the wrapper exits and the unstarted
