@@ -123,7 +123,8 @@ def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recordi
 
 
 def scenario_duration_s(scenario: dict[str, Any]) -> float:
-    """Time of the scenario's last client event (connect, send, read timeout), in seconds."""
+    """Time of the scenario's last client event (connect, send, read timeout), plus the time
+    the app may spend sleeping (slow views, paced streams), in seconds."""
     last_ms = 0.0
     for client in scenario.get("clients", []):
         t = float(client.get("at", 0))
@@ -132,7 +133,21 @@ def scenario_duration_s(scenario: dict[str, Any]) -> float:
                 t += float(chunk.get("after", 0))
         t += float(client.get("read_timeout") or 0)
         last_ms = max(last_ms, t)
-    return last_ms / 1000.0
+    return (last_ms + _app_delays_ms(scenario.get("app", {}))) / 1000.0
+
+
+def _app_delays_ms(app_decl: dict[str, Any]) -> float:
+    """An upper bound of the app's own waiting: every view's sleep and stream pauses, summed
+    (on a non-threaded server they happen one after another)."""
+    routes = [*app_decl.get("routes", [])]
+    for bp in app_decl.get("blueprints", []):
+        routes += bp.get("routes", [])
+    total = 0.0
+    for route in routes:
+        view = route.get("view", {})
+        total += float(view.get("sleep", 0))
+        total += float(view.get("interval", 0)) * len(view.get("stream", []))
+    return total
 
 
 # --------------------------------------------------------------------------- call recording
