@@ -138,7 +138,10 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
         v = step_view(pb, i, lang, slug, filters)
         body = svc.fragments.put(key, svc.templates.get_template("_step.html").render(
             v=v, lang=lang))
-    headers = {"HX-Push-Url": page_url(slug, i, filters), "Vary": "Accept-Encoding, Cookie"}
+    # A step's HTML never changes for a given link, step and language (Vary: Cookie covers
+    # the language), so the browser may keep it: the player prefetches the next step.
+    headers = {"HX-Push-Url": page_url(slug, i, filters), "Vary": "Accept-Encoding, Cookie",
+               "Cache-Control": "private, max-age=300"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         resp = Response(body, media_type="text/html; charset=utf-8",
                         headers={**headers, "Content-Encoding": "gzip"})

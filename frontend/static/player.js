@@ -117,11 +117,23 @@
       var code = lit.closest(".code");
       code.scrollTop = Math.max(0, lit.offsetTop - code.offsetTop - code.clientHeight / 3);
     }
+    prefetchNext(el);
     if (playing) {
       if (breakpoints()[phase] && phase !== lastPhase) setPlaying(false);
       else schedule();
     }
     lastPhase = phase;
+  }
+
+  // Ask for the next step while the person reads this one: the fragment is cacheable, so
+  // the click is answered from the browser's cache.
+  var prefetched = {};
+  function prefetchNext(el) {
+    var next = $('[data-key="step"]', el);
+    var url = next && next.getAttribute("hx-get");
+    if (!url || prefetched[url] || !window.fetch) return;
+    prefetched[url] = true;
+    fetch(url, { credentials: "same-origin" }).catch(function () { prefetched[url] = false; });
   }
 
   // tokens glide from their old lane to the new one (FLIP), unless motion is reduced
