@@ -152,9 +152,6 @@ class Flask:
     def match(self, ctx: RequestContext) -> None:
         """``MapAdapter.match``, as ``RequestContext.match_request`` calls it."""
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
-                      "map_match", {"method": request.method, "path": request.path},
-                      line="rv = self.map._matcher.match(domain_part, path_part, method, websocket)")
         try:
             rule, values = self.url_map.match(request.path, request.method)
         except NotFound:
@@ -166,9 +163,12 @@ class Flask:
         else:
             request.set_rule(rule, values)
         routed = request.routing_exception
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None,
-                      "routed" if routed is None else "routing_failed",
-                      {"endpoint": request.endpoint, "error": routed.code if routed else None})
+        # One step, with the outcome in its caption: matching never blocks.
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
+                      "map_match" if routed is None else "map_match_failed",
+                      {"method": request.method, "path": request.path, "endpoint": request.endpoint,
+                       "error": routed.code if routed else None},
+                      line="rv = self.map._matcher.match(domain_part, path_part, method, websocket)")
 
     def full_dispatch_request(self, ctx: RequestContext):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",

@@ -275,9 +275,23 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         assert ws.status_set is not None, "write() before start_response"
         assert ws.headers_set is not None, "write() before start_response"
         first = ws.status_sent is None
+        # The step's state is what the write did; it is filled in once the write is over
+        # (or has failed), since nothing else can happen in between.
+        effects: dict[str, Any] = {}
         self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
                       "write_headers" if first else "write_body", {"n": len(data)},
-                      line="self.send_response(code, msg)" if first else "self.wfile.write(data)")
+                      line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
+                      state=effects)
+        try:
+            self.send_all(data, first)
+        finally:
+            effects[f"handler/{self.client}"] = ws.view(self.close_connection)
+            effects[f"response/{self.client}"] = self.response_view()
+            effects[f"sockets/{self.client}"] = socket_view(self.request, self.rfile)
+
+    def send_all(self, data: bytes, first: bool) -> None:
+        """The body of the real ``write``: status line and headers first, then the data."""
+        ws = self.ws
         if first:
             ws.status_sent = ws.status_set
             ws.headers_sent = ws.headers_set
@@ -311,11 +325,6 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.response_body += data
             if ws.chunk_response:
                 self.wfile_write(b"\r\n")
-        self.rec.step(self.actor, self.client, Phase.RESPOND, None, "sent",
-                      {"n": self.request.server_sent},
-                      state={f"handler/{self.client}": ws.view(self.close_connection),
-                             f"response/{self.client}": self.response_view(),
-                             f"sockets/{self.client}": socket_view(self.request, self.rfile)})
 
     def response_view(self) -> ResponseView:
         return ResponseView(self.ws.status_sent, self.ws.headers_sent, bytes(self.response_body))
