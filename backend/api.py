@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -19,6 +19,15 @@ from .player import step_view
 from .services import Services
 from .source import SourceNotFound, function_source
 from .traces import Playback
+
+
+def _limit_body(request: Request) -> None:
+    """Refuse bodies larger than the configured limit before parsing them."""
+    limit = request.app.state.services.settings.max_scenario_bytes
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > limit:
+        raise AppError(413, f"the scenario is too large (limit {limit} bytes)", "")
+
 
 router = APIRouter(tags=["api"])
 
@@ -128,12 +137,14 @@ def scenario_step(request: Request, slug: str, n: int, lang: Lang = "en") -> dic
     return _step_json(svc.playback_of(slug), n, lang, slug)
 
 
-@router.post("/trace", summary="Run a scenario: scenario in, trace@1 out", responses=ERRORS)
+@router.post("/trace", summary="Run a scenario: scenario in, trace@1 out", responses=ERRORS,
+             dependencies=[Depends(_limit_body)])
 def run_trace(request: Request, scenario: ScenarioBody) -> dict[str, Any]:
     return _services(request).playback(scenario).trace.to_json()
 
 
-@router.post("/trace/steps/{n}", summary="Run a scenario and return step N", responses=ERRORS)
+@router.post("/trace/steps/{n}", summary="Run a scenario and return step N", responses=ERRORS,
+             dependencies=[Depends(_limit_body)])
 def run_step(request: Request, scenario: ScenarioBody, n: int, lang: Lang = "en"
              ) -> dict[str, Any]:
     return _step_json(_services(request).playback(scenario), n, lang, "-")
@@ -152,7 +163,8 @@ def source(qualname: str) -> SourceOut:
 
 
 @router.post("/links", summary="Save a scenario; returns its short share link",
-             status_code=201, response_model=LinkOut, responses=ERRORS)
+             status_code=201, response_model=LinkOut, responses=ERRORS,
+             dependencies=[Depends(_limit_body)])
 def save_link(request: Request, scenario: ScenarioBody) -> JSONResponse:
     slug = _services(request).save(scenario)
     out = LinkOut(slug=slug, url=f"/s/{slug}", api=f"/api/v1/scenarios/{slug}")

@@ -173,3 +173,9 @@ def test_security_headers(client):
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert "unsafe-inline" not in r.headers["content-security-policy"]
         assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_too_large_body(client):
+    big = b'{"title": "' + b"x" * 1_100_000 + b'"}'
+    r = client.post("/api/v1/trace", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "too large" in r.json()["error"]
