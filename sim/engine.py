@@ -15,7 +15,7 @@ from .stack.world import World
 from .trace import ClientResult, Phase, Recorder, Trace
 
 #: No scenario may produce more steps than this (memory stays bounded).
-MAX_STEPS = 3_000_000
+MAX_STEPS = 1_500_000
 #: Ephemeral ports handed to clients, in connection order (for REMOTE_PORT).
 FIRST_CLIENT_PORT = 40_000
 

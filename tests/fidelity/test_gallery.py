@@ -1,0 +1,43 @@
+"""The gallery's scenarios, on the real stack: what the home page teaches must be true.
+
+Every gallery scenario of a server kind the engine simulates is recorded live on the real
+stack and compared with the simulation, like the case corpus.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .compare import compare
+from .real_stack import Recording, record
+
+GALLERY = Path(__file__).resolve().parents[2] / "gallery"
+SIMULATED_KINDS = {"werkzeug"}
+SCENARIOS = {
+    path.stem: document
+    for path in sorted(GALLERY.glob("*.json"))
+    if (document := json.loads(path.read_text()))["server"].get("kind", "werkzeug") in SIMULATED_KINDS
+}
+
+
+@pytest.fixture(scope="module")
+def recordings() -> Iterator[dict[str, Future[Recording]]]:
+    pool = ThreadPoolExecutor(3)
+    yield {name: pool.submit(record, scenario) for name, scenario in SCENARIOS.items()}
+    pool.shutdown(cancel_futures=True)
+
+
+def test_the_gallery_has_simulated_scenarios() -> None:
+    assert len(SCENARIOS) >= 12
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_gallery_scenario_matches_real_stack(name: str, recordings: dict[str, Future[Recording]]) -> None:
+    differences = compare(SCENARIOS[name], recordings[name].result())
+    assert not differences, f"{name}: " + "\n".join(f"- {d}" for d in differences)
