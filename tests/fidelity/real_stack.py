@@ -585,6 +585,9 @@ def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: C
         return server
 
     serving.make_server = make_server
+    if server_decl.get("backlog") is not None:
+        # listen(request_queue_size): this child process serves one scenario only
+        serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
     if start == "app.run":
         app.run(host="127.0.0.1", port=0, threaded=threaded)
     elif start == "run_simple":

@@ -16,7 +16,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .compare import normalize_response
+from .compare import first_difference, normalize_response
 from .corpus import RECORDINGS_DIR, Case, load_cases
 from .real_stack import PERIODIC_CALLS, Recording, record
 
@@ -33,9 +33,17 @@ def stable_part(rec: Recording) -> dict[str, Any]:
 
 def instability(a: dict[str, Any], b: dict[str, Any]) -> str | None:
     """Where two stable parts first differ, briefly; None if they are the same."""
-    for section in ("clients", "log"):
-        if a[section] != b[section]:
-            return f"{section}: {a[section]!r} vs {b[section]!r}"[:600]
+    for cid in sorted(a["clients"].keys() | b["clients"].keys()):
+        x, y = a["clients"].get(cid), b["clients"].get(cid)
+        if x != y:
+            if x and y and x["end"] == y["end"]:
+                return f"client {cid}: {first_difference(x['received'], y['received'])}"
+            return f"client {cid}: {x!r} vs {y!r}"[:600]
+    if a["log"] != b["log"]:
+        i = next((k for k, (p, q) in enumerate(zip(a["log"], b["log"], strict=False)) if p != q), None)
+        if i is None:
+            return f"log: {len(a['log'])} vs {len(b['log'])} records"
+        return f"log[{i}]: {a['log'][i]!r} vs {b['log'][i]!r}"[:1500]
     for actor in sorted(a["calls"].keys() | b["calls"].keys()):
         x, y = a["calls"].get(actor, []), b["calls"].get(actor, [])
         if x != y:
