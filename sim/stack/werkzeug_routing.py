@@ -165,14 +165,9 @@ class Map:
         """One ``_match``: rules ending here, then a branch rule one slash further (redirect
         to it under ``strict_slashes``), then a leaf rule one slash shorter (only without
         ``strict_slashes``)."""
-        for rule in self.rules:
-            values = rule.match_path(path)
-            if values is None:
-                continue
-            if method not in rule.methods:
-                have_match_for.update(rule.methods)
-                continue
-            return rule, values
+        found = _first_allowing(self.rules, path, method, have_match_for)
+        if found is not None:
+            return found
         if not path.endswith("/"):
             for rule in self.rules:
                 if rule.is_branch and method in rule.methods:
@@ -182,16 +177,8 @@ class Map:
                             raise RequestRedirect(path + "/")
                         return rule, values
         elif path != "/":
-            for rule in self.rules:
-                if rule.strict_slashes or rule.is_branch:
-                    continue
-                values = rule.match_path(path[:-1])
-                if values is None:
-                    continue
-                if method not in rule.methods:
-                    have_match_for.update(rule.methods)
-                    continue
-                return rule, values
+            leaves = [rule for rule in self.rules if not (rule.strict_slashes or rule.is_branch)]
+            return _first_allowing(leaves, path[:-1], method, have_match_for)
         return None
 
     def allowed_methods(self, path: str) -> list[str]:
@@ -203,3 +190,18 @@ class Map:
         except (NotFound, RequestRedirect):
             return []
         return []
+
+
+def _first_allowing(rules: list[Rule], path: str, method: str,
+                    have_match_for: HashSet) -> tuple[Rule, dict[str, Any]] | None:
+    """The first rule matching ``path`` that allows ``method``; the methods of those that
+    match but do not allow it go into ``have_match_for``."""
+    for rule in rules:
+        values = rule.match_path(path)
+        if values is None:
+            continue
+        if method not in rule.methods:
+            have_match_for.update(rule.methods)
+            continue
+        return rule, values
+    return None
