@@ -82,7 +82,9 @@ def _step_json(pb: Playback, n: int, lang: str, slug: str) -> dict[str, Any]:
     source: dict[str, Any] | None = None
     if src["kind"] == "real":
         source = {"qualname": src["qualname"], "path": src["path"], "start": src["start"],
-                  "lit": src["lit"], "href": src["href"]}
+                  "lit": src["lit"], "href": src["href"],
+                  # set when the step has no function of its own and continues step N's
+                  "continues": src.get("continues")}
     elif src["kind"] == "declared":
         source = {"qualname": src["qualname"], "declared_at": src["where"]}
     return {

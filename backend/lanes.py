@@ -27,10 +27,16 @@ _SERVER_CLASSES = ("BaseServer", "TCPServer", "UDPServer", "ThreadingMixIn", "Fo
                    "BaseWSGIServer", "ThreadedWSGIServer", "ForkingWSGIServer", "WSGIServer")
 
 
-def lane_of(actor: str | None, qualname: str | None) -> str:
+def is_server_actor(actor: str | None) -> bool:
+    """``main``, ``thread-N``, ``process-N``: the server's own threads of control."""
+    return bool(actor) and (actor == "main" or actor.startswith(("thread-", "process-")))
+
+
+def lane_of(actor: str | None, qualname: str | None, prev: str | None = None) -> str:
     """Return the lane id for a step.
 
-    - No qualname: a client's own step (actor is the client id) or the kernel's.
+    - No qualname: the kernel's step, a client's own (actor is the client id), or a server
+      thread's outcome of the call before it, which stays in that call's lane (``prev``).
     - ``app.*``: the user's declared views and hooks.
     - ``flask.*``: Flask, and Werkzeug's app-side parts it calls (routing, wrappers).
     - the WSGI boundary: Werkzeug's ``WSGIRequestHandler.run_wsgi`` (and its closures),
@@ -41,8 +47,13 @@ def lane_of(actor: str | None, qualname: str | None) -> str:
       ``wsgiref.simple_server`` is the request handler.
     """
     if not qualname:
-        # By the trace contract only client and kernel steps carry no qualname.
-        return "kernel" if actor == "kernel" else "client"
+        if actor == "kernel":
+            return "kernel"
+        if is_server_actor(actor):
+            # A server step with no function of its own ("readline returns 16 bytes")
+            # stays where its actor was: ``prev`` is that actor's previous lane.
+            return prev or "handler"
+        return "client"
     if qualname.startswith("app."):
         return "view"
     if qualname.startswith("flask."):

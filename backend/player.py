@@ -221,7 +221,7 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
         "lanes": [{"id": lid, "label": label, "short": short, "active": lid == lane}
                   for lid, label, short in LANES],
         "rows": rows, "waiting": waiting, "finished": finished,
-        "source": source_pane(pb.scenario, step.qualname, step.line),
+        "source": _source_for(pb, i),
         "inspector": inspector,
         "filters": filters,
         "page": page_url(slug, i, filters),
@@ -254,6 +254,19 @@ def _socket(client: str, sock: Any, changed: set[str]) -> dict[str, Any]:
             other.append((key, "—" if value is None else value))
     return {"client": client, "state": sock.get("state"), "buffers": buffers, "other": other,
             "changed": f"sockets/{client}" in changed or "sockets" in changed}
+
+
+def _source_for(pb: Playback, i: int) -> dict[str, Any]:
+    """The source pane for step ``i``; a server step with no function of its own (the
+    outcome of a call: "readline returns 16 bytes") shows the call it continues."""
+    step = pb.trace.steps[i]
+    ctx = pb.context_of.get(i)
+    if step.qualname or ctx is None:
+        return source_pane(pb.scenario, step.qualname, step.line)
+    prev = pb.trace.steps[ctx]
+    pane = source_pane(pb.scenario, prev.qualname, prev.line)
+    pane["continues"] = ctx
+    return pane
 
 
 def _keyed(section: Any, client: str | None, changed: set[str], name: str

@@ -18,7 +18,7 @@ from typing import Any
 
 import sim
 
-from .lanes import lane_of
+from .lanes import is_server_actor, lane_of
 
 #: The four phases the issue asks to see "at a glance for every request".
 KEY_PHASES = ("accept", "parse", "run_wsgi", "dispatch")
@@ -62,10 +62,19 @@ class Playback:
         current_index: dict[str, int] = {}
         finished: dict[str, bool] = {}
         counts: dict[str, int] = {}
+        #: for a server step without a qualname: the step whose function it continues
+        self.context_of: dict[int, int] = {}
+        last_by_actor: dict[str, int] = {}
         prev_phase = None
         for step in steps:
             i = step.i
-            self.lanes.append(lane_of(step.actor, step.qualname))
+            prev = last_by_actor.get(step.actor)
+            self.lanes.append(lane_of(step.actor, step.qualname,
+                                      self.lanes[prev] if prev is not None else None))
+            if step.qualname:
+                last_by_actor[step.actor] = i
+            elif prev is not None and is_server_actor(step.actor):
+                self.context_of[i] = prev
             if step.phase != prev_phase:
                 self.phase_runs.append(i)
                 prev_phase = step.phase

@@ -43,5 +43,13 @@ def test_lane_of(actor, qualname, lane):
     assert lane_of(actor, qualname) == lane
 
 
+def test_server_step_without_function_stays_in_its_lane():
+    assert lane_of("main", None, "handler") == "handler"
+    assert lane_of("thread-2", None, "wsgi") == "wsgi"
+    assert lane_of("main", None) == "handler"
+    assert lane_of("c1", None, "handler") == "client"
+    assert lane_of("kernel", None, "loop") == "kernel"
+
+
 def test_lanes_are_the_seven_of_the_page():
     assert LANE_IDS == ("client", "kernel", "loop", "handler", "wsgi", "flask", "view")
