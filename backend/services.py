@@ -60,6 +60,9 @@ class Services:
         """A gallery scenario or a saved link; :class:`AppError` 404 if there is none."""
         entry = self.gallery.get(slug)
         if entry is not None:
+            if not entry.available:
+                raise AppError(404, f"the gallery scenario {slug!r} waits for the engine: "
+                                    f"{entry.reason}", "slug")
             return entry.scenario
         found = self.store.load(slug)
         if found is None:

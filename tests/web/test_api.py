@@ -179,3 +179,13 @@ def test_too_large_body(client):
     big = b'{"title": "' + b"x" * 1_100_000 + b'"}'
     r = client.post("/api/v1/trace", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413 and "too large" in r.json()["error"]
+
+
+def test_gallery_hides_stacks_the_engine_does_not_simulate(client):
+    services = client.app.state.services
+    listed = {e["slug"] for e in client.get("/api/v1/gallery").json()}
+    for slug, entry in services.gallery.items():
+        assert (slug in listed) == entry.available
+        if not entry.available:
+            r = client.get(f"/api/v1/scenarios/{slug}")
+            assert r.status_code == 404 and "waits for the engine" in r.json()["error"]
