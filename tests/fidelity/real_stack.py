@@ -136,18 +136,28 @@ def scenario_duration_s(scenario: dict[str, Any]) -> float:
     return (last_ms + _app_delays_ms(scenario.get("app", {}))) / 1000.0
 
 
-def _app_delays_ms(app_decl: dict[str, Any]) -> float:
-    """An upper bound of the app's own waiting: every view's sleep and stream pauses, summed
-    (on a non-threaded server they happen one after another)."""
+def _views(app_decl: dict[str, Any]) -> list[dict[str, Any]]:
     routes = [*app_decl.get("routes", [])]
     for bp in app_decl.get("blueprints", []):
         routes += bp.get("routes", [])
-    total = 0.0
-    for route in routes:
-        view = route.get("view", {})
-        total += float(view.get("sleep", 0))
-        total += float(view.get("interval", 0)) * len(view.get("stream", []))
-    return total
+    return [route.get("view", {}) for route in routes]
+
+
+def _app_delays_ms(app_decl: dict[str, Any]) -> float:
+    """An upper bound of the app's own waiting: every view's sleep and stream pauses, summed
+    (on a non-threaded server they happen one after another)."""
+    return sum(
+        float(view.get("sleep", 0)) + float(view.get("interval", 0)) * len(view.get("stream", []))
+        for view in _views(app_decl)
+    )
+
+
+def longest_app_pause_s(scenario: dict[str, Any]) -> float:
+    """The longest single sleep of the app (a slow view, a stream's pause), in seconds: the
+    server is not settled while one may still be under way."""
+    views = _views(scenario.get("app", {}))
+    pauses = [max(float(v.get("sleep", 0)), float(v.get("interval", 0))) for v in views]
+    return max(pauses, default=0.0) / 1000.0
 
 
 # --------------------------------------------------------------------------- call recording
@@ -788,14 +798,16 @@ class Child:
         )
 
     def _settle(self) -> None:
-        """Wait until the server made no (non-periodic) call for SETTLE_QUIET_S."""
-        give_up = time.monotonic() + SETTLE_MAX_S
+        """Wait until the server made no (non-periodic) call for SETTLE_QUIET_S longer than
+        the app's longest pause."""
+        quiet_needed = SETTLE_QUIET_S + longest_app_pause_s(self.scenario)
+        give_up = time.monotonic() + SETTLE_MAX_S + quiet_needed
         seen, quiet_since = self.recorder.activity, time.monotonic()
         while time.monotonic() < give_up:
             time.sleep(TICK_S * 4)
             if self.recorder.activity != seen:
                 seen, quiet_since = self.recorder.activity, time.monotonic()
-            elif time.monotonic() - quiet_since >= SETTLE_QUIET_S:
+            elif time.monotonic() - quiet_since >= quiet_needed:
                 return
 
 

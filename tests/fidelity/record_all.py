@@ -4,6 +4,9 @@
 
 Each (case, variant) is recorded `--runs` times; the first recording is written, and any
 case whose runs disagree is reported as unstable (exit status 1) -- widen its timings.
+What is written is the part that must be stable: Date/Server/ETag values replaced by
+placeholders and the periodic ``service_actions`` calls left out, so a git diff of the
+recordings shows real drift only.
 The recordings are for people (the engine's author reads the exact bytes and call lists)
 and for spotting drift in git diffs; the tests never read them.
 """
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     unstable = []
     with ThreadPoolExecutor(args.jobs) as pool:
         for case, rec, problem in pool.map(lambda c: record_case(c, args.runs), load_cases(args.cases or None)):
-            case.recording_path.write_text(json.dumps(rec.to_json(), indent=1) + "\n")
+            case.recording_path.write_text(json.dumps(stable_part(rec), indent=1) + "\n")
             ends = " ".join(f"{cid}={c.end}" for cid, c in rec.clients.items())
             print(f"{'UNSTABLE' if problem else 'ok      '} {case.id}: {ends}", flush=True)
             if problem:
