@@ -67,6 +67,9 @@ class ModuleSource:
 
 
 def _allowed(module: str) -> bool:
+    # ``flask.__main__`` runs Flask's CLI when imported: no ``__main__`` modules, ever.
+    if "__main__" in module.split("."):
+        return False
     return any(module == root or module.startswith(root + ".") for root in ALLOWED_ROOTS)
 
 

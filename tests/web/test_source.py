@@ -48,6 +48,7 @@ def test_line_fragment_lights_first_matching_line():
 
 @pytest.mark.parametrize("qualname", [
     "os.system", "antigravity", "builtins.eval", "werkzeug.serving.NoSuchThing",
+    "flask.__main__", "flask.__main__.main",
     "flask.app.Flask.<locals>.x", "", "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.nope",
 ])
 def test_unknown_or_forbidden_qualnames(qualname):
@@ -59,3 +60,5 @@ def test_module_source_only_for_allowed_modules():
     assert module_source("socketserver").lines
     with pytest.raises(SourceNotFound):
         module_source("os")
+    with pytest.raises(SourceNotFound):
+        module_source("flask.__main__")  # importing it would run Flask's CLI
