@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 import sim
 
@@ -128,16 +129,16 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     """The step panel alone, for htmx. Async on purpose: almost always a cache hit, which
     needs no thread; a miss renders in ~3 ms."""
     svc = _svc(request)
-    pb = svc.playback_of(slug)
+    pb = svc.traces.peek(svc.slug_key(slug))
+    if pb is None:  # first sight of this scenario here: simulate off the event loop
+        pb = await run_in_threadpool(svc.playback_of, slug)
     i = _int(n, "step", 0)
     _check_step(pb, i)
     lang, filters = _lang(request), _filters(request, pb)
     key = (pb.key, slug, i, lang, filters)
     body = svc.fragments.get(key)
     if body is None:
-        v = step_view(pb, i, lang, slug, filters)
-        body = svc.fragments.put(key, svc.templates.get_template("_step.html").render(
-            v=v, lang=lang))
+        body = await run_in_threadpool(_render_fragment, svc, pb, key)
     # A step's HTML never changes for a given link, step and language (Vary: Cookie covers
     # the language), so the browser may keep it: the player prefetches the next step.
     headers = {"HX-Push-Url": page_url(slug, i, filters), "Vary": "Accept-Encoding, Cookie",
@@ -148,6 +149,13 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     else:
         resp = HTMLResponse(gzip.decompress(body), headers=headers)
     return _remember_lang(request, resp)
+
+
+def _render_fragment(svc: Services, pb: Playback, key: tuple[Any, ...]) -> bytes:
+    _, slug, i, lang, filters = key
+    v = step_view(pb, i, lang, slug, filters)
+    return svc.fragments.put(key, svc.templates.get_template("_step.html").render(
+        v=v, lang=lang))
 
 
 @router.get("/s/{slug}/events", response_class=HTMLResponse)
@@ -210,7 +218,8 @@ async def run(request: Request) -> Response:
         if not isinstance(scenario, dict):
             raise AppError(422, "a scenario must be a JSON object", "")
         sim.validate(scenario)
-        svc.playback(scenario)  # the engine may refuse what validation let through
+        # the engine may refuse what validation let through; simulate off the event loop
+        await run_in_threadpool(svc.playback, scenario)
         slug = svc.save(scenario)
     except AppError as e:
         from .jsonpos import line_of
@@ -289,7 +298,7 @@ async def quick(request: Request) -> Response:
                        quick_form=form)
     text = json.dumps(scenario, indent=2, ensure_ascii=False)
     try:
-        svc.playback(scenario)
+        await run_in_threadpool(svc.playback, scenario)
         slug = svc.save(scenario)
     except AppError as e:
         from .jsonpos import line_of

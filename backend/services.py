@@ -69,6 +69,11 @@ class Services:
             raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
         return found
 
+    def slug_key(self, slug: str) -> str | None:
+        """The scenario hash of a slug seen before (None if not seen yet)."""
+        hit = self._by_slug.get(slug)
+        return hit[1] if hit else None
+
     def playback_of(self, slug: str) -> Playback:
         """The playback of a gallery scenario or saved link, without re-hashing it."""
         hit = self._by_slug.get(slug)

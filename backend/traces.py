@@ -153,6 +153,16 @@ class TraceCache:
         self._items: OrderedDict[str, Playback] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, key: str | None) -> Playback | None:
+        """The playback already built for ``key``, without building anything."""
+        if key is None:
+            return None
+        with self._lock:
+            pb = self._items.get(key)
+            if pb is not None:
+                self._items.move_to_end(key)
+            return pb
+
     def get(self, scenario: dict[str, Any], key: str | None = None) -> Playback:
         """Return the playback for ``scenario``; raises ``sim.ScenarioError`` if it is bad."""
         key = key or scenario_key(scenario)
