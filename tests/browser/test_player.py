@@ -198,3 +198,25 @@ def test_bad_link_is_a_friendly_page(page: Page, shot):
     assert r.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     shot(page, "error-404")
+
+
+def test_theme_toggle_is_remembered(page: Page):
+    page.goto("/")
+    page.locator("#theme-toggle").click()
+    first = page.locator("html").get_attribute("data-theme")
+    assert first in ("dark", "light")
+    page.goto("/s/one-get?step=1")
+    expect(page.locator("html")).to_have_attribute("data-theme", first)
+    page.keyboard.press("t")
+    expect(page.locator("html")).not_to_have_attribute("data-theme", first)
+
+
+def test_reduced_motion_means_no_token_animation(browser, base_url):
+    ctx = browser.new_context(base_url=base_url, reduced_motion="reduce", bypass_csp=True)
+    page = ctx.new_page()
+    page.goto("/s/two-clients-one-thread?step=20")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#step")).to_have_attribute("data-step", "21")
+    running = page.evaluate("() => document.getAnimations().length")
+    assert running == 0
+    ctx.close()
