@@ -60,7 +60,6 @@ class Playback:
         self.request_of: list[int | None] = []  # step -> index into self.requests
         current: dict[str, Request] = {}
         current_index: dict[str, int] = {}
-        finished: dict[str, bool] = {}
         counts: dict[str, int] = {}
         #: for a server step without a qualname: the step whose function it continues
         self.context_of: dict[int, int] = {}
@@ -86,18 +85,17 @@ class Playback:
             if c not in self.clients:
                 self.clients.append(c)
             req = current.get(c)
-            # A keep-alive connection starts its next request when it reads again after
-            # a response went out.
-            if req is None or (finished.get(c) and step.phase in ("read", "parse")):
+            # A keep-alive connection starts its next request when handle_one_request runs
+            # again after a request line was parsed (not when a 100 Continue went out and
+            # the body is read next: that is the same request).
+            if req is None or ("parse" in req.marks and step.qualname is not None
+                               and step.qualname.endswith(".handle_one_request")):
                 counts[c] = counts.get(c, 0) + 1
                 rid = c if counts[c] == 1 else f"{c}·{counts[c]}"
                 req = Request(id=rid, client=c, start=i)
                 current[c] = req
-                finished[c] = False
                 current_index[c] = len(self.requests)
                 self.requests.append(req)
-            if step.phase in ("respond", "teardown"):
-                finished[c] = True
             # Marks are the server's work: the client's connect() is phase "accept" too,
             # but "accepted" means the server's accept() took it off the backlog.
             if step.phase in KEY_PHASES and step.phase not in req.marks and step.qualname:
