@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 import sim
 
 from .errors import AppError
-from .player import Filters, event_rows, page_url, step_view
+from .player import Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
 from .source import SourceNotFound, module_source
 from .traces import Playback
@@ -104,11 +104,18 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
     filters = _filters(request, pb)
     entry = svc.gallery.get(slug)
     return {
-        "v": step_view(pb, n, lang, slug, filters), "pb": pb, "slug": slug, "lang": lang,
+        "received_of": _received, "v": step_view(pb, n, lang, slug, filters), "pb": pb,
+        "slug": slug, "lang": lang,
         "title": _title(scenario, slug), "lesson": entry.lesson(lang) if entry else "",
         "saved": entry is None, "events": event_rows(pb, lang, filters, n),
         "filters": filters, "index": _index(pb),
     }
+
+
+def _received(raw: bytes | str) -> dict[str, Any]:
+    """What a client received (bytes), shown like the inspector shows socket buffers."""
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+    return show_bytes(text, limit=2000)
 
 
 def _index(pb: Playback) -> dict[str, Any]:
