@@ -25,7 +25,7 @@ def line_of(text: str, path: str) -> int | None:
     parts = [p for p in path.split(".") if p] if path else []
     try:
         pos = _find(text, _skip(text, 0), parts)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None
     return text.count("\n", 0, pos) + 1 if pos is not None else None
 

@@ -221,6 +221,9 @@ async def run(request: Request) -> Response:
     except json.JSONDecodeError as e:
         return _editor(request, text, error=f"invalid JSON: {e.msg} (line {e.lineno}, "
                        f"column {e.colno})", field="", line=e.lineno, status=400)
+    except RecursionError:
+        return _editor(request, text, error="invalid JSON: nested too deeply", field="",
+                       status=400)
     try:
         if not isinstance(scenario, dict):
             raise AppError(422, "a scenario must be a JSON object", "")

@@ -193,3 +193,14 @@ def test_every_step_of_every_gallery_scenario_renders(client):
             r = client.get(f"/s/{slug}/step/{n}")
             assert r.status_code == 200, (slug, n, r.text[:300])
         assert client.get(f"/s/{slug}?step={total - 1}&lang=zh").status_code == 200
+
+
+def test_editor_survives_absurd_input(client):
+    deep = "[" * 50_000 + "]" * 50_000
+    r = client.post("/run", data={"scenario": deep})
+    assert r.status_code == 400 and "nested too deeply" in r.text
+    assert client.post("/run", content=b"scenario=%FF%FE",
+                       headers={"content-type": "application/x-www-form-urlencoded"}
+                       ).status_code == 400
+    assert client.post("/run", content=b"").status_code == 400
+    assert client.post("/quick", data={"path0": "/", "at0": "soon"}).status_code == 400
