@@ -145,7 +145,7 @@ def test_user_text_is_escaped(client, one_get):
 def test_language_cookie_on_player(client):
     r = client.get("/s/one-get?step=1&lang=zh")
     assert r.cookies.get("wsgiscope_lang") == "zh"
-    assert '<html lang="zh">' in r.text
+    assert 'class="caption-text" lang="zh"' in r.text
 
 
 def test_quick_form_builds_runs_and_saves(client):
