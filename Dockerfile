@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Runtime dependencies first, so code changes don't reinstall them.
-COPY requirements.txt ./
+COPY requirements.txt constraints.txt ./
 RUN pip install -r requirements.txt
 
 COPY sim ./sim

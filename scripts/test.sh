@@ -58,7 +58,7 @@ fi
 PY="$VENV/bin/python"
 
 # ------------------------------------------------------------------ 2. the requirements
-REQ_HASH="$(cat requirements.txt requirements-test.txt | sha256sum | cut -d' ' -f1)"
+REQ_HASH="$(cat requirements.txt requirements-test.txt constraints.txt | sha256sum | cut -d' ' -f1)"
 STAMP="$VENV/.wsgiscope-requirements.sha256"
 
 have_pip() { "$PY" -m pip --version >/dev/null 2>&1; }
