@@ -163,6 +163,12 @@ def longest_app_pause_s(scenario: dict[str, Any]) -> float:
 # --------------------------------------------------------------------------- call recording
 
 
+# The scenario's clock starts when the server loop is entered, not at listen(): the startup
+# between the two (banner, log_startup) takes 10-200 ms on a loaded machine, which would
+# shift the server's work against the clients' timings. The socket listens already.
+SERVER_LOOPS = frozenset({"socketserver.BaseServer.serve_forever", "socketserver.BaseServer.handle_request"})
+
+
 class CallRecorder:
     """A setprofile hook that keeps, per thread, the qualnames of recorded calls."""
 
@@ -171,6 +177,7 @@ class CallRecorder:
         self._threads: list[tuple[threading.Thread, list[str]]] = []
         self._qualnames: dict[types.CodeType, str | None] = {}
         self.activity = 0  # count of non-periodic recorded calls, to detect quiescence
+        self.serving = threading.Event()  # set when a SERVER_LOOPS function is entered
 
     def install(self) -> None:
         threading.setprofile(self._hook)
@@ -193,6 +200,8 @@ class CallRecorder:
         calls.append(qualname)
         if qualname not in PERIODIC_CALLS:
             self.activity += 1
+        if qualname in SERVER_LOOPS:
+            self.serving.set()
 
     def snapshot(self) -> dict[str, list[str]]:
         """Calls per thread, named as the simulator names actors (main, thread-1, ...)."""
@@ -758,8 +767,8 @@ class Child:
         """Play the clients, wait for the server to settle, print the recording, exit."""
         stop_profiling_this_thread()
         try:
-            if not self.listening.wait(30):
-                raise RuntimeError("the server never started listening")
+            if not (self.listening.wait(30) and self.recorder.serving.wait(30)):
+                raise RuntimeError("the server never started serving")
             recording = self._play()
             sys.__stdout__.write(json.dumps(recording.to_json()))
             sys.__stdout__.flush()
