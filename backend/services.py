@@ -14,6 +14,7 @@ import sim
 
 from .errors import AppError
 from .gallery import Entry, load_gallery
+from .i18n import tr
 from .store import LinkStore
 from .traces import FragmentCache, Playback, TraceCache, scenario_key
 
@@ -52,6 +53,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
+        templates.env.filters["tr"] = tr
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache),
                    templates=templates)

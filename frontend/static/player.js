@@ -75,7 +75,7 @@
     if (b) {
       b.setAttribute("aria-pressed", on ? "true" : "false");
       $(".play-icon", b).textContent = on ? "❚❚" : "▶";
-      $(".play-label", b).textContent = on ? "Pause" : "Play";
+      $(".play-label", b).textContent = b.getAttribute(on ? "data-pause" : "data-play");
     }
     clearTimeout(timer);
     if (on) schedule();
@@ -227,10 +227,11 @@
     var copy = $("#copy-link");
     if (copy && navigator.clipboard) {
       copy.hidden = false;
+      var label = copy.textContent;
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(window.location.href).then(function () {
-          copy.textContent = "Copied";
-          setTimeout(function () { copy.textContent = "Copy link to this step"; }, 1500);
+          copy.textContent = copy.getAttribute("data-copied");
+          setTimeout(function () { copy.textContent = label; }, 1500);
         });
       });
     }

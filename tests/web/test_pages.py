@@ -204,3 +204,12 @@ def test_editor_survives_absurd_input(client):
                        ).status_code == 400
     assert client.post("/run", content=b"").status_code == 400
     assert client.post("/quick", data={"path0": "/", "at0": "soon"}).status_code == 400
+
+
+def test_interface_words_follow_the_language(client):
+    zh = client.get("/s/one-get?step=3&lang=zh").text
+    assert '<html lang="zh">' in zh and "前进" in zh and "源码" in zh
+    frag = client.get("/s/one-get/step/4").text  # the cookie now says zh
+    assert "此步之后的状态" in frag
+    en = client.get("/s/one-get?step=3&lang=en").text
+    assert '<html lang="en">' in en and "State after this step" in en
