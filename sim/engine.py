@@ -59,8 +59,14 @@ def run_scenario(scenario: Scenario) -> Trace:
         scheduler.close_all()
         if gc_was_enabled:
             gc.enable()
-    clients = {cid: ClientResult(bytes(r["received"]), r["end"]) for cid, r in results.items()}
+    clients = {cid: ClientResult(bytes(r["received"]), client_end(r)) for cid, r in results.items()}
     return Trace(scenario.title, rows, clients, log_lines)
+
+
+def client_end(result: dict) -> str:
+    """How the client's connection ended; a send that failed makes it a reset, whatever
+    the reading side saw."""
+    return "reset" if result.get("send_failed") else result["end"]
 
 
 def server_main(world: World):
@@ -93,15 +99,15 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         yield Sleep(retry)
         retry *= 2
     rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
-             state={f"backlog/{cid}": True,
-                    f"sockets/{cid}": socket_view(conn, None)})
-    reader = scheduler.spawn(cid, client_reader(world, decl, conn, result)) if decl.then != "close" else None
+             state={f"backlog/{cid}": True, f"sockets/{cid}": socket_view(conn, None)})
+    if decl.then != "close":
+        scheduler.spawn(cid, client_reader(world, decl, conn, result))
     for chunk in decl.send:
         if chunk.after:
             yield Sleep(chunk.after)
-        data = chunk.data.encode("latin-1")
-        if result["end"] != "open" and reader is not None:
+        if result["end"] != "open":
             return  # the reader gave up (timeout) and closed the socket
+        data = chunk.data.encode("latin-1")
         if not kernel.client_send(conn, data):
             rec.step(cid, cid, Phase.READ, None, "client_send_failed")
             result["send_failed"] = True
@@ -116,26 +122,33 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         result["end"] = "client_closed"
         rec.step(cid, cid, Phase.CLOSE, None, "client_close",
                  state={f"sockets/{cid}": socket_view(conn, None)})
+    # read_timeout counts from here: wake the reader so it starts counting.
+    result["sent_all"] = True
+    scheduler.wake(conn.client_readable)
 
 
 def client_reader(world: World, decl: Client, conn: Connection, result: dict):
-    """The client's reading side: everything until EOF, RST or ``read_timeout``."""
+    """The client's reading side, from the moment it connects (it reads while it sends):
+    everything until EOF, RST, or ``read_timeout`` ms of silence once all is sent."""
     rec, kernel = world.recorder, world.kernel
     cid = decl.id
     while True:
+        timeout = decl.read_timeout if result.get("sent_all") else None
         try:
-            data = yield from kernel.client_recv(conn, decl.read_timeout)
+            data = yield from kernel.client_recv(conn, timeout)
         except ConnectionResetError_:
             result["end"] = "reset"
             rec.step(cid, cid, Phase.CLOSE, None, "client_reset")
             return
         if data is None:
+            if timeout is None:
+                continue  # woken because the sender is done: start counting
             result["end"] = "timeout"
             kernel.client_close(conn)
             rec.step(cid, cid, Phase.CLOSE, None, "client_timeout", {"ms": decl.read_timeout})
             return
         if not data:
-            result["end"] = "reset" if result.get("send_failed") else "eof"
+            result["end"] = "eof"
             kernel.client_close(conn)
             rec.step(cid, cid, Phase.CLOSE, None, "client_eof")
             return

@@ -217,14 +217,16 @@ class Kernel:
         self.scheduler.wake(conn.server_readable)
 
     def client_recv(self, conn: Connection, timeout_ms: int | None):
-        """The client reads: bytes, ``b""`` at FIN, None on timeout; raises on RST."""
+        """The client reads: bytes, ``b""`` at FIN; raises on RST. None when the wait ended
+        with nothing to read: the timeout passed, or (no timeout) someone woke the reader."""
         while not conn.to_client:
             if conn.server_fin:
                 return b""
             if conn.client_reset:
                 raise ConnectionResetError_("[Errno 104] Connection reset by peer")
             woken = yield Wait(conn.client_readable, timeout_ms)
-            if not woken:
+            if not woken or (timeout_ms is None and not conn.to_client and not conn.server_fin
+                             and not conn.client_reset):
                 return None
         data = bytes(conn.to_client)
         conn.to_client.clear()
