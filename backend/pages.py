@@ -145,7 +145,7 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     key = (pb.key, slug, i, lang, filters)
     body = svc.fragments.get(key)
     if body is None:
-        body = await run_in_threadpool(_render_fragment, svc, pb, key)
+        body = await run_in_threadpool(svc.render_fragment, pb, key)
     # A step's HTML never changes for a given link, step and language (Vary: Cookie covers
     # the language), so the browser may keep it: the player prefetches the next step.
     headers = {"HX-Push-Url": page_url(slug, i, filters), "Vary": "Accept-Encoding, Cookie",
@@ -156,13 +156,6 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     else:
         resp = HTMLResponse(gzip.decompress(body), headers=headers)
     return _remember_lang(request, resp)
-
-
-def _render_fragment(svc: Services, pb: Playback, key: tuple[Any, ...]) -> bytes:
-    _, slug, i, lang, filters = key
-    v = step_view(pb, i, lang, slug, filters)
-    return svc.fragments.put(key, svc.templates.get_template("_step.html").render(
-        v=v, lang=lang))
 
 
 @router.get("/s/{slug}/events", response_class=HTMLResponse)

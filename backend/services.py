@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ import sim
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .i18n import tr
+from .player import Filters, step_view
 from .store import LinkStore
 from .traces import FragmentCache, Playback, TraceCache, scenario_key
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("wsgiscope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,9 @@ class Settings:
     trace_cache: int = 32
     #: Largest scenario accepted from the editor or the API, in bytes.
     max_scenario_bytes: int = 1_000_000
+    #: Render all steps of a trace in the background when it is first opened, if it has
+    #: at most this many steps (0: never).
+    prerender_steps: int = 3000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +78,30 @@ class Services:
             raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
         return found
 
+    def render_fragment(self, pb: Playback, key: tuple[Any, ...]) -> bytes:
+        """Render one step panel (``key`` = hash, slug, step, lang, filters) into the cache."""
+        _, slug, i, lang, filters = key
+        v = step_view(pb, i, lang, slug, filters)
+        return self.fragments.put(key, self.templates.get_template("_step.html").render(
+            v=v, lang=lang))
+
+    def _prerender(self, pb: Playback, slug: str) -> None:
+        """Render every step of a freshly built trace once, in the background.
+
+        Stepping is then a cache hit from the second or so after a link is first opened.
+        Only the default view (English, no filter) and traces up to ``prerender_steps``
+        long: a bigger one would not fit the fragment cache anyway. Best effort: any
+        error just stops it (the request path renders on demand as before).
+        """
+        try:
+            for i in range(pb.total):
+                key = (pb.key, slug, i, "en", Filters())
+                if self.fragments.get(key) is None:
+                    self.render_fragment(pb, key)
+                time.sleep(0)  # let request threads have the GIL between steps
+        except Exception:  # pragma: no cover - a background nicety, never fatal
+            log.exception("pre-rendering %s stopped", slug)
+
     def slug_key(self, slug: str) -> str | None:
         """The scenario hash of a slug seen before (None if not seen yet)."""
         hit = self._by_slug.get(slug)
@@ -86,7 +117,12 @@ class Services:
                 self._by_slug[slug] = hit  # links are immutable, so this never goes stale
                 while len(self._by_slug) > 1024:
                     self._by_slug.pop(next(iter(self._by_slug)))
-        return self.playback(hit[0], hit[1])
+        fresh = self.traces.peek(hit[1]) is None
+        pb = self.playback(hit[0], hit[1])
+        if fresh and self.settings.prerender_steps and pb.total <= self.settings.prerender_steps:
+            threading.Thread(target=self._prerender, args=(pb, slug), daemon=True,
+                             name=f"prerender-{slug}").start()
+        return pb
 
     def playback(self, scenario: Any, key: str | None = None) -> Playback:
         """Run (or fetch from the cache) a scenario; bad scenarios become a 422."""
