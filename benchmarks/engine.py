@@ -4,10 +4,10 @@
 
 Prints, for the threaded and the non-threaded Werkzeug server:
 - the time to build the trace of N clients (each ``GET /``, one every ``--spacing`` ms:
-  the default, 12 ms, lets the real non-threaded server keep up, since each of its requests
-  waits 10 ms in run_wsgi's drain ``select``), best of ``--repeat`` runs, each in a fresh
-  process, and that process's peak memory above what it used before the run
-  (``ru_maxrss``);
+  the default, 20 ms, lets the real non-threaded server keep up, since each of its requests
+  waits 10 ms in run_wsgi's drain ``select`` and the harness profiles every call), best
+  of ``--repeat`` runs, each in a fresh process, and that process's peak memory above what
+  it used before the run (``ru_maxrss``);
 - the time the fidelity harness takes to record the real stack (Werkzeug's dev server +
   Flask, profiled, on 127.0.0.1) serving ``--real-clients`` of the same requests, and the
   per-request ratio real / simulated.
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def scenario(clients: int, threaded: bool, spacing_ms: int = 12) -> dict:
+def scenario(clients: int, threaded: bool, spacing_ms: int = 20) -> dict:
     return {
         "format": "wsgiscope/scenario@1",
         "title": f"{clients} clients, GET /",
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--real-clients", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--spacing", type=int, default=12, help="ms between two clients")
+    parser.add_argument("--spacing", type=int, default=20, help="ms between two clients")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
