@@ -48,6 +48,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "syn_dropped": (
         "The backlog is full: the kernel drops the SYN; the client retries in {retry} ms.",
         "监听队列已满：内核丢弃 SYN，客户端 {retry} 毫秒后重试。"),
+    "syn_dropped_last": (
+        "The backlog is still full: the kernel drops the last SYN retry; the client waits {retry} ms more.",
+        "监听队列仍然已满：内核丢弃最后一次重试的 SYN；客户端再等 {retry} 毫秒。"),
+    "connect_timeout": ("connect() times out (ETIMEDOUT): the client never got in.",
+                        "connect() 超时（ETIMEDOUT）：客户端始终没能连上。"),
     "backlog_queued": (
         "The kernel completes the handshake and queues the connection in the listen backlog ({waiting} waiting).",
         "内核完成三次握手，把连接放进监听队列（{waiting} 个在等待）。"),

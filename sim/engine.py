@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 from .errors import ScenarioError
-from .kernel import SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
+from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
 from .stack import werkzeug_serving
@@ -101,10 +101,18 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
     cid = decl.id
     rec.step(cid, cid, Phase.ACCEPT, None, "client_connect")
     retry = SYN_RETRY_MS
+    retries = 0
     while not listener.connect(conn):
+        if retries == SYN_RETRIES:
+            rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped_last", {"retry": retry})
+            yield Sleep(retry)
+            result["end"] = "timeout"
+            rec.step(cid, cid, Phase.CLOSE, None, "connect_timeout")
+            return
         rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped", {"retry": retry})
         yield Sleep(retry)
         retry *= 2
+        retries += 1
     rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
              state={f"backlog/{cid}": True, f"sockets/{cid}": socket_view(conn, None)})
     if decl.then != "close":

@@ -7,7 +7,8 @@ decides the behaviour the user sees:
 
 - the listen backlog: ``listen(n)`` lets the kernel complete up to ``n + 1`` handshakes that
   ``accept()`` has not taken yet (Linux's ``sk_acceptq_is_full`` is ``>``, not ``>=``); a
-  connection beyond that has its SYN dropped, and the client retries after 1 s, 2 s, ...;
+  connection beyond that has its SYN dropped, and the client retries after 1 s, 2 s, ...
+  (6 retries, then ``connect()`` times out, 127 s after the first SYN);
 - each direction's receive buffer, and its FIN (``shutdown(SHUT_WR)`` or ``close()``);
 - RST, with Linux's rules: ``close()`` with unread bytes in the receive buffer sends RST
   instead of FIN; bytes that arrive at a closed socket are answered with RST; the first
@@ -28,8 +29,11 @@ from enum import Enum
 
 from .scheduler import Scheduler, Wait, Waitable
 
-#: Linux's initial SYN retransmission timeout, doubled on each retry.
+#: Linux's initial SYN retransmission timeout, doubled on each retry ...
 SYN_RETRY_MS = 1000
+#: ... ``net.ipv4.tcp_syn_retries`` times (default 6): ``connect()`` fails with ETIMEDOUT
+#: about 127 s after the first SYN.
+SYN_RETRIES = 6
 
 
 class ConnectionResetError_(ConnectionError):
