@@ -18,6 +18,27 @@ def test_vendored_htmx_is_the_pinned_release():
     assert hashlib.sha256(HTMX.read_bytes()).hexdigest() == HTMX_SHA256
 
 
+SWAGGER_UI = ROOT / "frontend" / "static" / "swagger-ui-5.35.0"
+SWAGGER_UI_SHA256 = {  # npm pack swagger-ui-dist@5.35.0
+    "swagger-ui-bundle.js": "e6a898692f2d768e807c3ba4626068a69a2c5dd960dd6c76f3e4d3a3de180af2",
+    "swagger-ui.css": "5ed08757e53da3e026d6cbecc61fe5d43585c9560b302d534ad56692519a273d",
+}
+
+
+def test_vendored_swagger_ui_is_the_pinned_release():
+    for name, digest in SWAGGER_UI_SHA256.items():
+        assert hashlib.sha256((SWAGGER_UI / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_api_docs_load_nothing_from_outside(client):
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "/static/swagger-ui-5.35.0/swagger-ui-bundle.js" in r.text
+    assert "https://" not in r.text.replace("https://swagger.io", "")
+    assert "cdn" not in r.headers["content-security-policy"]
+    assert client.get("/static/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
+
+
 def test_gallery_page(client):
     r = client.get("/")
     assert r.status_code == 200
