@@ -161,6 +161,10 @@ def function_source(qualname: str) -> FunctionSource:
     if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.iscode(obj)
             or inspect.isclass(obj)):
         raise SourceNotFound(qualname, "not a function")
+    if inspect.isfunction(obj):
+        # a decorated function (Flask's @setupmethod): its own file, not the wrapper's;
+        # getsourcelines unwraps by itself, getsourcefile does not
+        obj = inspect.unwrap(obj)
     try:
         lines, start = inspect.getsourcelines(obj)  # type: ignore[arg-type]
         path = inspect.getsourcefile(obj)  # type: ignore[arg-type]

@@ -24,6 +24,14 @@ def test_nested_function_found_in_co_consts():
     assert outer.start < src.start < outer.start + len(outer.lines)
 
 
+def test_decorated_function_shows_its_own_file():
+    """Flask's add_url_rule is wrapped by @setupmethod (in scaffold.py); the pane shows
+    app.py, where the function is, with its line numbers."""
+    src = function_source("flask.sansio.app.App.add_url_rule")
+    assert src.display_path.replace("\\", "/").endswith("flask/sansio/app.py")
+    assert src.lines[src.def_index].lstrip().startswith("def add_url_rule")
+
+
 @pytest.mark.parametrize("qualname", [
     "http.server.BaseHTTPRequestHandler.parse_request",
     "socketserver.BaseServer._handle_request_noblock",
