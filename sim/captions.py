@@ -62,6 +62,8 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "client_shutdown": ("The client half-closes its side (shutdown SHUT_WR): the server reads EOF.",
                         "客户端半关闭（shutdown SHUT_WR）：服务器将读到 EOF。"),
     "client_close": ("The client closes the connection.", "客户端关闭连接。"),
+    "client_abort": ("The client aborts the connection (SO_LINGER 0): its kernel sends RST.",
+                     "客户端中止连接（SO_LINGER 0）：它的内核发送 RST。"),
     "client_recv": ("The client receives {n} bytes: {text}", "客户端收到 {n} 字节：{text}"),
     "client_eof": ("The client reads EOF: the server closed the connection.",
                    "客户端读到 EOF：服务器已关闭连接。"),

@@ -120,8 +120,8 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
     for chunk in decl.send:
         if chunk.after:
             yield Sleep(chunk.after)
-        if result["end"] != "open":
-            return  # the reader gave up (timeout) and closed the socket
+        # Sending goes on whatever the reading side saw (an early answer and EOF): a send to
+        # a socket the server closed is answered with RST, and the next one fails.
         data = chunk.data.encode("latin-1")
         if not kernel.client_send(conn, data):
             rec.step(cid, cid, Phase.READ, None, "client_send_failed")
@@ -137,6 +137,11 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         result["end"] = "client_closed"
         rec.step(cid, cid, Phase.CLOSE, None, "client_close",
                  state={f"sockets/{cid}": socket_view(conn, None)})
+    elif decl.then == "reset":
+        result["end"] = "client_closed"  # the reader stops where it is
+        kernel.client_abort(conn)
+        rec.step(cid, cid, Phase.CLOSE, None, "client_abort",
+                 state={f"sockets/{cid}": socket_view(conn, None)})
     # read_timeout counts from here: wake the reader so it starts counting.
     result["sent_all"] = True
     scheduler.wake(conn.client_readable)
@@ -147,7 +152,7 @@ def client_reader(world: World, decl: Client, conn: Connection, result: dict):
     everything until EOF, RST, or ``read_timeout`` ms of silence once all is sent."""
     rec, kernel = world.recorder, world.kernel
     cid = decl.id
-    while True:
+    while result["end"] == "open":
         timeout = decl.read_timeout if result.get("sent_all") else None
         try:
             data = yield from kernel.client_recv(conn, timeout)

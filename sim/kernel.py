@@ -220,6 +220,16 @@ class Kernel:
                 conn.state = SocketState.CLIENT_FIN
         self.scheduler.wake(conn.server_readable)
 
+    def client_abort(self, conn: Connection) -> None:
+        """The client closes with ``SO_LINGER`` 0: RST, whatever it had read."""
+        conn.client_closed = True
+        conn.to_client.clear()
+        if not conn.server_closed:
+            conn.server_reset = conn.server_error_pending = True
+            conn.state = SocketState.RESET
+        self.scheduler.wake(conn.server_readable)
+        self.scheduler.wake(conn.client_readable)
+
     def client_recv(self, conn: Connection, timeout_ms: int | None):
         """The client reads: bytes, ``b""`` at FIN; raises on RST. None when the wait ended
         with nothing to read: the timeout passed, or (no timeout) someone woke the reader."""

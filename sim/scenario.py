@@ -93,7 +93,9 @@ class Client(Model):
     id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
     at: Ms = 0
     send: list[Annotated[Chunk, BeforeValidator(_chunk_from_text)]] = []
-    then: Literal["read", "shutdown_write", "close"] = "read"
+    #: after the last chunk: keep reading, half-close and read, close at once (reading
+    #: nothing), or abort (SO_LINGER 0: RST) keeping what was read so far
+    then: Literal["read", "shutdown_write", "close", "reset"] = "read"
     read_timeout: Annotated[int, Field(gt=0, le=MAX_TIME_MS)] | None = None
 
 

@@ -27,6 +27,7 @@ import os
 import re
 import select
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -665,6 +666,7 @@ class ClientRun:
     send_failed: bool = False
     reading_phase_since: float | None = None  # when `then` started: read_timeout counts
     last_data_at: float = 0.0
+    stop_reading: threading.Event = field(default_factory=threading.Event)  # then: reset
     # Kept referenced until the process exits: a collected socket object closes itself,
     # and an "open" client must not close (the server would act on an event the
     # scenario does not have).
@@ -682,6 +684,14 @@ class ClientRun:
         if self.script.then == "close":
             sock.close()
             return ClientResult("", "reset" if self.send_failed else "client_closed")
+        if self.script.then == "reset":
+            # Stop reading, then abort: SO_LINGER 0 makes close() send RST.
+            self.stop_reading.set()
+            reader.join()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+            end = "reset" if self.send_failed else "client_closed"
+            return ClientResult(self.received.decode("latin-1"), end)
         if self.script.then == "shutdown_write" and not self.send_failed:
             try:
                 sock.shutdown(socket.SHUT_WR)
@@ -710,7 +720,7 @@ class ClientRun:
     def _read(self, sock: socket.socket) -> None:
         stop_profiling_this_thread()
         self.last_data_at = time.monotonic()
-        while True:
+        while not self.stop_reading.is_set():
             now = time.monotonic()
             if now >= self.deadline:
                 return  # reader_end stays None: "open"
