@@ -76,12 +76,14 @@ def str_hash(text: str) -> int:
 class HashSet:
     """An insertion-only model of a CPython ``set`` of ``str``: the same table, the same order."""
 
-    __slots__ = ("fill", "mask", "table")
+    __slots__ = ("fill", "mask", "members", "table")
 
     def __init__(self, items: tuple[str, ...] | list[str] = ()) -> None:
         self.mask = PYSET_MINSIZE - 1
         self.table: list[tuple[int, str] | None] = [None] * PYSET_MINSIZE
         self.fill = 0
+        #: the same keys in a plain set, for membership tests (the order is the table's)
+        self.members: set[str] = set()
         for item in items:
             self.add(item)
 
@@ -92,7 +94,7 @@ class HashSet:
         return self.fill
 
     def __contains__(self, key: str) -> bool:
-        return key in list(self)
+        return key in self.members
 
     def add(self, key: str) -> None:
         """``set_add_entry``."""
@@ -109,6 +111,7 @@ class HashSet:
                 entry = self.table[j]
                 if entry is None:
                     self.table[j] = (hash_, key)
+                    self.members.add(key)
                     self.fill += 1
                     if self.fill * 5 >= mask * 3:
                         self._resize(self.fill * 4 if self.fill <= 50000 else self.fill * 2)
@@ -158,9 +161,11 @@ class HashSet:
         if self.fill == 0 and self.mask == other.mask:
             self.table = list(other.table)
             self.fill = other.fill
+            self.members = set(other.members)
             return
         if self.fill == 0:
             self.fill = other.fill
+            self.members = set(other.members)
             for entry in other.table:
                 if entry is not None:
                     self._insert_clean(entry[1], entry[0])
