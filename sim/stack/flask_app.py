@@ -85,10 +85,8 @@ class Flask:
     def _route_rule(self, route: Route, prefix: str, blueprint: str | None) -> Rule:
         endpoint = route.endpoint_name if blueprint is None else f"{blueprint}.{route.endpoint_name}"
         rule = route.rule
-        if prefix:
-            rule = prefix.rstrip("/") + "/" + rule.lstrip("/") if rule != "/" else prefix.rstrip("/") + "/"
-            if route.rule == "/" and not prefix.endswith("/"):
-                rule = prefix
+        if prefix:  # BlueprintSetupState.add_url_rule: "/bp" + "/" is "/bp/"
+            rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
         return self._rule(rule, endpoint, route.methods, route.view, route.view_name,
                           blueprint, route.strict_slashes)
 
