@@ -18,6 +18,7 @@ import importlib.util
 import inspect
 import sys
 import sysconfig
+import threading
 import types
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,15 +86,22 @@ def _display_path(path: str) -> str:
     return p.name
 
 
+#: Source lookups run on request threads and on the pre-render thread at once; two threads
+#: importing Flask/Werkzeug for the first time at the same moment can break each other's
+#: import (``KeyError: 'werkzeug'`` from importlib), so imports made here take turns.
+_IMPORT_LOCK = threading.Lock()
+
+
 def _import_allowed(module: str) -> types.ModuleType | None:
     if not _allowed(module):
         return None
-    try:
-        if importlib.util.find_spec(module) is None:
+    with _IMPORT_LOCK:
+        try:
+            if importlib.util.find_spec(module) is None:
+                return None
+            return importlib.import_module(module)
+        except (ImportError, ValueError):
             return None
-        return importlib.import_module(module)
-    except (ImportError, ValueError):
-        return None
 
 
 def _split(qualname: str) -> tuple[types.ModuleType, list[str]]:

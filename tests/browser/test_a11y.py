@@ -39,6 +39,8 @@ PAGES = [
     ("not-found", "/s/zzzzzzz", None),
     ("help", "/s/one-get?step=3", "?"),
 ]
+#: the page each path must really be (an error page would pass axe just as well)
+EXPECTED_STATUS = {"not-found": 404}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -49,7 +51,8 @@ def test_no_serious_axe_violations(browser: Browser, base_url: str, shot, name, 
     ctx = browser.new_context(base_url=base_url, bypass_csp=True, color_scheme=scheme,
                               viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
-    page.goto(path)
+    response = page.goto(path)
+    assert response is not None and response.status == EXPECTED_STATUS.get(name, 200), name
     if key:
         page.keyboard.press(key)
     shot(page, f"a11y-{name}-{scheme}")
@@ -64,7 +67,8 @@ def test_phone_layout_has_no_sideways_scroll(browser: Browser, base_url: str, sh
     page = ctx.new_page()
     for path, name in (("/", "gallery"), ("/s/two-clients-one-thread?step=40", "player"),
                        ("/edit", "editor")):
-        page.goto(path)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
         shot(page, f"phone-{name}")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 392, (path, width)

@@ -70,3 +70,37 @@ def test_module_source_only_for_allowed_modules():
         module_source("os")
     with pytest.raises(SourceNotFound):
         module_source("flask.__main__")  # importing it would run Flask's CLI
+
+
+_CONCURRENT_LOOKUPS = """
+import sys, threading
+sys.path.insert(0, {root!r})
+from backend.source import function_source
+names = ["flask.ctx.RequestContext.push", "werkzeug.serving.WSGIRequestHandler.run_wsgi",
+         "flask.app.Flask.wsgi_app", "werkzeug.routing.map.MapAdapter.match"] * 3
+errors = []
+def look(name):
+    try:
+        function_source(name)
+    except Exception as e:
+        errors.append(repr(e))
+threads = [threading.Thread(target=look, args=(n,)) for n in names]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors)
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_first_lookups_from_many_threads_at_once():
+    """The pre-render thread and request threads may be the first to import Flask and
+    Werkzeug at the same moment; that must not break either import."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    for _ in range(3):  # a fresh interpreter each time: nothing imported yet
+        out = subprocess.run([sys.executable, "-c", _CONCURRENT_LOOKUPS.format(root=root)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
