@@ -229,10 +229,11 @@ def _check_error_codes(handlers: dict[str, ErrorHandler]) -> dict[str, ErrorHand
 ErrorHandlers = Annotated[dict[str, ErrorHandler], Field(default_factory=dict)]
 
 
-class Blueprint(Model):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-    url_prefix: str = ""
-    routes: list[Route] = []
+class Scaffold(Model):
+    """What an app and a blueprint both declare (Flask's ``Scaffold``): routes, hooks,
+    error handlers."""
+
+    routes: Annotated[list[Route], Field(max_length=MAX_ROUTES)] = []
     before_request: list[Hook] = []
     after_request: list[Hook] = []
     teardown_request: list[Hook] = []
@@ -240,6 +241,11 @@ class Blueprint(Model):
     errorhandlers: ErrorHandlers
 
     _codes = field_validator("errorhandlers")(_check_error_codes)
+
+
+class Blueprint(Scaffold):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    url_prefix: str = ""
 
     @field_validator("url_prefix")
     @classmethod
@@ -254,20 +260,12 @@ class StaticFile(Model):
     mtime: Annotated[int, Field(ge=0, le=4_102_444_800)] = 1_700_000_000
 
 
-class App(Model):
+class App(Scaffold):
     kind: Literal["flask", "demo_app"] = "flask"
     name: str = "app"
     static_files: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]*$")], StaticFile] = {}
-    routes: Annotated[list[Route], Field(max_length=MAX_ROUTES)] = []
-    before_request: list[Hook] = []
-    after_request: list[Hook] = []
-    teardown_request: list[Hook] = []
     teardown_appcontext: list[Hook] = []
-    url_value_preprocessors: list[Hook] = []
-    errorhandlers: ErrorHandlers
     blueprints: list[Blueprint] = []
-
-    _codes = field_validator("errorhandlers")(_check_error_codes)
 
 
 class Server(Model):

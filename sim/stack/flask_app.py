@@ -220,7 +220,7 @@ class Flask:
             return self.make_default_options_response(ctx)
         endpoint = self.endpoints[rule.endpoint]
         if endpoint.view is None:
-            return (yield from self.send_static_file(ctx, request.view_args["filename"]))
+            return self.send_static_file(ctx, request.view_args["filename"])
         return (yield from self.call_view(ctx, endpoint))
 
     def make_default_options_response(self, ctx: RequestContext):
@@ -287,7 +287,6 @@ class Flask:
         request = ctx.request
         return send_file(filename, found.text.encode(), found.mtime, request.environ,
                          request.date_header())
-        yield
 
     # -- errors --------------------------------------------------------------------------
 

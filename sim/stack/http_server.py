@@ -116,7 +116,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             self.requestline = ""
             self.request_version = ""
             self.command = ""
-            yield from self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
             return
         if not self.raw_requestline:
             self.close_connection = True
@@ -151,26 +151,26 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             version = words[-1]
             version_number = _parse_version(version)
             if version_number is None:
-                yield from self.send_error(HTTPStatus.BAD_REQUEST,
+                self.send_error(HTTPStatus.BAD_REQUEST,
                                            f"Bad request version ({version!r})")
                 return False
             if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
                 self.close_connection = False
             if version_number >= (2, 0):
-                yield from self.send_error(
+                self.send_error(
                     HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
                     f"Invalid HTTP version ({version.split('/', 1)[1]})")
                 return False
             self.request_version = version
         if not 2 <= len(words) <= 3:
-            yield from self.send_error(HTTPStatus.BAD_REQUEST,
+            self.send_error(HTTPStatus.BAD_REQUEST,
                                        f"Bad request syntax ({requestline!r})")
             return False
         command, path = words[:2]
         if len(words) == 2:
             self.close_connection = True
             if command != "GET":
-                yield from self.send_error(HTTPStatus.BAD_REQUEST,
+                self.send_error(HTTPStatus.BAD_REQUEST,
                                            f"Bad HTTP/0.9 request type ({command!r})")
                 return False
         self.command, self.path = command, path
@@ -179,7 +179,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         try:
             self.headers = yield from self.parse_headers()
         except HeaderError as err:
-            yield from self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                                        err.message, err.explain)
             return False
         conntype = self.headers.get("Connection", "")
@@ -249,8 +249,6 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and body:
             self.wfile_write(body)
-        return
-        yield
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "send_response",
