@@ -166,7 +166,7 @@ class Flask:
                       "map_match" if routed is None else "map_match_failed",
                       {"method": request.method, "path": request.path, "endpoint": request.endpoint,
                        "error": routed.code if routed else None},
-                      line="rv = self.map._matcher.match(domain_part, path_part, method, websocket)")
+                      line="result = self.map._matcher.match(domain_part, path_part, method, websocket)")
 
     def full_dispatch_request(self, ctx: RequestContext):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",

@@ -1,0 +1,76 @@
+"""Every line fragment the engine lights is on a line of the real function it names.
+
+A step's ``line`` is a fragment of the real source line the source pane lights: the first
+line of the installed function's source (``backend.source.function_source``, which reads it
+with ``inspect``) that contains it; a fragment that no longer exists silently falls back to
+the ``def`` line. The (qualname, fragment) pairs are collected by running every gallery
+scenario and every fidelity case (each variant) through ``sim.run``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+from simhelpers import GALLERY
+
+import sim
+from backend.source import SourceNotFound, function_source
+from tests.fidelity.corpus import load_cases
+
+
+@cache
+def recorded_lines() -> dict[tuple[str, str | None], str]:
+    """(qualname, line) -> the first scenario that records it, for every library step."""
+    scenarios = [(path.stem, json.loads(path.read_text())) for path in sorted(GALLERY.glob("*.json"))]
+    scenarios += [(case.id, case.scenario) for case in load_cases()]
+    found: dict[tuple[str, str | None], str] = {}
+    for name, scenario in scenarios:
+        try:
+            trace = sim.run(scenario)
+        except sim.ScenarioError:
+            continue  # a server kind the engine does not simulate yet
+        for step in trace.steps:
+            if step.qualname and not step.qualname.startswith("app."):
+                found.setdefault((step.qualname, step.line), name)
+    return found
+
+
+def lit_index(qualname: str, fragment: str) -> int | None:
+    """The index of the line the pane lights for ``fragment``, None if no line has it."""
+    src = function_source(qualname)
+    needle = fragment.strip()
+    return next((n for n, text in enumerate(src.lines) if needle in text), None)
+
+
+def test_the_collection_covers_the_request_path() -> None:
+    qualnames = {q for q, _ in recorded_lines()}
+    for expected in ("http.server.BaseHTTPRequestHandler.parse_request",
+                     "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.execute",
+                     "flask.app.Flask.full_dispatch_request", "flask.ctx.RequestContext.pop",
+                     "werkzeug.routing.map.MapAdapter.match"):
+        assert expected in qualnames
+    assert len(recorded_lines()) >= 60
+
+
+@pytest.mark.parametrize("qualname,fragment", sorted(recorded_lines(), key=lambda p: (p[0], p[1] or "")))
+def test_fragment_is_in_the_real_function(qualname: str, fragment: str | None) -> None:
+    try:
+        function_source(qualname)
+    except SourceNotFound as err:
+        pytest.fail(f"{qualname} (from {recorded_lines()[qualname, fragment]}): {err.reason}")
+    if fragment is None:
+        return  # the pane lights the def line, which function_source found
+    index = lit_index(qualname, fragment)
+    assert index is not None, (
+        f"{qualname}: {fragment!r} (from {recorded_lines()[qualname, fragment]}) is on no line of"
+        f" the installed source, so the pane would light the def line")
+
+
+def test_a_drifted_fragment_is_caught() -> None:
+    # Werkzeug 3.1.9 names the matcher's result `result` (the engine once said `rv`).
+    assert lit_index("werkzeug.routing.map.MapAdapter.match",
+                     "rv = self.map._matcher.match(domain_part, path_part, method, websocket)") is None
+    assert lit_index("werkzeug.routing.map.MapAdapter.match",
+                     "result = self.map._matcher.match(domain_part, path_part, method, websocket)") is not None
