@@ -39,11 +39,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .forks import ForkRecorder
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Modules whose calls are recorded: exact names, and packages (the name or anything below).
 RECORDED_MODULES = frozenset(
-    {"socketserver", "http.server", "http.client", "werkzeug.serving", "werkzeug.exceptions", "app"}
+    {"socketserver", "http.server", "http.client", "werkzeug.serving", "werkzeug.exceptions", "app",
+     "werkzeug.routing", "werkzeug.wsgi", "werkzeug._reloader"}
 )
 RECORDED_PACKAGES = ("werkzeug.wrappers.", "werkzeug.routing.", "werkzeug.sansio.", "flask.")
 # The user's declared functions live in a module of this name, as DESIGN.md names them.
@@ -55,7 +58,10 @@ OPEN_MARGIN_S = 1.0
 SETTLE_QUIET_S = 0.3
 SETTLE_MAX_S = 3.0
 # serve_forever calls service_actions every poll_interval: periodic, so not "activity".
-PERIODIC_CALLS = frozenset({"socketserver.BaseServer.service_actions"})
+PERIODIC_CALLS = frozenset(
+    {"socketserver.BaseServer.service_actions", "socketserver.ForkingMixIn.service_actions",
+     "socketserver.ForkingMixIn.collect_children"}
+)
 # Granularity of the clients' waits (select timeouts); every wait is also deadline-bounded.
 TICK_S = 0.005
 
@@ -105,11 +111,12 @@ def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recordi
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(REPO_ROOT)}
     env.pop("WERKZEUG_RUN_MAIN", None)
     env.pop("FLASK_RUN_FROM_CLI", None)
+    env.pop("WERKZEUG_SERVER_FD", None)
     with tempfile.TemporaryDirectory(prefix="wsgiscope-real-") as workdir:
         # The child's cwd is a fresh directory: it becomes the app's root_path (static
         # files live under it) and Flask's load_dotenv finds no stray .env there.
         proc = subprocess.run(
-            [sys.executable, "-m", "tests.fidelity.real_stack"],
+            [str(python_for(scenario)), "-m", "tests.fidelity.real_stack"],
             input=json.dumps(scenario).encode(),
             capture_output=True,
             timeout=limit,
@@ -121,6 +128,15 @@ def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recordi
         stderr = proc.stderr.decode(errors="replace")
         raise RuntimeError(f"real stack child failed (exit {proc.returncode}):\n{stderr}")
     return Recording.from_json(json.loads(proc.stdout))
+
+
+def python_for(scenario: dict[str, Any]) -> Path:
+    """The interpreter whose installed stack is the judge for the scenario's server kind."""
+    if scenario.get("server", {}).get("kind") == "werkzeug-legacy":
+        from .legacy_env import legacy_python
+
+        return legacy_python()  # Werkzeug 0.16.1 + Flask 1.1.4, in .venv-legacy/
+    return Path(sys.executable)
 
 
 def scenario_duration_s(scenario: dict[str, Any]) -> float:
@@ -597,6 +613,7 @@ def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: C
 
     start = server_decl.get("start", "app.run")
     threaded = bool(server_decl.get("threaded", start == "app.run"))
+    processes = server_decl.get("processes", 1)
     real_make_server = serving.make_server
 
     def make_server(*args: Any, **kwargs: Any) -> Any:
@@ -609,18 +626,25 @@ def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: C
         # listen(request_queue_size): this child process serves one scenario only
         serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
     if start == "app.run":
-        app.run(host="127.0.0.1", port=0, threaded=threaded)
+        app.run(host="127.0.0.1", port=0, threaded=threaded, processes=processes)
     elif start == "run_simple":
-        serving.run_simple("127.0.0.1", 0, app, threaded=threaded)
+        serving.run_simple("127.0.0.1", 0, app, threaded=threaded, processes=processes)
     elif start == "make_server":
-        server = serving.make_server("127.0.0.1", 0, app, threaded=threaded)
-        server.serve_forever(poll_interval=server_decl.get("poll_interval", 0.5))
+        server = serving.make_server("127.0.0.1", 0, app, threaded=threaded, processes=processes)
+        if server_decl.get("kind") == "werkzeug-legacy":
+            server.serve_forever()  # 0.16's serve_forever() takes no poll_interval
+        else:
+            server.serve_forever(poll_interval=server_decl.get("poll_interval", 0.5))
     else:
         raise ValueError(f"server.start: unknown start method {start!r}")
 
 
 SERVERS: dict[str, Callable[[dict[str, Any], Path, Callable[[Any], None]], None]] = {
     "werkzeug": lambda scenario, root, on_listening: start_werkzeug_server(
+        build_flask_app(scenario.get("app", {}), root), scenario["server"], on_listening
+    ),
+    # Werkzeug 0.16.1 + Flask 1.1.4 (this child runs in .venv-legacy/): the same calls.
+    "werkzeug-legacy": lambda scenario, root, on_listening: start_werkzeug_server(
         build_flask_app(scenario.get("app", {}), root), scenario["server"], on_listening
     ),
 }
@@ -766,6 +790,7 @@ class Child:
     recorder: CallRecorder
     console: ConsoleCapture
     listening: threading.Event = field(default_factory=threading.Event)
+    forks: ForkRecorder | None = None  # a forking server's children report through it
     server: Any = None
     runs: list[ClientRun] = field(default_factory=list)  # alive until os._exit
 
@@ -810,10 +835,11 @@ class Child:
         if missing:
             raise RuntimeError(f"clients did not finish: {missing}")
         self._settle()
+        calls, log = self.recorder.snapshot(), self.console.records()
+        if self.forks is not None:
+            self.forks.add_children(calls, log, ConsoleCapture)
         return Recording(
-            clients={run.script.id: results[run.script.id] for run in runs},
-            calls=self.recorder.snapshot(),
-            log=self.console.records(),
+            clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log
         )
 
     def _settle(self) -> None:
@@ -826,7 +852,9 @@ class Child:
             time.sleep(TICK_S * 4)
             if self.recorder.activity != seen:
                 seen, quiet_since = self.recorder.activity, time.monotonic()
-            elif time.monotonic() - quiet_since >= quiet_needed:
+            elif time.monotonic() - quiet_since >= quiet_needed and (
+                self.forks is None or self.forks.all_reported()
+            ):
                 return
 
 
@@ -839,6 +867,9 @@ def child_main() -> None:
     console = ConsoleCapture(recorder.actor_name)
     sys.stdout = sys.stderr = console
     child = Child(scenario, recorder, console)
+    if scenario.get("server", {}).get("processes", 1) > 1:
+        child.forks = ForkRecorder(recorder, console, Path.cwd())
+        child.forks.install()
     # Started before the profiler is installed, so the conductor is never recorded.
     threading.Thread(target=child.conduct, name="conductor", daemon=True).start()
     recorder.install()

@@ -99,3 +99,36 @@ def test_console_capture_groups_prints_and_handle_error_blocks() -> None:
         "x at [DATE]",
         "-" * 40 + "\nException occurred\nOSError\n" + "-" * 40,
     ]
+
+
+def test_legacy_kind_records_werkzeug_016_in_its_own_environment() -> None:
+    scenario = plain_get(False)
+    scenario["server"] = {"kind": "werkzeug-legacy", "threaded": False, "start": "app.run"}
+    rec = record(scenario)
+    received = rec.clients["c1"].received
+    # 0.16 never speaks HTTP/1.1 and writes Server/Date itself, after the app's headers.
+    assert received.startswith("HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n")
+    assert "\r\nServer: Werkzeug/0.16.1 Python/3.11" in received
+    assert "werkzeug.serving.WSGIRequestHandler.handle_one_request" in rec.calls["main"]
+    assert "http.server.BaseHTTPRequestHandler.handle_one_request" not in rec.calls["main"]
+    assert rec.log[0].line == ' * Serving Flask app "app" (lazy loading)'
+
+
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+def test_forked_children_report_their_calls_and_console(kind: str) -> None:
+    scenario = plain_get(False)
+    scenario["server"] = {"kind": kind, "threaded": False, "processes": 2, "start": "run_simple"}
+    scenario["clients"].append({"id": "c2", "at": 50, "send": ["GET /nope HTTP/1.1\r\n\r\n"]})
+    rec = record(scenario)
+    assert set(rec.calls) == {"main", "process-1", "process-2"}
+    assert in_order(["socketserver.ForkingMixIn.process_request", "socketserver.TCPServer.close_request"] * 2,
+                    rec.calls["main"])
+    assert "flask.app.Flask.wsgi_app" not in rec.calls["main"]
+    path = REQUEST_PATH[2:]
+    if kind == "werkzeug-legacy":  # 0.16 overrides handle_one_request (and reads no limit)
+        path = [q.replace("http.server.BaseHTTPRequestHandler.handle_one_request",
+                          "werkzeug.serving.WSGIRequestHandler.handle_one_request") for q in path]
+    assert in_order(path, rec.calls["process-1"])
+    assert rec.calls["process-1"][0] == "socketserver.BaseServer.finish_request"
+    assert [r.actor for r in rec.log[-2:]] == ["process-1", "process-2"]
+    assert rec.log[-1].line.endswith(" 404 -")

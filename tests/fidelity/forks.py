@@ -1,0 +1,100 @@
+"""Recording a forking server (``ForkingMixIn``): the calls and console of its children.
+
+A forked child inherits the parent's profiler (``sys.setprofile`` is per thread and the
+forking thread is copied), so it records its own calls -- but into a copy of the recorder
+that dies with it: ``ForkingMixIn.process_request`` ends the child with ``os._exit``.
+So, in the child only, ``os._exit`` first writes what the child recorded (its calls and its
+console writes) to ``fork-N.json`` in the working directory, and the parent reads those
+files back as actors ``process-N`` (N counts forks from 1, in fork order -- accept order,
+as the simulator numbers them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+class ForkRecorder:
+    def __init__(self, recorder: Any, console: Any, workdir: Path) -> None:
+        self.recorder = recorder
+        self.console = console
+        self.workdir = workdir
+        self.forks = 0  # in the parent: forks so far; in a child: its own number
+        self.parent_pid = os.getpid()
+        self._child_writes: list[tuple[float, str]] = []
+
+    def install(self) -> None:
+        os.register_at_fork(before=self._before, after_in_parent=self._after_in_parent,
+                            after_in_child=self._after_in_child)
+
+    # -- both sides of os.fork() ------------------------------------------------------
+
+    def _before(self) -> None:
+        self.forks += 1
+        # A console write under way in another thread would leave its lock held in the
+        # child for ever: take it across the fork.
+        self.console._lock.acquire()
+
+    def _after_in_parent(self) -> None:
+        self.console._lock.release()
+
+    def _after_in_child(self) -> None:
+        self.console._lock.release()
+        number = self.forks
+        recorder, console = self.recorder, self.console
+        # Only this thread exists here: forget the parent's calls and console.
+        recorder._local = threading.local()
+        recorder._threads = []
+        real_write, real_exit = console.write, os._exit
+
+        def write(s: str) -> int:
+            self._child_writes.append((time.monotonic(), s))
+            return real_write(s)
+
+        def _exit(status: int) -> None:
+            calls = [q for _, thread_calls in recorder._threads for q in thread_calls]
+            data = {"number": number, "calls": calls, "writes": self._child_writes}
+            path = self.workdir / f"fork-{number}.json"
+            path.with_suffix(".tmp").write_text(json.dumps(data))
+            path.with_suffix(".tmp").rename(path)
+            real_exit(status)
+
+        console.write = write
+        os._exit = _exit
+
+    # -- the parent, after the scenario -------------------------------------------------
+
+    def all_reported(self) -> bool:
+        """Whether every child forked so far has written its file (exited)."""
+        return all((self.workdir / f"fork-{n}.json").exists() for n in range(1, self.forks + 1))
+
+    def children(self) -> list[dict[str, Any]]:
+        found = []
+        for n in range(1, self.forks + 1):
+            path = self.workdir / f"fork-{n}.json"
+            if path.exists():
+                found.append(json.loads(path.read_text()))
+        return found
+
+    def add_children(self, calls: dict[str, list[str]], log: list[Any], console_class: type) -> None:
+        """Add each child's calls (as ``process-N``) and console records to the parent's.
+
+        The parent writes nothing to the console while its children serve (they log the
+        requests), so the children's records follow the parent's, ordered by when each
+        child first wrote.
+        """
+        records = []
+        for child in self.children():
+            actor = f"process-{child['number']}"
+            calls[actor] = child["calls"]
+            capture = console_class(lambda _thread, actor=actor: actor)
+            for _, s in child["writes"]:
+                capture.write(s)
+            first = child["writes"][0][0] if child["writes"] else 0.0
+            records += [(first, n, r) for n, r in enumerate(capture.records())]
+        log.extend(r for _, _, r in sorted(records, key=lambda x: (x[0], x[1])))
