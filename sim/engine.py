@@ -12,7 +12,8 @@ from .stack import werkzeug_serving
 from .stack.flask_app import Flask
 from .stack.socketserver import socket_view
 from .stack.world import World
-from .trace import ClientResult, Phase, Recorder, Trace
+from .stacks import STACKS
+from .trace import ClientEnd, ClientResult, Phase, Recorder, StackInfo, Trace
 
 #: No scenario may produce more steps than this (memory stays bounded).
 MAX_STEPS = 1_500_000
@@ -23,8 +24,10 @@ FIRST_CLIENT_PORT = 40_000
 def check_supported(scenario: Scenario) -> None:
     """Scenario features the format has but this engine does not simulate yet."""
     server = scenario.server
-    if server.kind != "werkzeug":
-        raise ScenarioError("server.kind", f"{server.kind!r} is not simulated yet (only 'werkzeug')")
+    if not server.spec.implemented:
+        ready = ", ".join(repr(kind) for kind, spec in STACKS.items() if spec.implemented)
+        raise ScenarioError("server.kind", f"{server.kind!r} ({server.spec.title}) is not simulated yet "
+                                           f"(simulated: {ready})")
     if server.processes > 1:
         raise ScenarioError("server.processes", "a forking server (processes > 1) is not simulated yet")
     if scenario.app.kind != "flask":
@@ -37,16 +40,14 @@ def run_scenario(scenario: Scenario) -> Trace:
     recorder = Recorder(scheduler, MAX_STEPS)
     scheduler.after_event = recorder.check_limit
     kernel = Kernel(scheduler)
-    backlog = scenario.server.backlog
-    if backlog is None:
-        backlog = werkzeug_serving.LISTEN_QUEUE
-    world = World(scenario, scheduler, kernel, recorder, Listener(scheduler, backlog))
+    world = World(scenario, scheduler, kernel, recorder,
+                  Listener(scheduler, scenario.server.listen_backlog))
     results: dict[str, dict] = {}
-    scheduler.spawn("main", server_main(world))
+    scheduler.spawn("main", SERVER_MAINS[scenario.server.kind](world))
     for index, decl in enumerate(scenario.clients):
         world.client_ports[decl.id] = FIRST_CLIENT_PORT + index
         conn = Connection(decl.id, FIRST_CLIENT_PORT + index)
-        results[decl.id] = {"received": bytearray(), "end": "open"}
+        results[decl.id] = {"received": bytearray(), "end": ClientEnd.OPEN}
         scheduler.spawn(decl.id, client_main(world, decl, conn, results[decl.id]), at=decl.at)
     # The trace only grows while the simulation runs: the cyclic GC would walk all of it
     # again and again (quadratic in the steps) and find nothing to free. Per-request
@@ -58,7 +59,8 @@ def run_scenario(scenario: Scenario) -> Trace:
         rows, log_lines = recorder.seal()
         scheduler.close_all()
         clients = {cid: ClientResult(bytes(r["received"]), client_end(r)) for cid, r in results.items()}
-        return Trace(scenario.title, rows, clients, log_lines)
+        spec = scenario.server.spec
+        return Trace(scenario.title, StackInfo(spec.kind, dict(spec.versions)), rows, clients, log_lines)
     finally:
         recorder.seal()
         if gc_was_enabled:
@@ -70,29 +72,29 @@ def run_scenario(scenario: Scenario) -> Trace:
             gc.enable()
 
 
-def client_end(result: dict) -> str:
+def client_end(result: dict) -> ClientEnd:
     """How the client's connection ended; a send that failed makes it a reset, whatever
     the reading side saw."""
-    return "reset" if result.get("send_failed") else result["end"]
+    return ClientEnd.RESET if result.get("send_failed") else result["end"]
 
 
-def server_main(world: World):
-    """The server process's main thread: startup as ``server.start`` says, then the loop."""
-    rec = world.recorder
-    cfg = world.scenario.server
+def werkzeug_main(world: World):
+    """The server process's main thread on the Werkzeug 3 stack: startup as
+    ``server.start`` says, then the loop."""
     app = Flask(world, world.scenario.app)
     app.record_init()
-    start = cfg.start_path
+    start = world.scenario.server.start_path
     if start == "app.run":
-        rec.step("main", None, Phase.STARTUP, "flask.app.Flask.run", "flask_run",
-                 {"threaded": cfg.threads}, line="run_simple(t.cast(str, host), port, self, **options)")
-        rec.log("main", f" * Serving Flask app '{app.name}'")
-        rec.log("main", " * Debug mode: off")
-    if start in ("app.run", "run_simple"):
+        server = app.run()
+    elif start == "run_simple":
         server = werkzeug_serving.run_simple(world, app)
     else:
         server = werkzeug_serving.make_server(world, app)
     yield from server.serve_forever()
+
+
+#: kind -> the server process's main thread, for every stack the registry marks implemented
+SERVER_MAINS = {"werkzeug": werkzeug_main}
 
 
 def client_main(world: World, decl: Client, conn: Connection, result: dict):
@@ -106,7 +108,7 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         if retries == SYN_RETRIES:
             rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped_last", {"retry": retry})
             yield Sleep(retry)
-            result["end"] = "timeout"
+            result["end"] = ClientEnd.TIMEOUT
             rec.step(cid, cid, Phase.CLOSE, None, "connect_timeout")
             return
         rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped", {"retry": retry})
@@ -134,11 +136,11 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         rec.step(cid, cid, Phase.READ, None, "client_shutdown")
     elif decl.then == "close":
         kernel.client_close(conn)
-        result["end"] = "client_closed"
+        result["end"] = ClientEnd.CLIENT_CLOSED
         rec.step(cid, cid, Phase.CLOSE, None, "client_close",
                  state={f"sockets/{cid}": socket_view(conn, None)})
     elif decl.then == "reset":
-        result["end"] = "client_closed"  # the reader stops where it is
+        result["end"] = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
         kernel.client_abort(conn)
         rec.step(cid, cid, Phase.CLOSE, None, "client_abort",
                  state={f"sockets/{cid}": socket_view(conn, None)})
@@ -152,23 +154,23 @@ def client_reader(world: World, decl: Client, conn: Connection, result: dict):
     everything until EOF, RST, or ``read_timeout`` ms of silence once all is sent."""
     rec, kernel = world.recorder, world.kernel
     cid = decl.id
-    while result["end"] == "open":
+    while result["end"] is ClientEnd.OPEN:
         timeout = decl.read_timeout if result.get("sent_all") else None
         try:
             data = yield from kernel.client_recv(conn, timeout)
         except ConnectionResetError_:
-            result["end"] = "reset"
+            result["end"] = ClientEnd.RESET
             rec.step(cid, cid, Phase.CLOSE, None, "client_reset")
             return
         if data is None:
             if timeout is None:
                 continue  # woken because the sender is done: start counting
-            result["end"] = "timeout"
+            result["end"] = ClientEnd.TIMEOUT
             kernel.client_close(conn)
             rec.step(cid, cid, Phase.CLOSE, None, "client_timeout", {"ms": decl.read_timeout})
             return
         if not data:
-            result["end"] = "eof"
+            result["end"] = ClientEnd.EOF
             kernel.client_close(conn)
             rec.step(cid, cid, Phase.CLOSE, None, "client_eof")
             return

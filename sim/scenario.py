@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import LimitExceeded, ScenarioError
 from .stack.http_status import WERKZEUG_ERROR_CODES
+from .stacks import STACKS, StackSpec
 
 FORMAT = "wsgiscope/scenario@1"
 
@@ -286,22 +287,36 @@ class Server(Model):
             raise PydanticCustomError(
                 "server", "Cannot have a multi-thread and multi-process server.", {}
             )
-        if self.kind == "wsgiref" and self.start not in (None, "make_server"):
-            raise PydanticCustomError("server", "wsgiref only starts with make_server", {})
+        starts = self.spec.starts
+        if self.start is not None and self.start not in starts:
+            raise PydanticCustomError(
+                "server", "{kind} starts only with {starts}",
+                {"kind": self.kind, "starts": " or ".join(starts)},
+            )
         return self
+
+    @property
+    def spec(self) -> StackSpec:
+        """This kind's entry in the registry of stacks."""
+        return STACKS[self.kind]
 
     @property
     def threads(self) -> bool:
         """Whether the server runs a thread per connection."""
         if self.threaded is not None:
             return self.threaded
-        return self.start_path == "app.run" and self.processes == 1
+        return self.start_path in self.spec.threaded_starts and self.processes == 1
 
     @property
     def start_path(self) -> str:
         if self.start is not None:
             return self.start
-        return "make_server" if self.kind == "wsgiref" else "app.run"
+        return self.spec.default_start
+
+    @property
+    def listen_backlog(self) -> int:
+        """What the server passes to ``listen()``."""
+        return self.spec.backlog if self.backlog is None else self.backlog
 
 
 class Scenario(Model):

@@ -11,15 +11,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, overload
 
 from .captions import CAPTIONS
 from .errors import LimitExceeded
+from .layers import Layer, layer_of
 
 
-class Phase(Enum):
-    """The lanes of the timeline, in order (DESIGN.md, "Phases")."""
+class Phase(StrEnum):
+    """What part of a request's life a step belongs to, in order (DESIGN.md, "Phases")."""
 
     STARTUP = "startup"
     LISTEN = "listen"
@@ -40,13 +41,28 @@ class Phase(Enum):
 PHASES = tuple(phase.value for phase in Phase)
 
 
+class ClientEnd(StrEnum):
+    """How a client's connection ended (DESIGN.md: ``clients.<id>.end``)."""
+
+    #: the server closed and the client read to the end
+    EOF = "eof"
+    #: the client's kernel got an RST (a read or a send failed with ECONNRESET/EPIPE)
+    RESET = "reset"
+    #: ``read_timeout`` ms of silence, or ``connect()`` gave up on a full backlog
+    TIMEOUT = "timeout"
+    #: the client closed (``then: "close"`` or ``"reset"``) before the server did
+    CLIENT_CLOSED = "client_closed"
+    #: still connected when the simulation ran out of events
+    OPEN = "open"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     i: int
     t: int
     actor: str
     client: str | None
-    phase: str
+    phase: Phase
     qualname: str | None
     caption: str
     caption_zh: str
@@ -54,6 +70,17 @@ class Step:
     line: str | None
     #: what this step changed in the inspector snapshot
     state: dict[str, Any]
+    #: where the work happens (the lane)
+    layer: Layer
+    #: the number (from 1) of the request on ``client``'s connection that this step serves;
+    #: None when ``client`` is None
+    request: int | None
+    #: for a step that runs a declared hook, view or error handler: a JSON pointer to that
+    #: declaration in the scenario (``/app/before_request/0``, ``/app/routes/2/view``)
+    decl: str | None
+    #: the kind of event, stable across languages and versions (``handle_one_request``,
+    #: ``hook_before_request``, ``client_send``): the caption's template key
+    event: str
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,8 +88,12 @@ class Step:
             "t": self.t,
             "actor": self.actor,
             "client": self.client,
-            "phase": self.phase,
+            "request": self.request,
+            "phase": self.phase.value,
+            "layer": self.layer.value,
+            "event": self.event,
             "qualname": self.qualname,
+            "decl": self.decl,
             "caption": self.caption,
             "caption_zh": self.caption_zh,
             "line": self.line,
@@ -73,8 +104,19 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class ClientResult:
     received: bytes
-    #: "eof" | "reset" | "timeout" | "client_closed" | "open"
-    end: str
+    end: ClientEnd
+
+
+@dataclass(frozen=True, slots=True)
+class StackInfo:
+    """Which stack a trace simulates, and the versions of the libraries it models."""
+
+    kind: str
+    #: e.g. ``{"python": "3.11.7", "werkzeug": "3.1.9", "flask": "3.1.3"}``
+    versions: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "versions": dict(self.versions)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +163,10 @@ class Steps(Sequence[Step]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self._rows)
-        t, actor, client, phase, qualname, key, args, line, state = self._rows[index]
+        t, actor, client, phase, qualname, key, args, line, state, layer, request, decl = self._rows[index]
         english, chinese = _format(key, args)
-        return Step(index, t, actor, client, phase.value, qualname, english, chinese, line,
-                    render_delta(state))
+        return Step(index, t, actor, client, phase, qualname, english, chinese, line,
+                    render_delta(state), layer, request, decl, key)
 
     def __iter__(self) -> Iterator[Step]:
         return (self[i] for i in range(len(self._rows)))
@@ -136,11 +178,13 @@ class Trace:
     def __init__(
         self,
         title: str,
+        stack: StackInfo,
         rows: list[tuple],
         clients: dict[str, ClientResult],
         log: list[LogLine],
     ) -> None:
         self.title = title
+        self.stack = stack
         self._rows = rows
         self.steps = Steps(rows)
         self.clients = clients
@@ -172,9 +216,10 @@ class Trace:
         return {
             "format": "wsgiscope/trace@1",
             "title": self.title,
+            "stack": self.stack.to_json(),
             "steps": [step.to_json() for step in self.steps],
             "clients": {
-                cid: {"received": result.received.decode("latin-1"), "end": result.end}
+                cid: {"received": result.received.decode("latin-1"), "end": result.end.value}
                 for cid, result in self.clients.items()
             },
             "log": [{"t": entry.t, "actor": entry.actor, "line": entry.line} for entry in self.log],
@@ -218,13 +263,23 @@ def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
 
 
 class Recorder:
-    """Collects steps and console lines while the simulation runs."""
+    """Collects steps and console lines while the simulation runs.
+
+    Besides what the caller says, each step gets its layer (from the caller, or from
+    :data:`sim.layers.LAYERS` for the function it stands for; a server step with no
+    function of its own stays in its actor's previous layer) and the number of the request
+    its connection is on (:meth:`next_request` starts a new one).
+    """
 
     def __init__(self, clock, max_steps: int) -> None:
         self._clock = clock
         self.rows: list[tuple] = []
         self.log_lines: list[LogLine] = []
         self.max_steps = max_steps
+        #: the layer of each server actor's latest step
+        self._actor_layer: dict[str, Layer] = {}
+        #: the request each client's connection is on
+        self._request: dict[str, int] = {}
 
     def step(
         self,
@@ -236,8 +291,33 @@ class Recorder:
         args: dict[str, Any] | None = None,
         line: str | None = None,
         state: dict[str, Any] | None = None,
+        *,
+        layer: Layer | None = None,
+        decl: str | None = None,
     ) -> None:
-        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state))
+        if layer is None:
+            layer = self._layer_of(actor, client, qualname)
+        if qualname is not None or actor not in (client, "kernel"):
+            self._actor_layer[actor] = layer
+        request = None if client is None else self._request.get(client, 1)
+        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state,
+                          layer, request, decl))
+
+    def _layer_of(self, actor: str, client: str | None, qualname: str | None) -> Layer:
+        if qualname is not None:
+            return layer_of(qualname)
+        if actor == "kernel":
+            return Layer.KERNEL
+        if actor == client:
+            return Layer.CLIENT
+        # A server step with no function of its own ("readline returned 16 bytes") is the
+        # outcome of the call before it, in the same place.
+        return self._actor_layer.get(actor, Layer.LOOP)
+
+    def next_request(self, client: str) -> None:
+        """The connection of ``client`` starts its next request (a keep-alive connection's
+        ``handle_one_request`` after the first)."""
+        self._request[client] = self._request.get(client, 1) + 1
 
     def check_limit(self) -> None:
         """Called by the scheduler after every event (an event records a few dozen steps

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..layers import Layer
 from ..scenario import App, Hook, Route, View
 from ..scheduler import Sleep
 from ..trace import Phase
@@ -20,6 +21,7 @@ from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext
 from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
+from .werkzeug_serving import run_simple
 from .werkzeug_utils import send_file
 from .werkzeug_wrappers import ClosingIterator, Headers, HTTPException, Response, get_content_type
 
@@ -73,6 +75,8 @@ class Flask:
         self.endpoints: dict[str, Endpoint] = {}
         self.scaffolds: dict[str | None, Scaffold] = {None: _scaffold(decl)}
         self.teardown_appcontext = decl.teardown_appcontext
+        #: the JSON pointer of each declared hook, view and error handler (by identity)
+        self.pointers = declaration_pointers(decl)
         rules = [self._rule("/static/<path:filename>", "static", None, None, "<lambda>")]
         for route in decl.routes:
             rules.append(self._route_rule(route, "", None))
@@ -111,6 +115,16 @@ class Flask:
             rec.step("main", None, Phase.STARTUP, "flask.sansio.app.App.add_url_rule",
                      "add_url_rule", {"rule": rule.rule, "endpoint": rule.endpoint},
                      line="self.url_map.add(rule_obj)")
+
+    def run(self):
+        """``app.run()``: Flask's defaults (threaded), then ``run_simple``."""
+        rec = self.rec
+        rec.step("main", None, Phase.STARTUP, FA + "run", "flask_run",
+                 {"threaded": self.world.scenario.server.threads},
+                 line="run_simple(t.cast(str, host), port, self, **options)")
+        rec.log("main", f" * Serving Flask app '{self.name}'")
+        rec.log("main", " * Debug mode: off")
+        return run_simple(self.world, self)
 
     # -- the WSGI entry point --------------------------------------------------------
 
@@ -199,7 +213,8 @@ class Flask:
         applies = hook.only_path is None or hook.only_path == ctx.request.path
         returns = hook.returns if applies else None
         self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}", f"hook_{kind}",
-                      {"name": hook.name, "returns": returns.status if returns else None})
+                      {"name": hook.name, "returns": returns.status if returns else None},
+                      layer=Layer.FLASK, decl=self.pointers[id(hook)])
         if returns is None:
             return None
         return (returns.text, returns.status, returns.headers) if returns.headers else (
@@ -236,10 +251,13 @@ class Flask:
         view = endpoint.view
         kind = view.kind
         name = endpoint.view_name
+        decl = self.pointers[id(view)]
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}",
-                      {"name": name, "args": _show_args(ctx.request.view_args)})
+                      {"name": name, "args": _show_args(ctx.request.view_args)},
+                      layer=Layer.VIEW, decl=decl)
         if view.sleep:
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, "view_sleep", {"ms": view.sleep})
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, "view_sleep", {"ms": view.sleep},
+                          layer=Layer.VIEW, decl=decl)
             yield Sleep(view.sleep)
         if kind == "abort":
             raise HTTPException(view.abort)
@@ -257,12 +275,12 @@ class Flask:
         if kind == "echo":
             data = yield from ctx.request.get_data()
             return _with_status(data, view.status, headers, view.mimetype)
-        return self.stream_response(ctx, name, view, headers)
+        return self.stream_response(ctx, name, view, headers, decl)
 
-    def stream_response(self, ctx: RequestContext, name: str, view: View, headers):
+    def stream_response(self, ctx: RequestContext, name: str, view: View, headers, decl: str):
         """``Response(generate(), mimetype=...)``: the body is produced while the server
         iterates it, after ``wsgi_app`` has popped the request context."""
-        body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval)
+        body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval, decl)
         if view.with_context:
             body = StreamWithContext(ctx, body)
         response = Response.from_iterator(body, view.status or 200, Headers(), mimetype=view.mimetype)
@@ -300,7 +318,8 @@ class Flask:
     def call_error_handler(self, ctx: RequestContext, handler, code: int) -> tuple:
         status = handler.status or code
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{handler.name}",
-                      "errorhandler", {"name": handler.name, "status": status})
+                      "errorhandler", {"name": handler.name, "status": status},
+                      layer=Layer.FLASK, decl=self.pointers[id(handler)])
         if handler.headers:
             return handler.text, status, dict(handler.headers)
         return handler.text, status
@@ -391,7 +410,8 @@ class Flask:
             for hook in reversed(self.scaffolds[name].after_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
-                                                     "headers": ", ".join(hook.set_headers)})
+                                                     "headers": ", ".join(hook.set_headers)},
+                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
                 for key, value in hook.set_headers.items():
                     response.headers.set(key, value)
         return response
@@ -432,7 +452,8 @@ class Flask:
             for hook in reversed(self.scaffolds[name].teardown_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
-                                                "error": _error_name(exc) if exc else "None"})
+                                                "error": _error_name(exc) if exc else "None"},
+                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
         self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_appcontext",
@@ -440,7 +461,8 @@ class Flask:
         for hook in reversed(self.teardown_appcontext):
             self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                           "hook_teardown_appcontext", {"name": hook.name,
-                                                       "error": _error_name(exc) if exc else "None"})
+                                                       "error": _error_name(exc) if exc else "None"},
+                          layer=Layer.FLASK, decl=self.pointers[id(hook)])
 
 
 class InternalServerErrorApp:
@@ -453,6 +475,36 @@ class InternalServerErrorApp:
         start_response(response.status, response.wsgi_headers())
         return response.body
         yield
+
+
+HOOK_LISTS = ("url_value_preprocessors", "before_request", "after_request", "teardown_request")
+
+
+def declaration_pointers(app: App) -> dict[int, str]:
+    """The JSON pointer (RFC 6901) into the scenario of every declared hook, view and error
+    handler, keyed by the declaration object's identity (they are frozen and live as long
+    as the scenario): a step that runs one says which (``Step.decl``)."""
+    pointers: dict[int, str] = {}
+
+    def scaffold(decl, base: str) -> None:
+        for kind in HOOK_LISTS:
+            for i, hook in enumerate(getattr(decl, kind)):
+                pointers[id(hook)] = f"{base}/{kind}/{i}"
+        for key, handler in decl.errorhandlers.items():
+            pointers[id(handler)] = f"{base}/errorhandlers/{_pointer_token(str(key))}"
+        for i, route in enumerate(decl.routes):
+            pointers[id(route.view)] = f"{base}/routes/{i}/view"
+
+    scaffold(app, "/app")
+    for i, hook in enumerate(app.teardown_appcontext):
+        pointers[id(hook)] = f"/app/teardown_appcontext/{i}"
+    for i, blueprint in enumerate(app.blueprints):
+        scaffold(blueprint, f"/app/blueprints/{i}")
+    return pointers
+
+
+def _pointer_token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _scaffold(decl) -> Scaffold:

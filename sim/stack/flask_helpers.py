@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from ..layers import Layer
 from ..scheduler import Sleep
 from ..trace import Phase
 
@@ -31,10 +32,12 @@ class GenState(Enum):
 class Generate:
     """``def generate(): for chunk in chunks: time.sleep(interval); yield chunk``."""
 
-    def __init__(self, ctx, qualname: str, chunks: list[str], interval_ms: int) -> None:
+    def __init__(self, ctx, qualname: str, chunks: list[str], interval_ms: int, decl: str) -> None:
         self.rec = ctx.app.rec
         self.ctx = ctx
         self.qualname = qualname
+        #: the view's declaration: the generator is the view's code
+        self.decl = decl
         self.chunks = chunks
         self.interval_ms = interval_ms
         self.index = 0
@@ -47,13 +50,15 @@ class Generate:
             return END
         if self.index == len(self.chunks):
             self.state = GenState.FINISHED
-            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end")
+            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end",
+                          layer=Layer.VIEW, decl=self.decl)
             return END
         chunk = self.chunks[self.index]
         self.index += 1
         self.state = GenState.SUSPENDED
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_chunk",
-                      {"chunk": chunk[:40], "n": self.index, "ms": self.interval_ms})
+                      {"chunk": chunk[:40], "n": self.index, "ms": self.interval_ms},
+                      layer=Layer.VIEW, decl=self.decl)
         if self.interval_ms:
             yield Sleep(self.interval_ms)
         return chunk.encode()
@@ -62,7 +67,7 @@ class Generate:
         if self.state is not GenState.FINISHED:
             self.state = GenState.FINISHED
             self.rec.step(self.ctx.actor, self.ctx.client, Phase.CLOSE, self.qualname,
-                          "generate_close")
+                          "generate_close", layer=Layer.VIEW, decl=self.decl)
 
 
 WRAPPER = "flask.helpers.stream_with_context.<locals>.generator"

@@ -105,6 +105,8 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         self.close_connection = True
         yield from self.handle_one_request()
         while not self.close_connection:
+            # a keep-alive connection: what comes next is the connection's next request
+            self.rec.next_request(self.client)
             yield from self.handle_one_request()
 
     def handle_one_request(self):

@@ -1,0 +1,73 @@
+"""The registry of stacks: what each ``server.kind`` is, how it starts, its defaults, and the
+versions of the real libraries it simulates.
+
+Data only (no stack module is imported here), so the scenario model can read the defaults
+and the engine can dispatch on the kind. A stack whose model is still being written is
+listed with ``implemented=False``: a scenario for it is valid, and ``sim.run`` refuses it by
+name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+#: The CPython release whose ``socketserver``, ``http.server`` and ``wsgiref`` are modelled
+#: (``parse_request``'s version checks changed within 3.11).
+PYTHON_VERSION = "3.11.7"
+
+
+@dataclass(frozen=True, slots=True)
+class StackSpec:
+    kind: str
+    #: what a person calls it
+    title: str
+    #: the ``server.start`` values this stack accepts, the default first
+    starts: tuple[str, ...]
+    #: the starts that run a thread per connection unless ``server.threaded`` says otherwise
+    #: (Flask's ``app.run`` passes ``threaded=True``; ``run_simple`` and ``make_server`` don't)
+    threaded_starts: frozenset[str]
+    #: what the server passes to ``listen()`` (``server.backlog`` overrides it)
+    backlog: int
+    #: the real libraries modelled, by distribution name
+    versions: Mapping[str, str]
+    #: whether the engine simulates it yet
+    implemented: bool
+
+    @property
+    def default_start(self) -> str:
+        return self.starts[0]
+
+
+STACKS: Mapping[str, StackSpec] = MappingProxyType({
+    "werkzeug": StackSpec(
+        kind="werkzeug",
+        title="Werkzeug 3 dev server + Flask 3",
+        starts=("app.run", "run_simple", "make_server"),
+        threaded_starts=frozenset({"app.run"}),
+        # werkzeug.serving.LISTEN_QUEUE
+        backlog=128,
+        versions=MappingProxyType({"python": PYTHON_VERSION, "werkzeug": "3.1.9", "flask": "3.1.3"}),
+        implemented=True,
+    ),
+    "werkzeug-legacy": StackSpec(
+        kind="werkzeug-legacy",
+        title="Werkzeug 0.16 dev server + Flask 1.1",
+        starts=("app.run", "run_simple", "make_server"),
+        threaded_starts=frozenset({"app.run"}),
+        backlog=128,
+        versions=MappingProxyType({"python": PYTHON_VERSION, "werkzeug": "0.16.1", "flask": "1.1.4"}),
+        implemented=False,
+    ),
+    "wsgiref": StackSpec(
+        kind="wsgiref",
+        title="the standard library's wsgiref",
+        starts=("make_server",),
+        threaded_starts=frozenset(),
+        # socketserver.TCPServer.request_queue_size
+        backlog=5,
+        versions=MappingProxyType({"python": PYTHON_VERSION, "flask": "3.1.3"}),
+        implemented=False,
+    ),
+})
