@@ -1,22 +1,23 @@
 """``http.server.BaseHTTPRequestHandler``: read the request line and headers, send errors.
 
 Read beside CPython 3.11's ``Lib/http/server.py``. The constants that shape the bytes on the
-wire (the error page template, status phrases) are taken from the real module at run time,
-so the simulated error pages are the real ones.
+wire (the error page template, status phrases, date names, ``sys_version``) are CPython
+3.11.7's, copied in :mod:`.cpython`, and headers are parsed by the copy of the email
+parser's header half in :mod:`.email_feedparser`: the interpreter that runs the engine
+(any 3.11.x) changes nothing in the trace.
 """
 
 from __future__ import annotations
 
-import email.parser
 import functools
 import html
-import http.client
-import http.server
 import re
 import time
 from http import HTTPStatus
 
 from ..trace import Phase
+from . import cpython
+from .email_feedparser import message_items
 from .socketserver import BaseRequestHandler, socket_view
 
 HS = "http.server.BaseHTTPRequestHandler."
@@ -25,9 +26,8 @@ HS = "http.server.BaseHTTPRequestHandler."
 MAXLINE = 65536
 MAXHEADERS = 100
 
-_REAL = http.server.BaseHTTPRequestHandler
-_WEEKDAYS = _REAL.weekdayname
-_MONTHS = _REAL.monthname
+_WEEKDAYS = cpython.WEEKDAYNAME
+_MONTHS = cpython.MONTHNAME
 
 
 class HeaderError(Exception):
@@ -68,8 +68,9 @@ _PLAIN_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n")
 def parse_header_block(lines: tuple[bytes, ...]) -> Headers:
     """The second half of ``http.client.parse_headers``. Plain lines are split the way
     ``email.policy.compat32`` does (``value.lstrip(' \\t').rstrip('\\r\\n')``); anything
-    else (continuations, lines without a colon, bare CR) goes through the stdlib's own email
-    parser, so its quirks are the real ones."""
+    else (continuations, lines without a colon, bare CR) goes through the email parser's
+    header half (:mod:`.email_feedparser`, CPython 3.11.7's, checked against the real one),
+    so its quirks are the real ones."""
     fields = lines[:-1] if lines and lines[-1] in (b"\r\n", b"\n", b"") else lines
     if all(_PLAIN_HEADER_LINE.fullmatch(line) for line in fields):
         items = []
@@ -77,9 +78,7 @@ def parse_header_block(lines: tuple[bytes, ...]) -> Headers:
             name, _, value = line.decode("iso-8859-1").partition(":")
             items.append((name, value.lstrip(" \t").rstrip("\r\n")))
         return Headers(items)
-    text = b"".join(lines).decode("iso-8859-1")
-    message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
-    return Headers(list(message.items()))
+    return Headers(message_items(b"".join(lines).decode("iso-8859-1")))
 
 
 class BaseHTTPRequestHandler(BaseRequestHandler):
@@ -226,7 +225,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
     # -- writing the response ------------------------------------------------------
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
-        shortmsg, longmsg = _REAL.responses.get(code, ("???", "???"))
+        shortmsg, longmsg = cpython.RESPONSES.get(code, ("???", "???"))
         if message is None:
             message = shortmsg
         if explain is None:
@@ -240,13 +239,13 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         body = None
         if code >= 200 and code not in (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT,
                                         HTTPStatus.NOT_MODIFIED):
-            content = _REAL.error_message_format % {
+            content = cpython.ERROR_MESSAGE_FORMAT % {
                 "code": code,
                 "message": html.escape(message, quote=False),
                 "explain": html.escape(explain, quote=False),
             }
             body = content.encode("UTF-8", "replace")
-            self.send_header("Content-Type", _REAL.error_content_type)
+            self.send_header("Content-Type", cpython.ERROR_CONTENT_TYPE)
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD" and body:
@@ -264,7 +263,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
     def send_response_only(self, code: int, message: str | None = None) -> None:
         if self.request_version != "HTTP/0.9":
             if message is None:
-                message = _REAL.responses[code][0] if code in _REAL.responses else ""
+                message = cpython.RESPONSES[code][0] if code in cpython.RESPONSES else ""
             self._headers_buffer.append(
                 f"{self.protocol_version} {int(code)} {message}\r\n".encode("latin-1", "strict"))
 
@@ -297,7 +296,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         """``wfile.flush()``: ``_SocketWriter`` has no buffer, nothing to do."""
 
     def version_string(self) -> str:
-        return f"{self.server_version} {_REAL.sys_version}"
+        return f"{self.server_version} {cpython.SYS_VERSION}"
 
     def date_time_string(self) -> str:
         return http_date(self.world.wall_second())
