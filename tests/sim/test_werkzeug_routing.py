@@ -47,6 +47,81 @@ def random_method_sets(seed: int) -> list[tuple]:
     return rules
 
 
+# -- random rule sets -----------------------------------------------------------------------
+# Each converter spelling with values for it: some it takes, some it refuses (by regex or by
+# to_python), so paths probe both the state machine and the converters' arguments.
+CONVERTER_SAMPLES = [
+    ("<int:{v}>", ["7", "007", "-3", "12345", "x", "1.5"]),
+    ("<int(min=2, max=50):{v}>", ["1", "2", "50", "51", "-4"]),
+    ("<int(fixed_digits=3):{v}>", ["042", "42", "4200"]),
+    ("<int(signed=True):{v}>", ["-3", "3", "--3"]),
+    ("<int(4, min=1000):{v}>", ["0999", "1000", "0010"]),
+    ("<int(min=1, ):{v}>", ["5"]),                      # "1," is a string: TypeError per request
+    ("<float:{v}>", ["1.5", "1", "-1.5", "0.0"]),
+    ("<float(signed=True, max=9.5):{v}>", ["-1.5", "9.5", "9.75"]),
+    ("<string(length=2):{v}>", ["ab", "abc", "a"]),
+    ("<string(minlength=2, maxlength=3):{v}>", ["a", "ab", "abcd"]),
+    ("<string(minlength=0):{v}>", ["", "q"]),
+    ("<{v}>", ["x", "hello", "7"]),
+    ("<path:{v}>", ["a", "a/b", "a/b/", "7"]),
+    ("<uuid:{v}>", [UUID, UUID.upper(), "1234"]),
+    ("<any(a, b, 'c,d'):{v}>", ["a", "b", "c,d", "c", "e"]),
+    ("<any(1,2):{v}>", ["1", "2", "1,2"]),
+    ("<path(x=1):{v}>", ["q/r"]),
+    ("<int(foo=1):{v}>", ["1"]),                         # Flask refuses it at startup
+]
+STATICS = ["a", "b", "items", "x", "7", "1.5"]
+
+
+def random_routing_case(seed: int) -> tuple[list[tuple], list[str]]:
+    """Rules built from random segments (static, converters with arguments, mixed ones like
+    ``v<int:n>`` or ``<a>.<b>``), random methods and strict_slashes; paths instantiated from
+    them, with slashes added, dropped and doubled."""
+    rng = random.Random(seed)
+    pool = [spec for spec in CONVERTER_SAMPLES if "foo" not in spec[0]]
+    if rng.random() < 0.1:
+        pool = CONVERTER_SAMPLES
+    rules: list[tuple] = []
+    templates: list[list[list[str]]] = []
+    for _ in range(rng.randint(2, 9)):
+        segments: list[str] = []
+        choices: list[list[str]] = []
+        for depth in range(rng.randint(1, 3)):
+            kind = rng.random()
+            var = f"v{depth}"
+            if kind < 0.45:
+                word = rng.choice(STATICS)
+                segments.append(word)
+                choices.append([word, rng.choice(STATICS)])
+            elif kind < 0.9:
+                spell, values = rng.choice(pool)
+                segments.append(spell.format(v=var))
+                choices.append(values)
+            else:
+                spell, values = rng.choice(pool)
+                segments.append("v" + spell.format(v=var) + ".json")
+                choices.append(["v" + value + ".json" for value in values] + ["v1"])
+        rule = "/" + "/".join(segments) + ("/" if rng.random() < 0.35 else "")
+        methods = None if rng.random() < 0.5 else rng.sample(METHODS, rng.randint(1, 3))
+        rules.append((rule, methods, rng.random() < 0.75))
+        templates.append(choices)
+    paths = {"/", "//", "/static/x.css"}
+    for choices in templates:
+        for _ in range(4):
+            path = "/" + "/".join(rng.choice(options) for options in choices)
+            roll = rng.random()
+            if roll < 0.25:
+                path += "/"
+            elif roll < 0.35:
+                path = path.replace("/", "//", 1)
+            elif roll < 0.45 and path.count("/") > 1:
+                path = path.rsplit("/", 1)[0]
+            paths.add(path)
+    return rules, sorted(paths)
+
+
+RANDOM_SEEDS = range(60)
+
 CASES = {
     "basic": (BASIC, BASIC_PATHS),
     "overlaps": (OVERLAPS, OVERLAP_PATHS),
@@ -58,6 +133,7 @@ CASES = {
     "non-strict-slashes": ([("/nostrict/", None, False), ("/leaf", None, False)],
                            ["/nostrict", "/nostrict/", "/leaf", "/leaf/"]),
 }
+CASES.update({f"random-{seed}": random_routing_case(seed) for seed in RANDOM_SEEDS})
 CASES.update({f"methods-{seed}": (random_method_sets(seed), ["/r", "/r/5", "/zzz"]) for seed in range(12)})
 
 REAL = """
@@ -68,8 +144,12 @@ from werkzeug.routing import RequestRedirect
 out = []
 for rules, queries in json.load(sys.stdin):
     app = flask.Flask("routingcase")
-    for n, (rule, methods, strict) in enumerate(rules):
-        app.add_url_rule(rule, endpoint=f"e{n}", methods=methods, strict_slashes=strict)
+    try:
+        for n, (rule, methods, strict) in enumerate(rules):
+            app.add_url_rule(rule, endpoint=f"e{n}", methods=methods, strict_slashes=strict)
+    except Exception as err:
+        out.append([["startup", type(err).__name__]] * len(queries))
+        continue
     adapter = app.url_map.bind("localhost")
     results = []
     for path, method in queries:
@@ -85,6 +165,8 @@ for rules, queries in json.load(sys.stdin):
             results.append(["405", list(err.valid_methods)])
         except NotFound:
             results.append(["404"])
+        except Exception as err:
+            results.append(["error", type(err).__name__])
     out.append(results)
 print(json.dumps(out))
 """
@@ -99,6 +181,14 @@ def sim_map(rules: list[tuple]) -> Map:
     return Map(built)
 
 
+def sim_outcomes(rules: list[tuple], queries: list[tuple[str, str | None]]) -> list[list]:
+    try:
+        url_map = sim_map(rules)
+    except Exception as err:  # what Flask's startup raises, by class
+        return [["startup", type(err).__name__]] * len(queries)
+    return [sim_outcome(url_map, path, method) for path, method in queries]
+
+
 def sim_outcome(url_map: Map, path: str, method: str | None) -> list:
     if method is None:
         return ["allowed", url_map.allowed_methods(path)]
@@ -110,6 +200,8 @@ def sim_outcome(url_map: Map, path: str, method: str | None) -> list:
         return ["405", list(err.valid_methods)]
     except NotFound:
         return ["404"]
+    except (TypeError, RecursionError) as err:  # a converter's bad argument type, per request
+        return ["error", type(err).__name__]
     return ["match", rule.endpoint, repr(values)]
 
 
@@ -132,9 +224,10 @@ def unordered(outcome: list) -> list:
 def compared(name: str, real_outcomes: dict) -> list[tuple]:
     """(path, method, sim's outcome, real outcome) for every query of a case."""
     rules, paths = CASES[name]
-    url_map = sim_map(rules)
-    return [(path, method, sim_outcome(url_map, path, method), real)
-            for (path, method), real in zip(queries(paths), real_outcomes[name], strict=True)]
+    asked = queries(paths)
+    return [(path, method, sim, real)
+            for (path, method), sim, real in zip(asked, sim_outcomes(rules, asked), real_outcomes[name],
+                                                 strict=True)]
 
 
 @pytest.mark.parametrize("name", list(CASES))
