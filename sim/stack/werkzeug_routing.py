@@ -98,8 +98,8 @@ class NumberConverter(BaseConverter):
     weight = 50
     num_convert: Any = int
 
-    def __init__(self, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
         if signed:
             self.regex = f"-?{self.regex}"
         self.fixed_digits = fixed_digits
@@ -131,7 +131,7 @@ class FloatConverter(NumberConverter):
     regex = r"\d+\.\d+"
     num_convert = float
 
-    def __init__(self, min: float | None = None, max: float | None = None,  # noqa: A002
+    def __init__(self, min: float | None = None, max: float | None = None,
                  signed: bool = False) -> None:
         super().__init__(min=min, max=max, signed=signed)
 
@@ -171,7 +171,7 @@ CONVERTER_ARGS_RE = re.compile(
 _PYTHON_CONSTANTS = {"None": None, "True": True, "False": False}
 
 
-def _pythonize(value: str) -> None | bool | int | float | str:
+def _pythonize(value: str) -> bool | int | float | str | None:
     if value in _PYTHON_CONSTANTS:
         return _PYTHON_CONSTANTS[value]
     for convert in (int, float):
