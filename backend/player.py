@@ -6,14 +6,14 @@ Everything here is derived from the engine's public API (``trace.steps[i]``,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from .highlight import highlight_lines
 from .lanes import LANES
 from .source import SourceNotFound, function_source
 from .traces import KEY_PHASES, Playback
@@ -71,52 +71,21 @@ def show_bytes(text: Any, limit: int = SHOW_LIMIT) -> dict[str, Any]:
     return {"text": "".join(out), "more": size - len(cut), "size": size, "empty": size == 0}
 
 
-def find_declaration(scenario: dict[str, Any], qualname: str) -> tuple[str, Any] | None:
-    """The JSON the user declared for ``app.<name>`` (a view, hook or error handler)."""
-    name = qualname.removeprefix("app.").split(".")[0]
-    app = scenario.get("app") or {}
-    if not isinstance(app, dict):
-        return None
-
-    def search(container: dict[str, Any], where: str) -> tuple[str, Any] | None:
-        for n, route in enumerate(container.get("routes") or []):
-            if isinstance(route, dict) and name in (route.get("name"), route.get("endpoint")):
-                return f"{where}.routes.{n}", route
-        for hook in _HOOK_LISTS:
-            for n, decl in enumerate(container.get(hook) or []):
-                if isinstance(decl, dict) and decl.get("name") == name:
-                    return f"{where}.{hook}.{n}", decl
-        handlers = container.get("errorhandlers") or {}
-        if isinstance(handlers, dict):
-            for code, decl in handlers.items():
-                if isinstance(decl, dict) and decl.get("name") == name:
-                    return f"{where}.errorhandlers.{code}", decl
-        return None
-
-    found = search(app, "app")
-    if found:
-        return found
-    for n, bp in enumerate(app.get("blueprints") or []):
-        if isinstance(bp, dict):
-            found = search(bp, f"app.blueprints.{n}")
-            if found:
-                return found
-    return None
-
-
-def source_pane(scenario: dict[str, Any], qualname: str | None, line: str | None
-                ) -> dict[str, Any]:
-    """What the source pane shows: real lines, a declaration, or why there is nothing."""
+def source_pane(pb: Playback, qualname: str | None, line: str | None,
+                decl: str | None = None, event: str | None = None) -> dict[str, Any]:
+    """What the source pane shows: the real lines of a library function, the declared app
+    as the Python a person would write (for a step that runs a declaration), or why there
+    is nothing."""
     if not qualname:
         return {"kind": "none"}
-    if qualname.startswith("app."):
-        found = find_declaration(scenario, qualname)
-        if not found:
+    if decl is not None:
+        app = pb.app_source
+        lit = app.line_for(decl, event or "") if app else None
+        if lit is None:
             return {"kind": "missing", "qualname": qualname,
                     "reason": "not declared in this scenario"}
-        where, decl = found
-        return {"kind": "declared", "qualname": qualname, "where": where,
-                "json": json.dumps(decl, indent=2, ensure_ascii=False)}
+        return {"kind": "app", "qualname": qualname, "decl": decl, "lit": lit,
+                "end": len(app.lines), "html": app_code_html(pb.key, app.text, lit - 1)}
     try:
         src = function_source(qualname)
     except SourceNotFound as e:
@@ -130,21 +99,32 @@ def source_pane(scenario: dict[str, Any], qualname: str | None, line: str | None
     }
 
 
+def numbered_html(lines: list[Markup], first: int, lit: int) -> Markup:
+    """Highlighted lines, numbered from ``first``, line ``lit`` (index) marked. Few
+    elements: a number span per line, and one wrapper for the lit line only (every element
+    costs the browser a little on each swap)."""
+    out = []
+    for n, html in enumerate(lines):
+        no = f'<span class="no" aria-hidden="true">{first + n}</span>'
+        if n == lit:
+            out.append(f'<span class="line lit" aria-current="true">{no}{html}\n</span>')
+        else:
+            out.append(f"{no}{html}\n")
+    return Markup("".join(out))
+
+
 @lru_cache(maxsize=2048)
 def code_html(qualname: str, lit: int) -> Markup:
-    """The source lines as HTML, line ``lit`` (index) marked; cached, as stepping revisits
-    the same few hundred (function, line) pairs over and over."""
+    """The real source lines as HTML, line ``lit`` (index) marked; cached, as stepping
+    revisits the same few hundred (function, line) pairs over and over."""
     src = function_source(qualname)
-    # Few elements: a number span per line, and one wrapper for the lit line only (every
-    # element costs the browser a little on each swap).
-    out = []
-    for n, text in enumerate(src.lines):
-        no = f'<span class="no" aria-hidden="true">{src.start + n}</span>'
-        if n == lit:
-            out.append(f'<span class="line lit" aria-current="true">{no}{escape(text)}\n</span>')
-        else:
-            out.append(f"{no}{escape(text)}\n")
-    return Markup("".join(out))
+    return numbered_html(highlight_lines(src.lines), src.start, lit)
+
+
+@lru_cache(maxsize=512)
+def app_code_html(key: str, text: str, lit: int) -> Markup:
+    """The declared app's module as HTML, line ``lit`` (index) marked."""
+    return numbered_html(highlight_lines(text.splitlines()), 1, lit)
 
 
 def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Filters()
@@ -262,9 +242,11 @@ def _source_for(pb: Playback, i: int) -> dict[str, Any]:
     step = pb.trace.steps[i]
     ctx = pb.context_of.get(i)
     if step.qualname or ctx is None:
-        return source_pane(pb.scenario, step.qualname, step.line)
+        return source_pane(pb, step.qualname, step.line, step.decl, step.event)
     prev = pb.trace.steps[ctx]
-    pane = source_pane(pb.scenario, prev.qualname, prev.line)
+    if step.decl:  # inside a declared function (a view's sleep): its own line
+        return source_pane(pb, prev.qualname, None, step.decl, step.event)
+    pane = source_pane(pb, prev.qualname, prev.line, prev.decl, prev.event)
     pane["continues"] = ctx
     return pane
 

@@ -48,6 +48,8 @@ class Playback:
         self.scenario = scenario
         self.trace = trace
         self.key = key
+        #: the declared app as Python (None for an app that is real code, like demo_app)
+        self.app_source = sim.app_source(scenario)
         steps = trace.steps
         self.total = len(steps)
         self.phases = list(sim.PHASES)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import scenario as _scenario
+from .appsource import AppSource, Span
+from .appsource import app_source as _app_source
 from .engine import run_scenario as _run_scenario
 from .errors import LimitExceeded, ScenarioError
 from .layers import LAYER_NAMES, Layer
@@ -28,6 +30,7 @@ __all__ = [
     "LAYER_NAMES",
     "PHASES",
     "STACKS",
+    "AppSource",
     "ClientEnd",
     "ClientResult",
     "Layer",
@@ -35,10 +38,12 @@ __all__ = [
     "LogLine",
     "Phase",
     "ScenarioError",
+    "Span",
     "StackInfo",
     "StackSpec",
     "Step",
     "Trace",
+    "app_source",
     "run",
     "scenario_schema",
     "validate",
@@ -53,6 +58,14 @@ def validate(scenario: Any) -> None:
 def run(scenario: Any) -> Trace:
     """Simulate a ``wsgiscope/scenario@1`` document; the same input gives the same trace."""
     return _run_scenario(_scenario.load(scenario))
+
+
+def app_source(scenario: Any) -> AppSource | None:
+    """The scenario's declared Flask app as the Python module a person would write, with
+    where each declaration is (keyed like ``Step.decl``); None for an app that is not a
+    declared Flask app (wsgiref's ``demo_app`` is real code: show its real source)."""
+    app = _scenario.load(scenario).app
+    return _app_source(app) if app.kind == "flask" else None
 
 
 def scenario_schema() -> dict[str, Any]:

@@ -570,14 +570,20 @@ def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
         scaffold.errorhandler(int(code))(_errorhandler(code, handler))
 
 
+#: A static file's ``mtime`` when the scenario leaves it out (docs/engine-api.md).
+DEFAULT_STATIC_MTIME = 1_700_000_000
+
+
 def _write_static_files(static_dir: Path, files: dict[str, dict[str, Any]]) -> None:
+    """The declared files as a person's static folder holds them: the text saved as UTF-8
+    (what an editor writes), with the declared (or the format's default) modification time."""
     static_dir.mkdir(parents=True, exist_ok=True)
     for rel, spec in files.items():
         path = static_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(spec.get("text", "").encode("latin-1"))
-        if "mtime" in spec:
-            os.utime(path, (spec["mtime"], spec["mtime"]))
+        path.write_bytes(spec.get("text", "").encode("utf-8"))
+        mtime = spec.get("mtime", DEFAULT_STATIC_MTIME)
+        os.utime(path, (mtime, mtime))
 
 
 def build_flask_app(app_decl: dict[str, Any], root: Path) -> Any:
