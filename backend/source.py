@@ -26,7 +26,7 @@ from pathlib import Path
 
 #: Module roots whose source the page may show (the layers of the stack the engine models).
 ALLOWED_ROOTS = ("socketserver", "http.server", "http.client", "socket", "selectors",
-                 "wsgiref", "werkzeug", "flask")
+                 "wsgiref", "werkzeug", "flask", "blinker")
 
 
 class SourceNotFound(LookupError):

@@ -242,3 +242,15 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "hook_teardown_appcontext": ("teardown_appcontext hook {name} runs with error={error}.",
                                  "teardown_appcontext 钩子 {name} 运行，error={error}。"),
 }
+
+
+#: The signals Flask's request path sends (``flask/signals.py``), in the order a request
+#: meets them. Each has its own event key, ``signal_<name>``, so a trace says which signal a
+#: ``blinker.base.Signal.send`` step sends.
+FLASK_SIGNALS = ("appcontext_pushed", "request_started", "got_request_exception", "request_finished",
+                 "request_tearing_down", "appcontext_tearing_down", "appcontext_popped")
+for _signal in FLASK_SIGNALS:
+    CAPTIONS[f"signal_{_signal}"] = (
+        "{caller} sends the " + _signal + " signal: blinker calls every receiver connected to it,"
+        " and none is, so nothing runs.",
+        "{caller} 发送 " + _signal + " 信号：blinker 会调用所有连接到它的接收者；这里一个也没有，所以什么都不运行。")

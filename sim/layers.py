@@ -117,6 +117,8 @@ _FLASK = (
     "werkzeug.routing.map.MapAdapter.match",
     "werkzeug.wrappers.response.Response.__call__",
     "werkzeug.wrappers.response.Response.close",
+    # Flask's signals: Flask calls them, so they are in its lane
+    "blinker.base.Signal.send",
 )
 
 #: qualname -> layer, for every real function the engine simulates.

@@ -17,6 +17,7 @@ from ..layers import Layer
 from ..scenario import App, Hook, Route, View
 from ..scheduler import Sleep
 from ..trace import Phase
+from . import blinker_base
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext
 from .tracebacks import last_line
@@ -186,6 +187,8 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
                       "full_dispatch_request", line="rv = self.preprocess_request()")
         try:
+            blinker_base.send(self.rec, ctx.actor, ctx.client, "request_started",
+                              "Flask.full_dispatch_request")
             rv = self.preprocess_request(ctx)
             if rv is None:
                 rv = yield from self.dispatch_request(ctx)
@@ -351,6 +354,8 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError(original_exception=e)")
+        blinker_base.send(self.rec, ctx.actor, ctx.client, "got_request_exception",
+                          "Flask.handle_exception")
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line='self.logger.error(')
@@ -374,7 +379,9 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "finalize_request",
                       "finalize_request", line="response = self.make_response(rv)")
         response = self.make_response(ctx, rv)
-        return self.process_response(ctx, response)
+        response = self.process_response(ctx, response)
+        blinker_base.send(self.rec, ctx.actor, ctx.client, "request_finished", "Flask.finalize_request")
+        return response
 
     def make_response(self, ctx: RequestContext, rv) -> Response:
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
@@ -454,6 +461,8 @@ class Flask:
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
+        blinker_base.send(self.rec, ctx.actor, ctx.client, "request_tearing_down",
+                          "Flask.do_teardown_request")
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
         self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_appcontext",
@@ -463,6 +472,8 @@ class Flask:
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"},
                           layer=Layer.FLASK, decl=self.pointers[id(hook)])
+        blinker_base.send(self.rec, ctx.actor, ctx.client, "appcontext_tearing_down",
+                          "Flask.do_teardown_appcontext")
 
 
 class InternalServerErrorApp:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..trace import Phase
+from . import blinker_base
 from .werkzeug_wrappers import HTTPException
 
 FC = "flask.ctx."
@@ -143,6 +144,7 @@ class AppContext:
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+        blinker_base.send(self.app.rec, ctx.actor, ctx.client, "appcontext_pushed", "AppContext.push")
 
     def pop(self, ctx: RequestContext, exc) -> None:
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
@@ -151,6 +153,7 @@ class AppContext:
         ctx.stacks["app"].pop()
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+        blinker_base.send(self.app.rec, ctx.actor, ctx.client, "appcontext_popped", "AppContext.pop")
 
 
 class RequestContext:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .real_stack import Recording, collapse_tracebacks, normalize_log_text, record
+from .real_stack import SIGNAL_SEND, Recording, collapse_tracebacks, normalize_log_text, record
 
 # The calls a faithful simulation must show whenever the real thread made them. Every
 # user function (``app.<name>``) is a key call too (see is_key_call).
@@ -58,6 +58,8 @@ KEY_CALLS = frozenset(
         "flask.ctx.AppContext.pop",
         "flask.app.Flask.do_teardown_request",
         "flask.app.Flask.do_teardown_appcontext",
+        # every signal Flask sends (request_started, ..., appcontext_popped)
+        "blinker.base.Signal.send",
         "socketserver.StreamRequestHandler.finish",
         "socketserver.TCPServer.shutdown_request",
         "socketserver.TCPServer.close_request",
@@ -108,18 +110,25 @@ class Side:
     clients: dict[str, tuple[str, str]]
     calls: dict[str, list[tuple[int, str]]]
     log: list[str]
+    #: per actor, the Flask signals sent, in order (the real one only for the actors the
+    #: harness reads them from: not a forked child's)
+    signals: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_trace(cls, trace: dict[str, Any]) -> Side:
         """From a wsgiscope/trace@1 dict (``trace.to_json()``)."""
         calls: dict[str, list[tuple[int, str]]] = {}
+        signals: dict[str, list[str]] = {}
         for step in trace["steps"]:
             if step.get("qualname") and is_server_actor(step["actor"]):
                 calls.setdefault(step["actor"], []).append((step["i"], step["qualname"]))
+                if step["qualname"] == SIGNAL_SEND:
+                    signals.setdefault(step["actor"], []).append(step["event"].removeprefix("signal_"))
         return cls(
             clients={cid: (c["received"], c["end"]) for cid, c in trace["clients"].items()},
             calls=calls,
             log=log_lines([entry["line"] for entry in trace["log"]]),
+            signals=signals,
         )
 
     @classmethod
@@ -128,6 +137,9 @@ class Side:
             clients={cid: (c.received, c.end) for cid, c in rec.clients.items()},
             calls={actor: list(enumerate(calls)) for actor, calls in rec.calls.items()},
             log=log_lines([entry.text for entry in rec.log]),
+            # flask/signals.py names each signal with dashes (request_started is the
+            # signal "request-started"); the engine's events use the Python names.
+            signals={actor: [name.replace("-", "_") for name in sent] for actor, sent in rec.signals.items()},
         )
 
 
@@ -226,12 +238,22 @@ def _compare_log(sim: Side, real: Side) -> list[str]:
     return []
 
 
+def _compare_signals(sim: Side, real: Side) -> list[str]:
+    """Which signal each send is: the qualnames cannot tell (every signal is sent by
+    ``Signal.send``), so the names are compared, per actor, in order."""
+    diffs = []
+    for actor, sent in sorted(real.signals.items()):
+        if sim.signals.get(actor, []) != sent:
+            diffs.append(f"{actor}: signals sent differ: simulated {sim.signals.get(actor, [])}, real {sent}")
+    return diffs
+
+
 def compare_sides(sim: Side, real: Side) -> list[str]:
     diffs = _compare_clients(sim, real)
     for actor in sorted(sim.calls.keys() | real.calls.keys()):
         real_calls = [q for _, q in real.calls.get(actor, [])]
         diffs += _compare_actor(actor, sim.calls.get(actor, []), real_calls)
-    return diffs + _compare_log(sim, real)
+    return diffs + _compare_signals(sim, real) + _compare_log(sim, real)
 
 
 def compare(scenario: dict[str, Any], recording: Recording | None = None) -> list[str]:

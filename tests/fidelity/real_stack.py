@@ -46,7 +46,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Modules whose calls are recorded: exact names, and packages (the name or anything below).
 RECORDED_MODULES = frozenset(
     {"socketserver", "http.server", "http.client", "werkzeug.serving", "werkzeug.exceptions", "app",
-     "werkzeug.routing", "werkzeug.wsgi", "werkzeug._reloader"}
+     "werkzeug.routing", "werkzeug.wsgi", "werkzeug._reloader",
+     "blinker.base"}  # Flask's signals are sent by blinker's Signal.send
 )
 RECORDED_PACKAGES = ("werkzeug.wrappers.", "werkzeug.routing.", "werkzeug.sansio.", "flask.")
 # The user's declared functions live in a module of this name, as DESIGN.md names them.
@@ -89,6 +90,8 @@ class Recording:
     clients: dict[str, ClientResult]
     calls: dict[str, list[str]]
     log: list[LogRecord]
+    #: per thread, the name of the signal each ``blinker.base.Signal.send`` call sent
+    signals: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,6 +102,7 @@ class Recording:
             clients={cid: ClientResult(**c) for cid, c in data["clients"].items()},
             calls=data["calls"],
             log=[LogRecord(**r) for r in data["log"]],
+            signals=data.get("signals", {}),
         )
 
 
@@ -184,6 +188,9 @@ def longest_app_pause_s(scenario: dict[str, Any]) -> float:
 # between the two (banner, log_startup) takes 10-200 ms on a loaded machine, which would
 # shift the server's work against the clients' timings. The socket listens already.
 SERVER_LOOPS = frozenset({"socketserver.BaseServer.serve_forever", "socketserver.BaseServer.handle_request"})
+# The profile names every signal's send the same (NamedSignal inherits Signal.send): the
+# signal's name is read from the call's `self`.
+SIGNAL_SEND = "blinker.base.Signal.send"
 
 
 class CallRecorder:
@@ -192,6 +199,7 @@ class CallRecorder:
     def __init__(self) -> None:
         self._local = threading.local()
         self._threads: list[tuple[threading.Thread, list[str]]] = []
+        self._signals: dict[threading.Thread, list[str]] = {}
         self._qualnames: dict[types.CodeType, str | None] = {}
         self.activity = 0  # count of non-periodic recorded calls, to detect quiescence
         self.serving = threading.Event()  # set when a SERVER_LOOPS function is entered
@@ -215,6 +223,9 @@ class CallRecorder:
             calls = self._local.calls = []
             self._threads.append((threading.current_thread(), calls))
         calls.append(qualname)
+        if qualname == SIGNAL_SEND:
+            sent = self._signals.setdefault(threading.current_thread(), [])
+            sent.append(getattr(frame.f_locals.get("self"), "name", "?"))
         if qualname not in PERIODIC_CALLS:
             self.activity += 1
         if qualname in SERVER_LOOPS:
@@ -223,6 +234,10 @@ class CallRecorder:
     def snapshot(self) -> dict[str, list[str]]:
         """Calls per thread, named as the simulator names actors (main, thread-1, ...)."""
         return {self.actor_name(thread): list(calls) for thread, calls in list(self._threads)}
+
+    def signals(self) -> dict[str, list[str]]:
+        """The signals each thread sent, in order (threads that sent none are left out)."""
+        return {self.actor_name(thread): list(sent) for thread, sent in list(self._signals.items())}
 
     def actor_name(self, thread: threading.Thread) -> str:
         """``main`` for the server loop; ``thread-N`` for the N-th recorded worker thread."""
@@ -845,7 +860,8 @@ class Child:
         if self.forks is not None:
             self.forks.add_children(calls, log, ConsoleCapture)
         return Recording(
-            clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log
+            clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log,
+            signals=self.recorder.signals(),
         )
 
     def _settle(self) -> None:

@@ -11,6 +11,7 @@ from .compare import (
     normalize_response,
     subsequence_break,
 )
+from .real_stack import SIGNAL_SEND, Recording
 
 HANDLE = "socketserver.BaseServer._handle_request_noblock"
 GET_REQUEST = "socketserver.TCPServer.get_request"
@@ -101,3 +102,21 @@ def test_log_normalization_and_tracebacks() -> None:
 def test_a_missing_log_line_is_reported() -> None:
     diffs = compare_sides(side([], log=("a",)), side([], log=("a", "b")))
     assert diffs == ["log has 1 lines simulated, 2 real; first extra line (in the real run): 'b'"]
+
+
+def test_signals_are_compared_by_name_in_order() -> None:
+    sends = [SIGNAL_SEND, SIGNAL_SEND]
+    sim, real = side(sends), side(sends)
+    sim.signals = {"main": ["request_started", "request_finished"]}
+    real.signals = {"main": ["request_started", "request_finished"]}
+    assert compare_sides(sim, real) == []
+    real.signals = {"main": ["request_finished", "request_started"]}
+    diffs = compare_sides(sim, real)
+    assert len(diffs) == 1 and "signals sent differ" in diffs[0]
+
+
+def test_real_signal_names_are_read_as_python_names() -> None:
+    # flask/signals.py: request_started = _signals.signal("request-started")
+    rec = Recording(clients={}, calls={"main": [SIGNAL_SEND]}, log=[],
+                    signals={"main": ["request-started"]})
+    assert Side.from_recording(rec).signals == {"main": ["request_started"]}
