@@ -189,8 +189,15 @@ def _editor(request: Request, text: str, *, error: str | None = None,
     q = {k: v[0] for k, v in (quick_form or {}).items()}
     return _render(request, "editor.html", {
         "text": text, "error": error, "field": field, "line": line, "origin": origin,
-        "q": q, "quick_error": quick_form is not None,
+        "q": q, "quick_error": quick_form is not None, "kinds": quick_kinds(),
+        "thens": QUICK_THENS, "lesson": _lesson_of(svc, origin, _lang(request)),
         "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
+
+
+def _lesson_of(svc: Services, origin: str, lang: str) -> str | None:
+    """The lesson of the gallery scenario the editor started from."""
+    entry = svc.gallery.get(origin) if origin else None
+    return (entry.lesson(lang) or None) if entry else None
 
 
 @router.get("/edit", response_class=HTMLResponse)
@@ -235,8 +242,46 @@ async def run(request: Request) -> Response:
     return RedirectResponse(f"/s/{slug}?step=0", status_code=303)
 
 
+@router.post("/edit/check")
+async def edit_check(request: Request) -> Response:
+    """The editor's live check: every problem of the scenario text, each at its line.
+
+    The same validation as ``/run`` (the model the JSON Schema is made from), so the marks
+    in the editor and the answer of "Run" never disagree."""
+    svc = _svc(request)
+    body = await request.body()
+    if len(body) > svc.settings.max_scenario_bytes:
+        return _check_result([{"field": "", "line": 1, "message": "the scenario is too large "
+                               f"(limit {svc.settings.max_scenario_bytes} bytes)"}])
+    form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    text = (form.get("scenario") or [""])[0]
+    return _check_result(await run_in_threadpool(scenario_problems, text))
+
+
+def scenario_problems(text: str) -> list[dict[str, Any]]:
+    """What is wrong with a scenario's JSON text: a syntax error at its place, or every
+    field the engine refuses, each with the line where it is written."""
+    from .jsonpos import line_of
+
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [{"field": "", "line": e.lineno, "message": f"invalid JSON: {e.msg} (column {e.colno})"}]
+    except (RecursionError, ValueError):
+        return [{"field": "", "line": 1, "message": "invalid JSON: nested too deeply or a number too long"}]
+    return [{"field": e.field, "line": line_of(text, e.field) or 1, "message": e.message}
+            for e in sim.validation_errors(document)]
+
+
+def _check_result(problems: list[dict[str, Any]]) -> Response:
+    return Response(json.dumps({"errors": problems}), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
 #: What the quick form's clients may send.
 QUICK_METHODS = ("GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE")
+#: What a quick client does once it has sent its request.
+QUICK_THENS = ("read", "shutdown_write", "close", "reset")
 
 
 def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
@@ -261,23 +306,41 @@ def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
             raise AppError(422, "a path starts with / and has no spaces or line breaks",
                            f"path{n}")
         at = _int(get(f"at{n}", "0") or "0", f"at{n}", 0)
+        body_after = _int(get(f"after{n}", "0") or "0", f"after{n}", 0)
+        then = get(f"then{n}", "read")
+        if then not in QUICK_THENS:
+            raise AppError(422, f"then must be one of {', '.join(QUICK_THENS)}", f"then{n}")
         body = (form.get(f"body{n}") or [""])[0]
         head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
         if body or method in ("POST", "PUT"):
             head += f"Content-Length: {len(body.encode('latin-1', 'replace'))}\r\n"
-        clients.append({"id": f"c{len(clients) + 1}", "at": max(at, 0),
-                        "send": [head + "\r\n" + body]})
+        # A body sent later (a slow client) is a second chunk, ``after`` ms behind the headers.
+        send: list[Any] = [head + "\r\n" + body] if not body_after else [
+            head + "\r\n", {"after": body_after, "data": body}]
+        client: dict[str, Any] = {"id": f"c{len(clients) + 1}", "at": max(at, 0), "send": send}
+        if then != "read":
+            client["then"] = then
+        clients.append(client)
     if not clients:
         raise AppError(422, "give at least one client a path", "path0")
+    kind = get("kind", "werkzeug")
+    if kind not in quick_kinds():
+        raise AppError(422, f"the server is one of {', '.join(quick_kinds())}", "kind")
+    delay = _int(get("sleep", "0") or "0", "sleep", 0)
+    index_view: dict[str, Any] = {"text": get("text", "Hello, World!") or "Hello, World!"}
+    if delay:
+        index_view["sleep"] = delay
+    server: dict[str, Any] = {"kind": kind}
+    if kind != "wsgiref":
+        server["threaded"] = get("threaded") == "on"
     return {
         "format": "wsgiscope/scenario@1",
         "title": get("title") or "My scenario",
-        "server": {"kind": "werkzeug", "threaded": get("threaded") == "on"},
+        "server": server,
         "app": {
             "name": "app",
             "routes": [
-                {"rule": "/", "methods": ["GET"], "endpoint": "index",
-                 "view": {"text": get("text", "Hello, World!") or "Hello, World!"}},
+                {"rule": "/", "methods": ["GET"], "endpoint": "index", "view": index_view},
                 {"rule": "/echo", "methods": ["POST"], "endpoint": "echo",
                  "view": {"echo": True}},
             ],
@@ -286,6 +349,11 @@ def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
         },
         "clients": clients,
     }
+
+
+def quick_kinds() -> list[str]:
+    """The server kinds the quick form offers: those the engine simulates."""
+    return [kind for kind, spec in sim.STACKS.items() if spec.implemented]
 
 
 @router.post("/quick", response_class=HTMLResponse)

@@ -47,12 +47,18 @@ __all__ = [
     "run",
     "scenario_schema",
     "validate",
+    "validation_errors",
 ]
 
 
 def validate(scenario: Any) -> None:
     """Raise :class:`ScenarioError` (naming the field) unless ``scenario`` is valid."""
     _scenario.load(scenario)
+
+
+def validation_errors(scenario: Any) -> list[ScenarioError]:
+    """Every error in ``scenario``, each naming its field; empty when it is valid."""
+    return _scenario.errors(scenario)
 
 
 def run(scenario: Any) -> Trace:

@@ -360,6 +360,25 @@ def load(document: Any) -> Scenario:
     return scenario
 
 
+def errors(document: Any) -> list[ScenarioError]:
+    """Every error in a decoded JSON document, each naming its field (none: it is valid),
+    for an editor that marks them all at once; the first is what :func:`load` raises."""
+    try:
+        load(document)
+    except LimitExceeded as err:
+        return [err]
+    except ScenarioError as err:
+        if not isinstance(document, dict):
+            return [err]
+    else:
+        return []
+    try:
+        Scenario.model_validate(document)
+    except ValidationError as err:
+        return [ScenarioError(_field_of(e), e["msg"]) for e in err.errors(include_url=False)]
+    return []
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of a scenario, for editors."""
     return Scenario.model_json_schema(by_alias=True)

@@ -234,3 +234,54 @@ def test_interface_words_follow_the_language(client):
     assert "此步之后的状态" in frag
     en = client.get("/s/one-get?step=3&lang=en").text
     assert '<html lang="en">' in en and "State after this step" in en
+
+
+CODEMIRROR = ROOT / "frontend" / "static" / "codemirror-5.65.9"
+#: sha256 of the files of ``npm pack codemirror-minified@5.65.9`` (lib/codemirror.js,
+#: lib/codemirror.css, mode/javascript/javascript.js, addon/lint/lint.js and lint.css).
+CODEMIRROR_SHA256 = {
+    "codemirror.js": "a6c51d6a6c0d580bb4e9f621f65d7dc0aa3023a55b055077c9d0e4abd1cac71d",
+    "codemirror.css": "11077112ab6955d29fe41085c62365c7d4a2f00a570c7475e2aec2a8cbc85fc4",
+    "mode-javascript.js": "a3c2daeee7d28b8f66947a10103c361e14a535ba695c4959119aa5247d441581",
+    "addon-lint.js": "4d3de7551e8b6ca01d73aaa7f041b2267d26013aceef995ec0a12b393d857851",
+    "addon-lint.css": "8b5e6fe0ba8051498a6c213c4370d273274dd7408daf6297412258a4ee0a9fd7",
+}
+
+
+def test_vendored_codemirror_is_the_pinned_release():
+    for name, digest in CODEMIRROR_SHA256.items():
+        assert hashlib.sha256((CODEMIRROR / name).read_bytes()).hexdigest() == digest, name
+    assert "MIT License" in (CODEMIRROR / "LICENSE").read_text()
+
+
+def test_edit_check_lists_every_problem_at_its_line(client):
+    text = ('{\n  "format": "wsgiscope/scenario@1",\n  "clients": [\n'
+            '    {"id": "c1", "at": -5},\n    {"id": "c 2", "then": "later"}\n  ]\n}\n')
+    r = client.post("/edit/check", data={"scenario": text})
+    assert r.status_code == 200
+    errors = r.json()["errors"]
+    assert [(e["field"], e["line"]) for e in errors] == [
+        ("clients.0.at", 4), ("clients.1.id", 5), ("clients.1.then", 5)]
+    syntax = client.post("/edit/check", data={"scenario": '{"a": 1,\n oops}'}).json()["errors"]
+    assert syntax == [{"field": "", "line": 2, "message": "invalid JSON: Expecting property name "
+                                                          "enclosed in double quotes (column 2)"}]
+    assert client.post("/edit/check", data={"scenario": "[" * 100_000}).json()["errors"][0]["message"].startswith(
+        "invalid JSON")
+    ok = client.post("/edit/check", data={"scenario": '{"format": "wsgiscope/scenario@1"}'})
+    assert ok.json() == {"errors": []}
+
+
+def test_quick_form_has_the_fields_lessons_need(client):
+    r = client.post("/quick", data={"title": "Slow view", "kind": "werkzeug", "sleep": "300",
+                                    "path0": "/", "at0": "0", "path1": "/", "at1": "20",
+                                    "method1": "POST", "body1": "hi", "after1": "50",
+                                    "then1": "shutdown_write"}, follow_redirects=False)
+    assert r.status_code == 303
+    slug = r.headers["location"].split("/s/")[1].split("?")[0]
+    doc = client.get(f"/api/v1/scenarios/{slug}").json()
+    assert doc["app"]["routes"][0]["view"]["sleep"] == 300
+    assert doc["server"] == {"kind": "werkzeug", "threaded": False}
+    assert doc["clients"][1]["send"][1] == {"after": 50, "data": "hi"}
+    assert doc["clients"][1]["then"] == "shutdown_write"
+    bad = client.post("/quick", data={"path0": "/", "then0": "explode"})
+    assert bad.status_code == 422 and "then must be one of" in bad.text

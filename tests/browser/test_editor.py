@@ -1,0 +1,49 @@
+"""A person writing a scenario in the editor: CodeMirror with line numbers, problems marked
+at their lines while typing, the lesson of the scenario they started from, Ctrl+Enter."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def set_text(page: Page, text: str) -> None:
+    page.evaluate("text => document.querySelector('.CodeMirror').CodeMirror.setValue(text)", text)
+
+
+def test_editor_has_line_numbers_and_lesson(page: Page, csp_errors, shot):
+    page.goto("/edit?from=before-request-guard")
+    expect(page.locator(".scenario-editor .CodeMirror-linenumber").first).to_be_visible()
+    expect(page.locator(".editor-lesson")).to_contain_text("Lesson of this scenario")
+    expect(page.locator("#problems")).to_contain_text("No problems")
+    shot(page, "editor")
+    assert not csp_errors, csp_errors
+
+
+def test_every_problem_is_listed_and_marked_at_its_line(page: Page, csp_errors, shot):
+    page.goto("/edit?from=one-get")
+    set_text(page, '{\n  "format": "wsgiscope/scenario@1",\n  "clients": [\n'
+                   '    {"id": "c1", "at": -5},\n    {"id": "c 2", "then": "later"}\n  ]\n}\n')
+    problems = page.locator("#problems li")
+    expect(problems).to_have_count(3)
+    expect(page.locator("#problems")).to_contain_text("clients.0.at")
+    expect(page.locator("#problems")).to_contain_text("clients.1.then")
+    # gutter markers on lines 4 and 5 (0-based rows 3 and 4)
+    expect(page.locator(".CodeMirror-lint-marker-error")).to_have_count(2)
+    shot(page, "editor-problems")
+    page.locator("#problems li button").first.click()
+    cursor_line = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getCursor().line")
+    assert cursor_line == 3
+    set_text(page, '{"format": "wsgiscope/scenario@1", oops}')
+    expect(page.locator("#problems")).to_contain_text("invalid JSON")
+    assert not csp_errors, csp_errors
+
+
+def test_ctrl_enter_runs_and_lands_on_the_new_link(page: Page, csp_errors):
+    page.goto("/edit?from=one-get")
+    expect(page.locator("#problems")).to_contain_text("No problems")
+    page.locator(".CodeMirror textarea, .CodeMirror [contenteditable]").first.focus()
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(re.compile(r"/s/[a-z0-9]{7,}\?step=0$"))
+    assert not csp_errors, csp_errors
