@@ -6,27 +6,37 @@ slug, step or qualname) or 422 (a scenario the engine refuses, ``field`` naming 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import sim
 
 from .errors import AppError
+from .limits import parse_document
 from .player import step_view
 from .services import Services
 from .source import SourceNotFound, function_source
 from .traces import Playback
 
 
-def _limit_body(request: Request) -> None:
-    """Refuse bodies larger than the configured limit before parsing them."""
-    limit = request.app.state.services.settings.max_scenario_bytes
-    size = request.headers.get("content-length")
-    if size and size.isdigit() and int(size) > limit:
-        raise AppError(413, f"the scenario is too large (limit {limit} bytes)", "")
+async def scenario_body(request: Request) -> dict[str, Any]:
+    """The request body as a scenario document, parsed within the budgets (``limits``).
+
+    The body was already read whole, within ``body_bytes``, by :class:`backend.app.BodyLimit`;
+    FastAPI's own body parsing is not used, because it lets ``NaN``, 5,000-digit integers
+    and any nesting through. The OpenAPI document still describes the body: see
+    :func:`install_openapi`.
+    """
+    doc = parse_document(await request.body(), _services(request).settings.budgets)
+    if not isinstance(doc, dict):
+        raise AppError(422, "the request body must be a JSON object (a wsgiscope/scenario@1 "
+                            "document)", "")
+    return doc
 
 
 router = APIRouter(tags=["api"])
@@ -38,9 +48,12 @@ _EXAMPLE = {
                                        "view": {"text": "<p>Hello, World!</p>"}}]},
     "clients": [{"id": "c1", "at": 0, "send": ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"]}],
 }
-ScenarioBody = Annotated[dict[str, Any], Body(
-    description="A wsgiscope/scenario@1 document (see DESIGN.md).",
-    openapi_examples={"one GET": {"value": _EXAMPLE}})]
+ScenarioBody = Annotated[dict[str, Any], Depends(scenario_body)]
+#: The body as the OpenAPI document shows it: the scenario's own JSON Schema.
+SCENARIO_REQUEST = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Scenario"},
+    "examples": {"one GET": {"value": _EXAMPLE}}}},
+    "description": "A wsgiscope/scenario@1 document (see DESIGN.md)."}}
 Lang = Annotated[str, Query(pattern="^(en|zh)$", description="caption language")]
 
 
@@ -65,7 +78,21 @@ class SourceOut(BaseModel):
     href: str
 
 
-ERRORS = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut, "description": ERROR_MEANING[code]} for code in codes}
+
+
+ERROR_MEANING = {
+    400: "Malformed request: not UTF-8, not JSON, a number out of range, a bad parameter",
+    404: "No such scenario, link, step or function",
+    413: "The request body is larger than the limit",
+    422: "A scenario the engine refuses or one over a budget; `field` names where",
+}
+#: A slug names a gallery scenario or a saved link; a link saved before a budget existed
+#: may break it (422).
+READ = _errors(400, 404, 422)
+#: Every route that takes a scenario in its body.
+WRITE = _errors(400, 413, 422)
 
 
 def _services(request: Request) -> Services:
@@ -120,40 +147,41 @@ def gallery(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/scenarios/{slug}", summary="A gallery scenario or a saved link's scenario",
-            responses=ERRORS)
-def scenario(request: Request, slug: str) -> dict[str, Any]:
-    return _services(request).scenario(slug)
+            responses={200: {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Scenario"}}}}, **READ})
+def scenario(request: Request, slug: str) -> JSONResponse:
+    return JSONResponse(_services(request).scenario(slug))
 
 
 @router.get("/scenarios/{slug}/trace", summary="The trace (wsgiscope/trace@1) of a scenario",
-            responses=ERRORS)
-def scenario_trace(request: Request, slug: str) -> dict[str, Any]:
+            responses=READ)
+def scenario_trace(request: Request, slug: str) -> JSONResponse:
     svc = _services(request)
-    return svc.playback_of(slug).trace.to_json()
+    return JSONResponse(svc.playback_of(slug).trace.to_json())
 
 
 @router.get("/scenarios/{slug}/steps/{n}", summary="Step N with the full state after it",
-            responses=ERRORS)
+            responses=READ)
 def scenario_step(request: Request, slug: str, n: int, lang: Lang = "en") -> dict[str, Any]:
     svc = _services(request)
     return _step_json(svc.playback_of(slug), n, lang, slug)
 
 
-@router.post("/trace", summary="Run a scenario: scenario in, trace@1 out", responses=ERRORS,
-             dependencies=[Depends(_limit_body)])
-def run_trace(request: Request, scenario: ScenarioBody) -> dict[str, Any]:
-    return _services(request).playback(scenario).trace.to_json()
+@router.post("/trace", summary="Run a scenario: scenario in, trace@1 out", responses=WRITE,
+             openapi_extra=SCENARIO_REQUEST)
+def run_trace(request: Request, scenario: ScenarioBody) -> JSONResponse:
+    return JSONResponse(_services(request).playback(scenario).trace.to_json())
 
 
-@router.post("/trace/steps/{n}", summary="Run a scenario and return step N", responses=ERRORS,
-             dependencies=[Depends(_limit_body)])
+@router.post("/trace/steps/{n}", summary="Run a scenario and return step N",
+             responses={**WRITE, **_errors(404)}, openapi_extra=SCENARIO_REQUEST)
 def run_step(request: Request, scenario: ScenarioBody, n: int, lang: Lang = "en"
              ) -> dict[str, Any]:
     return _step_json(_services(request).playback(scenario), n, lang, "-")
 
 
 @router.get("/source/{qualname}", summary="Real source of the function a step names",
-            response_model=SourceOut, responses=ERRORS)
+            response_model=SourceOut, responses=_errors(404))
 def source(qualname: str) -> SourceOut:
     try:
         src = function_source(qualname)
@@ -165,9 +193,33 @@ def source(qualname: str) -> SourceOut:
 
 
 @router.post("/links", summary="Save a scenario; returns its short share link",
-             status_code=201, response_model=LinkOut, responses=ERRORS,
-             dependencies=[Depends(_limit_body)])
+             status_code=201, response_model=LinkOut, responses=WRITE,
+             openapi_extra=SCENARIO_REQUEST)
 def save_link(request: Request, scenario: ScenarioBody) -> JSONResponse:
     slug = _services(request).save(scenario)
     out = LinkOut(slug=slug, url=f"/s/{slug}", api=f"/api/v1/scenarios/{slug}")
     return JSONResponse(out.model_dump(), status_code=201)
+
+
+def _hoist_defs(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """Move a JSON Schema's ``$defs`` into OpenAPI components, rewriting its ``$ref``s."""
+    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/')
+    moved = json.loads(text)
+    for name, sub in moved.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    return moved
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve an OpenAPI document whose scenario bodies are ``sim.scenario_schema()``."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                              routes=app.routes)
+            components = doc.setdefault("components", {}).setdefault("schemas", {})
+            components["Scenario"] = _hoist_defs(sim.scenario_schema(), components)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from .limits import BudgetError
 
 log = logging.getLogger("wsgiscope")
 
@@ -29,8 +33,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _render(request: Request, status: int, error: str, field: str | None,
-            headers: dict[str, str] | None = None) -> Any:
+def render_error(request: Request, status: int, error: str, field: str | None,
+                 headers: dict[str, str] | None = None) -> Any:
+    """The error as JSON (``/api/``) or as the error page, for handlers and middleware."""
     if _is_api(request):
         return JSONResponse({"error": error, "field": field}, status_code=status,
                             headers=headers)
@@ -49,7 +54,11 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 async def app_error(request: Request, exc: AppError) -> Any:
-    return _render(request, exc.status, exc.error, exc.field)
+    return render_error(request, exc.status, exc.error, exc.field)
+
+
+async def budget_error(request: Request, exc: BudgetError) -> Any:
+    return render_error(request, exc.status, exc.error, exc.field)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Any:
@@ -57,33 +66,55 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Any
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
     if first.get("type") == "json_invalid":
         ctx = first.get("ctx") or {}
-        return _render(request, 400, f"invalid JSON: {ctx.get('error', first['msg'])}", "")
+        return render_error(request, 400, f"invalid JSON: {ctx.get('error', first['msg'])}", "")
     field = _field_of(first.get("loc", ()))
     where = first.get("loc", ("",))[0]
     msg = str(first.get("msg", "invalid"))
     if where == "body" and not field:
         msg = "the request body must be a JSON object (a wsgiscope/scenario@1 document)"
     status = 422 if where == "body" else 400
-    return _render(request, status, msg, field)
+    return render_error(request, status, msg, field)
+
+
+def slash_twin(request: Request) -> str | None:
+    """The same path with its trailing slash added or removed, if a route serves that one.
+
+    Answered as a relative ``Location`` (RFC 9110 section 10.2.2 allows a reference): the
+    Host header is the client's to choose, so it never goes into a URL we hand back. The
+    leading slashes collapse to one, so ``//evil.example/`` cannot become a
+    scheme-relative URL.
+    """
+    path = request.url.path
+    if path == "/":
+        return None
+    twin = "/" + (path.rstrip("/") if path.endswith("/") else path + "/").lstrip("/")
+    scope = {**request.scope, "path": twin}
+    if not any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+        return None
+    query = request.url.query
+    return quote(twin, safe="/") + (f"?{query}" if query else "")
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+    if exc.status_code == 404 and (twin := slash_twin(request)) is not None:
+        return RedirectResponse(twin, status_code=307)
     if exc.status_code == 404:
         error = f"nothing at {request.url.path}"
     elif exc.status_code == 405:
         error = f"{request.method} is not allowed on {request.url.path}"
     else:
         error = str(exc.detail)
-    return _render(request, exc.status_code, error, None, headers=getattr(exc, "headers", None))
+    return render_error(request, exc.status_code, error, None, headers=getattr(exc, "headers", None))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Any:
     log.exception("unexpected error on %s", request.url.path)
-    return _render(request, 500, "something went wrong on our side; the error is logged", None)
+    return render_error(request, 500, "something went wrong on our side; the error is logged", None)
 
 
 HANDLERS = {
     AppError: app_error,
+    BudgetError: budget_error,
     RequestValidationError: validation_error,
     StarletteHTTPException: http_error,
     Exception: unexpected_error,

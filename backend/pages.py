@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 import sim
 
 from .errors import AppError
+from .limits import BudgetError, parse_document
 from .player import Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
 from .source import SourceNotFound, module_source
@@ -216,14 +217,11 @@ async def run(request: Request) -> Response:
                        f"(limit {svc.settings.max_scenario_bytes} bytes)", field="", status=413)
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
-    try:
-        scenario = json.loads(text)
-    except json.JSONDecodeError as e:
-        return _editor(request, text, error=f"invalid JSON: {e.msg} (line {e.lineno}, "
-                       f"column {e.colno})", field="", line=e.lineno, status=400)
-    except RecursionError:
-        return _editor(request, text, error="invalid JSON: nested too deeply", field="",
-                       status=400)
+    try:  # the API's parser and budgets: depth, digits, NaN, lone surrogates
+        scenario = parse_document(text, svc.settings.budgets)
+    except BudgetError as e:
+        return _editor(request, text, error=e.error, field=e.field, status=e.status,
+                       line=e.line)
     try:
         if not isinstance(scenario, dict):
             raise AppError(422, "a scenario must be a JSON object", "")

@@ -17,6 +17,7 @@ import sim
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .i18n import tr
+from .limits import BudgetError, Budgets, check_document, check_work
 from .player import Filters, step_view
 from .store import LinkStore
 from .traces import FragmentCache, Playback, TraceCache, scenario_key
@@ -32,13 +33,18 @@ class Settings:
     gallery_dir: Path = ROOT / "gallery"
     templates_dir: Path = ROOT / "frontend" / "templates"
     static_dir: Path = ROOT / "frontend" / "static"
-    #: How many traces stay built in memory.
-    trace_cache: int = 32
-    #: Largest scenario accepted from the editor or the API, in bytes.
-    max_scenario_bytes: int = 1_000_000
+    #: How many bytes of built traces stay in memory (estimated: :meth:`Playback.weight`).
+    trace_cache_bytes: int = 256 * 1024 * 1024
+    #: What one request may ask of the server: body size, nesting, numbers, clients, steps.
+    budgets: Budgets = field(default_factory=Budgets)
     #: Render all steps of a trace in the background when it is first opened, if it has
     #: at most this many steps (0: never).
     prerender_steps: int = 3000
+
+    @property
+    def max_scenario_bytes(self) -> int:
+        """Largest scenario accepted from the editor or the API, in bytes."""
+        return self.budgets.body_bytes
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,7 +60,8 @@ class Services:
     traces: TraceCache
     templates: Jinja2Templates
     fragments: FragmentCache = field(default_factory=FragmentCache)
-    _by_slug: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    #: slug -> scenario hash, so a cache hit needs no load or hash; a few bytes per slug
+    _by_slug: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -62,7 +69,7 @@ class Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
         templates.env.filters["tr"] = tr
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
-                   store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache),
+                   store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),
                    templates=templates)
 
     def scenario(self, slug: str) -> dict[str, Any]:
@@ -76,6 +83,13 @@ class Services:
         found = self.store.load(slug)
         if found is None:
             raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
+        try:
+            # Links saved before today's budgets (nested 300 deep, a NaN) stay stored, but
+            # are answered with the limit they break instead of failing to serialize.
+            check_document(found, self.settings.budgets)
+        except BudgetError as e:
+            raise AppError(422, f"this saved scenario breaks a limit added since: {e.error}",
+                           e.field) from None
         return found
 
     def render_fragment(self, pb: Playback, key: tuple[Any, ...]) -> bytes:
@@ -104,38 +118,51 @@ class Services:
 
     def slug_key(self, slug: str) -> str | None:
         """The scenario hash of a slug seen before (None if not seen yet)."""
-        hit = self._by_slug.get(slug)
-        return hit[1] if hit else None
+        return self._by_slug.get(slug)
 
     def playback_of(self, slug: str) -> Playback:
         """The playback of a gallery scenario or saved link, without re-hashing it."""
-        hit = self._by_slug.get(slug)
-        if hit is None:
+        key = self._by_slug.get(slug)
+        pb = self.traces.peek(key)
+        fresh = pb is None
+        if pb is None:
             scenario = self.scenario(slug)
-            hit = (scenario, scenario_key(scenario))
+            key = key or scenario_key(scenario)
             with self._lock:
-                self._by_slug[slug] = hit  # links are immutable, so this never goes stale
-                while len(self._by_slug) > 1024:
+                self._by_slug[slug] = key  # links are immutable, so this never goes stale
+                while len(self._by_slug) > 4096:
                     self._by_slug.pop(next(iter(self._by_slug)))
-        fresh = self.traces.peek(hit[1]) is None
-        pb = self.playback(hit[0], hit[1])
+            pb = self.playback(scenario, key)
         if fresh and self.settings.prerender_steps and pb.total <= self.settings.prerender_steps:
             threading.Thread(target=self._prerender, args=(pb, slug), daemon=True,
                              name=f"prerender-{slug}").start()
         return pb
 
-    def playback(self, scenario: Any, key: str | None = None) -> Playback:
-        """Run (or fetch from the cache) a scenario; bad scenarios become a 422."""
+    def check(self, scenario: Any) -> None:
+        """Refuse, before any work, what is not a scenario or is over the budgets.
+
+        The document checks are the same the API's body parser ran; they are repeated for
+        scenarios that come from elsewhere (the editor's quick form, old stored links).
+        """
         if not isinstance(scenario, dict):
             raise AppError(422, "a scenario must be a JSON object", "")
+        try:
+            check_document(scenario, self.settings.budgets)
+            check_work(scenario, self.settings.budgets)
+        except BudgetError as e:
+            raise AppError(e.status, e.error, e.field) from None
+
+    def playback(self, scenario: Any, key: str | None = None) -> Playback:
+        """Run (or fetch from the cache) a scenario; bad scenarios become a 422."""
+        if key is None or self.traces.peek(key) is None:
+            self.check(scenario)
         try:
             return self.traces.get(scenario, key)
         except sim.ScenarioError as e:
             raise AppError(422, e.message, e.field) from None
 
     def save(self, scenario: Any) -> str:
-        if not isinstance(scenario, dict):
-            raise AppError(422, "a scenario must be a JSON object", "")
+        self.check(scenario)
         try:
             sim.validate(scenario)
         except sim.ScenarioError as e:

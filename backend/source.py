@@ -127,6 +127,28 @@ def _code_of(obj: object) -> types.CodeType | None:
     return getattr(obj, "__code__", None)
 
 
+def _attribute(qualname: str, obj: object, name: str) -> object:
+    """``obj.name`` looked up statically: no descriptor, property or proxy code runs.
+
+    The walk goes through modules and classes only. Anything else (Flask's ``request`` and
+    ``g`` are context proxies whose attribute lookup raises outside a request) has no
+    functions of the library under it, so it ends the walk with "not found".
+    """
+    if not isinstance(obj, (types.ModuleType, type)):
+        raise SourceNotFound(qualname, f"{name!r} is not looked up inside a "
+                                       f"{type(obj).__name__}: not a function or a class")
+    try:
+        return inspect.getattr_static(obj, name)
+    except AttributeError:
+        pass
+    if isinstance(obj, types.ModuleType):
+        try:  # a module's own __getattr__ (PEP 562), as for lazily loaded names
+            return getattr(obj, name)
+        except Exception:
+            pass
+    raise SourceNotFound(qualname, f"no attribute {name!r}")
+
+
 def _resolve(qualname: str) -> tuple[types.ModuleType, object]:
     mod, rest = _split(qualname)
     obj: object = mod
@@ -147,13 +169,7 @@ def _resolve(qualname: str) -> tuple[types.ModuleType, object]:
             continue
         if isinstance(obj, types.CodeType):
             raise SourceNotFound(qualname, f"no attribute {name!r}")
-        try:
-            obj = inspect.getattr_static(obj, name)
-        except AttributeError:
-            try:
-                obj = getattr(obj, name)
-            except AttributeError:
-                raise SourceNotFound(qualname, f"no attribute {name!r}") from None
+        obj = _attribute(qualname, obj, name)
         i += 1
     if isinstance(obj, (staticmethod, classmethod)):
         obj = obj.__func__

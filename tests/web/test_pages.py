@@ -219,7 +219,7 @@ def test_every_step_of_every_gallery_scenario_renders(client):
 def test_editor_survives_absurd_input(client):
     deep = "[" * 50_000 + "]" * 50_000
     r = client.post("/run", data={"scenario": deep})
-    assert r.status_code == 400 and "nested too deeply" in r.text
+    assert r.status_code == 400 and "nested more than 64 levels deep" in r.text
     assert client.post("/run", content=b"scenario=%FF%FE",
                        headers={"content-type": "application/x-www-form-urlencoded"}
                        ).status_code == 400

@@ -1,6 +1,8 @@
 """Playback indexes: lanes, requests, key-step marks and navigation."""
 
 import json
+import time
+import tracemalloc
 
 import sim
 from backend.lanes import LANE_IDS
@@ -50,12 +52,51 @@ def test_tokens_follow_their_client():
     assert pb.token_positions(0) == {"c1": None, "c2": None}
 
 
-def test_trace_cache_is_an_lru_by_hash():
-    cache = TraceCache(size=1)
+def test_trace_cache_is_an_lru_by_hash_bounded_in_bytes():
     a = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
     b = {**a, "title": "other"}
+    one = Playback(a, sim.run(a), scenario_key(a)).weight
+    cache = TraceCache(max_bytes=one + one // 2)  # room for one of the two
     pa = cache.get(a)
     assert cache.get(a) is pa
     assert cache.peek(scenario_key(a)) is pa
+    assert cache.size == one
     cache.get(b)
     assert cache.peek(scenario_key(a)) is None
+    assert len(cache) == 1 and cache.size <= one + one // 2
+
+
+def test_a_trace_heavier_than_the_cache_is_served_not_kept():
+    a = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+    cache = TraceCache(max_bytes=1000)
+    assert cache.get(a).total > 0
+    assert len(cache) == 0 and cache.size == 0
+
+
+def test_playback_weight_bounds_what_a_trace_really_holds():
+    """BYTES_PER_STEP must stay above the measured memory of a trace and its indexes."""
+    a = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+    a["clients"] = [{"id": f"c{i}", "at": i, "send": ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]}
+                    for i in range(300)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        pb = Playback(a, sim.run(a), scenario_key(a))
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held <= pb.weight, (held, pb.weight, pb.total)
+    assert pb.weight <= 3 * held  # and not so loose that the cache holds a third of its size
+
+
+def test_playback_indexes_are_linear_in_steps():
+    """Building the indexes of 5,000 clients' trace is one pass (it was a list membership
+    test per step: 158 s of CPU for 18,000 clients; 8 s here for 5,000, now about 1 s)."""
+    a = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+    a["clients"] = [{"id": f"c{i}", "at": i, "send": ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]}
+                    for i in range(5000)]
+    trace = sim.run(a)
+    t0 = time.process_time()
+    Playback(a, trace, scenario_key(a))
+    spent = time.process_time() - t0
+    assert spent < 0.5 + len(trace.steps) * 12e-6, (spent, len(trace.steps))
