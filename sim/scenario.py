@@ -11,11 +11,13 @@ other unknown field is an error, so a typo never passes silently.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import LimitExceeded, ScenarioError
 from .stack.http_status import WERKZEUG_ERROR_CODES
+from .stack.werkzeug_routing import Rule, rule_methods
 from .stacks import STACKS, StackSpec
 
 FORMAT = "wsgiscope/scenario@1"
@@ -38,19 +41,14 @@ MAX_SEND_BYTES = 16 * 1024 * 1024
 MAX_TIME_MS = 3_600_000
 MAX_ROUTES = 500
 
-#: ``werkzeug.routing.rules._rule_re``: ``<converter(args):name>`` parts of a rule.
-RULE_PART = re.compile(
-    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
-    r"(?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>"
-)
-CONVERTERS = ("default", "string", "any", "path", "int", "float", "uuid")
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 class Model(BaseModel):
     """Base: unknown fields are errors unless they start with ``x-``."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    # strict: a JSON string is not a boolean or a number ("threaded": "yes" is an error)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, strict=True)
 
     @model_validator(mode="after")
     def _only_x_extras(self) -> Model:
@@ -78,6 +76,25 @@ def _latin1(value: str) -> str:
 Latin1 = Annotated[str, BeforeValidator(lambda v: v), Field(max_length=MAX_SEND_BYTES)]
 Ms = Annotated[int, Field(ge=0, le=MAX_TIME_MS)]
 
+#: A response status as a view may return it: a code, or a status line (``"201 CREATED"``,
+#: ``"299 Fine"``), which Werkzeug's ``Response.status`` keeps as it is when it has a reason,
+#: and completes (``"201"`` -> ``"201 CREATED"``) when it has none.
+#: One space after the code, and a printable ASCII reason (run_wsgi splits the line at the
+#: first run of whitespace, and http.server encodes it as latin-1).
+STATUS_LINE = re.compile(r" *[1-9][0-9]{2}( [!-~][ -~]*)? *")
+
+
+def _status(value: int | str) -> int | str:
+    if isinstance(value, int):
+        if not 100 <= value <= 999:
+            raise ValueError(f"a status code is from 100 to 999, not {value}")
+    elif STATUS_LINE.fullmatch(value) is None:
+        raise ValueError(f"{value!r} is not a status: a code (201) or a code and a reason ('201 CREATED')")
+    return value
+
+
+Status = Annotated[int | str, AfterValidator(_status)]
+
 
 class Chunk(Model):
     after: Ms = 0
@@ -104,7 +121,7 @@ class Returns(Model):
     """What a hook or error handler returns: a body, a status, headers."""
 
     text: str = ""
-    status: Annotated[int, Field(ge=100, le=999)] = 200
+    status: Status = 200
     headers: dict[str, str] = {}
 
 
@@ -125,7 +142,7 @@ class View(Model):
     interval: Annotated[int, Field(ge=0, le=MAX_TIME_MS)] = 0
     #: stream only: wrap the generator in ``stream_with_context``
     with_context: bool = False
-    status: Annotated[int, Field(ge=100, le=999)] | None = None
+    status: Status | None = None
     headers: dict[str, str] = {}
     mimetype: str | None = None
 
@@ -140,6 +157,17 @@ class View(Model):
             )
         if self.stream is None and (self.interval or self.with_context):
             raise PydanticCustomError("stream_only", "interval and with_context go with a stream view", {})
+        if self.raise_ is not None and exception_class(self.raise_) is None:
+            raise PydanticCustomError(
+                "raise_class", "raise names a builtin exception class (ValueError, KeyError, ...), "
+                "not '{name}'", {"name": self.raise_})
+        if (self.mimetype is not None and isinstance(self.json_, list)
+                and any(isinstance(item, dict | list) for item in self.json_)):
+            # Response([...]) writes each item as it is: a list or object item reaches
+            # wfile.write after the headers went out; that path is not modelled.
+            raise PydanticCustomError(
+                "json_mimetype", "a json view with a mimetype whose list holds lists or objects "
+                "is not supported (Werkzeug would write them as they are)", {})
         if self.abort is not None and self.abort not in WERKZEUG_ERROR_CODES:
             raise PydanticCustomError(
                 "abort_code", "abort({code}) names no werkzeug.exceptions class", {"code": self.abort}
@@ -158,17 +186,14 @@ VIEW_KINDS = ("text", "json", "echo", "abort", "raise", "stream")
 
 
 class Route(Model):
+    #: checked with the app (``check_app``): a blueprint's rule is joined to its url_prefix
+    #: first, and may be "" or lack its leading slash there
     rule: str
     methods: list[Annotated[str, Field(pattern=TOKEN.pattern)]] | None = None
     endpoint: str | None = None
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     view: View
     strict_slashes: bool = True
-
-    @field_validator("rule")
-    @classmethod
-    def _rule_is_werkzeug_rule(cls, rule: str) -> str:
-        return check_rule(rule)
 
     @model_validator(mode="after")
     def _named(self) -> Route:
@@ -185,23 +210,6 @@ class Route(Model):
         return self.endpoint or str(self.name)
 
 
-def check_rule(rule: str) -> str:
-    if not rule.startswith("/"):
-        raise ValueError("urls must start with a leading slash")
-    rest = RULE_PART.sub("", rule)
-    if "<" in rest or ">" in rest:
-        raise ValueError(f"malformed url rule: {rule!r}")
-    seen = set()
-    for part in RULE_PART.finditer(rule):
-        converter = part["converter"] or "default"
-        if converter not in CONVERTERS:
-            raise ValueError(f"the converter {converter!r} does not exist")
-        if part["variable"] in seen:
-            raise ValueError(f"variable name {part['variable']!r} used twice")
-        seen.add(part["variable"])
-    return rule
-
-
 class Hook(Model):
     """A declared hook: ``before_request`` may return early (``returns``), only for a path."""
 
@@ -212,18 +220,40 @@ class Hook(Model):
 
 
 class ErrorHandler(Model):
-    """``return text, status``: the status defaults to the code the handler is for."""
+    """``return text, status``. Keyed by a code, the status defaults to that code; keyed by
+    an exception class, to 200 (``return text``)."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
     text: str = ""
-    status: Annotated[int, Field(ge=100, le=999)] | None = None
+    status: Status | None = None
     headers: dict[str, str] = {}
 
 
+def exception_class(name: str) -> type[BaseException] | None:
+    """The builtin exception class of that name (what ``raise`` and handler keys name)."""
+    found = getattr(builtins, name, None)
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
 def _check_error_codes(handlers: dict[str, ErrorHandler]) -> dict[str, ErrorHandler]:
+    """``Scaffold._get_exc_class_and_code``: a code werkzeug.exceptions has a class for, or
+    an exception class (a builtin's name here), which must be an ``Exception``."""
     for key in handlers:
-        if not key.isdigit() or int(key) not in WERKZEUG_ERROR_CODES:
-            raise ValueError(f"{key!r} is not an HTTP error code werkzeug.exceptions knows")
+        if key.isdigit():
+            if int(key) not in WERKZEUG_ERROR_CODES:
+                raise ValueError(
+                    f"'{int(key)}' is not a recognized HTTP error code. Use a subclass of "
+                    "HTTPException with that code instead."
+                )
+            continue
+        found = exception_class(key)
+        if found is None:
+            raise ValueError(f"{key!r} is neither an HTTP error code nor a builtin exception class")
+        if not issubclass(found, Exception):
+            raise ValueError(
+                f"'{key}' is not a subclass of Exception. Handlers can only be registered for "
+                "Exception classes or HTTP error codes."
+            )
     return handlers
 
 
@@ -246,14 +276,25 @@ class Scaffold(Model):
 
 class Blueprint(Scaffold):
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-    url_prefix: str = ""
+    #: None (left out) and "" differ, as in Flask: "" still joins ("ping" -> "/ping")
+    url_prefix: str | None = None
 
-    @field_validator("url_prefix")
-    @classmethod
-    def _prefix(cls, prefix: str) -> str:
-        if prefix and not prefix.startswith("/"):
-            raise ValueError("a url_prefix starts with '/'")
-        return prefix
+    def full_rule(self, rule: str) -> str:
+        """``BlueprintSetupState.add_url_rule``: the rule joined to the url_prefix."""
+        if self.url_prefix is None:
+            return rule
+        if rule:
+            return "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
+        return self.url_prefix
+
+
+STATIC_NAME = r"^[A-Za-z0-9_. -]+(/[A-Za-z0-9_. -]+)*$"
+
+
+def _static_name(name: str) -> str:
+    if any(segment in (".", "..") for segment in name.split("/")):
+        raise ValueError(f"{name!r}: a static file name has no '.' or '..' segment")
+    return name
 
 
 class StaticFile(Model):
@@ -264,7 +305,9 @@ class StaticFile(Model):
 class App(Scaffold):
     kind: Literal["flask", "demo_app"] = "flask"
     name: str = "app"
-    static_files: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]*$")], StaticFile] = {}
+    #: names relative to the static folder: segments of letters, digits, ``_.- `` and spaces
+    static_files: dict[Annotated[str, Field(pattern=STATIC_NAME), AfterValidator(_static_name)],
+                       StaticFile] = {}
     teardown_appcontext: list[Hook] = []
     blueprints: list[Blueprint] = []
 
@@ -345,6 +388,45 @@ def _field_of(error: dict[str, Any]) -> str:
     return ".".join(loc)
 
 
+def check_app(app: App) -> None:
+    """What Flask refuses while the app is built (``Flask(...)``, ``add_url_rule`` for each
+    route in order, ``register_blueprint``): a rule Werkzeug cannot compile (unknown
+    converter, arguments its converter does not take or cannot convert, a malformed rule,
+    one without its leading slash), two different view functions for one endpoint, a dot in
+    a blueprint's endpoint, two blueprints of one name. A route may repeat an endpoint with
+    the same view (same ``name`` and the same declaration): one function under two rules."""
+    views: dict[str, tuple[str, Any]] = {"static": ("static", None)}
+
+    def add(route: Route, field: str, endpoint: str, rule: str) -> None:
+        try:
+            Rule(rule, endpoint, rule_methods(route.methods)[0])
+        except (ValueError, LookupError, TypeError, SyntaxError) as err:
+            raise ScenarioError(f"{field}.rule", f"Flask refuses the rule {rule!r}: {err}") from None
+        old = views.get(endpoint)
+        new = (route.view_name, route.view.model_dump(by_alias=True))
+        if old is not None and old != new:
+            raise ScenarioError(
+                f"{field}.endpoint",
+                f"View function mapping is overwriting an existing endpoint function: {endpoint}"
+                " (a route may repeat an endpoint only with the same name and view)",
+            )
+        views[endpoint] = new
+
+    for i, route in enumerate(app.routes):
+        add(route, f"app.routes.{i}", route.endpoint_name, route.rule)
+    names: set[str] = set()
+    for b, bp in enumerate(app.blueprints):
+        if bp.name in names:
+            raise ScenarioError(f"app.blueprints.{b}.name",
+                                f"The name '{bp.name}' is already registered for a different blueprint.")
+        names.add(bp.name)
+        for i, route in enumerate(bp.routes):
+            field = f"app.blueprints.{b}.routes.{i}"
+            if "." in route.endpoint_name:
+                raise ScenarioError(f"{field}.endpoint", "'endpoint' may not contain a dot '.' character.")
+            add(route, field, f"{bp.name}.{route.endpoint_name}", bp.full_rule(route.rule))
+
+
 def load(document: Any) -> Scenario:
     """Validate a decoded JSON document; raise :class:`ScenarioError` naming the first bad field."""
     if not isinstance(document, dict):
@@ -354,6 +436,7 @@ def load(document: Any) -> Scenario:
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
         raise ScenarioError(_field_of(first), first["msg"]) from None
+    check_app(scenario.app)
     total = sum(len(chunk.data) for client in scenario.clients for chunk in client.send)
     if total > MAX_SEND_BYTES:
         raise LimitExceeded("clients", f"the clients send {total} bytes; the limit is {MAX_SEND_BYTES}")

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..layers import Layer
-from ..scenario import App, Hook, Route, View
+from ..scenario import App, Blueprint, Hook, Route, View, exception_class
 from ..scheduler import Sleep
 from ..trace import Phase
 from . import blinker_base
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext
+from .http_status import WERKZEUG_ERRORS
 from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
@@ -62,7 +63,8 @@ class Scaffold:
     after_request: list[Hook] = field(default_factory=list)
     teardown_request: list[Hook] = field(default_factory=list)
     url_value_preprocessors: list[Hook] = field(default_factory=list)
-    errorhandlers: dict[int, Any] = field(default_factory=dict)
+    #: ``error_handler_spec``: code (None for exception classes) -> class name -> handler
+    errorhandlers: dict[int | None, dict[str, Any]] = field(default_factory=dict)
 
 
 class Flask:
@@ -80,20 +82,20 @@ class Flask:
         self.pointers = declaration_pointers(decl)
         rules = [self._rule("/static/<path:filename>", "static", None, None, "<lambda>")]
         for route in decl.routes:
-            rules.append(self._route_rule(route, "", None))
+            rules.append(self._route_rule(route, None))
         for bp in decl.blueprints:
             self.scaffolds[bp.name] = _scaffold(bp)
             for route in bp.routes:
-                rules.append(self._route_rule(route, bp.url_prefix, bp.name))
+                rules.append(self._route_rule(route, bp))
         self.url_map = Map(rules)
 
-    def _route_rule(self, route: Route, prefix: str, blueprint: str | None) -> Rule:
-        endpoint = route.endpoint_name if blueprint is None else f"{blueprint}.{route.endpoint_name}"
-        rule = route.rule
-        if prefix:  # BlueprintSetupState.add_url_rule: "/bp" + "/" is "/bp/"
-            rule = "/".join((prefix.rstrip("/"), rule.lstrip("/")))
-        return self._rule(rule, endpoint, route.methods, route.view, route.view_name,
-                          blueprint, route.strict_slashes)
+    def _route_rule(self, route: Route, bp: Blueprint | None) -> Rule:
+        if bp is None:
+            return self._rule(route.rule, route.endpoint_name, route.methods, route.view,
+                              route.view_name, None, route.strict_slashes)
+        # BlueprintSetupState.add_url_rule: "/bp" + "/" is "/bp/", "/bp" + "" is "/bp"
+        return self._rule(bp.full_rule(route.rule), f"{bp.name}.{route.endpoint_name}", route.methods,
+                          route.view, route.view_name, bp.name, route.strict_slashes)
 
     def _rule(self, rule: str, endpoint: str, methods, view, view_name: str,
               blueprint: str | None = None, strict_slashes: bool = True) -> Rule:
@@ -167,6 +169,16 @@ class Flask:
         request = ctx.request
         try:
             rule, values = self.url_map.match(request.path, request.method)
+        except (TypeError, RecursionError) as err:
+            # A converter argument of the wrong type (``int(min='a')``) fails in to_python,
+            # and a path of ~1000 segments overflows the recursive matcher: either escapes
+            # match_request (it catches HTTPException only) and ctx.push, so wsgi_app
+            # handles it as the app's own error (a 500).
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
+                          "map_match_failed", {"method": request.method, "path": request.path,
+                                               "endpoint": None, "error": type(err).__name__},
+                          line="result = self.map._matcher.match(domain_part, path_part, method, websocket)")
+            raise AppRaised(type(err).__name__, str(err)) from None
         except NotFound:
             request.routing_exception = HTTPException(404)
         except MethodNotAllowed as err:
@@ -202,10 +214,10 @@ class Flask:
                       "preprocess_request", line="for name in names:")
         names = (None, *reversed(request.blueprints))
         for name in names:
-            for hook in self.scaffolds[name].url_value_preprocessors:
+            for hook in self.scaffold(name).url_value_preprocessors:
                 self.call_hook(ctx, hook, "url_value_preprocessor")
         for name in names:
-            for hook in self.scaffolds[name].before_request:
+            for hook in self.scaffold(name).before_request:
                 rv = self.call_hook(ctx, hook, "before_request")
                 if rv is not None:
                     return rv
@@ -271,6 +283,10 @@ class Flask:
             return _with_status(view.text, view.status, headers, view.mimetype)
         if kind == "json":
             body = _fill(view.json_, ctx.request.view_args or {})
+            if view.mimetype is not None:
+                # ``Response(value, status, headers, mimetype=...)``: the value itself is the
+                # body, as Werkzeug takes it (not JSON).
+                return response_of_value(body, view.status, headers, view.mimetype)
             if isinstance(body, dict | list):
                 # ``return {...}``: make_response hands a dict or list to app.json.response
                 body = Response.from_text(_json_body(body), mimetype="application/json")
@@ -311,15 +327,31 @@ class Flask:
 
     # -- errors --------------------------------------------------------------------------
 
-    def find_error_handler(self, code: int, blueprints: list[str]):
-        for name in (*blueprints, None):
-            handler = self.scaffolds[name].errorhandlers.get(code)
-            if handler is not None:
-                return handler
+    def find_error_handler(self, err: BaseException, blueprints: list[str]):
+        """``_find_error_handler``: handlers for the error's code (blueprints first, then
+        the app), then handlers for its classes, each map searched along the MRO. Returns
+        the handler and the code it was registered for (None: an exception class)."""
+        code = err.code if isinstance(err, HTTPException) else None
+        mro = exception_mro(err)
+        for c in (code, None) if code is not None else (None,):
+            for name in (*blueprints, None):
+                handler_map = self.scaffold(name).errorhandlers.get(c)
+                if not handler_map:
+                    continue
+                for cls in mro:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler, c
         return None
 
-    def call_error_handler(self, ctx: RequestContext, handler, code: int) -> tuple:
-        status = handler.status or code
+    def scaffold(self, name: str | None) -> Scaffold:
+        """The hooks of a blueprint name; an app endpoint with a dot (``"a.b"``) names a
+        blueprint that may not exist, and Flask's defaultdicts give it nothing."""
+        return self.scaffolds.get(name) or _NO_HOOKS
+
+    def call_error_handler(self, ctx: RequestContext, handler, code: int | None) -> tuple:
+        # keyed by a code: ``return text, code``; by an exception class: ``return text``
+        status = handler.status or code or 200
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{handler.name}",
                       "errorhandler", {"name": handler.name, "status": status},
                       layer=Layer.FLASK, decl=self.pointers[id(handler)])
@@ -330,23 +362,26 @@ class Flask:
     def handle_user_exception(self, ctx: RequestContext, err: Exception):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
                       "handle_user_exception", {"error": _error_name(err)},
-                      line="return self.handle_http_exception(e)"
-                      if isinstance(err, HTTPException) else "raise")
+                      line="return self.handle_http_exception(e)" if isinstance(err, HTTPException)
+                      else "handler = self._find_error_handler(e, request.blueprints)")
         if isinstance(err, HTTPException):
             return self.handle_http_exception(ctx, err)
-        raise err
+        found = self.find_error_handler(err, ctx.request.blueprints)
+        if found is None:
+            raise err
+        return self.call_error_handler(ctx, *found)
 
     def handle_http_exception(self, ctx: RequestContext, err: HTTPException):
-        handler = None
+        found = None
         if err.new_url is None:  # a RoutingException is returned as it is
-            handler = self.find_error_handler(err.code, ctx.request.blueprints)
+            found = self.find_error_handler(err, ctx.request.blueprints)
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
                       "handle_http_exception", {"code": err.code,
-                                                "handler": handler.name if handler else None},
-                      line="return self.ensure_sync(handler)(e)" if handler else "return e")
-        if handler is None:
+                                                "handler": found[0].name if found else None},
+                      line="return self.ensure_sync(handler)(e)" if found else "return e")
+        if found is None:
             return err
-        return self.call_error_handler(ctx, handler, err.code)
+        return self.call_error_handler(ctx, *found)
 
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         """An unhandled error: log it, make a 500, finalize it (after_request runs)."""
@@ -365,9 +400,9 @@ class Flask:
                      f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
                      f"{request.path} [{request.method}]\n{last_line(err)}")
         server_error: Any = HTTPException(500)
-        handler = self.find_error_handler(500, request.blueprints)
-        if handler is not None:
-            server_error = self.call_error_handler(ctx, handler, 500)
+        found = self.find_error_handler(server_error, request.blueprints)
+        if found is not None:
+            server_error = self.call_error_handler(ctx, *found)
         return self.finalize_request(ctx, server_error, from_error_handler=True)
 
     def internal_server_error_app(self):
@@ -404,7 +439,7 @@ class Flask:
         elif not isinstance(rv, Response):
             raise AppRaised("TypeError", _BAD_RETURN.format(type=type(rv).__name__))
         if status is not None:
-            rv.status_code = status
+            rv.set_status(status)
         if headers:
             rv.headers.update(headers)
         return rv
@@ -414,7 +449,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
                       "process_response", line="for name in chain(request.blueprints, (None,)):")
         for name in (*request.blueprints, None):
-            for hook in reversed(self.scaffolds[name].after_request):
+            for hook in reversed(self.scaffold(name).after_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
@@ -456,7 +491,7 @@ class Flask:
                       "do_teardown_request", {"error": _error_name(exc) if exc else None},
                       line="for name in chain(request.blueprints, (None,)):")
         for name in (*request.blueprints, None):
-            for hook in reversed(self.scaffolds[name].teardown_request):
+            for hook in reversed(self.scaffold(name).teardown_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
@@ -524,8 +559,72 @@ def _scaffold(decl) -> Scaffold:
         after_request=list(decl.after_request),
         teardown_request=list(decl.teardown_request),
         url_value_preprocessors=list(decl.url_value_preprocessors),
-        errorhandlers={int(code): handler for code, handler in decl.errorhandlers.items()},
+        errorhandlers=error_handler_spec(decl.errorhandlers),
     )
+
+
+_NO_HOOKS = Scaffold()
+
+
+def error_handler_spec(declared: dict[str, Any]) -> dict[int | None, dict[str, Any]]:
+    """``Scaffold.register_error_handler`` for each key: ``spec[code][class name]``. A code
+    stands for its werkzeug.exceptions class (404: NotFound); a class name has no code."""
+    spec: dict[int | None, dict[str, Any]] = {}
+    for key, handler in declared.items():
+        if key.isdigit():
+            spec.setdefault(int(key), {})[WERKZEUG_ERRORS[int(key)][0]] = handler
+        else:
+            spec.setdefault(None, {})[key] = handler
+    return spec
+
+
+#: werkzeug.exceptions classes between a default exception and HTTPException (checked
+#: against Werkzeug by tests/sim/test_flask_app.py)
+_HTTP_EXCEPTION_BASES = {"ClientDisconnected": ("BadRequest",), "TooManyRequests": ("_RetryAfter",),
+                         "ServiceUnavailable": ("_RetryAfter",)}
+
+
+def exception_mro(err: BaseException) -> list[str]:
+    """The names of ``type(err).__mro__`` for the exception the real app would have: a
+    werkzeug.exceptions class, or a builtin named by the scenario (``raise``)."""
+    name = _error_name(err)
+    if isinstance(err, HTTPException):
+        return [name, *_HTTP_EXCEPTION_BASES.get(name, ()), "HTTPException", "Exception",
+                "BaseException", "object"]
+    found = exception_class(name)
+    return [cls.__name__ for cls in found.__mro__] if found is not None else [name, "Exception"]
+
+
+class ValueBody:
+    """``Response.iter_encoded`` over a value given as the response iterable: each item, a
+    str encoded. A dict yields its keys; a number is not iterable (TypeError, raised when
+    the server first iterates it: a 500 from ``run_wsgi``)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __iter__(self):
+        for item in self.value:
+            yield item.encode() if isinstance(item, str) else item
+
+
+def response_of_value(value: Any, status, headers: dict[str, str], mimetype: str) -> Response:
+    """``Response(value, status=..., headers=..., mimetype=...)`` for a json view's value.
+
+    A str is the body. A list is a sequence: ``get_wsgi_headers`` sums ``len()`` of its
+    encoded items for Content-Length, so a number in it raises TypeError in
+    ``Response.__call__``. Anything else is an iterable of unknown length (no
+    Content-Length)."""
+    header_list = Headers(list(headers.items()))
+    if isinstance(value, str):
+        return Response.from_text(value.encode(), 200 if status is None else status, header_list, mimetype)
+    if isinstance(value, list):
+        response = Response.from_text(b"", 200 if status is None else status, header_list, mimetype)
+        response.headers.remove("Content-Length")
+        response.body = [item.encode() if isinstance(item, str) else item for item in value]
+        return response
+    return Response.from_iterator(iter(ValueBody(value)), 200 if status is None else status,
+                                  header_list, mimetype)
 
 
 def _with_status(body, status, headers: dict[str, str], mimetype: str | None) -> Any:

@@ -52,7 +52,12 @@ class Request:
         self.view_args = view_args
         self.endpoint = rule.endpoint
         if "." in rule.endpoint:
-            self.blueprints = [rule.endpoint.rpartition(".")[0]]
+            # ``Request.blueprints``: "a.b.view" -> ["a.b", "a"] (``_split_blueprint_path``)
+            name = rule.endpoint.rpartition(".")[0]
+            self.blueprints = [name]
+            while "." in name:
+                name = name.rpartition(".")[0]
+                self.blueprints.append(name)
 
     def date_header(self) -> str:
         return self.handler.date_time_string()

@@ -491,7 +491,7 @@ class StateMachineMatcher:
 def rule_methods(methods: list[str] | None) -> tuple[HashSet, bool]:
     """The method set Flask's ``add_url_rule`` hands to ``Rule``, and whether OPTIONS is
     automatic; replays the real sequence of set operations (see ``sim._pyset``)."""
-    flask_methods = HashSet([m.upper() for m in (methods or ["GET"])])
+    flask_methods = HashSet([m.upper() for m in (["GET"] if methods is None else methods)])
     required = HashSet()
     automatic = "OPTIONS" not in flask_methods
     if automatic:

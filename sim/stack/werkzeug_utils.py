@@ -38,13 +38,27 @@ class RangeNotSatisfiable(HTTPException):
         return response
 
 
+#: ``werkzeug.http._token_chars``: a header value of only these needs no quotes
+_TOKEN_CHARS = frozenset("!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~")
+
+
+def quote_header_value(value: str) -> str:
+    """``werkzeug.http.quote_header_value``: a token as it is, anything else quoted
+    (``my notes.txt`` -> ``"my notes.txt"``)."""
+    if not value:
+        return '""'
+    if _TOKEN_CHARS.issuperset(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str) -> Response:
     mimetype = _MIMETYPES.guess_type(filename)[0] or "application/octet-stream"
     path = f"{STATIC_FOLDER}/{filename}"
     etag = f"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"
     last_modified = format_datetime(datetime.fromtimestamp(mtime, UTC), usegmt=True)
     headers = Headers([
-        ("Content-Disposition", f"inline; filename={filename.rsplit('/', 1)[-1]}"),
+        ("Content-Disposition", f"inline; filename={quote_header_value(filename.rsplit('/', 1)[-1])}"),
         ("Content-Type", get_content_type(mimetype)),
         ("Content-Length", str(len(data))),
         ("Last-Modified", last_modified),

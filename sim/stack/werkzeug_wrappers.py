@@ -69,28 +69,48 @@ class Response:
     is_streamed: bool = False
     #: ``send_file`` passes its file wrapper straight to the server (no ClosingIterator)
     direct_passthrough: bool = False
+    #: the status line as set from a string with a reason (``"201 Made"``), kept as it is
+    status_line: str | None = None
 
     @property
     def status(self) -> str:
-        return status_text(self.status_code)
+        return self.status_line or status_text(self.status_code)
+
+    def set_status(self, value: int | str) -> None:
+        """The ``status`` / ``status_code`` setters (``_clean_status``): a code gets its
+        reason from the table; a string with a reason is kept as it is (stripped)."""
+        self.status_line = None
+        if isinstance(value, int):
+            self.status_code = value
+            return
+        value = value.strip()
+        code_str, sep, _ = value.partition(" ")
+        # scenario validation admits only "<3 digits>[ reason]", so int() cannot fail here
+        self.status_code = int(code_str)
+        if sep:
+            self.status_line = value
 
     @classmethod
-    def from_text(cls, data: bytes, status: int = 200, headers: Headers | None = None,
+    def from_text(cls, data: bytes, status: int | str = 200, headers: Headers | None = None,
                   mimetype: str | None = None) -> Response:
         """``Response(data, status=..., headers=..., mimetype=...)`` for a str/bytes body."""
         headers = headers or Headers()
         if mimetype is not None or "content-type" not in headers:
             headers.set("Content-Type", get_content_type(mimetype or "text/html"))
         headers.set("Content-Length", str(len(data)))
-        return cls(status, headers, [data])
+        response = cls(0, headers, [data])
+        response.set_status(status)
+        return response
 
     @classmethod
-    def from_iterator(cls, body: Iterator[bytes], status: int = 200,
+    def from_iterator(cls, body: Iterator[bytes], status: int | str = 200,
                       headers: Headers | None = None, mimetype: str | None = None) -> Response:
         headers = headers or Headers()
         if mimetype is not None or "content-type" not in headers:
             headers.set("Content-Type", get_content_type(mimetype or "text/html"))
-        return cls(status, headers, body, is_streamed=True)
+        response = cls(0, headers, body, is_streamed=True)
+        response.set_status(status)
+        return response
 
     def wsgi_headers(self) -> list[tuple[str, str]]:
         """``get_wsgi_headers``: drop Content-Length where the status has no body; add it

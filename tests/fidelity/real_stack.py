@@ -552,7 +552,10 @@ def _url_value_preprocessor(decl: dict[str, Any]) -> types.FunctionType:
 def _errorhandler(code: str, decl: dict[str, Any]) -> types.FunctionType:
     # `return text, status`; the status defaults to the handled code, which is what an
     # error handler is written for (a bare `return text` would turn the 404 into a 200).
-    returns = {"text": decl.get("text", ""), "status": decl.get("status", int(code))}
+    # A handler for an exception class ("ValueError") is `return text` unless it has one.
+    returns = {"text": decl.get("text", "")}
+    if "status" in decl or code.isdigit():
+        returns["status"] = decl.get("status", int(code) if code.isdigit() else None)
     returns.update({k: decl[k] for k in ("headers", "json", "mimetype") if k in decl})
     if "json" in returns:
         del returns["text"]
@@ -565,6 +568,9 @@ def _errorhandler(code: str, decl: dict[str, Any]) -> types.FunctionType:
 
 def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
     """What an app module (or a blueprint module) declares: routes, then hooks."""
+    # Routes that declare the same view (name and body) are one function under several
+    # rules, so they may share an endpoint, as in Flask.
+    views: dict[tuple[str, str], types.FunctionType] = {}
     for route in decl.get("routes", []):
         name = route.get("name") or route.get("endpoint")
         if not name:
@@ -572,7 +578,11 @@ def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
         options: dict[str, Any] = {"endpoint": route.get("endpoint")}
         if "methods" in route:
             options["methods"] = route["methods"]
-        scaffold.route(route["rule"], **options)(_view(name, route.get("view", {})))
+        view = route.get("view", {})
+        key = (name, json.dumps(view, sort_keys=True))
+        if key not in views:
+            views[key] = _view(name, view)
+        scaffold.route(route["rule"], **options)(views[key])
     for hook in decl.get("url_value_preprocessors", []):
         scaffold.url_value_preprocessor(_url_value_preprocessor(hook))
     for hook in decl.get("before_request", []):
@@ -582,7 +592,9 @@ def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
     for hook in decl.get("teardown_request", []):
         scaffold.teardown_request(_teardown(hook))
     for code, handler in decl.get("errorhandlers", {}).items():
-        scaffold.errorhandler(int(code))(_errorhandler(code, handler))
+        # a code, or a builtin exception class by name ("ValueError")
+        key = int(code) if code.isdigit() else getattr(builtins, code)
+        scaffold.errorhandler(key)(_errorhandler(code, handler))
 
 
 #: A static file's ``mtime`` when the scenario leaves it out (docs/engine-api.md).

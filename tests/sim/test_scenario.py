@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from simhelpers import gallery
+from simhelpers import gallery, run_hashseed0
 
 import sim
 from sim.scenario import MAX_CLIENTS, MAX_SEND_BYTES
@@ -80,6 +80,15 @@ BAD = [
     ("clients.0.send.0", 5, "clients.0.send.0"),
     ("clients.0.send.0", "\u0100 not a byte", "clients.0.send.0.data"),
     ("clients", "c1", "clients"),
+    ("server.threaded", "yes", "server.threaded"),  # strict types: a string is not a boolean
+    ("server.port", "5000", "server.port"),
+    ("clients.0.at", 1.5, "clients.0.at"),
+    ("app.routes.0.view", {"raise": "NoSuchError"}, "app.routes.0.view"),
+    ("app.routes.0.view", {"text": "a", "status": "2O1 CREATED"}, "app.routes.0.view.status"),
+    ("app.routes.0.rule", "/<int(foo=1):id>", "app.routes.0.rule"),
+    ("app.errorhandlers", {"KeyboardInterrupt": {"name": "h"}}, "app.errorhandlers"),
+    ("app.errorhandlers", {"499": {"name": "h"}}, "app.errorhandlers"),
+    ("app.static_files", {"../up.txt": {"text": "x"}}, "app.static_files.../up.txt.[key]"),
 ]
 
 
@@ -152,3 +161,103 @@ def test_json_schema():
     assert {"text", "json", "echo", "abort", "raise", "stream"} <= set(view)  # the aliases
     chunk = schema["$defs"]["Chunk"]["properties"]
     assert {"after", "data"} <= set(chunk)
+
+
+# -- what Flask refuses at startup, and what it accepts -------------------------------------
+
+
+
+def app_of(**app) -> dict:
+    return {"format": "wsgiscope/scenario@1", "app": app}
+
+
+def route(rule: str, endpoint: str = "e", view: dict | None = None, **extra) -> dict:
+    return {"rule": rule, "endpoint": endpoint, "view": view or {"text": "x"}, **extra}
+
+
+def bp(name: str = "bp", routes: list | None = None, **extra) -> dict:
+    return {"name": name, "routes": routes or [], **extra}
+
+
+# (app declaration, the field validation names, or None when it is accepted): each is also
+# built as a real Flask app (tests/fidelity/real_stack.build_flask_app), which must fail
+# exactly when validation refuses.
+STARTUP = {
+    "unknown converter argument": (app_of(routes=[route("/<int(foo=1):n>")]), "app.routes.0.rule"),
+    "string argument for string length": (app_of(routes=[route("/<string(length='x'):s>")]), "app.routes.0.rule"),
+    "unknown converter": (app_of(routes=[route("/<bogus:x>")]), "app.routes.0.rule"),
+    "text after the arguments": (app_of(routes=[route("/<int(min=1)junk:n>")]), "app.routes.0.rule"),
+    "variable twice": (app_of(routes=[route("/<a>/<a>")]), "app.routes.0.rule"),
+    "any with a number item": (app_of(routes=[route("/<any(a, 1):k>")]), "app.routes.0.rule"),
+    "no leading slash": (app_of(routes=[route("items")]), "app.routes.0.rule"),
+    "a lone '>' is static text": (app_of(routes=[route("/a>b")]), None),
+    "path and uuid take any argument": (app_of(routes=[route("/<path(x=1):p>"), route("/<uuid(3):u>", "u")]), None),
+    "a string min (fails per request)": (app_of(routes=[route("/<int(min=1, ):n>")]), None),
+    "every converter with arguments": (app_of(routes=[route(
+        "/<int(fixed_digits=3, min=1, max=900, signed=True):a>/<float(min=0.5, max=2, signed=False):b>"
+        "/<string(minlength=2, maxlength=4):c>/<string(length=2):d>/<any(x, 'y,z'):e>/<path:f>")]), None),
+    "two views for one endpoint": (app_of(routes=[route("/a", "same"), route("/b", "same", {"text": "y"})]),
+                                   "app.routes.1.endpoint"),
+    "one endpoint, two view names": (app_of(routes=[route("/a", "same", name="one"),
+                                                    route("/b", "same", name="two")]), "app.routes.1.endpoint"),
+    "one view under two rules": (app_of(routes=[route("/a", "same"), route("/b", "same")]), None),
+    "the static endpoint": (app_of(routes=[route("/s", "static")]), "app.routes.0.endpoint"),
+    "an app endpoint with a dot": (app_of(routes=[route("/s", "a.b")]), None),
+    "blueprint rule '' under a prefix": (app_of(blueprints=[bp(url_prefix="/bp", routes=[route("")])]), None),
+    "blueprint rule without a slash": (app_of(blueprints=[bp(url_prefix="/bp", routes=[route("ping")])]), None),
+    "blueprint rule '' without a prefix": (app_of(blueprints=[bp(routes=[route("")])]),
+                                            "app.blueprints.0.routes.0.rule"),
+    "blueprint rule '' under an empty prefix": (app_of(blueprints=[bp(url_prefix="", routes=[route("")])]),
+                                                 "app.blueprints.0.routes.0.rule"),
+    "blueprint rule without a slash, empty prefix": (app_of(blueprints=[bp(url_prefix="", routes=[route("p")])]),
+                                                     None),
+    "blueprint endpoint with a dot": (app_of(blueprints=[bp(url_prefix="/bp", routes=[route("/x", "a.b")])]),
+                                      "app.blueprints.0.routes.0.endpoint"),
+    "two blueprints of one name": (app_of(blueprints=[bp(), bp()]), "app.blueprints.1.name"),
+    "blueprint endpoint like an app one": (app_of(routes=[route("/a", "e")],
+                                                  blueprints=[bp(url_prefix="/bp", routes=[route("/a", "e")])]),
+                                           None),
+    "handler for an exception class": (app_of(errorhandlers={"ValueError": {"name": "h"},
+                                                             "Exception": {"name": "h2"}}), None),
+    "handler for a BaseException": (app_of(errorhandlers={"SystemExit": {"name": "h"}}), "app.errorhandlers"),
+    "handler for no class": (app_of(errorhandlers={"NoSuchError": {"name": "h"}}), "app.errorhandlers"),
+    "handler for an unknown code": (app_of(errorhandlers={"418": {"name": "h"}, "299": {"name": "h2"}}),
+                                    "app.errorhandlers"),
+    "blueprint handler for a class": (app_of(blueprints=[bp(errorhandlers={"LookupError": {"name": "h"}})]), None),
+    "status line": (app_of(routes=[route("/a", view={"text": "x", "status": "201 CREATED"})]), None),
+    "static name with spaces": (app_of(static_files={"my notes.txt": {"text": "x"},
+                                                     "sub dir/a b.css": {"text": "y"}}), None),
+}
+
+REAL_STARTUP = """
+import json, sys, tempfile
+from pathlib import Path
+from tests.fidelity.real_stack import build_flask_app
+out = []
+for app in json.load(sys.stdin):
+    with tempfile.TemporaryDirectory() as root:
+        try:
+            build_flask_app(app, Path(root))
+            out.append(None)
+        except Exception as err:
+            out.append(type(err).__name__)
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def real_startup() -> dict[str, str | None]:
+    names = list(STARTUP)
+    return dict(zip(names, run_hashseed0(REAL_STARTUP, [STARTUP[n][0]["app"] for n in names]), strict=True))
+
+
+@pytest.mark.parametrize("name", list(STARTUP))
+def test_refused_exactly_when_flask_refuses(name, real_startup):
+    document, field = STARTUP[name]
+    try:
+        sim.validate(document)
+        refused = None
+    except sim.ScenarioError as err:
+        refused = err.field
+    assert refused == field
+    assert (refused is None) == (real_startup[name] is None), real_startup[name]

@@ -242,3 +242,89 @@ def test_allow_order_equals_real_werkzeug(real_outcomes):
     wrong = [(name, *row) for name in CASES for row in compared(name, real_outcomes)
              if unordered(row[2]) == unordered(row[3]) and row[2] != row[3]]
     assert not wrong, wrong[:5]
+
+
+# -- the hand-written parts against the installed Werkzeug -------------------------------------
+
+ARGUMENT_STRINGS = [
+    "", "3", "min=1", "min=1, max=5", "min=1, ", "1,2", "a, b, 'c,d'", "u'x', R\"y\"", "True, None, False",
+    "fixed_digits=4, signed=True", "1.5", "1x2", "min=-3", "x = 7 , y=8", "a,,b", "'unterminated", "1.",
+    "length=2", "foo.bar", "  spaced  ,  out  ", "min=1)junk",
+]
+
+
+def _parse_outcome(parse, argstr: str) -> list:
+    try:
+        args, kwargs = parse(argstr)
+    except ValueError as err:
+        return ["error", str(err)]
+    return [[repr(a) for a in args], {k: repr(v) for k, v in kwargs.items()}]
+
+
+@pytest.mark.parametrize("argstr", ARGUMENT_STRINGS)
+def test_parse_converter_args_equals_werkzeug(argstr):
+    from werkzeug.routing.rules import parse_converter_args as real
+
+    from sim.stack.werkzeug_routing import parse_converter_args
+
+    assert _parse_outcome(parse_converter_args, argstr) == _parse_outcome(real, argstr)
+
+
+def test_rule_regexes_equal_werkzeug():
+    """The two regexes copied from ``werkzeug.routing.rules`` (there VERBOSE) match alike."""
+    import re as re_
+
+    from werkzeug.routing import rules
+
+    from sim.stack.werkzeug_routing import CONVERTER_ARGS_RE, PART_RE
+
+    real_part = re_.compile(rules._part_re.pattern, re_.VERBOSE)
+    real_args = re_.compile(rules._converter_args_re.pattern, re_.VERBOSE)
+    rng = random.Random(7)
+    alphabet = "/<>():,=ab_1.' \"-"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    texts += ["<int(min=1):n>", "<x>", "/a/", "<a(b):c>", "x=1,", "'a,b',", "True,"]
+    for text in texts:
+        for ours, real in ((PART_RE, real_part), (CONVERTER_ARGS_RE, real_args)):
+            mine, theirs = ours.match(text), real.match(text)
+            assert (mine and mine.groupdict()) == (theirs and theirs.groupdict()), (text, ours.pattern)
+
+
+CONVERTER_SPECS = [
+    ("default", ""), ("string", "length=2"), ("string", "minlength=0"), ("string", "2, 5"),
+    ("string", "maxlength=3"), ("any", "a, b, 'c.d'"), ("path", ""), ("path", "x=1"), ("int", ""),
+    ("int", "signed=True"), ("int", "4, min=1"), ("float", ""), ("float", "signed=True, max=2"),
+    ("uuid", ""), ("uuid", "3"),
+]
+
+
+@pytest.mark.parametrize(("name", "argstr"), CONVERTER_SPECS)
+def test_converters_equal_werkzeug(name, argstr):
+    """Regex, weight and part_isolating of each converter, and ``to_python`` over values."""
+    from werkzeug.routing import Map as RealMap
+    from werkzeug.routing.converters import DEFAULT_CONVERTERS as REAL
+    from werkzeug.routing.converters import ValidationError as RealInvalid
+
+    from sim.stack.werkzeug_routing import ValidationError, get_converter, parse_converter_args
+
+    args, kwargs = parse_converter_args(argstr)
+    ours = get_converter(name, args, kwargs)
+    real = REAL[name](RealMap(), *args, **kwargs)
+    assert (ours.regex, ours.weight, ours.part_isolating) == (real.regex, real.weight, real.part_isolating)
+    for value in ["5", "-5", "0005", "1.5", "-2.5", "ab", "c.d", UUID, "x"]:
+        outcomes = []
+        for conv, invalid in ((ours, ValidationError), (real, RealInvalid)):
+            try:
+                outcomes.append(repr(conv.to_python(value)))
+            except invalid:
+                outcomes.append("invalid")
+            except (TypeError, ValueError) as err:
+                outcomes.append(type(err).__name__)
+        assert outcomes[0] == outcomes[1], (value, outcomes)
+
+
+def test_random_comparisons_cover_every_outcome(real_outcomes):
+    """The random rule sets do reach matches, 404s, 405s, redirects, per-request errors and
+    startup failures (so the comparison above is not vacuous)."""
+    seen = {outcome[0] for name in CASES if name.startswith("random-") for outcome in real_outcomes[name]}
+    assert seen >= {"match", "404", "405", "redirect", "error", "startup", "allowed"}
