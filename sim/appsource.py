@@ -18,7 +18,8 @@ import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario import RULE_PART, App, ErrorHandler, Hook, Returns, Route, View
+from .scenario import App, ErrorHandler, Hook, Returns, Route, View
+from .stack.werkzeug_routing import PART_RE
 
 #: What the module imports, by the name it uses.
 _FLASK_NAMES = ("Blueprint", "Flask", "Response", "abort", "request", "stream_with_context")
@@ -102,7 +103,7 @@ def app_source(app: App) -> AppSource:
         var = _blueprint_var(blueprint.name, taken)
         out.add()
         out.add()
-        prefix = f", url_prefix={_py(blueprint.url_prefix)}" if blueprint.url_prefix else ""
+        prefix = f", url_prefix={_py(blueprint.url_prefix)}" if blueprint.url_prefix is not None else ""
         out.add(f"{var} = {out.name('Blueprint')}({_py(blueprint.name)}, __name__{prefix})")
         _write_scaffold(out, blueprint, var, f"/app/blueprints/{i}")
         out.add()
@@ -143,8 +144,17 @@ def _def_name(name: str) -> str:
 
 
 def _write_scaffold(out: _Writer, scaffold: Any, var: str, base: str) -> None:
+    # A route repeating an endpoint with the same view is the same function under one more
+    # rule (validation refuses any other repeat): ``add_url_rule(..., view_func=f)``.
+    written: dict[tuple[str, str, str], str] = {}
     for i, route in enumerate(scaffold.routes):
-        _write_route(out, var, route, f"{base}/routes/{i}/view")
+        pointer = f"{base}/routes/{i}/view"
+        key = (route.endpoint_name, route.view_name, repr(route.view.model_dump(by_alias=True)))
+        if key in written:
+            _write_more_rule(out, var, route, pointer, written[key])
+            continue
+        written[key] = pointer
+        _write_route(out, var, route, pointer)
     for i, hook in enumerate(scaffold.url_value_preprocessors):
         _write_plain_hook(out, f"{var}.url_value_preprocessor", hook,
                           f"{base}/url_value_preprocessors/{i}", "endpoint, values")
@@ -187,6 +197,21 @@ def _write_route(out: _Writer, var: str, route: Route, pointer: str) -> None:
     out.spans[pointer] = Span(start, def_line, len(out.lines))
 
 
+def _write_more_rule(out: _Writer, var: str, route: Route, pointer: str, first: str) -> None:
+    options = [_py(route.rule), f"endpoint={_py(route.endpoint_name)}",
+               f"view_func={_def_name(route.view_name)}"]
+    if route.methods is not None:
+        options.append(f"methods={_py(list(route.methods))}")
+    if not route.strict_slashes:
+        options.append("strict_slashes=False")
+    out.add()
+    out.add(f"{var}.add_url_rule({', '.join(options)})")
+    out.spans[pointer] = out.spans[first]
+    for (mark_pointer, event), line in list(out.marks.items()):
+        if mark_pointer == first:
+            out.marks[(pointer, event)] = line
+
+
 def _write_stream_body(out: _Writer, view: View, pointer: str) -> None:
     out.add("    def generate():")
     for_line = out.add(f"        for chunk in {_py(list(view.stream or []))}:")
@@ -204,7 +229,7 @@ def _write_stream_body(out: _Writer, view: View, pointer: str) -> None:
 def _response_options(view: View) -> str:
     options = ""
     if view.status is not None:
-        options += f", status={view.status}"
+        options += f", status={_py(view.status)}"
     if view.headers:
         options += f", headers={_py(dict(view.headers))}"
     if view.mimetype is not None:
@@ -230,15 +255,15 @@ def _write_result(out: _Writer, decl: View | Returns, indent: str, variables: li
     headers = dict(decl.headers)
     mimetype = decl.mimetype if isinstance(decl, View) else None
     if mimetype is not None:
-        options = f", status={status}" if status is not None else ""
+        options = f", status={_py(status)}" if status is not None else ""
         options += f", headers={_py(headers)}" if headers else ""
         out.add(f"{indent}return {out.name('Response')}({body}{options}, mimetype={_py(mimetype)})")
     elif status is None and not headers:
         out.add(f"{indent}return {body}")
     elif not headers:
-        out.add(f"{indent}return {body}, {status}")
+        out.add(f"{indent}return {body}, {_py(status)}")
     else:
-        out.add(f"{indent}return {body}, {status or 200}, {_py(headers)}")
+        out.add(f"{indent}return {body}, {_py(status or 200)}, {_py(headers)}")
 
 
 def _write_before_request(out: _Writer, var: str, hook: Hook, pointer: str) -> None:
@@ -272,10 +297,13 @@ def _write_plain_hook(out: _Writer, decorator: str, hook: Hook, pointer: str, pa
 
 
 def _write_errorhandler(out: _Writer, var: str, code: str, handler: ErrorHandler, pointer: str) -> None:
-    start = _start(out, f"{var}.errorhandler({int(code)})")
+    # a code (404) or an exception class by name (ValueError)
+    start = _start(out, f"{var}.errorhandler({int(code) if code.isdigit() else code})")
     def_line = out.add(f"def {_def_name(handler.name)}(error):")
     # The status defaults to the code handled: a bare ``return text`` would make it a 200.
-    returns = Returns(text=handler.text, status=handler.status or int(code), headers=handler.headers)
+    # A handler for an exception class is ``return text`` unless it declares a status.
+    status = handler.status or (int(code) if code.isdigit() else None)
+    returns = Returns.model_construct(text=handler.text, status=status, headers=handler.headers)
     _write_result(out, returns, "    ")
     out.spans[pointer] = Span(start, def_line, len(out.lines))
 
@@ -287,7 +315,7 @@ def _sleep(out: _Writer, ms: int) -> str:
 
 
 def _rule_variables(rule: str) -> list[str]:
-    return [part["variable"] for part in RULE_PART.finditer(rule)]
+    return [part["variable"] for part in PART_RE.finditer(rule) if part["variable"]]
 
 
 def _json_expr(template: Any, variables: list[str]) -> str:
