@@ -18,6 +18,8 @@ from typing import Any
 
 from ..trace import Phase
 from . import blinker_base
+from .werkzeug_sansio import request_repr
+from .werkzeug_serving import EnvironView
 from .werkzeug_wrappers import HTTPException
 
 FC = "flask.ctx."
@@ -168,11 +170,14 @@ class RequestContext:
         self.actor = handler.actor
         self.client = handler.client
         self.request = Request(handler, environ)
+        # werkzeug.wrappers.Request.__init__: the environ keeps the request object
+        environ["werkzeug.request"] = request_repr(environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}
         self.app_ctx: AppContext | None = None
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
-                     line="self.url_adapter = app.create_url_adapter(self.request)")
+                     line="self.url_adapter = app.create_url_adapter(self.request)",
+                     state={f"environ/{self.client}": EnvironView(dict(environ))})
 
     def stacks_view(self) -> ContextStacks:
         return ContextStacks(tuple(self.stacks["app"]), tuple(self.stacks["request"]))
@@ -205,7 +210,11 @@ class RequestContext:
                  line="self.app.do_teardown_request(exc)")
         self.app.do_teardown_request(self, exc)
         self.stacks["request"].pop()
+        # pop's finally: ctx.request.environ["werkzeug.request"] = None
+        environ = self.request.environ
+        environ["werkzeug.request"] = None
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
-                 state={f"ctx/{self.actor}": self.stacks_view()})
+                 state={f"ctx/{self.actor}": self.stacks_view(),
+                        f"environ/{self.client}": EnvironView(dict(environ))})
         if pop_app:
             self.app_ctx.pop(self, exc)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from ..kernel import SocketState
 from ..trace import Phase
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
@@ -70,11 +71,31 @@ _unquote_query = _unquote_part(_ALWAYS_UNSAFE + "&=+#")
 _unquote_fragment = _unquote_part(_ALWAYS_UNSAFE)
 
 
+def _decode_idna(domain: str) -> str:
+    """``werkzeug.urls._decode_idna``: Punycode labels decoded, invalid ones left as they are."""
+    try:
+        data = domain.encode("ascii")
+    except UnicodeEncodeError:
+        return domain
+    try:
+        return data.decode("idna")
+    except UnicodeDecodeError:
+        pass
+    parts = []
+    for part in data.split(b"."):
+        try:
+            parts.append(part.decode("idna"))
+        except UnicodeDecodeError:
+            parts.append(part.decode("ascii"))
+    return ".".join(parts)
+
+
 @functools.lru_cache(maxsize=1024)
 def uri_to_iri(uri: str) -> str:
-    """``werkzeug.urls.uri_to_iri`` for what a request line holds (no user info, no IDNA)."""
+    """``werkzeug.urls.uri_to_iri`` for what a request line or a request's URL holds (no
+    user info)."""
     parts = urlsplit(uri)
-    netloc = parts.hostname or ""
+    netloc = _decode_idna(parts.hostname) if parts.hostname else ""
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if parts.port is not None:
@@ -124,9 +145,25 @@ class WriteStateView:
         }
 
 
+#: How the environ's objects are shown: their ``repr`` as Python prints it, with what
+#: differs between runs of one process left out (memory addresses) or made a placeholder
+#: (file descriptors: ``FD``). ``tests/fidelity`` describes the real objects the same way.
+RFILE = "<_io.BufferedReader name=FD>"  # socket.makefile("rb", -1)
+DECHUNKED_INPUT = "<werkzeug.serving.DechunkedInput object>"
+STDERR = "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>"
+
+
+def socket_repr(server_port: int, client_port: int, peer_reset: bool) -> str:
+    """``repr()`` of the accepted socket (``werkzeug.socket``). The clients are on loopback;
+    once the peer's RST has come, ``getpeername`` fails and ``raddr`` is left out."""
+    text = f"<socket.socket fd=FD, family=2, type=1, proto=0, laddr=('127.0.0.1', {server_port})"
+    return text + (">" if peer_reset else f", raddr=('127.0.0.1', {client_port})>")
+
+
 @dataclass(frozen=True, slots=True)
 class EnvironView:
-    """The WSGI environ (never changed after make_environ), shown as text values."""
+    """The WSGI environ at one moment (a copy: Flask adds ``werkzeug.request`` later), shown
+    as text values: strings as they are, anything else as Python prints it."""
 
     environ: dict[str, Any]
 
@@ -214,10 +251,13 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.path, self.command, self.request_version, self.headers,
             server.server_address, server.multithread, server.multiprocess))
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.client_address
+        environ["wsgi.input"] = DECHUNKED_INPUT if "wsgi.input_terminated" in environ else RFILE
+        environ["werkzeug.socket"] = socket_repr(server.server_address[1], self.client_address[1],
+                                                 self.request.state is SocketState.RESET)
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
-                      state={f"environ/{self.client}": EnvironView(environ)})
+                      state={f"environ/{self.client}": EnvironView(dict(environ))})
         return environ
 
     def execute(self, app):
@@ -372,9 +412,12 @@ def request_environ(path: str, command: str, request_version: str, headers, serv
     environ: dict[str, Any] = {
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
+        "wsgi.input": None,  # per connection: filled in by the caller
+        "wsgi.errors": STDERR,
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
+        "werkzeug.socket": None,  # per connection
         "SERVER_SOFTWARE": SERVER_VERSION,
         "REQUEST_METHOD": command,
         "SCRIPT_NAME": "",

@@ -66,6 +66,10 @@ KEY_CALLS = frozenset(
     }
 )
 USER_FUNCTION_PREFIX = "app."
+# The engine's environ is compared where the view would see it: at full_dispatch_request
+# (the harness takes the real one when wsgi_app has made the request context; nothing
+# changes it in between).
+DISPATCH_POINT = "flask.app.Flask.full_dispatch_request"
 
 _SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+)$")
 # Values that differ between runs of the real server, or between reality and a simulator
@@ -113,13 +117,23 @@ class Side:
     #: per actor, the Flask signals sent, in order (the real one only for the actors the
     #: harness reads them from: not a forked child's)
     signals: dict[str, list[str]] = field(default_factory=dict)
+    #: per client, the WSGI environ of each request as the view sees it
+    environs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_trace(cls, trace: dict[str, Any]) -> Side:
         """From a wsgiscope/trace@1 dict (``trace.to_json()``)."""
         calls: dict[str, list[tuple[int, str]]] = {}
         signals: dict[str, list[str]] = {}
+        environ: dict[str, dict[str, str]] = {}  # the inspector's environ section, replayed
+        environs: dict[str, list[dict[str, str]]] = {}
         for step in trace["steps"]:
+            for key, value in step["state"].items():
+                section, _, cid = key.partition("/")
+                if section == "environ" and cid:
+                    environ[cid] = value
+            if step.get("qualname") == DISPATCH_POINT and step["client"] in environ:
+                environs.setdefault(step["client"], []).append(environ[step["client"]])
             if step.get("qualname") and is_server_actor(step["actor"]):
                 calls.setdefault(step["actor"], []).append((step["i"], step["qualname"]))
                 if step["qualname"] == SIGNAL_SEND:
@@ -129,6 +143,7 @@ class Side:
             calls=calls,
             log=log_lines([entry["line"] for entry in trace["log"]]),
             signals=signals,
+            environs=environs,
         )
 
     @classmethod
@@ -140,6 +155,7 @@ class Side:
             # flask/signals.py names each signal with dashes (request_started is the
             # signal "request-started"); the engine's events use the Python names.
             signals={actor: [name.replace("-", "_") for name in sent] for actor, sent in rec.signals.items()},
+            environs=rec.environs,
         )
 
 
@@ -248,12 +264,67 @@ def _compare_signals(sim: Side, real: Side) -> list[str]:
     return diffs
 
 
+def normalize_environ(environ: dict[str, str]) -> dict[str, str]:
+    """An environ with the ports the kernel chose as placeholders (the real server and its
+    clients get ports from the kernel, the engine has its own): SERVER_PORT, REMOTE_PORT,
+    the socket's addresses, and the request's URL when its host is the server's address
+    (no ``Host`` header). What the client sent is left as it is."""
+    out = dict(environ)
+    server_port, client_port = environ.get("SERVER_PORT"), environ.get("REMOTE_PORT")
+    names = {server_port: "<server-port>", client_port: "<client-port>"}
+    for key in ("SERVER_PORT", "REMOTE_PORT"):
+        if key in out:
+            out[key] = names[out[key]]
+    if "werkzeug.socket" in out:
+        out["werkzeug.socket"] = _ADDRESS_PORT.sub(
+            lambda m: m.group(1) + names.get(m.group(2), m.group(2)) + ")", out["werkzeug.socket"])
+    if "werkzeug.request" in out and "HTTP_HOST" not in out and server_port:
+        host = f"{environ.get('SERVER_NAME')}:{server_port}"
+        out["werkzeug.request"] = out["werkzeug.request"].replace(
+            f"://{host}/", f"://{environ.get('SERVER_NAME')}:<server-port>/")
+    return out
+
+
+_ADDRESS_PORT = re.compile(r"(\('[0-9.]+', )([0-9]+)\)")
+
+
+def _environ_differences(sim_env: dict[str, str], real_env: dict[str, str]) -> list[str]:
+    sim_env, real_env = normalize_environ(sim_env), normalize_environ(real_env)
+    found = []
+    missing, extra = sorted(real_env.keys() - sim_env.keys()), sorted(sim_env.keys() - real_env.keys())
+    if missing:
+        found.append(f"keys only real: {missing}")
+    if extra:
+        found.append(f"keys only simulated: {extra}")
+    for key in real_env:
+        if key in sim_env and sim_env[key] != real_env[key]:
+            found.append(f"{key}: simulated {sim_env[key]!r}, real {real_env[key]!r}")
+    if not found and list(sim_env) != list(real_env):
+        found.append(f"key order: simulated {list(sim_env)}, real {list(real_env)}")
+    return found
+
+
+def _compare_environs(sim: Side, real: Side) -> list[str]:
+    """The environ the view sees, per client and request: the same keys and values."""
+    diffs = []
+    for cid in sorted(sim.environs.keys() | real.environs.keys()):
+        sim_list, real_list = sim.environs.get(cid, []), real.environs.get(cid, [])
+        if len(sim_list) != len(real_list):
+            diffs.append(f"client {cid}: {len(sim_list)} environ(s) at dispatch simulated, {len(real_list)} real")
+            continue
+        for n, (sim_env, real_env) in enumerate(zip(sim_list, real_list, strict=True)):
+            found = _environ_differences(sim_env, real_env)
+            if found:
+                diffs.append(f"client {cid}: environ of request {n + 1} differs: " + "; ".join(found[:6]))
+    return diffs
+
+
 def compare_sides(sim: Side, real: Side) -> list[str]:
     diffs = _compare_clients(sim, real)
     for actor in sorted(sim.calls.keys() | real.calls.keys()):
         real_calls = [q for _, q in real.calls.get(actor, [])]
         diffs += _compare_actor(actor, sim.calls.get(actor, []), real_calls)
-    return diffs + _compare_signals(sim, real) + _compare_log(sim, real)
+    return diffs + _compare_signals(sim, real) + _compare_environs(sim, real) + _compare_log(sim, real)
 
 
 def compare(scenario: dict[str, Any], recording: Recording | None = None) -> list[str]:

@@ -92,6 +92,8 @@ class Recording:
     log: list[LogRecord]
     #: per thread, the name of the signal each ``blinker.base.Signal.send`` call sent
     signals: dict[str, list[str]] = field(default_factory=dict)
+    #: per client, the WSGI environ of each request as the view sees it (``describe``d)
+    environs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +105,7 @@ class Recording:
             calls=data["calls"],
             log=[LogRecord(**r) for r in data["log"]],
             signals=data.get("signals", {}),
+            environs=data.get("environs", {}),
         )
 
 
@@ -632,6 +635,58 @@ def build_flask_app(app_decl: dict[str, Any], root: Path) -> Any:
     return app
 
 
+# --------------------------------------------------------------------------- the environ
+
+_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_FILE_DESCRIPTOR = re.compile(r"\b(fd|name)=\d+")
+
+
+def describe(value: Any, stderr_stand_in: Any = None) -> str:
+    """An environ value as the inspector shows it: a string as it is, anything else as Python
+    prints it, with what differs between runs of one process made stable (no memory
+    addresses; file descriptors as ``FD``). The console capture that stands in for
+    ``sys.stderr`` here is shown as the stderr it stands for."""
+    if isinstance(value, str):
+        return value
+    if stderr_stand_in is not None and value is stderr_stand_in:
+        value = sys.__stderr__
+    return _FILE_DESCRIPTOR.sub(r"\1=FD", _MEMORY_ADDRESS.sub("", repr(value)))
+
+
+class EnvironRecorder:
+    """The environ of every request, as the view will see it: taken when ``wsgi_app`` has
+    made the request context (``werkzeug.wrappers.Request.__init__`` has put the request
+    into it; nothing changes it from there to the view), by wrapping the app's
+    ``request_context``. Keyed by ``REMOTE_PORT``, which the conductor maps to clients."""
+
+    def __init__(self, recorder: CallRecorder, stderr_stand_in: Any) -> None:
+        self._recorder = recorder
+        self._stderr = stderr_stand_in
+        self.seen: list[tuple[Any, dict[str, str]]] = []
+
+    def install(self, app: Any) -> None:
+        real = app.request_context
+
+        def request_context(environ: dict[str, Any]) -> Any:
+            ctx = real(environ)
+            # repr(request) computes its URL through werkzeug.sansio: not the app's calls
+            sys.setprofile(None)
+            try:
+                described = {key: describe(value, self._stderr) for key, value in environ.items()}
+            finally:
+                sys.setprofile(self._recorder._hook)
+            self.seen.append((environ.get("REMOTE_PORT"), described))
+            return ctx
+
+        app.request_context = request_context
+
+    def by_client(self, ports: dict[int, str]) -> dict[str, list[dict[str, str]]]:
+        out: dict[str, list[dict[str, str]]] = {}
+        for port, environ in list(self.seen):
+            out.setdefault(ports.get(port, f"port {port}"), []).append(environ)
+        return out
+
+
 # --------------------------------------------------------------------------- the server
 
 
@@ -728,11 +783,13 @@ class ClientRun:
     # and an "open" client must not close (the server would act on an event the
     # scenario does not have).
     sock: socket.socket | None = None
+    local_port: int | None = None  # the server's REMOTE_PORT for this client
 
     def run(self, t0: float, port: int) -> ClientResult:
         stop_profiling_this_thread()
         _sleep_until(t0 + self.script.at_s)
         sock = self.sock = socket.create_connection(("127.0.0.1", port))
+        self.local_port = sock.getsockname()[1]
         reader = None
         if self.script.then != "close":
             reader = threading.Thread(target=self._read, args=(sock,), daemon=True)
@@ -824,11 +881,14 @@ class Child:
     console: ConsoleCapture
     listening: threading.Event = field(default_factory=threading.Event)
     forks: ForkRecorder | None = None  # a forking server's children report through it
+    environs: EnvironRecorder | None = None
     server: Any = None
     runs: list[ClientRun] = field(default_factory=list)  # alive until os._exit
 
     def on_listening(self, server: Any) -> None:
         self.server = server
+        if self.environs is not None and hasattr(server.app, "request_context"):
+            self.environs.install(server.app)  # a Flask app: before any request comes
         self.listening.set()
 
     def conduct(self) -> None:
@@ -874,6 +934,8 @@ class Child:
         return Recording(
             clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log,
             signals=self.recorder.signals(),
+            environs=self.environs.by_client({run.local_port: run.script.id for run in runs})
+            if self.environs is not None else {},
         )
 
     def _settle(self) -> None:
@@ -900,7 +962,7 @@ def child_main() -> None:
     recorder = CallRecorder()
     console = ConsoleCapture(recorder.actor_name)
     sys.stdout = sys.stderr = console
-    child = Child(scenario, recorder, console)
+    child = Child(scenario, recorder, console, environs=EnvironRecorder(recorder, console))
     if scenario.get("server", {}).get("processes", 1) > 1:
         child.forks = ForkRecorder(recorder, console, Path.cwd())
         child.forks.install()

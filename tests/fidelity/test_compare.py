@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import sys
+
 from .compare import (
     Side,
     compare_sides,
@@ -11,7 +14,7 @@ from .compare import (
     normalize_response,
     subsequence_break,
 )
-from .real_stack import SIGNAL_SEND, Recording
+from .real_stack import SIGNAL_SEND, Recording, describe
 
 HANDLE = "socketserver.BaseServer._handle_request_noblock"
 GET_REQUEST = "socketserver.TCPServer.get_request"
@@ -120,3 +123,69 @@ def test_real_signal_names_are_read_as_python_names() -> None:
     rec = Recording(clients={}, calls={"main": [SIGNAL_SEND]}, log=[],
                     signals={"main": ["request-started"]})
     assert Side.from_recording(rec).signals == {"main": ["request_started"]}
+
+
+ENVIRON = {
+    "wsgi.input": "<_io.BufferedReader name=FD>",
+    "werkzeug.socket": "<socket.socket fd=FD, family=2, type=1, proto=0, laddr=('127.0.0.1', 5000),"
+                       " raddr=('127.0.0.1', 40000)>",
+    "REMOTE_PORT": "40000",
+    "SERVER_NAME": "127.0.0.1",
+    "SERVER_PORT": "5000",
+    "werkzeug.request": "<Request 'http://127.0.0.1:5000/' [GET]>",
+}
+
+
+def real_environ(server_port: int, client_port: int) -> dict[str, str]:
+    return {key: value.replace("5000", str(server_port)).replace("40000", str(client_port))
+            for key, value in ENVIRON.items()}
+
+
+def environ_sides(sim_env: dict[str, str], real_env: dict[str, str]) -> tuple[Side, Side]:
+    sim, real = side([]), side([])
+    sim.environs, real.environs = {"c1": [sim_env]}, {"c1": [real_env]}
+    return sim, real
+
+
+def test_environs_differing_only_in_kernel_ports_match() -> None:
+    assert compare_sides(*environ_sides(ENVIRON, real_environ(38103, 54512))) == []
+
+
+def test_a_missing_key_and_a_different_value_are_reported() -> None:
+    real = {**real_environ(38103, 54512), "wsgi.errors": "<stderr>", "wsgi.input": "<other>"}
+    (diff,) = compare_sides(*environ_sides(ENVIRON, real))
+    assert "keys only real: ['wsgi.errors']" in diff and "wsgi.input" in diff
+
+
+def test_a_host_header_port_is_not_normalized() -> None:
+    # The client wrote this port itself: it must be the same on both sides.
+    sim_env = {**ENVIRON, "HTTP_HOST": "x:5000", "werkzeug.request": "<Request 'http://x:5000/' [GET]>"}
+    real_env = {**real_environ(38103, 54512), "HTTP_HOST": "x:5000",
+                "werkzeug.request": "<Request 'http://x:5000/' [GET]>"}
+    assert compare_sides(*environ_sides(sim_env, real_env)) == []
+    real_env["werkzeug.request"] = "<Request 'http://x:38103/' [GET]>"
+    assert len(compare_sides(*environ_sides(sim_env, real_env))) == 1
+
+
+def test_a_request_the_simulation_never_dispatches_is_reported() -> None:
+    sim, real = environ_sides(ENVIRON, real_environ(1, 2))
+    sim.environs = {}
+    assert compare_sides(sim, real) == ["client c1: 0 environ(s) at dispatch simulated, 1 real"]
+
+
+def test_describe_makes_reprs_stable() -> None:
+    class Thing:
+        pass
+
+    assert describe("text") == "text" and describe(False) == "False" and describe((1, 0)) == "(1, 0)"
+    assert describe(Thing()).endswith("Thing object>")
+    with socket.socket() as sock:
+        assert describe(sock).startswith("<socket.socket fd=FD, family=2, type=1")
+    stand_in = object()
+    assert describe(stand_in, stand_in) == describe(sys.__stderr__)
+
+
+def test_environ_key_order_is_compared() -> None:
+    swapped = dict(reversed(list(real_environ(38103, 54512).items())))
+    (diff,) = compare_sides(*environ_sides(ENVIRON, swapped))
+    assert "key order" in diff
