@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 import sim
 
+from .assets import static_url_for
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .i18n import tr
@@ -68,6 +69,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
         templates.env.filters["tr"] = tr
+        templates.env.globals["static_url"] = static_url_for(settings.static_dir)
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),
                    templates=templates)
