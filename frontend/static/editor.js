@@ -85,8 +85,14 @@
   cm.getWrapperElement().classList.add("scenario-editor");
   // The textarea is what the form posts: keep it current.
   form.addEventListener("submit", function () { cm.save(); });
-  var line = document.getElementById("scenario-error");
-  if (line && line.dataset.line) {
-    cm.setCursor({line: Number(line.dataset.line) - 1, ch: 0});
+  // After a refused run: the editor says it is invalid, points at the error, and has focus.
+  var input = cm.getInputField();
+  ["aria-invalid", "aria-describedby"].forEach(function (name) {
+    if (area.hasAttribute(name)) input.setAttribute(name, area.getAttribute(name));
+  });
+  var error = document.getElementById("scenario-error");
+  if (error) {
+    if (error.dataset.line) cm.setCursor({line: Number(error.dataset.line) - 1, ch: 0});
+    cm.focus();
   }
 })();

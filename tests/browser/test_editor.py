@@ -43,7 +43,7 @@ def test_every_problem_is_listed_and_marked_at_its_line(page: Page, csp_errors, 
 def test_ctrl_enter_runs_and_lands_on_the_new_link(page: Page, csp_errors):
     page.goto("/edit?from=one-get")
     expect(page.locator("#problems")).to_contain_text("No problems")
-    page.locator(".CodeMirror textarea, .CodeMirror [contenteditable]").first.focus()
+    page.locator(".CodeMirror [contenteditable=true]").focus()
     page.keyboard.press("Control+Enter")
     expect(page).to_have_url(re.compile(r"/s/[a-z0-9]{7,}\?step=0$"))
     assert not csp_errors, csp_errors

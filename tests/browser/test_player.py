@@ -175,18 +175,24 @@ def test_breakpoint_stops_playback(page: Page):
 
 def test_editor_shows_the_field_error(page: Page, csp_errors, shot):
     page.goto("/edit?from=one-get")
-    text = page.locator("#scenario").input_value()
-    page.locator("#scenario").fill(text.replace('"wsgiscope/scenario@1"', '"wsgiscope/nope"'))
+    editor = page.locator(".CodeMirror")
+    text = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+
+    def type_in(value: str) -> None:
+        page.evaluate("v => document.querySelector('.CodeMirror').CodeMirror.setValue(v)", value)
+
+    type_in(text.replace('"wsgiscope/scenario@1"', '"wsgiscope/nope"'))
     page.get_by_role("button", name="Run and get a link").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("format")
-    expect(page.locator("#scenario")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#scenario")).to_be_focused()
+    field = editor.locator("[contenteditable=true]")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()
     shot(page, "editor-error")
-    page.locator("#scenario").fill("{ not json")
+    type_in("{ not json")
     page.get_by_role("button", name="Run and get a link").click()
     expect(page.get_by_role("alert")).to_contain_text("invalid JSON")
-    page.locator("#scenario").fill(text.replace('"One GET, end to end"', '"My own GET"'))
+    type_in(text.replace('"One GET, end to end"', '"My own GET"'))
     page.get_by_role("button", name="Run and get a link").click()
     expect(page).to_have_url(re.compile(r"/s/[a-z0-9]{7,}\?step=0$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My own GET")
