@@ -118,9 +118,13 @@ class StreamWithContext:
             return
         if self.state is GenState.CREATED:
             self.state = GenState.FINISHED
-            self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
+            # GeneratorExit comes in at the sentinel
+            self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+                          line="yield None  # type: ignore[misc]")
             self.inner.close()
             return
         self.inner.close()
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close")
+        # GeneratorExit comes in at `yield from gen`: its finally closes gen (again)
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+                      line="gen.close()")
         self.exit_with_block()

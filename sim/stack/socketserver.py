@@ -33,8 +33,10 @@ class BaseServer:
 
     def tcp_init(self):
         """``TCPServer.__init__`` -> ``BaseServer.__init__`` (no bind: Werkzeug binds itself)."""
-        self.rec.step("main", None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init")
-        self.rec.step("main", None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init")
+        self.rec.step("main", None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init",
+                      line="self.socket = socket.socket(self.address_family,")
+        self.rec.step("main", None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init",
+                      line="self.RequestHandlerClass = RequestHandlerClass")
 
     def server_bind(self):
         """``HTTPServer.server_bind`` -> ``TCPServer.server_bind``."""
