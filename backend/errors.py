@@ -22,11 +22,14 @@ log = logging.getLogger("wsgiscope")
 
 
 class AppError(Exception):
-    def __init__(self, status: int, error: str, field: str | None = None) -> None:
+    def __init__(self, status: int, error: str, field: str | None = None,
+                 offer: tuple[str, str] | None = None) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.field = field
+        #: a way on for a person (href, label): the last step of a trace asked past its end
+        self.offer = offer
 
 
 def _is_api(request: Request) -> bool:
@@ -34,7 +37,8 @@ def _is_api(request: Request) -> bool:
 
 
 def render_error(request: Request, status: int, error: str, field: str | None,
-                 headers: dict[str, str] | None = None) -> Any:
+                 headers: dict[str, str] | None = None,
+                 offer: tuple[str, str] | None = None) -> Any:
     """The error as JSON (``/api/``) or as the error page, for handlers and middleware."""
     if _is_api(request):
         return JSONResponse({"error": error, "field": field}, status_code=status,
@@ -42,7 +46,7 @@ def render_error(request: Request, status: int, error: str, field: str | None,
     services = request.app.state.services
     return services.templates.TemplateResponse(
         request, "error.html",
-        {"status": status, "error": error, "field": field, "lang": "en"},
+        {"status": status, "error": error, "field": field, "lang": "en", "offer": offer},
         status_code=status, headers=headers)
 
 
@@ -54,7 +58,7 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 async def app_error(request: Request, exc: AppError) -> Any:
-    return render_error(request, exc.status, exc.error, exc.field)
+    return render_error(request, exc.status, exc.error, exc.field, offer=exc.offer)
 
 
 async def budget_error(request: Request, exc: BudgetError) -> Any:

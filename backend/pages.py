@@ -75,10 +75,13 @@ def _filters(request: Request, pb: Playback) -> Filters:
                    phase=phase if phase in pb.phases else "")
 
 
-def _check_step(pb: Playback, n: int) -> None:
+def _check_step(pb: Playback, n: int, slug: str) -> None:
+    """A step past the end (an old link to a scenario that now takes fewer steps) is a 404
+    that offers the last step."""
     if not 0 <= n < pb.total:
-        raise AppError(404, f"step {n} is out of range: this scenario has steps 0 to "
-                            f"{pb.total - 1}", "step")
+        last = pb.total - 1
+        raise AppError(404, f"step {n} is out of range: this scenario has steps 0 to {last}",
+                       "step", offer=(f"/s/{slug}?step={last}", f"Go to the last step ({last})"))
 
 
 def _title(scenario: dict[str, Any], slug: str) -> str:
@@ -100,7 +103,7 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
     svc = _svc(request)
     scenario = svc.scenario(slug)
     pb = svc.playback_of(slug)
-    _check_step(pb, n)
+    _check_step(pb, n, slug)
     lang = _lang(request)
     filters = _filters(request, pb)
     entry = svc.gallery.get(slug)
@@ -141,7 +144,7 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     if pb is None:  # first sight of this scenario here: simulate off the event loop
         pb = await run_in_threadpool(svc.playback_of, slug)
     i = _int(n, "step", 0)
-    _check_step(pb, i)
+    _check_step(pb, i, slug)
     lang, filters = _lang(request), _filters(request, pb)
     key = (pb.key, slug, i, lang, filters)
     body = svc.fragments.get(key)

@@ -109,7 +109,13 @@ def test_unknown_link_is_a_friendly_404(client):
 
 
 def test_step_out_of_range_and_not_a_number(client):
-    assert client.get("/s/one-get?step=99999").status_code == 404
+    past = client.get("/s/one-get?step=99999")
+    assert past.status_code == 404
+    match = re.search(r'<a class="btn primary" href="/s/one-get\?step=(\d+)">Go to the last step \((\d+)\)</a>',
+                      past.text)
+    assert match and match[1] == match[2]
+    assert client.get(f"/s/one-get?step={match[1]}").status_code == 200
+    assert client.get(f"/s/one-get?step={int(match[1]) + 1}").status_code == 404
     assert client.get("/s/one-get/step/99999").status_code == 404
     r = client.get("/s/one-get?step=abc")
     assert r.status_code == 400 and "whole number" in r.text
