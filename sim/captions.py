@@ -125,6 +125,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     # -- werkzeug.serving ----------------------------------------------------------------
     "werkzeug_handle": ("WSGIRequestHandler.handle calls the stdlib handle(), ignoring dropped connections.",
                         "WSGIRequestHandler.handle 调用标准库的 handle()，忽略断开的连接。"),
+    "thread_died": (
+        "{error} escaped the handler: this worker thread ends (the connection was already closed); "
+        "the server goes on.",
+        "{error} 逃出了请求处理器：这个工作线程结束（连接已关闭）；服务器继续运行。"),
     "connection_dropped": ("The client went away ({error}); Werkzeug drops the connection quietly.",
                            "客户端已断开（{error}）；Werkzeug 静默丢弃连接。"),
     "getattr_do": ("do_{command} is looked up: __getattr__ answers every do_* with run_wsgi.",

@@ -39,6 +39,17 @@ class AppRaised(Exception):
         self.real_name = name
 
 
+class AppExit(BaseException):
+    """A declared view raising a class that is not an ``Exception`` (``SystemExit``,
+    ``KeyboardInterrupt``): Flask's ``except Exception`` clauses let it through, teardown
+    runs with it, and it leaves the app, the handler and the server (see
+    ``socketserver``: the worker thread dies; without threads the server loop ends)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.real_name = name
+
+
 class BodyError(OSError):
     """``OSError`` from Werkzeug's ``DechunkedInput`` (a malformed chunked body)."""
 
@@ -148,6 +159,9 @@ class Flask:
             except Exception as err:
                 error = err
                 response = self.handle_exception(ctx, err)
+            except BaseException as err:  # the bare ``except:``: teardown sees it, then it goes on
+                error = err
+                raise
             return self.call_response(ctx, response, start_response)
         finally:
             ctx.pop(error)
@@ -277,6 +291,9 @@ class Flask:
         if kind == "abort":
             raise HTTPException(view.abort)
         if kind == "raise":
+            found = exception_class(view.raise_)
+            if found is not None and not issubclass(found, Exception):
+                raise AppExit(view.raise_)
             raise AppRaised(view.raise_)
         headers = dict(view.headers)
         if kind == "text":

@@ -126,9 +126,23 @@ class ThreadingMixIn:
         actor = self.world.next_thread_name()
         self.rec.step("main", request.client, Phase.ACCEPT, SS + "ThreadingMixIn.process_request",
                       "process_request_threaded", {"thread": actor}, line="t.start()")
-        self.world.scheduler.spawn(actor, self.process_request_thread(request, actor))
+        self.world.scheduler.spawn(actor, self._bootstrap_inner(actor, request))
         return
         yield  # a generator like every process_request, though this one never blocks
+
+    def _bootstrap_inner(self, actor: str, request: Connection):
+        """``threading.Thread._bootstrap_inner`` around the thread's target: an exception
+        that escapes ``process_request_thread`` (only a non-``Exception`` gets that far, such
+        as a view's ``SystemExit``) ends the thread; ``threading.excepthook`` ignores
+        ``SystemExit`` and prints any other with its traceback. The server goes on."""
+        try:
+            yield from self.process_request_thread(request, actor)
+        except BaseException as err:
+            name = getattr(err, "real_name", type(err).__name__)
+            number = actor.removeprefix("thread-")
+            self.rec.step(actor, request.client, Phase.CLOSE, None, "thread_died", {"error": name})
+            if name != "SystemExit":
+                self.rec.log(actor, f"Exception in thread Thread-{number} (process_request_thread):\n{name}")
 
     def process_request_thread(self, request: Connection, actor: str):
         self.rec.step(actor, request.client, Phase.SETUP,

@@ -278,6 +278,8 @@ _WERKZEUG_DATE = re.compile(r"\[\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d\]")
 _LOGGING_DATE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]")
 _HOST_PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
 _ADDRESS_TUPLE = re.compile(r"\('127\.0\.0\.1', \d+\)")
+# threading names threads from a process-wide counter, which the harness's own threads move
+_THREAD_NAME = re.compile(r"^Exception in thread Thread-\d+ ", re.MULTILINE)
 _HANDLE_ERROR_RULE = "-" * 40
 DATE_PLACEHOLDER = "[DATE]"
 
@@ -287,6 +289,7 @@ def normalize_log_text(text: str) -> str:
     text = _WERKZEUG_DATE.sub(DATE_PLACEHOLDER, text)
     text = _LOGGING_DATE.sub(DATE_PLACEHOLDER, text)
     text = _HOST_PORT.sub(r"\1:PORT", text)
+    text = _THREAD_NAME.sub("Exception in thread Thread-N ", text)
     return _ADDRESS_TUPLE.sub("('127.0.0.1', PORT)", text)
 
 
@@ -381,9 +384,30 @@ class ConsoleCapture(io.TextIOBase):
         raw.extend((thread, buf) for thread, buf in pending.items() if buf)
         return [
             LogRecord(self._actor_of(thread), norm, collapse_tracebacks(norm))
-            for thread, text in _merge_handle_error_blocks(raw)
+            for thread, text in _merge_excepthook_blocks(_merge_handle_error_blocks(raw))
             for norm in [normalize_log_text(text)]
         ]
+
+
+def _merge_excepthook_blocks(
+    raw: list[tuple[threading.Thread, str]],
+) -> list[tuple[threading.Thread, str]]:
+    """``threading.excepthook`` writes "Exception in thread ...:" and then the traceback
+    line by line: one record, up to the exception's own (unindented) line."""
+    merged: list[tuple[threading.Thread, str]] = []
+    open_block: dict[threading.Thread, int] = {}
+    for thread, text in raw:
+        if thread in open_block:
+            index = open_block[thread]
+            merged[index] = (thread, merged[index][1] + "\n" + text)
+            first = text.split("\n", 1)[0]
+            if first and not first.startswith((" ", "\t", "Traceback (")) and first not in _CHAIN_SENTENCES:
+                del open_block[thread]
+            continue
+        if text.startswith("Exception in thread ") and text.endswith(":"):
+            open_block[thread] = len(merged)
+        merged.append((thread, text))
+    return merged
 
 
 def _merge_handle_error_blocks(
