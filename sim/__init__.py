@@ -6,6 +6,7 @@ The public API (everything else is private)::
     trace = sim.run(scenario_dict)      # raises sim.ScenarioError naming the field
     trace.steps[i], trace.clients, trace.log, trace.state_at(i), trace.to_json()
     trace.stack                         # which stack, and the library versions it models
+    sim.timeline(trace)                 # tracks per actor, request waterfalls, key moments
 
 A step says where it happens (``Step.layer``, a :class:`Layer`), which request of its
 connection it serves (``Step.request``), which declaration of the scenario it runs
@@ -24,28 +25,52 @@ from .engine import run_scenario as _run_scenario
 from .errors import LimitExceeded, ScenarioError
 from .layers import LAYER_NAMES, Layer
 from .stacks import STACKS, StackSpec
+from .timeline import (
+    Activity,
+    Bar,
+    Moment,
+    MomentKind,
+    RequestTimes,
+    Segment,
+    Timeline,
+    Track,
+    TrackKind,
+    thread_name,
+    timeline,
+)
 from .trace import PHASES, ClientEnd, ClientResult, LogLine, Phase, StackInfo, Step, Trace
 
 __all__ = [
     "LAYER_NAMES",
     "PHASES",
     "STACKS",
+    "Activity",
     "AppSource",
+    "Bar",
     "ClientEnd",
     "ClientResult",
     "Layer",
     "LimitExceeded",
     "LogLine",
+    "Moment",
+    "MomentKind",
     "Phase",
+    "RequestTimes",
     "ScenarioError",
+    "Segment",
     "Span",
     "StackInfo",
     "StackSpec",
     "Step",
+    "Timeline",
     "Trace",
+    "Track",
+    "TrackKind",
     "app_source",
     "run",
     "scenario_schema",
+    "thread_name",
+    "timeline",
     "validate",
     "validation_errors",
 ]

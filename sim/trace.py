@@ -141,6 +141,9 @@ def _format(key: str, args: dict[str, Any] | None) -> tuple[str, str]:
     english, chinese = CAPTIONS[key]
     if args:
         args = {k: preview(v) if isinstance(v, bytes) else v for k, v in args.items()}
+        if isinstance(args.get("n"), int):
+            # "1 byte", "2 bytes": English counts need the plural, Chinese does not
+            args["bytes"] = f"{args['n']} byte" + ("" if args["n"] == 1 else "s")
         return english.format(**args), chinese.format(**args)
     return english, chinese
 

@@ -281,13 +281,18 @@ class Flask:
         kind = view.kind
         name = endpoint.view_name
         decl = self.pointers[id(view)]
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}",
-                      {"name": name, "args": _show_args(ctx.request.view_args)},
-                      layer=Layer.VIEW, decl=decl)
+        args = {"name": name, "args": _show_args(ctx.request.view_args)}
         if view.sleep:
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, "view_sleep", {"ms": view.sleep},
-                          layer=Layer.VIEW, decl=decl)
+            # Entered, it sleeps first (``time.sleep`` is its first line); what it returns is
+            # a step of its own after the sleep, so the order on screen is the real one.
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", "view_sleep",
+                          {**args, "ms": view.sleep}, layer=Layer.VIEW, decl=decl)
             yield Sleep(view.sleep)
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, f"view_{kind}", args,
+                          layer=Layer.VIEW, decl=decl)
+        else:
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}", args,
+                          layer=Layer.VIEW, decl=decl)
         if kind == "abort":
             raise HTTPException(view.abort)
         if kind == "raise":

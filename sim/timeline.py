@@ -1,0 +1,560 @@
+"""What every actor is doing over virtual time, each request's waterfall, and the key moments.
+
+Theory of operation: a step is an event; what its actor does *after* it, until the actor's
+next step, is a fact of the event (``Step.event``), looked up in :data:`ACTIVITY` (an exact
+table, checked against every caption key by ``tests/sim/test_timeline.py``). A server step
+that leaves its actor waiting elsewhere says so in :data:`THEN` (``process_request`` in a
+threaded server goes back to ``select()``; ``close_request`` ends a worker thread but sends
+the single-threaded loop back to ``select()``). Clients are the same, plus whether their
+connection still sits in the listen backlog (from ``backlog_queued`` to the ``get_request``
+that takes it), which is the kernel's doing, not the client's.
+
+Everything here is a pure function of the public :class:`~sim.trace.Trace` (``actor``,
+``client``, ``request``, ``layer``, ``event``, ``t``): no qualname is parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .layers import Layer
+from .trace import Trace
+
+
+class Activity(StrEnum):
+    """What an actor is doing between two of its steps."""
+
+    #: building the app and the server, before the loop runs
+    STARTING = "starting"
+    #: the server loop waits in ``select()`` for a connection (idle)
+    SELECTING = "selecting"
+    #: ``accept()`` and handing the connection to a handler (or a new thread)
+    ACCEPTING = "accepting"
+    #: the handler object is built around the socket
+    SETUP = "setup"
+    #: blocked on the socket: ``readline`` for the request line or headers, ``read`` for a body
+    READING = "reading"
+    #: turning bytes into a request (``parse_request``)
+    PARSING = "parsing"
+    #: the WSGI boundary: ``run_wsgi``, the environ, ``start_response``
+    WSGI = "wsgi"
+    #: Flask's own code: contexts, routing, finalize, teardown
+    FRAMEWORK = "framework"
+    #: a declared hook (before/after/teardown, url_value_preprocessor) or error handler
+    HOOK = "hook"
+    #: the declared view (or its generator)
+    VIEW = "view"
+    #: ``time.sleep`` in the view: the thread is busy and serves no one else
+    SLEEPING = "sleeping"
+    #: sending response bytes
+    WRITING = "writing"
+    #: reading and discarding a request body nobody read
+    DRAINING = "draining"
+    #: closing the connection
+    CLOSING = "closing"
+    # -- clients --------------------------------------------------------------------------
+    #: ``connect()`` (SYN sent, maybe retried)
+    CONNECTING = "connecting"
+    #: connected, but the server has not ``accept()``-ed it: it sits in the listen backlog
+    QUEUED = "queued"
+    #: sent (some of) its request, waiting for the answer
+    WAITING = "waiting"
+    #: answer bytes are arriving
+    RECEIVING = "receiving"
+
+
+_A = Activity
+
+#: event (``Step.event``, the caption key) -> what the actor does after that step.
+ACTIVITY: dict[str, Activity] = {
+    # startup
+    **dict.fromkeys(("flask_init", "add_url_rule", "flask_run", "run_simple", "make_server",
+                     "wsgi_server_init", "tcp_init", "base_init", "http_server_bind", "server_bind",
+                     "server_activate", "log_startup", "wsgi_serve_forever"), _A.STARTING),
+    "serve_forever": _A.SELECTING,
+    # clients (and the kernel on their behalf)
+    "client_connect": _A.CONNECTING, "syn_dropped": _A.CONNECTING,
+    "syn_dropped_last": _A.CONNECTING, "backlog_queued": _A.QUEUED,
+    "client_send": _A.WAITING, "client_shutdown": _A.WAITING, "client_recv": _A.RECEIVING,
+    # a client's last step: nothing after it
+    "connect_timeout": _A.CLOSING, "client_send_failed": _A.CLOSING, "client_close": _A.CLOSING,
+    "client_abort": _A.CLOSING, "client_eof": _A.CLOSING, "client_reset": _A.CLOSING,
+    "client_timeout": _A.CLOSING,
+    # socketserver
+    **dict.fromkeys(("handle_request_noblock", "get_request", "verify_request", "process_request"),
+                    _A.ACCEPTING),
+    "process_request_threaded": _A.ACCEPTING,
+    **dict.fromkeys(("process_request_thread", "finish_request", "handler_init", "setup",
+                     "werkzeug_handle", "http_handle"), _A.SETUP),
+    **dict.fromkeys(("finish", "shutdown_request", "close_request", "close_request_rst",
+                     "connection_dropped", "response_close"), _A.CLOSING),
+    # http.server
+    "handle_one_request": _A.READING, "parse_headers": _A.READING,
+    "read_readline": _A.PARSING, "read_headers": _A.PARSING, "parse_request": _A.PARSING,
+    "getattr_do": _A.PARSING,
+    "read_drain": _A.DRAINING, "read_body": _A.VIEW,
+    **dict.fromkeys(("handle_expect_100", "send_error", "send_response", "end_headers",
+                     "write_headers", "write_body"), _A.WRITING),
+    # werkzeug.serving
+    **dict.fromkeys(("run_wsgi", "make_environ", "execute", "start_response"), _A.WSGI),
+    # Flask
+    **dict.fromkeys(("flask_call", "wsgi_app", "request_context", "reqctx_init", "reqctx_push",
+                     "app_context", "appctx_init", "appctx_push", "match_request", "map_match",
+                     "map_match_failed", "full_dispatch_request", "preprocess_request",
+                     "dispatch_request", "raise_routing_exception", "make_default_options_response",
+                     "static_lambda", "send_static_file", "send_from_directory",
+                     "handle_user_exception", "handle_http_exception", "handle_exception",
+                     "log_exception", "finalize_request", "make_response", "process_response",
+                     "response_call", "reqctx_pop", "reqctx_popped", "do_teardown_request",
+                     "appctx_pop", "appctx_popped", "do_teardown_appcontext",
+                     "stream_with_context", "swc_primed", "swc_resume", "reqctx_push_again"),
+                    _A.FRAMEWORK),
+    **dict.fromkeys(("hook_url_value_preprocessor", "hook_before_request", "hook_after_request",
+                     "hook_teardown", "hook_teardown_appcontext", "errorhandler"), _A.HOOK),
+    # a view that reads a body it was promised blocks in read(), in the view
+    "view_echo": _A.READING,
+    **dict.fromkeys(("view_text", "view_json", "view_abort", "view_raise", "view_stream",
+                     "generate_chunk", "generate_end", "generate_close"), _A.VIEW),
+    "view_sleep": _A.SLEEPING,
+}
+
+#: Events after which a client is gone (its track ends).
+CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close", "client_abort",
+                         "client_eof", "client_reset", "client_timeout"})
+
+#: Events after which a server actor's connection is over: a worker thread (or child) ends,
+#: the single-threaded loop goes back to ``select()``.
+CONNECTION_ENDS = frozenset({"close_request", "close_request_rst"})
+
+#: The actor that runs ``serve_forever``: the process's main thread.
+LOOP_ACTOR = "main"
+
+
+def thread_name(actor: str) -> str:
+    """The name the real thread has: ``threading`` names an unnamed thread
+    ``Thread-N (target)`` (CPython 3.10+), and ``ThreadingMixIn.process_request`` starts
+    each worker with ``target=self.process_request_thread``; N counts unnamed threads in
+    creation order, as the engine numbers ``thread-N`` (nothing else in the dev server
+    without the reloader creates one). The loop runs in ``MainThread``."""
+    if actor == LOOP_ACTOR:
+        return "MainThread"
+    kind, _, number = actor.partition("-")
+    if kind == "thread" and number.isdigit():
+        return f"Thread-{number} (process_request_thread)"
+    if kind == "process" and number.isdigit():
+        return f"child process {number} (os.fork)"
+    return actor
+
+
+class TrackKind(StrEnum):
+    CLIENT = "client"
+    BACKLOG = "backlog"
+    LOOP = "loop"
+    THREAD = "thread"
+    PROCESS = "process"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One activity of one actor, from ``start`` to ``end`` (virtual ms); ``first`` is the
+    step that started it (where a click jumps), ``last`` the last step inside it."""
+
+    activity: Activity
+    start: int
+    end: int
+    first: int
+    last: int
+    client: str | None
+    request: int | None
+    layer: Layer | None
+    #: for backlog bars: the row (0..) so that overlapping waits do not hide each other
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    id: str
+    kind: TrackKind
+    #: what the real thing is called (``Thread-1 (process_request_thread)``, ``c2``)
+    label: str
+    bars: tuple[Bar, ...]
+    #: rows the bars use (backlog waits can overlap)
+    rows: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One part of a request's waterfall."""
+
+    kind: str  # "queued" | "reading" | "app" | "sending"
+    start: int
+    end: int
+    first: int
+
+
+@dataclass(slots=True)
+class RequestTimes:
+    """A request like a browser's network panel shows it, in virtual ms."""
+
+    client: str
+    request: int
+    #: the step where it begins (the client's connect, or the next handle_one_request)
+    first: int
+    start: int
+    #: when the client had its last byte of this answer (or gave up)
+    end: int
+    #: the last step of the request
+    last: int
+    segments: list[Segment] = field(default_factory=list)
+    #: the server actor that handled it
+    actor: str | None = None
+    #: status line's code as the client received it (None: no answer)
+    status: int | None = None
+    #: which other connections the server's only thread served while this one was queued
+    queued_behind: tuple[str, ...] = ()
+    #: ms the view slept for this request
+    slept: int = 0
+    #: how the client's connection ended (last request only)
+    end_kind: str | None = None
+    #: the view never ran because a before_request hook answered
+    view_skipped: bool = False
+
+    @property
+    def latency(self) -> int:
+        return self.end - self.start
+
+    def duration(self, kind: str) -> int:
+        return sum(s.end - s.start for s in self.segments if s.kind == kind)
+
+
+class MomentKind(StrEnum):
+    """Moments worth stopping at, each detected from the trace."""
+
+    #: a connection waits in the listen backlog because the only thread is busy
+    QUEUED_BUSY = "queued_busy"
+    #: ``http.server`` answered an error before any WSGI code ran (414, 400, 431...)
+    ANSWERED_BEFORE_WSGI = "answered_before_wsgi"
+    #: a before_request hook returned a value: the view is skipped
+    VIEW_SKIPPED = "view_skipped"
+    #: the view sleeps: its thread serves no one else meanwhile
+    VIEW_SLEEPS = "view_sleeps"
+    #: the first chunk of a streamed body goes out
+    FIRST_CHUNK = "first_chunk"
+    #: teardown_request ran
+    TEARDOWN = "teardown"
+    #: the client gave up (timeout, close, abort) or its connect timed out
+    CLIENT_GAVE_UP = "client_gave_up"
+    #: a worker thread started for a connection
+    THREAD_STARTED = "thread_started"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    i: int
+    t: int
+    kind: MomentKind
+    client: str | None
+    request: int | None
+    #: other actor or client involved (the connection the busy thread serves; the thread)
+    other: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    tracks: tuple[Track, ...]
+    requests: tuple[RequestTimes, ...]
+    moments: tuple[Moment, ...]
+    #: virtual ms of the first and last step
+    start: int
+    end: int
+    #: the step indexes the "key steps" level of detail shows
+    key_steps: tuple[int, ...]
+
+
+#: Events a person stepping "over" the boilerplate still stops at: where a request moves
+#: to another layer or waits, and what it decides.
+KEY_EVENTS = frozenset({
+    "flask_init", "server_activate", "serve_forever",
+    "client_connect", "syn_dropped", "syn_dropped_last", "connect_timeout", "backlog_queued",
+    "client_send", "client_send_failed", "client_shutdown", "client_close", "client_abort",
+    "client_recv", "client_eof", "client_reset", "client_timeout",
+    "get_request", "process_request", "process_request_threaded", "process_request_thread",
+    "handle_one_request", "parse_request", "handle_expect_100", "send_error", "read_drain",
+    "run_wsgi", "execute", "map_match", "map_match_failed", "dispatch_request",
+    "raise_routing_exception", "make_default_options_response", "static_lambda",
+    "hook_url_value_preprocessor", "hook_before_request", "hook_after_request",
+    "hook_teardown", "hook_teardown_appcontext", "errorhandler", "handle_exception",
+    "view_text", "view_json", "view_echo", "view_abort", "view_raise", "view_stream",
+    "view_sleep", "read_body", "generate_chunk", "generate_end", "generate_close",
+    "start_response", "reqctx_pop", "write_headers", "write_body", "connection_dropped",
+    "close_request", "close_request_rst",
+})
+
+
+def timeline(trace: Trace) -> Timeline:
+    """Tracks (clients, the listen backlog, the loop, each worker), each request's
+    waterfall, the key moments and the key steps of ``trace``."""
+    steps = trace.steps
+    n = len(steps)
+    if n == 0:
+        return Timeline((), (), (), 0, 0, ())
+    end_t = steps[n - 1].t
+    rows = [(s.i, s.t, s.actor, s.client, s.request, s.layer, s.event) for s in steps]
+    backlog = _backlog_waits(rows)
+    tracks = _client_tracks(rows, backlog, end_t)
+    tracks.append(_backlog_track(backlog))
+    tracks.extend(_server_tracks(rows, end_t))
+    requests = _requests(trace, rows, backlog)
+    moments = _moments(rows, backlog, requests)
+    moment_steps = {m.i for m in moments}
+    key = tuple(i for i, _, _, _, _, _, event in rows
+                if event in KEY_EVENTS or i in moment_steps)
+    return Timeline(tuple(tracks), tuple(requests), tuple(moments), rows[0][1], end_t, key)
+
+
+# -- tracks -------------------------------------------------------------------------------
+
+def _backlog_waits(rows: list[tuple]) -> dict[str, tuple[int, int, int, int | None]]:
+    """client -> (queued at t, queued step, accepted at t or -1, accepting step or None)."""
+    waits: dict[str, list] = {}
+    for i, t, _, client, _, _, event in rows:
+        if event == "backlog_queued" and client not in waits:
+            waits[client] = [t, i, -1, None]
+        elif event == "get_request" and client in waits and waits[client][3] is None:
+            waits[client][2:] = [t, i]
+    return {c: tuple(w) for c, w in waits.items()}
+
+
+def _merge(points: Iterable[tuple[int, int, Activity | None, str | None, int | None, Layer | None]],
+           end_t: int, last_step: int) -> list[Bar]:
+    """Bars from (t, step, activity, client, request, layer) change points: an activity
+    lasts until the next point; equal neighbours merge; None is "nothing" (no bar)."""
+    bars: list[Bar] = []
+    cur: list | None = None
+    for t, i, activity, client, request, layer in points:
+        if cur is not None and (activity, client, request, layer) == (cur[0], cur[4], cur[5], cur[6]):
+            cur[3] = i
+            continue
+        if cur is not None:
+            bars.append(Bar(cur[0], cur[1], t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6]))
+        cur = [activity, t, i, i, client, request, layer] if activity is not None else None
+    if cur is not None:
+        bars.append(Bar(cur[0], cur[1], end_t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6]))
+    return bars
+
+
+def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
+    points: dict[str, list[tuple]] = {}
+    own: dict[str, Activity | None] = {}
+    queued: dict[str, bool] = {}
+    for i, t, actor, client, request, _, event in rows:
+        if client is None:
+            continue
+        wait = backlog.get(client)
+        if actor == client:
+            act = None if event in CLIENT_ENDS else ACTIVITY[event]
+            own[client] = act
+        elif wait and i in (wait[1], wait[3]):
+            queued[client] = i == wait[1]
+        else:
+            continue
+        act = own.get(client)
+        if act in (_A.WAITING, _A.CONNECTING, _A.QUEUED) and queued.get(client):
+            act = _A.QUEUED
+        elif act is _A.QUEUED:  # backlog_queued seen before the client's own send
+            act = _A.WAITING
+        layer = Layer.CLIENT if act not in (None, _A.QUEUED) else (Layer.KERNEL if act else None)
+        points.setdefault(client, []).append((t, i, act, client, request, layer))
+    return [Track(c, TrackKind.CLIENT, c, tuple(_merge(p, end_t, p[-1][1])))
+            for c, p in points.items()]
+
+
+def _backlog_track(backlog: dict) -> Track:
+    """One bar per connection while it sits in the listen backlog; overlapping waits get
+    rows of their own (greedy, like a Gantt chart's lanes)."""
+    bars = []
+    row_free: list[int] = []  # the time each row is free again
+    for client, (t0, i0, t1, i1) in sorted(backlog.items(), key=lambda kv: (kv[1][0], kv[1][1])):
+        end = t1 if i1 is not None else None
+        row = next((r for r, free in enumerate(row_free) if free <= t0), len(row_free))
+        if row == len(row_free):
+            row_free.append(0)
+        row_free[row] = end if end is not None else 1 << 62
+        bars.append(Bar(_A.QUEUED, t0, end if end is not None else t0, i0,
+                        i1 if i1 is not None else i0, client, 1, Layer.KERNEL, row))
+    return Track("backlog", TrackKind.BACKLOG, "listen backlog", tuple(bars), max(1, len(row_free)))
+
+
+def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
+    points: dict[str, list[tuple]] = {}
+    for i, t, actor, client, request, layer, event in rows:
+        if actor == "kernel" or actor == client:
+            continue
+        act: Activity | None = ACTIVITY[event]
+        if event == "process_request_threaded":
+            # t.start(), and the loop is back in select() at once
+            points.setdefault(actor, []).append((t, i, _A.ACCEPTING, client, request, layer))
+            act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
+        elif event in CONNECTION_ENDS:
+            points.setdefault(actor, []).append((t, i, _A.CLOSING, client, request, layer))
+            if actor == LOOP_ACTOR:
+                act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
+            else:
+                act = None  # the worker thread returns and ends
+        points.setdefault(actor, []).append((t, i, act, client, request, layer))
+    tracks = []
+    for actor, p in points.items():
+        kind = (TrackKind.LOOP if actor == LOOP_ACTOR else
+                TrackKind.PROCESS if actor.startswith("process-") else TrackKind.THREAD)
+        tracks.append(Track(actor, kind, thread_name(actor), tuple(_merge(p, end_t, p[-1][1]))))
+    return tracks
+
+
+# -- requests -----------------------------------------------------------------------------
+
+def _statuses(received: bytes) -> list[int]:
+    """Final status codes in what a client received, in order (1xx interim answers skipped)."""
+    out = []
+    for line in received.split(b"\r\n"):
+        if line.startswith(b"HTTP/1.") and line[8:9] == b" " and line[9:12].isdigit():
+            code = int(line[9:12])
+            if code >= 200:
+                out.append(code)
+    return out
+
+
+def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTimes]:
+    reqs: dict[tuple[str, int], RequestTimes] = {}
+    marks: dict[tuple[str, int], dict[str, int]] = {}
+    order: list[tuple[str, int]] = []
+    queued_behind: dict[str, set[str]] = {c: set() for c in backlog}
+    in_backlog: set[str] = set()  # at most backlog + 1 connections
+    sleeping: dict[str, tuple[RequestTimes, int]] = {}  # actor -> (request, since t)
+    for i, t, actor, client, request, layer, event in rows:
+        if actor in sleeping:
+            asleep, since = sleeping.pop(actor)
+            asleep.slept += t - since
+        if event == "backlog_queued":
+            in_backlog.add(client)
+        elif event == "get_request":
+            in_backlog.discard(client)
+        if actor != "kernel" and actor != client and client is not None:
+            for c in in_backlog:
+                if c != client:
+                    queued_behind[c].add(client)
+        if client is None:
+            continue
+        key = (client, request)
+        r = reqs.get(key)
+        if r is None:
+            r = reqs[key] = RequestTimes(client, request, i, t, t, i)
+            marks[key] = {}
+            order.append(key)
+        r.end, r.last = t, i
+        m = marks[key]
+        if actor != client and actor != "kernel":
+            r.actor = r.actor or actor
+            if event == "handle_one_request":
+                m.setdefault("reading", t)
+                m.setdefault("reading_i", i)
+            elif layer in (Layer.WSGI, Layer.FLASK, Layer.VIEW) and "app" not in m:
+                m["app"], m["app_i"] = t, i
+            if event in ("write_headers", "send_error") and "sending" not in m:
+                m["sending"], m["sending_i"] = t, i
+            if event == "view_sleep":
+                sleeping[actor] = (r, t)
+            if event == "hook_before_request":
+                m["hooked"] = i
+            if layer is Layer.VIEW:
+                m["view"] = i
+            if event == "finalize_request":
+                m["finalized"] = i
+            m["server_end"] = t
+    out = []
+    last_of_client: dict[str, RequestTimes] = {}
+    statuses = {c: _statuses(res.received) for c, res in trace.clients.items()}
+    for key in order:
+        r, m = reqs[key], marks[key]
+        client = r.client
+        wait = backlog.get(client)
+        if r.request == 1 and wait is not None:
+            end = wait[2] if wait[3] is not None else r.end
+            r.segments.append(Segment("queued", wait[0], end, wait[1]))
+            r.queued_behind = tuple(sorted(queued_behind.get(client, ())))
+        if "reading" in m:
+            stop = m.get("app", m.get("sending", m.get("server_end", m["reading"])))
+            r.segments.append(Segment("reading", m["reading"], stop, m["reading_i"]))
+        if "app" in m:
+            stop = m.get("sending", m.get("server_end", m["app"]))
+            r.segments.append(Segment("app", m["app"], stop, m["app_i"]))
+        if "sending" in m:
+            r.segments.append(Segment("sending", m["sending"], max(m["server_end"], r.end),
+                                      m["sending_i"]))
+        codes = statuses.get(client) or []
+        r.status = codes[r.request - 1] if r.request - 1 < len(codes) else None
+        r.view_skipped = ("hooked" in m and "finalized" in m and m.get("view", -1) < m["hooked"])
+        last_of_client[client] = r
+        out.append(r)
+    for client, r in last_of_client.items():
+        res = trace.clients.get(client)
+        r.end_kind = str(res.end) if res is not None else None
+    return out
+
+
+# -- moments ------------------------------------------------------------------------------
+
+def _moments(rows: list[tuple], backlog: dict, requests: list[RequestTimes]) -> list[Moment]:
+    out: list[Moment] = []
+    by_key = {(r.client, r.request): r for r in requests}
+    seen_wsgi: set[tuple[str, int]] = set()
+    first_chunk_pending: set[tuple[str, int]] = set()
+    first_chunk_done: set[tuple[str, int]] = set()
+    for i, t, actor, client, request, layer, event in rows:
+        key = (client, request)
+        if layer in (Layer.WSGI, Layer.FLASK, Layer.VIEW) and client is not None:
+            seen_wsgi.add(key)
+        if event == "backlog_queued":
+            wait = backlog.get(client)
+            r = by_key.get(key)
+            if wait and wait[0] == t and r and r.queued_behind and (wait[2] - wait[0] > 0 or wait[3] is None):
+                out.append(Moment(i, t, MomentKind.QUEUED_BUSY, client, request, r.queued_behind[0]))
+        elif event == "send_error" and key not in seen_wsgi:
+            out.append(Moment(i, t, MomentKind.ANSWERED_BEFORE_WSGI, client, request))
+        elif event == "hook_before_request":
+            r = by_key.get(key)
+            if r and r.view_skipped and _is_last_hook(rows, i, actor):
+                out.append(Moment(i, t, MomentKind.VIEW_SKIPPED, client, request))
+        elif event == "view_sleep":
+            out.append(Moment(i, t, MomentKind.VIEW_SLEEPS, client, request, actor))
+        elif event == "generate_chunk":
+            first_chunk_pending.add(key)
+        elif event in ("write_headers", "write_body") and key in first_chunk_pending \
+                and key not in first_chunk_done:
+            first_chunk_done.add(key)
+            out.append(Moment(i, t, MomentKind.FIRST_CHUNK, client, request))
+        elif event == "do_teardown_request":
+            out.append(Moment(i, t, MomentKind.TEARDOWN, client, request))
+        elif event in ("client_timeout", "client_close", "client_abort", "connect_timeout"):
+            out.append(Moment(i, t, MomentKind.CLIENT_GAVE_UP, client, request))
+        elif event == "process_request_threaded":
+            out.append(Moment(i, t, MomentKind.THREAD_STARTED, client, request,
+                              _started_thread(rows, i, client)))
+    return out
+
+
+def _is_last_hook(rows: list[tuple], i: int, actor: str) -> bool:
+    """The before_request hook at ``i`` is the one that answered: the actor's next step
+    is not another before_request hook."""
+    for row in rows[i + 1:]:
+        if row[2] == actor:
+            return row[6] != "hook_before_request"
+    return True
+
+
+def _started_thread(rows: list[tuple], i: int, client: str | None) -> str | None:
+    for row in rows[i + 1:]:
+        if row[6] == "process_request_thread" and row[3] == client:
+            return row[2]
+    return None
