@@ -30,6 +30,21 @@ ZH: dict[str, str] = {
     "What each client received, whole run": "各客户端收到的全部内容",
     "Server console, whole run": "服务器控制台输出（整个运行）",
     "Keyboard shortcuts": "键盘快捷键", "Close": "关闭",
+    # the timeline, levels of detail, tokens, waterfall
+    "Why it matters": "为什么重要", "Level of detail": "详细程度", "Every call": "每个调用",
+    "of": "/", "steps": "步", "filtered": "已筛选", "skipped": "已跳过", "Tokens": "标记",
+    "moves at this step": "在这一步移动",
+    "is here, its thread busy elsewhere in this layer": "停在这里，线程在这一层忙别的",
+    "waits here (backlog, readline, sleep)": "在这里等待（队列、readline、sleep）",
+    "finished": "已完成", "never ran for this request": "这个请求没有运行它",
+    "Timeline": "时间线", "virtual ms": "虚拟毫秒", "Zoom in": "放大", "Zoom out": "缩小",
+    "Fit": "适应宽度", "Clients": "客户端", "Server threads": "服务器线程",
+    "Key moments": "关键时刻", "Requests": "请求", "queued in the backlog": "在监听队列中排队",
+    "waiting for the request to arrive": "等待请求到达", "in the app": "在应用中",
+    "sending": "发送中", "total": "总计", "Why": "原因", "no answer": "没有响应",
+    "Summary of the run": "运行总结", "Legend": "图例", "summary": "汇总",
+    "key moment": "关键时刻", "this step": "当前步", "Collapse groups": "折叠分组",
+    "Show every track": "显示全部轨道",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,9 +19,10 @@ import sim
 
 from .errors import AppError
 from .limits import BudgetError, parse_document
-from .player import Filters, event_rows, page_url, show_bytes, step_view
+from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
 from .source import SourceNotFound, module_source
+from .timeline import timeline_view, waterfall_view
 from .traces import Playback
 
 router = APIRouter(include_in_schema=False)
@@ -71,8 +72,10 @@ def _int(value: str | None, name: str, default: int) -> int:
 def _filters(request: Request, pb: Playback) -> Filters:
     client = request.query_params.get("client", "")
     phase = request.query_params.get("phase", "")
+    detail = request.query_params.get("detail", "")
     return Filters(client=client if client in pb.clients else "",
-                   phase=phase if phase in pb.phases else "")
+                   phase=phase if phase in pb.phases else "",
+                   detail=detail if detail in DETAILS else "")
 
 
 def _check_step(pb: Playback, n: int, slug: str) -> None:
@@ -107,7 +110,18 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
     lang = _lang(request)
     filters = _filters(request, pb)
     entry = svc.gallery.get(slug)
+    all_tracks = request.query_params.get("tracks") == "all"
+    tracks_q = dict(request.query_params)
+    tracks_q.pop("lang", None)
+    if all_tracks:
+        tracks_q.pop("tracks", None)
+    else:
+        tracks_q["tracks"] = "all"
+    href = f"/s/{slug}?" + (f"{filters.query()}&" if filters.query() else "") + "step="
     return {
+        "timeline": timeline_view(pb, lang, n, all_tracks, href),
+        "waterfall": waterfall_view(pb, lang, n, href=href),
+        "tracks_url": f"/s/{slug}?{urlencode(tracks_q)}",
         "received_of": _received, "v": step_view(pb, n, lang, slug, filters), "pb": pb,
         "slug": slug, "lang": lang,
         "title": _title(scenario, slug), "lesson": entry.lesson(lang) if entry else "",
@@ -125,8 +139,17 @@ def _received(raw: bytes | str) -> dict[str, Any]:
 def _index(pb: Playback) -> dict[str, Any]:
     """A compact per-step index for the player's script (breakpoints, play)."""
     phase_no = {p: k for k, p in enumerate(pb.phases)}
+    # the first step at each distinct virtual time, so a click on the timeline's empty
+    # space lands on the step at that moment (capped: a huge trace falls back to bars)
+    times: list[list[int]] = []
+    for s in pb.trace.steps:
+        if not times or s.t != times[-1][0]:
+            times.append([s.t, s.i])
+            if len(times) > 4000:
+                times = []
+                break
     return {"phases": pb.phases,
-            "p": [phase_no.get(s.phase, -1) for s in pb.trace.steps]}
+            "p": [phase_no.get(s.phase, -1) for s in pb.trace.steps], "times": times}
 
 
 @router.get("/s/{slug}", response_class=HTMLResponse)

@@ -6,21 +6,19 @@ Everything here is derived from the engine's public API (``trace.steps[i]``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+import sim
+
 from .highlight import highlight_lines
 from .lanes import LANES
 from .source import SourceNotFound, function_source
 from .traces import KEY_PHASES, Playback
-
-#: Hook lists of a declared app (and of a blueprint) whose entries have a ``name``.
-_HOOK_LISTS = ("before_request", "after_request", "teardown_request", "teardown_appcontext",
-               "url_value_preprocessors")
 
 #: With more clients than this, the lanes show only connections in flight (and the step's
 #: own); the others are listed compactly as "not connected yet" and "done".
@@ -30,13 +28,20 @@ COMPACT_OVER = 6
 SHOW_LIMIT = 600
 
 
+#: Levels of detail: "" shows the key steps (startup and boilerplate folded away, like a
+#: debugger's step over), "all" every call (step into).
+DETAILS = ("", "all")
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     client: str = ""
     phase: str = ""
+    detail: str = ""
 
     def query(self, **extra: Any) -> str:
-        q = {k: v for k, v in (("client", self.client), ("phase", self.phase)) if v}
+        q = {k: v for k, v in (("client", self.client), ("phase", self.phase),
+                               ("detail", self.detail)) if v}
         q.update({k: v for k, v in extra.items() if v is not None})
         return urlencode(q)
 
@@ -139,21 +144,13 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
     rows = []
     waiting: list[str] = []  # not connected yet
     finished: list[str] = []  # its last step is behind us
-    backlog = set(state.get("backlog") or [])
     compact = len(pb.clients) > COMPACT_OVER
-    for c, pos in pb.token_positions(i).items():
-        if compact and c != step.client:
-            own = pb.client_steps.get(c) or []
-            if pos is None:
-                waiting.append(c)
-                continue
-            if own and own[-1] < i:
-                finished.append(c)
-                continue
-        if pos and c in backlog:
-            # Sent its bytes, but still queued in the kernel: that is where it waits.
-            pos = ("kernel", pos[1])
-        req = pb.request_at(i, c)
+    for c in pb.clients:
+        tok = pb.token(i, c)
+        if compact and c != step.client and (tok is None or tok["style"] == "done"):
+            (waiting if tok is None else finished).append(c)
+            continue
+        req = tok["request"] if tok else None
         marks = []
         for ph in KEY_PHASES:
             at = req.marks.get(ph) if req else None
@@ -161,10 +158,19 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
                 "now" if step.client == c and step.phase == ph else "done")
             marks.append({"phase": ph, "at": at if at is not None and at <= i else None,
                           "status": status})
-        rows.append({"client": c, "lane": pos[0] if pos else None,
-                     "since": pos[1] if pos else None, "request": req.id if req else c,
+        skipped = (req is not None and req.view_skipped_at is not None
+                   and req.view_skipped_at <= i)
+        rows.append({"client": c, "lane": tok["lane"] if tok else None,
+                     "since": tok["since"] if tok else None,
+                     "request": req.id if req else c,
+                     "style": tok["style"] if tok else None,
+                     "activity": tok["activity"] if tok else None,
+                     "status": tok["status"] if tok else None,
+                     "skipped": ["view"] if skipped else [],
                      "current": step.client == c, "marks": marks,
-                     "started": pos is not None})
+                     "started": tok is not None})
+
+    nav_of = pb.nav(filters.client, filters.phase, filters.detail)
 
     def nav(n: int) -> dict[str, Any]:
         n = pb.clamp(n)
@@ -206,11 +212,23 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
         "filters": filters,
         "page": page_url(slug, i, filters),
         "nav": {
-            "first": nav(0), "prev_request": nav(pb.prev_request(i)),
-            "prev_phase": nav(pb.prev_phase(i)), "back": nav(i - 1), "step": nav(i + 1),
-            "next_phase": nav(pb.next_phase(i)), "next_request": nav(pb.next_request(i)),
-            "last": nav(pb.total - 1),
+            "first": nav(nav_of.visible[0] if nav_of.visible else 0),
+            "prev_request": nav(pb.prev_request(i, nav_of)),
+            "prev_phase": nav(pb.prev_phase(i, nav_of)), "back": nav(pb.prev_step(i, nav_of)),
+            "step": nav(pb.next_step(i, nav_of)),
+            "next_phase": nav(pb.next_phase(i, nav_of)),
+            "next_request": nav(pb.next_request(i, nav_of)),
+            "last": nav(nav_of.visible[-1] if nav_of.visible else pb.total - 1),
         },
+        "detail": {"key": page_url(slug, i, replace(filters, detail="")),
+                   "all": page_url(slug, i, replace(filters, detail="all")),
+                   "key_frag": fragment_url(slug, i, replace(filters, detail="")),
+                   "all_frag": fragment_url(slug, i, replace(filters, detail="all")),
+                   "shown": len(nav_of.visible), "is_key": filters.detail != "all"},
+        "moments": [{"kind": m.kind.value,
+                     "text": sim.moment_caption(m)[1 if lang == "zh" else 0]}
+                    for m in pb.moments_of(i)],
+        "t": step.t,
     }
 
 
@@ -267,9 +285,7 @@ def event_rows(pb: Playback, lang: str, filters: Filters, around: int, page_size
                ) -> dict[str, Any]:
     """The event list: steps matching the filters, one page of them around ``around``."""
     steps = pb.trace.steps
-    idx = [s.i for s in steps
-           if (not filters.client or s.client == filters.client)
-           and (not filters.phase or s.phase == filters.phase)]
+    idx = pb.nav(filters.client, filters.phase, filters.detail).visible
     # The page holding the nearest matching step at or before ``around``.
     import bisect
     pos = max(bisect.bisect_right(idx, around) - 1, 0)

@@ -2,7 +2,8 @@
 
 Traces are deterministic (same scenario in, same trace out), so a small LRU keyed by the
 scenario's canonical hash means stepping never re-simulates. :class:`Playback` adds the
-indexes the page needs (lanes, request boundaries, phase runs) computed once, in one pass.
+indexes the page needs (lanes, requests, phase runs, the timeline) computed once, from the
+steps' own facts (``layer``, ``request``, ``event``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import sim
 
-from .lanes import is_server_actor, lane_of
+from .lanes import lane_of
 
 #: Memory per step of a trace with its Playback indexes, measured with tracemalloc (about
 #: 480 bytes on CPython 3.11, ``tests/web/test_traces.py`` checks the bound), with room.
@@ -40,9 +41,39 @@ class Request:
 
     id: str
     client: str
+    #: its number on the connection (``step.request``)
+    number: int
     start: int
     #: first step index of each key phase reached by this request
     marks: dict[str, int] = field(default_factory=dict)
+    #: the server's steps for it (indexes), in order
+    server_steps: list[int] = field(default_factory=list)
+    #: queued in the listen backlog at this step, taken off it by accept() at that one
+    queued_at: int | None = None
+    accepted_at: int | None = None
+    #: its last step (the client reading EOF, or the next request beginning)
+    last: int = 0
+    #: the view did not run: a before_request hook answered (from sim.timeline)
+    view_skipped_at: int | None = None
+    times: Any = None
+
+
+#: Events after which a client has its whole answer (or is gone).
+_CLIENT_DONE = frozenset({"client_eof", "client_reset", "client_timeout", "client_close",
+                          "client_abort", "connect_timeout", "client_send_failed"})
+
+#: What a token looks like: where the request is, and whether it moves or waits there.
+TOKEN_STYLES = ("now", "waiting", "idle", "done", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class Nav:
+    """The steps one combination of filters and level of detail shows, and where the
+    phase and request jumps land among them."""
+
+    visible: list[int]
+    phase_runs: list[int]
+    request_starts: list[int]
 
 
 class Playback:
@@ -58,28 +89,33 @@ class Playback:
         self.total = len(steps)
         self.phases = list(sim.PHASES)
         self.lanes: list[str] = []
+        self.events: list[str] = []
+        self.step_phase: list[str] = []
+        self.step_client: list[str | None] = []
         self.clients: list[str] = [c.get("id") for c in scenario.get("clients", [])
                                    if isinstance(c, dict)]
         self.client_steps: dict[str, list[int]] = {c: [] for c in self.clients}
         self.phase_runs: list[int] = []  # index where each run of equal phase begins
         self.requests: list[Request] = []
         self.request_of: list[int | None] = []  # step -> index into self.requests
-        current: dict[str, Request] = {}
-        current_index: dict[str, int] = {}
-        counts: dict[str, int] = {}
+        by_key: dict[tuple[str, int], int] = {}
+        #: client -> indexes into self.requests, in order
+        self.client_requests: dict[str, list[int]] = {}
         #: for a server step without a qualname: the step whose function it continues
         self.context_of: dict[int, int] = {}
         last_by_actor: dict[str, int] = {}
         prev_phase = None
         for step in steps:
             i = step.i
-            prev = last_by_actor.get(step.actor)
-            self.lanes.append(lane_of(step.actor, step.qualname,
-                                      self.lanes[prev] if prev is not None else None))
-            if step.qualname:
+            self.lanes.append(lane_of(step))
+            self.events.append(step.event)
+            self.step_phase.append(step.phase.value)
+            self.step_client.append(step.client)
+            server = step.layer not in (sim.Layer.CLIENT, sim.Layer.KERNEL) and step.actor != step.client
+            if server and step.qualname:
                 last_by_actor[step.actor] = i
-            elif prev is not None and is_server_actor(step.actor):
-                self.context_of[i] = prev
+            elif server and step.actor in last_by_actor:
+                self.context_of[i] = last_by_actor[step.actor]
             if step.phase != prev_phase:
                 self.phase_runs.append(i)
                 prev_phase = step.phase
@@ -90,66 +126,179 @@ class Playback:
             if c not in self.client_steps:  # the dict, not the list: O(1) a step
                 self.clients.append(c)
             self.client_steps.setdefault(c, []).append(i)
-            req = current.get(c)
-            # A keep-alive connection starts its next request when handle_one_request runs
-            # again after a request line was parsed (not when a 100 Continue went out and
-            # the body is read next: that is the same request).
-            if req is None or ("parse" in req.marks and step.qualname is not None
-                               and step.qualname.endswith(".handle_one_request")):
-                counts[c] = counts.get(c, 0) + 1
-                rid = c if counts[c] == 1 else f"{c}·{counts[c]}"
-                req = Request(id=rid, client=c, start=i)
-                current[c] = req
-                current_index[c] = len(self.requests)
-                self.requests.append(req)
-            # Marks are the server's work: the client's connect() is phase "accept" too,
-            # but "accepted" means the server's accept() took it off the backlog.
-            if step.phase in KEY_PHASES and step.phase not in req.marks and step.qualname:
-                req.marks[step.phase] = i
-            self.request_of.append(current_index[c])
+            rkey = (c, step.request)
+            k = by_key.get(rkey)
+            if k is None:
+                k = by_key[rkey] = len(self.requests)
+                rid = c if step.request == 1 else f"{c}·{step.request}"
+                self.requests.append(Request(id=rid, client=c, number=step.request, start=i))
+                self.client_requests.setdefault(c, []).append(k)
+            req = self.requests[k]
+            req.last = i
+            if step.event == "backlog_queued" and req.queued_at is None:
+                req.queued_at = i
+            if server:
+                req.server_steps.append(i)
+                if req.accepted_at is None:
+                    req.accepted_at = i
+                # The client's connect() is phase "accept" too, but "accepted" means the
+                # server's accept() took it off the backlog.
+                if step.phase in KEY_PHASES and step.phase not in req.marks:
+                    req.marks[step.phase] = i
+            self.request_of.append(k)
         self.request_starts = sorted(r.start for r in self.requests)
         #: Estimated bytes this playback holds (trace and indexes), for :class:`TraceCache`.
         self.weight = (BYTES_PER_STEP * self.total + 64 * len(self.clients)
                        + sum(len(r.received) for r in trace.clients.values()))
+        self._navs: dict[tuple[str, str, str], Nav] = {}
+        self._timeline: Any = None
+        self._timeline_lock = threading.Lock()
+
+    # -- the timeline (built on first use: a trace opened only through the API never needs it)
+    @property
+    def timeline(self) -> Any:
+        if self._timeline is None:
+            with self._timeline_lock:
+                if self._timeline is None:
+                    self._attach(sim.timeline(self.trace))
+        return self._timeline
+
+    def _attach(self, tl: Any) -> None:
+        moments = {(m.client, m.request): m.i for m in tl.moments
+                   if m.kind is sim.MomentKind.VIEW_SKIPPED}
+        times = {(r.client, r.request): r for r in tl.requests}
+        for r in self.requests:
+            r.view_skipped_at = moments.get((r.client, r.number))
+            r.times = times.get((r.client, r.number))
+        self.moments_at: dict[int, list[Any]] = {}
+        for m in tl.moments:
+            self.moments_at.setdefault(m.i, []).append(m)
+        self._timeline = tl
+
+    def moments_of(self, i: int) -> list[Any]:
+        """The key moments at step ``i``."""
+        self.timeline  # noqa: B018 -- builds moments_at
+        return self.moments_at.get(i, [])
 
     # -- navigation -------------------------------------------------------------------
     def clamp(self, n: int) -> int:
         return min(max(n, 0), self.total - 1)
 
-    def next_phase(self, i: int) -> int:
-        k = bisect.bisect_right(self.phase_runs, i)
-        return self.phase_runs[k] if k < len(self.phase_runs) else self.total - 1
+    def nav(self, client: str = "", phase: str = "", detail: str = "") -> Nav:
+        """Steps shown with these filters (``detail`` "" = key steps, "all" = every call);
+        built once per combination."""
+        key = (client, phase, detail)
+        nav = self._navs.get(key)
+        if nav is None:
+            base = self.timeline.key_steps if detail != "all" else range(self.total)
+            visible = [i for i in base
+                       if (not client or self.step_client[i] == client)
+                       and (not phase or self.step_phase[i] == phase)]
+            runs, starts, seen = [], [], set()
+            prev = None
+            for i in visible:
+                ph = self.step_phase[i]
+                if ph != prev:
+                    runs.append(i)
+                    prev = ph
+                r = self.request_of[i]
+                if r is not None and r not in seen:
+                    seen.add(r)
+                    starts.append(i)
+            nav = self._navs[key] = Nav(visible, runs, starts)
+        return nav
 
-    def prev_phase(self, i: int) -> int:
-        k = bisect.bisect_right(self.phase_runs, i) - 1  # run containing i
-        if k >= 0 and self.phase_runs[k] < i:
-            return self.phase_runs[k]
-        return self.phase_runs[k - 1] if k > 0 else 0
+    @staticmethod
+    def _after(seq: list[int], i: int, last: int) -> int:
+        k = bisect.bisect_right(seq, i)
+        return seq[k] if k < len(seq) else last
 
-    def next_request(self, i: int) -> int:
-        k = bisect.bisect_right(self.request_starts, i)
-        return self.request_starts[k] if k < len(self.request_starts) else self.total - 1
+    @staticmethod
+    def _before(seq: list[int], i: int, first: int) -> int:
+        k = bisect.bisect_left(seq, i) - 1
+        return seq[k] if k >= 0 else min(first, i)
 
-    def prev_request(self, i: int) -> int:
-        k = bisect.bisect_left(self.request_starts, i) - 1
-        return self.request_starts[k] if k >= 0 else 0
+    def next_step(self, i: int, nav: Nav) -> int:
+        return self._after(nav.visible, i, i)
+
+    def prev_step(self, i: int, nav: Nav) -> int:
+        return self._before(nav.visible, i, i)
+
+    def next_phase(self, i: int, nav: Nav | None = None) -> int:
+        runs = nav.phase_runs if nav else self.phase_runs
+        return self._after(runs, i, (nav.visible[-1] if nav and nav.visible else self.total - 1))
+
+    def prev_phase(self, i: int, nav: Nav | None = None) -> int:
+        runs = nav.phase_runs if nav else self.phase_runs
+        return self._before(runs, i, nav.visible[0] if nav and nav.visible else 0)
+
+    def next_request(self, i: int, nav: Nav | None = None) -> int:
+        starts = nav.request_starts if nav else self.request_starts
+        return self._after(starts, i, (nav.visible[-1] if nav and nav.visible else self.total - 1))
+
+    def prev_request(self, i: int, nav: Nav | None = None) -> int:
+        starts = nav.request_starts if nav else self.request_starts
+        return self._before(starts, i, nav.visible[0] if nav and nav.visible else 0)
+
+    # -- where each request is -------------------------------------------------------------
+    def current_request(self, i: int, client: str) -> Request | None:
+        """The request of ``client`` that has begun at step ``i`` (the latest one)."""
+        ks = self.client_requests.get(client) or []
+        lo, hi = 0, len(ks)
+        while lo < hi:  # the last request whose start <= i
+            mid = (lo + hi) // 2
+            if self.requests[ks[mid]].start <= i:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.requests[ks[lo - 1]] if lo else None
+
+    def token(self, i: int, client: str) -> dict[str, Any] | None:
+        """Where ``client``'s current request is at step ``i``, whichever actor's step is
+        current: queued in the backlog = kernel; handled = the layer of the server's latest
+        step for it (blocked in readline = handler, in a hook = flask, in the view = view);
+        finished = done. None before the client connects."""
+        req = self.current_request(i, client)
+        if req is None:
+            return None
+        self.timeline  # noqa: B018 -- fills req.times and req.view_skipped_at
+        steps = self.trace.steps
+        moving = self.request_of[i] is not None and self.requests[self.request_of[i]] is req
+        done = i > req.last or (i == req.last and self.events[i] in _CLIENT_DONE)
+        if done:
+            status = req.times.status if req.times else None
+            return {"lane": "client", "style": "done", "request": req, "since": req.last,
+                    "status": status, "activity": "done"}
+        if req.queued_at is not None and req.queued_at <= i and (
+                req.accepted_at is None or i < req.accepted_at):
+            return {"lane": "kernel", "style": "now" if moving else "waiting", "request": req,
+                    "since": req.queued_at, "status": None, "activity": "queued"}
+        k = bisect.bisect_right(req.server_steps, i) - 1
+        if k >= 0:
+            at = req.server_steps[k]
+            activity = sim.activity_of(self.events[at])
+            style = "now" if moving else (
+                "waiting" if activity in _WAITING else "idle")
+            return {"lane": self.lanes[at], "style": style, "request": req, "since": at,
+                    "status": None, "activity": activity.value, "actor": steps[at].actor}
+        return {"lane": "client", "style": "now" if moving else "idle", "request": req,
+                "since": req.start, "status": None, "activity": "connecting"}
 
     def token_positions(self, i: int) -> dict[str, tuple[str, int] | None]:
-        """For each client, (lane, step index) of its latest step at or before ``i``."""
+        """For each client, (lane, step index) of where its request is at step ``i``."""
         out: dict[str, tuple[str, int] | None] = {}
         for c in self.clients:
-            idx = self.client_steps.get(c, [])
-            k = bisect.bisect_right(idx, i) - 1
-            out[c] = (self.lanes[idx[k]], idx[k]) if k >= 0 else None
+            tok = self.token(i, c)
+            out[c] = (tok["lane"], tok["since"]) if tok else None
         return out
 
     def request_at(self, i: int, client: str) -> Request | None:
-        idx = self.client_steps.get(client, [])
-        k = bisect.bisect_right(idx, i) - 1
-        if k < 0:
-            return None
-        r = self.request_of[idx[k]]
-        return self.requests[r] if r is not None else None
+        return self.current_request(i, client)
+
+
+#: Activities in which a request waits for something outside the server's code.
+_WAITING = frozenset({sim.Activity.READING, sim.Activity.SLEEPING, sim.Activity.QUEUED,
+                      sim.Activity.WAITING})
 
 
 class TraceCache:

@@ -35,6 +35,8 @@ from .timeline import (
     Timeline,
     Track,
     TrackKind,
+    activity_of,
+    moment_caption,
     thread_name,
     timeline,
 )
@@ -66,7 +68,9 @@ __all__ = [
     "Trace",
     "Track",
     "TrackKind",
+    "activity_of",
     "app_source",
+    "moment_caption",
     "run",
     "scenario_schema",
     "thread_name",

@@ -262,3 +262,41 @@ for _signal in FLASK_SIGNALS:
         "{caller} sends the " + _signal + " signal: blinker calls every receiver connected to it,"
         " and none is, so nothing runs.",
         "{caller} 发送 " + _signal + " 信号：blinker 会调用所有连接到它的接收者；这里一个也没有，所以什么都不运行。")
+
+#: Key moments (``sim.MomentKind``): why the step matters, in plain words. ``{client}`` is the
+#: request's connection, ``{other}`` the other party (the busy connection, the new thread).
+MOMENTS: dict[str, tuple[str, str]] = {
+    "queued_busy": (
+        "{client} waits in the kernel's listen backlog: the server's only thread is busy with {other} "
+        "and will not call accept() again until it has finished. This wait is the whole lesson "
+        "of a server without threads.",
+        "{client} 在内核的 listen 队列里等待：服务器唯一的线程正在处理 {other}，处理完之前不会再调用 "
+        "accept()。没有线程的服务器，问题就出在这段等待上。"),
+    "answered_before_wsgi": (
+        "http.server answers with an error before any WSGI code runs: Flask and your app never "
+        "see this request, so no hook or error handler of yours can change the answer.",
+        "http.server 在任何 WSGI 代码运行之前就用错误作答：Flask 和你的应用根本看不到这个请求，"
+        "你的钩子和错误处理函数都改变不了这个响应。"),
+    "view_skipped": (
+        "The before_request hook returned a value, so that value is the response: the view is "
+        "skipped, but after_request and teardown still run.",
+        "before_request 钩子返回了值，这个值就是响应：视图被跳过，但 after_request 和 teardown 照样运行。"),
+    "view_sleeps": (
+        "The view takes its time (time.sleep): its thread ({other}) can serve no one else until the view returns.",
+        "视图要忙一阵子：它所在的线程（{other}）在它返回之前什么也做不了。"),
+    "first_chunk": (
+        "The first chunk of the stream goes out: the client sees the answer begin while the "
+        "generator is still making the rest.",
+        "流的第一块发出去了：生成器还在产生后面的内容，客户端已经看到响应开始了。"),
+    "teardown": (
+        "teardown_request runs: the request context is being popped. Anything that needs request "
+        "or g after this point will fail.",
+        "teardown_request 运行：请求上下文正在出栈。在这之后还要用 request 或 g 的代码都会出错。"),
+    "client_gave_up": (
+        "{client} gives up and closes: the server finds out only when it next reads or writes.",
+        "{client} 放弃并关闭连接：服务器要等到下一次读或写时才会发现。"),
+    "thread_started": (
+        "A new thread ({other}) takes {client}'s connection, and the loop is back in select() at "
+        "once, free to accept the next client.",
+        "一个新线程（{other}）接手 {client} 的连接，主循环立刻回到 select()，可以接受下一个客户端。"),
+}

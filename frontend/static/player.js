@@ -117,12 +117,100 @@
       var code = lit.closest(".code");
       code.scrollTop = Math.max(0, lit.offsetTop - code.offsetTop - code.clientHeight / 3);
     }
+    moveCursors(el);
     prefetchNext(el);
     if (playing) {
       if (breakpoints()[phase] && phase !== lastPhase) setPlaying(false);
       else schedule();
     }
     lastPhase = phase;
+  }
+
+  // ---- the timeline: cursor, click or drag to jump, zoom and pan ---------------------
+  var tlIndex = null;
+  function timelineEl() { return $("#timeline"); }
+  function pct(t) {
+    var tl = timelineEl();
+    var start = parseFloat(tl.getAttribute("data-start")), span = parseFloat(tl.getAttribute("data-span")) || 1;
+    return Math.max(0, Math.min(100, (t - start) * 100 / span));
+  }
+  function moveCursors(el) {
+    var tl = timelineEl();
+    if (!tl || !el) return;
+    var x = pct(parseFloat(el.getAttribute("data-t")) || 0);
+    $all(".tl-cursor", tl).forEach(function (c) { c.setAttribute("x", x + "%"); });
+    // keep the cursor in view when zoomed
+    var box = $("#tl-scroll"), inner = $("#tl-inner");
+    if (box && inner && inner.offsetWidth > box.clientWidth + 2) {
+      var label = $(".tl-label", inner); var lw = label ? label.offsetWidth : 0;
+      var px = lw + (inner.offsetWidth - lw) * x / 100;
+      if (px < box.scrollLeft + lw || px > box.scrollLeft + box.clientWidth - 20) box.scrollLeft = Math.max(0, px - box.clientWidth / 2);
+    }
+  }
+  function goStep(n) {
+    var el = stepEl(), tl = timelineEl();
+    if (!el || !tl || !window.htmx) return;
+    var q = el.getAttribute("data-query");
+    window.htmx.ajax("GET", tl.getAttribute("data-frag") + n + (q ? "?" + q : ""),
+                     { target: "#step", swap: "outerHTML settle:0ms" });
+  }
+  function stepAtTime(t) {
+    if (!tlIndex) {
+      try { tlIndex = JSON.parse(($("#trace-index") || {}).textContent || "{}").times || []; } catch (e) { tlIndex = []; }
+    }
+    var best = null;
+    for (var k = 0; k < tlIndex.length; k++) { if (tlIndex[k][0] <= t) best = tlIndex[k][1]; else break; }
+    return best;
+  }
+  var zoom = 1, drag = null;
+  function setZoom(z) {
+    var inner = $("#tl-inner"), box = $("#tl-scroll");
+    if (!inner || !box) return;
+    var centre = (box.scrollLeft + box.clientWidth / 2) / (inner.offsetWidth || 1);
+    zoom = Math.max(1, Math.min(64, z));
+    inner.style.width = (zoom * 100) + "%";
+    box.scrollLeft = centre * inner.offsetWidth - box.clientWidth / 2;
+  }
+  function initTimeline() {
+    var tl = timelineEl();
+    if (!tl) return;
+    var tools = $("#tl-tools"); if (tools) tools.hidden = false;
+    $all("[data-zoom]", tl).forEach(function (b) {
+      b.addEventListener("click", function () {
+        var z = b.getAttribute("data-zoom");
+        setZoom(z === "in" ? zoom * 2 : z === "out" ? zoom / 2 : 1);
+      });
+    });
+    var box = $("#tl-scroll");
+    box.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, left: box.scrollLeft, moved: false };
+    });
+    box.addEventListener("pointermove", function (e) {
+      if (!drag) return;
+      var dx = e.clientX - drag.x;
+      if (Math.abs(dx) > 4) { drag.moved = true; box.classList.add("dragging"); }
+      if (drag.moved) box.scrollLeft = drag.left - dx;
+    });
+    function endDrag() { setTimeout(function () { drag = null; box.classList.remove("dragging"); }, 0); }
+    box.addEventListener("pointerup", endDrag);
+    box.addEventListener("pointerleave", function () { if (drag && drag.moved) endDrag(); else drag = null; });
+    tl.addEventListener("click", function (e) {
+      var a = e.target.closest && e.target.closest("a[data-step]");
+      if (drag && drag.moved) { e.preventDefault(); return; }
+      if (a) { e.preventDefault(); goStep(a.getAttribute("data-step")); return; }
+      var track = e.target.closest && e.target.closest(".tl-track");
+      if (!track || !box.contains(track)) return;
+      var r = track.getBoundingClientRect();
+      var tlStart = parseFloat(tl.getAttribute("data-start")), span = parseFloat(tl.getAttribute("data-span")) || 1;
+      var n = stepAtTime(tlStart + (e.clientX - r.left) / r.width * span);
+      if (n !== null) goStep(n);
+    });
+    box.addEventListener("wheel", function (e) {
+      if (!e.ctrlKey) return;  // ctrl + wheel zooms; plain wheel scrolls the page
+      e.preventDefault();
+      setZoom(e.deltaY < 0 ? zoom * 1.25 : zoom / 1.25);
+    }, { passive: false });
   }
 
   // Ask for the next step while the person reads this one: the fragment is cacheable, so
@@ -245,6 +333,7 @@
     doc.body.addEventListener("htmx:historyRestore", function () { setPlaying(false); onArrive(); });
     doc.body.addEventListener("htmx:responseError", function () { setPlaying(false); });
     lastPhase = stepEl() && stepEl().getAttribute("data-phase");
+    initTimeline();
     onArrive();
   }
 

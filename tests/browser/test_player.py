@@ -26,7 +26,7 @@ def test_gallery_to_player(page: Page, csp_errors, shot):
 
 
 def test_step_forward_and_back_by_button(page: Page, csp_errors):
-    page.goto("/s/one-get?step=0")
+    page.goto("/s/one-get?step=0&detail=all")  # every call: one step at a time
     first_caption = page.locator("#step .caption-text").inner_text()
     page.locator("#ctl-step").click()
     at(page, 1)
@@ -45,7 +45,7 @@ def test_step_forward_and_back_by_button(page: Page, csp_errors):
 
 
 def test_keyboard_and_phase_jumps(page: Page, shot):
-    page.goto("/s/one-get?step=0")
+    page.goto("/s/one-get?step=0&detail=all")
     page.locator("body").press("ArrowRight")
     at(page, 1)
     page.keyboard.press("ArrowRight")
@@ -68,7 +68,7 @@ def test_keyboard_and_phase_jumps(page: Page, shot):
 
 
 def test_lanes_and_source_change_while_stepping(page: Page):
-    page.goto("/s/one-get?step=0")
+    page.goto("/s/one-get?step=0&detail=all")
     total = int(page.locator("#step").get_attribute("data-total"))
     lanes, sources, lit = set(), set(), set()
     for n in range(total):
@@ -87,7 +87,7 @@ def test_lanes_and_source_change_while_stepping(page: Page):
 
 
 def test_reload_and_history_land_on_the_same_step(page: Page):
-    page.goto("/s/one-get?step=0")
+    page.goto("/s/one-get?step=0&detail=all")
     for n in (1, 2, 3):
         page.keyboard.press("ArrowRight")
         at(page, n)
@@ -105,7 +105,7 @@ def test_works_without_javascript(browser, base_url, shot):
     ctx = browser.new_context(java_script_enabled=False, base_url=base_url,
                               viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
-    page.goto("/s/two-clients-one-thread?step=0")
+    page.goto("/s/two-clients-one-thread?step=0&detail=all")
     expect(page.locator("#playerbar")).to_be_hidden()  # play needs JS; reading does not
     page.locator("#ctl-step").click()
     at(page, 1)
@@ -220,7 +220,7 @@ def test_theme_toggle_is_remembered(page: Page):
 def test_reduced_motion_means_no_token_animation(browser, base_url):
     ctx = browser.new_context(base_url=base_url, reduced_motion="reduce", bypass_csp=True)
     page = ctx.new_page()
-    page.goto("/s/two-clients-one-thread?step=20")
+    page.goto("/s/two-clients-one-thread?step=20&detail=all")
     page.keyboard.press("ArrowRight")
     expect(page.locator("#step")).to_have_attribute("data-step", "21")
     running = page.evaluate("() => document.getAnimations().length")

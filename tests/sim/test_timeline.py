@@ -154,3 +154,13 @@ def test_plural_bytes_in_captions() -> None:
     captions = [s.caption for s in trace.steps]
     assert any("then 1 byte of body" in c for c in captions)
     assert not any(" 1 bytes" in c for c in captions)
+
+
+def test_every_moment_kind_has_a_caption_in_both_languages() -> None:
+    from sim.captions import MOMENTS
+
+    assert set(MOMENTS) == {k.value for k in MomentKind}
+    _, _, tl = run_gallery("02-two-clients-one-thread")
+    queued = next(m for m in tl.moments if m.kind is MomentKind.QUEUED_BUSY)
+    english, chinese = sim.moment_caption(queued)
+    assert "c2" in english and "busy with c1" in english and "c1" in chinese

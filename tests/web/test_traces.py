@@ -100,3 +100,62 @@ def test_playback_indexes_are_linear_in_steps():
     Playback(a, trace, scenario_key(a))
     spent = time.process_time() - t0
     assert spent < 0.5 + len(trace.steps) * 12e-6, (spent, len(trace.steps))
+
+
+def step_of(pb, event, client, nth=0):
+    found = [s.i for s in pb.trace.steps if s.event == event and s.client == client]
+    return found[nth]
+
+
+def test_tokens_sit_where_each_request_is_whichever_step_is_current():
+    pb = playback("02-two-clients-one-thread")
+    sleep = step_of(pb, "view_sleep", "c1")
+    queued = step_of(pb, "backlog_queued", "c2")
+    assert sleep < queued  # c2 connects while c1's view sleeps
+    tok = pb.token(queued, "c1")
+    assert (tok["lane"], tok["style"], tok["activity"]) == ("view", "waiting", "sleeping")
+    tok = pb.token(queued, "c2")
+    assert (tok["lane"], tok["style"]) == ("kernel", "now")
+    send = step_of(pb, "client_send", "c2")
+    assert pb.token(send, "c2")["lane"] == "kernel"  # its bytes wait in the kernel too
+    assert pb.token(send, "c1")["lane"] == "view"
+    assert pb.token(sleep, "c2") is None  # not connected yet
+    last = pb.total - 1
+    assert [(pb.token(last, c)["style"], pb.token(last, c)["status"]) for c in ("c1", "c2")] == [
+        ("done", 200), ("done", 200)]
+
+
+def test_a_request_blocked_in_readline_stays_in_the_handler():
+    pb = playback("04-slow-client")
+    wait = step_of(pb, "handle_one_request", "c1")
+    later = next(s.i for s in pb.trace.steps if s.i > wait and s.actor == "c1")
+    tok = pb.token(later, "c1")
+    assert tok["lane"] == "handler" and tok["activity"] in ("reading", "parsing")
+
+
+def test_a_skipped_view_is_known_after_the_guard():
+    pb = playback("07-before-request-guard")
+    (req,) = pb.requests
+    hook = step_of(pb, "hook_before_request", "c1")
+    assert pb.token(hook, "c1")["lane"] == "flask"  # (the timeline is built on first use)
+    assert req.view_skipped_at == hook
+
+
+def test_key_steps_and_filters_shape_navigation():
+    pb = playback("02-two-clients-one-thread")
+    key = pb.nav()
+    every = pb.nav(detail="all")
+    assert every.visible == list(range(pb.total))
+    assert len(key.visible) * 2 < len(every.visible)
+    assert pb.next_step(0, key) == key.visible[1]
+    assert pb.next_step(0, every) == 1
+    c2 = pb.nav(client="c2", detail="all")
+    i = c2.visible[0]
+    while (n := pb.next_step(i, c2)) != i:
+        assert pb.trace.steps[n].client == "c2"
+        i = n
+    # request jumps stay within the chosen connection
+    assert all(pb.trace.steps[s].client == "c2" for s in c2.request_starts)
+    assert pb.next_request(c2.visible[0], c2) == c2.visible[-1]
+    app = pb.nav(phase="app", detail="all")
+    assert {pb.trace.steps[s].phase for s in app.visible} == {"app"}

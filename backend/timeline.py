@@ -1,0 +1,325 @@
+"""The timeline and the waterfall, drawn server-side from ``sim.timeline(trace)``.
+
+One row per actor (each client, the listen backlog, the loop's ``MainThread``, each worker
+thread), bars in SVG placed in percent of the run's virtual time, so zooming is only the
+browser widening the rows (no re-render) and text never stretches. The current step is a
+cursor (a thin rect per row) that the player's script moves; without the script each page
+draws it where it is.
+
+Dense traces stay readable: a group with more than :data:`COLLAPSE_OVER` tracks is drawn as
+one summary row (the busiest activity in each of :data:`BUCKETS` slices of time) until the
+person asks for every track, and a single track with more than :data:`MAX_BARS` bars is
+summarised the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+import sim
+
+from .i18n import tr
+
+COLLAPSE_OVER = 12
+MAX_BARS = 600
+BUCKETS = 240
+#: The narrowest bar drawn, in percent of the width: instantaneous work stays visible.
+MIN_WIDTH = 0.25
+
+#: What each activity is called on screen (EN; Chinese below), in legend order.
+ACTIVITY_LABELS: dict[str, tuple[str, str]] = {
+    "queued": ("waiting in the listen backlog", "在监听队列中等待"),
+    "connecting": ("connecting", "连接中"),
+    "waiting": ("waiting for the answer", "等待响应"),
+    "receiving": ("receiving the answer", "接收响应"),
+    "starting": ("starting up", "启动中"),
+    "selecting": ("idle in select()", "在 select() 中空闲"),
+    "accepting": ("accepting", "accept 连接"),
+    "setup": ("setting up the handler", "准备请求处理器"),
+    "reading": ("blocked reading the socket", "阻塞在读取 socket"),
+    "parsing": ("parsing", "解析"),
+    "wsgi": ("WSGI call", "WSGI 调用"),
+    "framework": ("in Flask", "在 Flask 中"),
+    "hook": ("in a hook", "在钩子中"),
+    "view": ("in the view", "在视图中"),
+    "sleeping": ("sleeping (time.sleep)", "休眠（time.sleep）"),
+    "writing": ("writing the response", "写响应"),
+    "draining": ("draining an unread body", "排空未读的请求体"),
+    "closing": ("closing", "关闭连接"),
+}
+
+SEGMENT_LABELS: dict[str, tuple[str, str]] = {
+    "queued": ("queued in backlog", "排队"),
+    "reading": ("request arriving", "等请求到达"),
+    "app": ("in the app", "在应用中"),
+    "sending": ("sending", "发送中"),
+}
+
+
+def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "zh" else pair[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    start: int
+    span: int
+
+    def x(self, t: int) -> float:
+        return round((t - self.start) * 100 / self.span, 3)
+
+    def w(self, t0: int, t1: int) -> float:
+        return round(max((t1 - t0) * 100 / self.span, MIN_WIDTH), 3)
+
+
+def _scale(tl: sim.Timeline) -> Scale:
+    return Scale(tl.start, max(tl.end - tl.start, 1))
+
+
+def _bar_title(actor_label: str, bar: sim.Bar, lang: str) -> str:
+    what = label(ACTIVITY_LABELS, bar.activity.value, lang)
+    who = f" · {bar.client}" if bar.client else ""
+    ms = "毫秒" if lang == "zh" else "ms"
+    step = "步" if lang == "zh" else "step"
+    return f"{actor_label}{who}: {what}, {bar.start}–{bar.end} {ms} ({bar.end - bar.start} {ms}), {step} {bar.first}"
+
+
+def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str) -> str:
+    out = []
+    for bar in track.bars:
+        y = 2 + bar.row * row_h
+        title = escape(_bar_title(track.label, bar, lang))
+        out.append(
+            f'<a href="{href}{bar.first}" data-step="{bar.first}" tabindex="-1" aria-label="{title}">'
+            f'<rect class="bar act-{bar.activity.value}" x="{sc.x(bar.start)}%" y="{y}" '
+            f'width="{sc.w(bar.start, bar.end)}%" height="{row_h - 3}"><title>{title}</title></rect></a>')
+    return "".join(out)
+
+
+def _bucketed_svg(bars: list[sim.Bar], sc: Scale, lang: str, href: str) -> str:
+    """Many bars as one summary: in each slice of time, the activity that took the most
+    time there (an instantaneous bar counts as a sliver), linked to its first step."""
+    best: list[dict[str, list]] = [dict() for _ in range(BUCKETS)]
+    for bar in bars:
+        b0 = min(int((bar.start - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
+        b1 = min(int((bar.end - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
+        for b in range(b0, b1 + 1):
+            cell = best[b].setdefault(bar.activity.value, [0.0, bar.first])
+            cell[0] += max(bar.end - bar.start, sc.span / BUCKETS / 50)
+    out = []
+    width = 100 / BUCKETS
+    for b, cells in enumerate(best):
+        if not cells:
+            continue
+        act, (_, first) = max(cells.items(), key=lambda kv: kv[1][0])
+        title = escape(f"{label(ACTIVITY_LABELS, act, lang)} ({len(cells)} kinds of activity here)")
+        out.append(f'<a href="{href}{first}" data-step="{first}" tabindex="-1" aria-label="{title}">'
+                   f'<rect class="bar act-{act}" x="{round(b * width, 3)}%" y="2" '
+                   f'width="{round(width, 3)}%" height="13"><title>{title}</title></rect></a>')
+    return "".join(out)
+
+
+def _moment_marks(moments: list[sim.Moment], sc: Scale, height: int, lang: str, href: str) -> str:
+    out = []
+    for m in moments:
+        text = escape(sim.moment_caption(m)[1 if lang == "zh" else 0])
+        out.append(f'<a href="{href}{m.i}" data-step="{m.i}" tabindex="-1" aria-label="{text}">'
+                   f'<rect class="tl-moment mo-{m.kind.value}" x="{sc.x(m.t)}%" y="0" width="0.5%" '
+                   f'height="{height}"><title>{text}</title></rect></a>')
+    return "".join(out)
+
+
+def _cursor(x: float, height: int) -> str:
+    return f'<rect class="tl-cursor" x="{x}%" y="0" width="0.35%" height="{height}"/>'
+
+
+def _svg(inner: str, height: int, cursor_x: float) -> Markup:
+    return Markup(f'<svg class="tl-svg" width="100%" height="{height}" focusable="false">'
+                  f'{inner}{_cursor(cursor_x, height)}</svg>')
+
+
+def _summary(track_bars: list[sim.Bar], lang: str) -> str:
+    """What a row says to a screen reader: its longest activities."""
+    longest = sorted(track_bars, key=lambda b: b.end - b.start, reverse=True)[:3]
+    ms = "毫秒" if lang == "zh" else "ms"
+    return "; ".join(f"{label(ACTIVITY_LABELS, b.activity.value, lang)} {b.start}–{b.end} {ms}"
+                     for b in sorted(longest, key=lambda b: b.start) if b.end > b.start)
+
+
+def _kind_label(kind: sim.TrackKind, lang: str) -> str:
+    names = {"client": ("client", "客户端"), "backlog": ("kernel", "内核"),
+             "loop": ("server loop", "服务器循环"), "thread": ("worker thread", "工作线程"),
+             "process": ("child process", "子进程")}
+    return label(names, kind.value, lang)
+
+
+def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: str = "?step="
+                  ) -> dict[str, Any]:
+    """Rows of the timeline (grouped: clients, the kernel, the server), the axis, the
+    key moments, with the cursor at step ``i``."""
+    tl: sim.Timeline = pb.timeline
+    href = str(escape(href))
+    sc = _scale(tl)
+    cx = sc.x(pb.trace.steps[i].t)
+    steps = pb.trace.steps
+    moments_by_track: dict[str, list[sim.Moment]] = {}
+    for m in tl.moments:
+        s = steps[m.i]
+        where = s.client if s.actor in ("kernel", s.client) else s.actor
+        moments_by_track.setdefault(where or s.actor, []).append(m)
+
+    def row(track: sim.Track) -> dict[str, Any]:
+        row_h = 16 if track.kind is not sim.TrackKind.BACKLOG else 11
+        height = max(18, track.rows * row_h + 3)
+        if len(track.bars) > MAX_BARS:
+            inner = _bucketed_svg(list(track.bars), sc, lang, href)
+        else:
+            inner = _bars_svg(track, sc, lang, row_h, href)
+        inner += _moment_marks(moments_by_track.get(track.id, []), sc, height, lang, href)
+        summary = _summary(list(track.bars), lang)
+        return {"id": track.id, "label": track.label, "kind": _kind_label(track.kind, lang),
+                "aria": f"{track.label} ({_kind_label(track.kind, lang)})" + (f": {summary}" if summary else ""),
+                "svg": _svg(inner, height, cx)}
+
+    def group(gid: str, title: str, tracks: list[sim.Track]) -> dict[str, Any]:
+        collapsed = len(tracks) > COLLAPSE_OVER and not all_tracks
+        if collapsed:
+            bars = [b for t in tracks for b in t.bars]
+            inner = _bucketed_svg(bars, sc, lang, href)
+            rows = [{"id": f"{gid}-all", "label": f"{len(tracks)} {title.lower()}",
+                     "kind": tr("summary", lang),
+                     "aria": f"{len(tracks)} {title}: summary of all their tracks",
+                     "svg": _svg(inner, 18, cx)}]
+        else:
+            rows = [row(t) for t in tracks]
+        return {"id": gid, "title": title, "rows": rows, "collapsed": collapsed, "count": len(tracks)}
+
+    clients = [t for t in tl.tracks if t.kind is sim.TrackKind.CLIENT]
+    kernel = [t for t in tl.tracks if t.kind is sim.TrackKind.BACKLOG]
+    server = [t for t in tl.tracks if t.kind in (sim.TrackKind.LOOP, sim.TrackKind.THREAD,
+                                                  sim.TrackKind.PROCESS)]
+    loop = [t for t in server if t.kind is sim.TrackKind.LOOP]
+    workers = [t for t in server if t.kind is not sim.TrackKind.LOOP]
+    groups = [group("clients", tr("Clients", lang), clients),
+              group("kernel", tr("Kernel", lang), kernel),
+              group("loop", tr("Server loop", lang), loop)]
+    if workers:
+        groups.append(group("workers", tr("Server threads", lang), workers))
+    used = sorted({b.activity.value for t in tl.tracks for b in t.bars},
+                  key=list(ACTIVITY_LABELS).index)
+    return {
+        "start": tl.start, "end": tl.end, "span": sc.span, "cursor": cx,
+        "axis": _axis(sc, lang), "groups": groups,
+        "legend": [{"id": a, "label": label(ACTIVITY_LABELS, a, lang)} for a in used],
+        "moments": [{"i": m.i, "t": m.t, "kind": m.kind.value, "client": m.client,
+                     "text": sim.moment_caption(m)[1 if lang == "zh" else 0]}
+                    for m in tl.moments if m.kind is not sim.MomentKind.TEARDOWN
+                    or len(tl.requests) <= 4][:40],
+        "all_tracks": all_tracks,
+        "collapsible": any(g["count"] > COLLAPSE_OVER for g in groups),
+    }
+
+
+def _axis(sc: Scale, lang: str) -> Markup:
+    """Tick marks at round numbers of ms (1, 2, 5 x 10^k), about eight of them."""
+    raw = sc.span / 8
+    mag = 10 ** max(0, len(str(int(raw))) - 1)
+    step = next((m * mag for m in (1, 2, 5, 10) if m * mag >= raw), 10 * mag)
+    first = -(-sc.start // step) * step
+    ticks = []
+    t = first
+    while t <= sc.start + sc.span:
+        x = sc.x(t)
+        anchor = "start" if x < 3 else ("end" if x > 97 else "middle")
+        ticks.append(f'<line x1="{x}%" x2="{x}%" y1="14" y2="20" class="tick"/>'
+                     f'<text x="{x}%" y="11" text-anchor="{anchor}">{t} ms</text>')
+        t += step
+    return Markup(f'<svg class="tl-svg tl-axis-svg" width="100%" height="20" aria-hidden="true" '
+                  f'focusable="false">{"".join(ticks)}</svg>')
+
+
+# -- the waterfall ------------------------------------------------------------------------
+
+_REQUEST_LINE = re.compile(r"(?:^|\r\n)([A-Z]{3,10}) (\S{1,2000}) HTTP/\d")
+
+
+def request_lines(scenario: dict[str, Any]) -> dict[str, list[str]]:
+    """client -> the request lines it sends ("GET /"), in order, from the scenario."""
+    out: dict[str, list[str]] = {}
+    for c in scenario.get("clients") or []:
+        if not isinstance(c, dict):
+            continue
+        text = "".join(ch if isinstance(ch, str) else str((ch or {}).get("data", ""))
+                       for ch in c.get("send") or [])
+        out[str(c.get("id"))] = [f"{m} {p[:40]}{'…' if len(p) > 40 else ''}"
+                                 for m, p in _REQUEST_LINE.findall(text)]
+    return out
+
+
+def why(r: sim.RequestTimes, lang: str) -> list[str]:
+    """Plain reasons for where a request's time went."""
+    zh = lang == "zh"
+    out = []
+    queued = r.duration("queued")
+    if queued > 0:
+        behind = ", ".join(r.queued_behind)
+        if behind:
+            out.append(f"在监听队列里等了 {queued} 毫秒：唯一的线程在忙 {behind}" if zh else
+                       f"waited {queued} ms in the listen backlog: the only thread was busy with {behind}")
+        else:
+            out.append(f"在监听队列里等了 {queued} 毫秒" if zh else
+                       f"waited {queued} ms in the listen backlog")
+    reading = r.duration("reading")
+    if reading > 0:
+        out.append(f"服务器等了 {reading} 毫秒请求才到齐" if zh else
+                   f"the server waited {reading} ms for the request to arrive")
+    if r.slept:
+        out.append(f"视图休眠了 {r.slept} 毫秒" if zh else f"the view slept {r.slept} ms")
+    if r.view_skipped:
+        out.append("视图没有运行：before_request 直接给出了响应" if zh else
+                   "the view never ran: a before_request hook answered")
+    if r.status is None:
+        out.append("没有收到响应" if zh else "got no answer")
+    if r.end_kind in ("timeout", "client_closed", "reset"):
+        names = {"timeout": ("gave up waiting", "等不及放弃了"),
+                 "client_closed": ("closed the connection itself", "自己关闭了连接"),
+                 "reset": ("was reset", "连接被重置")}
+        out.append(label(names, r.end_kind, lang))
+    return out
+
+
+def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?step="
+                   ) -> dict[str, Any]:
+    tl: sim.Timeline = pb.timeline
+    href = str(escape(href))
+    sc = _scale(tl)
+    cx = sc.x(pb.trace.steps[i].t)
+    lines = request_lines(pb.scenario)
+    rows = []
+    for r in tl.requests[:limit]:
+        segs = []
+        for s in r.segments:
+            title = escape(f"{label(SEGMENT_LABELS, s.kind, lang)}: {s.end - s.start} ms")
+            segs.append(f'<a href="{href}{s.first}" data-step="{s.first}" tabindex="-1" aria-label="{title}">'
+                        f'<rect class="seg seg-{s.kind}" x="{sc.x(s.start)}%" y="3" '
+                        f'width="{sc.w(s.start, s.end)}%" height="12"><title>{title}</title></rect></a>')
+        reqs = lines.get(r.client) or []
+        rid = r.client if r.request == 1 else f"{r.client}·{r.request}"
+        rows.append({
+            "id": rid, "first": r.first,
+            "line": reqs[r.request - 1] if r.request - 1 < len(reqs) else "",
+            "status": r.status, "actor": sim.thread_name(r.actor) if r.actor else "",
+            "svg": Markup(f'<svg class="tl-svg" width="100%" height="18" focusable="false">{"".join(segs)}'
+                          f'{_cursor(cx, 18)}</svg>'),
+            "durations": {k: r.duration(k) for k in SEGMENT_LABELS},
+            "latency": r.latency, "why": why(r, lang),
+        })
+    return {"rows": rows, "more": max(0, len(tl.requests) - limit),
+            "columns": [{"id": k, "label": label(SEGMENT_LABELS, k, lang)} for k in SEGMENT_LABELS]}
