@@ -90,7 +90,7 @@ ACTIVITY: dict[str, Activity] = {
     **dict.fromkeys(("process_request_thread", "finish_request", "handler_init", "setup",
                      "werkzeug_handle", "http_handle"), _A.SETUP),
     **dict.fromkeys(("finish", "shutdown_request", "close_request", "close_request_rst",
-                     "connection_dropped", "response_close"), _A.CLOSING),
+                     "connection_dropped", "response_close", "thread_died"), _A.CLOSING),
     # http.server
     "handle_one_request": _A.READING, "parse_headers": _A.READING,
     "read_readline": _A.PARSING, "read_headers": _A.PARSING, "parse_request": _A.PARSING,
@@ -136,7 +136,7 @@ CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close"
 
 #: Events after which a server actor's connection is over: a worker thread (or child) ends,
 #: the single-threaded loop goes back to ``select()``.
-CONNECTION_ENDS = frozenset({"close_request", "close_request_rst"})
+CONNECTION_ENDS = frozenset({"close_request", "close_request_rst", "thread_died"})
 
 #: The actor that runs ``serve_forever``: the process's main thread.
 LOOP_ACTOR = "main"
@@ -306,7 +306,7 @@ KEY_EVENTS = frozenset({
     "view_text", "view_json", "view_echo", "view_abort", "view_raise", "view_stream",
     "view_sleep", "read_body", "generate_chunk", "generate_end", "generate_close",
     "start_response", "reqctx_pop", "write_headers", "write_body", "connection_dropped",
-    "close_request", "close_request_rst",
+    "close_request", "close_request_rst", "thread_died",
 })
 
 
