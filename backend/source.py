@@ -217,3 +217,34 @@ def module_source(module: str) -> ModuleSource:
         raise SourceNotFound(module, "the installed library has no source file")
     return ModuleSource(module=module, display_path=_display_path(path),
                         lines=tuple(text.splitlines()))
+
+
+#: The server kinds whose Werkzeug and Flask are not the installed ones (their source is read
+#: from the pinned wheels, see backend.legacy_source).
+LEGACY_KINDS = frozenset({"werkzeug-legacy"})
+
+
+def source_for(qualname: str, kind: str | None) -> FunctionSource:
+    """The source of ``qualname`` in the versions the stack ``kind`` simulates: Werkzeug
+    0.16.1 / Flask 1.1.4 for ``werkzeug-legacy`` (the standard library is the same for
+    every kind), the installed libraries otherwise."""
+    if kind in LEGACY_KINDS and qualname.split(".", 1)[0] in ("werkzeug", "flask"):
+        return legacy_function_source(qualname)
+    return function_source(qualname)
+
+
+@lru_cache(maxsize=512)
+def legacy_function_source(qualname: str) -> FunctionSource:
+    from . import legacy_source
+
+    try:
+        found = legacy_source.find(qualname)
+        lines = legacy_source.module_lines(found.module)
+    except legacy_source.LegacySourceMissing as err:
+        raise SourceNotFound(qualname, str(err)) from None
+    except LookupError:
+        raise SourceNotFound(qualname, "not a function of Werkzeug 0.16.1 / Flask 1.1.4") from None
+    display = str(found.path.relative_to(legacy_source.site_packages()))
+    return FunctionSource(qualname=qualname, module=found.module, display_path=display,
+                          start=found.start, lines=lines[found.start - 1:found.end],
+                          def_index=found.def_line - found.start)

@@ -249,6 +249,47 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                                "do_teardown_appcontext 运行 teardown_appcontext 钩子。"),
     "hook_teardown_appcontext": ("teardown_appcontext hook {name} runs with error={error}.",
                                  "teardown_appcontext 钩子 {name} 运行，error={error}。"),
+    # -- Werkzeug 0.16 / Flask 1.1 (server.kind "werkzeug-legacy") ---------------------------
+    "run_simple_inner": (
+        "run_simple's inner() makes the server; with the reloader it would run in a child process.",
+        "run_simple 的内部函数 inner() 创建服务器；若开启重载器，它会在子进程中运行。"),
+    "make_server_016": (
+        "make_server() picks {cls} (threads and processes together would be a ValueError).",
+        "make_server() 选择 {cls}（同时要线程和多进程会抛出 ValueError）。"),
+    "wsgi_server_init_016": (
+        "{cls}.__init__ runs HTTPServer.__init__: bind and listen. The handler stays HTTP/1.0.",
+        "{cls}.__init__ 调用 HTTPServer.__init__：绑定并监听。请求处理器始终是 HTTP/1.0。"),
+    "handle_one_request_unlimited": (
+        "Werkzeug 0.16's handle_one_request reads the request line with rfile.readline(): no length limit, so no 414.",
+        "Werkzeug 0.16 的 handle_one_request 用 rfile.readline() 读请求行：没有长度上限，所以不会有 414。"),
+    "send_response_016": (
+        "send_response({code}) logs the request and writes the status line straight to the socket.",
+        "send_response({code}) 记录日志，并把状态行直接写入 socket。"),
+    "try_trigger_first": (
+        "try_trigger_before_first_request_functions runs the before_first_request functions once.",
+        "try_trigger_before_first_request_functions 只在第一次请求时运行 before_first_request 函数。"),
+    "auto_pop": (
+        "wsgi_app's finally: auto_pop pops the request context (it would keep it on an error in debug mode).",
+        "wsgi_app 的 finally：auto_pop 弹出请求上下文（调试模式下出错时会保留它）。"),
+    # -- forking (ForkingMixIn) --------------------------------------------------------------
+    "process_request_forked": (
+        "ForkingMixIn forks {process} to handle this connection.",
+        "ForkingMixIn 派生子进程 {process} 来处理这个连接。"),
+    "close_request_parent": (
+        "The parent closes its copy of the connection; {process} still holds it open.",
+        "父进程关闭自己那份连接；{process} 仍持有它。"),
+    "service_actions_fork": (
+        "service_actions: the loop's turn to collect finished children.",
+        "service_actions：主循环顺便回收已结束的子进程。"),
+    "collect_children": (
+        "collect_children reaps the children that have exited ({alive} of at most {max} alive).",
+        "collect_children 回收已退出的子进程（存活 {alive} 个，最多 {max} 个）。"),
+    "collect_children_full": (
+        "{alive} children is max_children ({max}): waitpid blocks until one exits; nobody is accepted meanwhile.",
+        "子进程数 {alive} 达到 max_children（{max}）：waitpid 阻塞到有一个退出；在此期间不接受新连接。"),
+    "child_reaped": (
+        "waitpid reaps {process}; {alive} children left.",
+        "waitpid 回收 {process}；还剩 {alive} 个子进程。"),
 }
 
 

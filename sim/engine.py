@@ -8,8 +8,8 @@ from .errors import ScenarioError
 from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
-from .stack import werkzeug_serving
-from .stack.flask_app import Flask
+from .stack import werkzeug016_serving, werkzeug_serving
+from .stack.flask_app import Flask, Flask11
 from .stack.socketserver import socket_view
 from .stack.world import World
 from .stacks import STACKS
@@ -21,6 +21,10 @@ MAX_STEPS = 1_500_000
 FIRST_CLIENT_PORT = 40_000
 
 
+#: the kinds whose forking server (``processes > 1``) is simulated
+FORKING_KINDS = frozenset({"werkzeug-legacy"})
+
+
 def check_supported(scenario: Scenario) -> None:
     """Scenario features the format has but this engine does not simulate yet."""
     server = scenario.server
@@ -28,7 +32,7 @@ def check_supported(scenario: Scenario) -> None:
         ready = ", ".join(repr(kind) for kind, spec in STACKS.items() if spec.implemented)
         raise ScenarioError("server.kind", f"{server.kind!r} ({server.spec.title}) is not simulated yet "
                                            f"(simulated: {ready})")
-    if server.processes > 1:
+    if server.processes > 1 and server.kind not in FORKING_KINDS:
         raise ScenarioError("server.processes", "a forking server (processes > 1) is not simulated yet")
     if scenario.app.kind != "flask":
         raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
@@ -93,8 +97,23 @@ def werkzeug_main(world: World):
     yield from server.serve_forever()
 
 
+def werkzeug_legacy_main(world: World):
+    """The same on Werkzeug 0.16.1 + Flask 1.1.4 (seed 002): ``app.run`` ->
+    ``run_simple`` -> ``inner()`` -> ``make_server``, then ``serve_forever``."""
+    app = Flask11(world, world.scenario.app)
+    app.record_init()
+    start = world.scenario.server.start_path
+    if start == "app.run":
+        server = app.run()
+    elif start == "run_simple":
+        server = werkzeug016_serving.run_simple(world, app)
+    else:
+        server = werkzeug016_serving.make_server(world, app)
+    yield from server.serve_forever()
+
+
 #: kind -> the server process's main thread, for every stack the registry marks implemented
-SERVER_MAINS = {"werkzeug": werkzeug_main}
+SERVER_MAINS = {"werkzeug": werkzeug_main, "werkzeug-legacy": werkzeug_legacy_main}
 
 
 def client_main(world: World, decl: Client, conn: Connection, result: dict):

@@ -56,6 +56,14 @@ _LOOP = (
     "werkzeug.serving.BaseWSGIServer.__init__",
     "werkzeug.serving.BaseWSGIServer.log_startup",
     "werkzeug.serving.BaseWSGIServer.serve_forever",
+    # forking (both Werkzeug kinds)
+    "socketserver.ForkingMixIn.process_request",
+    "socketserver.ForkingMixIn.service_actions",
+    "socketserver.ForkingMixIn.collect_children",
+    # Werkzeug 0.16
+    "werkzeug.serving.run_simple.<locals>.inner",
+    "werkzeug.serving.run_simple.<locals>.log_startup",
+    "werkzeug.serving.BaseWSGIServer.get_request",
 )
 _HANDLER = (
     "socketserver.BaseRequestHandler.__init__",
@@ -72,6 +80,9 @@ _HANDLER = (
     "werkzeug.serving.WSGIRequestHandler.handle",
     "werkzeug.serving.WSGIRequestHandler.__getattr__",
     "werkzeug.serving.WSGIRequestHandler.connection_dropped",
+    # Werkzeug 0.16
+    "werkzeug.serving.WSGIRequestHandler.handle_one_request",
+    "werkzeug.serving.WSGIRequestHandler.send_response",
 )
 _WSGI = (
     "werkzeug.serving.WSGIRequestHandler.run_wsgi",
@@ -119,6 +130,13 @@ _FLASK = (
     "werkzeug.wrappers.response.Response.close",
     # Flask's signals: Flask calls them, so they are in its lane
     "blinker.base.Signal.send",
+    # Flask 1.1 / Werkzeug 0.16
+    "flask.app.Flask.add_url_rule",
+    "flask.app.Flask.try_trigger_before_first_request_functions",
+    "flask.ctx.RequestContext.auto_pop",
+    "werkzeug.routing.MapAdapter.match",
+    "werkzeug.wrappers.base_response.BaseResponse.__call__",
+    "werkzeug.wrappers.base_response.BaseResponse.close",
 )
 
 #: qualname -> layer, for every real function the engine simulates.

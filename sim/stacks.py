@@ -58,7 +58,7 @@ STACKS: Mapping[str, StackSpec] = MappingProxyType({
         threaded_starts=frozenset({"app.run"}),
         backlog=128,
         versions=MappingProxyType({"python": PYTHON_VERSION, "werkzeug": "0.16.1", "flask": "1.1.4"}),
-        implemented=False,
+        implemented=True,
     ),
     "wsgiref": StackSpec(
         kind="wsgiref",

@@ -25,9 +25,18 @@ from .tracebacks import last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
 from .werkzeug_utils import send_file
-from .werkzeug_wrappers import ClosingIterator, Headers, HTTPException, Response, get_content_type
+from .werkzeug_wrappers import (
+    ClosingIterator,
+    Headers,
+    HTTPException,
+    Response,
+    error_response_016,
+    get_content_type,
+    status_text_016,
+)
 
 FA = "flask.app.Flask."
+FC = "flask.ctx."
 
 
 
@@ -719,3 +728,267 @@ def _rv_kind(rv: Any) -> str:
     if isinstance(rv, tuple):
         return "a (body, status/headers) tuple"
     return "a string"
+
+
+# -- Flask 1.1.4 on Werkzeug 0.16.1 ---------------------------------------------------------
+# The same request path; what differs is below: names (``Flask.add_url_rule`` was not yet in
+# ``sansio``; Werkzeug's routing and response were single modules), the first-request hook,
+# ``auto_pop``, the order of teardown hooks (the app's before a blueprint's), the source lines
+# that are lit, and Werkzeug 0.16's error pages.
+
+W016_MATCH = "werkzeug.routing.MapAdapter.match"
+W016_RESPONSE = "werkzeug.wrappers.base_response.BaseResponse."
+
+
+class Flask11(Flask):
+    """``flask.app.Flask`` of Flask 1.1.4."""
+
+    def record_init(self) -> None:
+        rec = self.rec
+        rec.step("main", None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
+                 line="self.add_url_rule(")
+        # Flask.__init__ adds the static route before any of the app's own.
+        for rule in sorted(self.url_map.rules, key=lambda r: r.endpoint != "static"):
+            rec.step("main", None, Phase.STARTUP, FA + "add_url_rule", "add_url_rule",
+                     {"rule": rule.rule, "endpoint": rule.endpoint}, line="self.url_map.add(rule)")
+
+    def run(self):
+        """Flask 1.1's ``app.run()``: the banner (click), ``threaded=True`` by default, then
+        ``run_simple``."""
+        from .werkzeug016_serving import run_simple as run_simple_016
+
+        rec = self.rec
+        rec.step("main", None, Phase.STARTUP, FA + "run", "flask_run",
+                 {"threaded": self.world.scenario.server.threads},
+                 line="run_simple(host, port, self, **options)")
+        for line in (f' * Serving Flask app "{self.name}" (lazy loading)', " * Environment: production",
+                     "   WARNING: This is a development server. Do not use it in a production deployment.",
+                     "   Use a production WSGI server instead.", " * Debug mode: off"):
+            rec.log("main", line)
+        return run_simple_016(self.world, self)
+
+    def wsgi_app(self, handler, environ, start_response):
+        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+                      line="ctx = self.request_context(environ)")
+        ctx = self.request_context(handler, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = yield from self.full_dispatch_request(ctx)
+            except Exception as err:
+                error = err
+                response = self.handle_exception(ctx, err)
+            return self.call_response(ctx, response, start_response)
+        finally:
+            self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "RequestContext.auto_pop",
+                          "auto_pop", line="self.pop(exc)")
+            ctx.pop(error)
+
+    def app_context(self, ctx: RequestContext) -> AppContext:
+        self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",
+                      line="return AppContext(self)")
+        return AppContext11(self, ctx)
+
+    def match(self, ctx: RequestContext) -> None:
+        request = ctx.request
+        try:
+            rule, values = self.url_map.match(request.path, request.method)
+        except NotFound:
+            request.routing_exception = HTTPException(404)
+        except MethodNotAllowed as err:
+            request.routing_exception = HTTPException(405, valid_methods=err.valid_methods)
+        except RequestRedirect as err:
+            request.routing_exception = HTTPException(308, new_url=_redirect_url(request, err.new_path))
+        else:
+            request.set_rule(rule, values)
+        routed = request.routing_exception
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, W016_MATCH,
+                      "map_match" if routed is None else "map_match_failed",
+                      {"method": request.method, "path": request.path, "endpoint": request.endpoint,
+                       "error": routed.code if routed else None},
+                      line="rv = rule.match(path, method)")
+
+    def full_dispatch_request(self, ctx: RequestContext):
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
+                      "full_dispatch_request", line="rv = self.preprocess_request()")
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS,
+                      FA + "try_trigger_before_first_request_functions", "try_trigger_first",
+                      line="if self._got_first_request:")
+        try:
+            rv = self.preprocess_request(ctx)
+            if rv is None:
+                rv = yield from self.dispatch_request(ctx)
+        except Exception as err:
+            rv = self.handle_user_exception(ctx, err)
+        return self.finalize_request(ctx, rv)
+
+    def preprocess_request(self, ctx: RequestContext):
+        """1.1: the app's functions, then the one blueprint's (``request.blueprint``)."""
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "preprocess_request",
+                      "preprocess_request", line="for func in funcs:")
+        names = (None, *ctx.request.blueprints)
+        for name in names:
+            for hook in self.scaffolds[name].url_value_preprocessors:
+                self.call_hook(ctx, hook, "url_value_preprocessor")
+        for name in names:
+            for hook in self.scaffolds[name].before_request:
+                rv = self.call_hook(ctx, hook, "before_request")
+                if rv is not None:
+                    return rv
+        return None
+
+    def dispatch_request(self, ctx: RequestContext):
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+                      "dispatch_request", {"endpoint": request.endpoint},
+                      line="return self.view_functions[rule.endpoint](**req.view_args)")
+        if request.routing_exception is not None:
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "raise_routing_exception",
+                          "raise_routing_exception", {"code": request.routing_exception.code},
+                          line="raise request.routing_exception")
+            raise request.routing_exception
+        rule = request.url_rule
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response(ctx)
+        endpoint = self.endpoints[rule.endpoint]
+        if endpoint.view is None:
+            raise HTTPException(404)  # static files are not modelled for Flask 1.1 yet
+        return (yield from self.call_view(ctx, endpoint))
+
+    def handle_user_exception(self, ctx: RequestContext, err: Exception):
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
+                      "handle_user_exception", {"error": _error_name(err)},
+                      line="return self.handle_http_exception(e)"
+                      if isinstance(err, HTTPException) else "reraise(exc_type, exc_value, tb)")
+        if isinstance(err, HTTPException):
+            return self.handle_http_exception(ctx, err)
+        raise err
+
+    def handle_http_exception(self, ctx: RequestContext, err: HTTPException):
+        handler = None
+        if err.new_url is None:
+            handler = self.find_error_handler(err.code, ctx.request.blueprints)
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
+                      "handle_http_exception", {"code": err.code,
+                                                "handler": handler.name if handler else None},
+                      line="return handler(e)" if handler else "return e")
+        if handler is None:
+            return err
+        return self.call_error_handler(ctx, handler, err.code)
+
+    def handle_exception(self, ctx: RequestContext, err: BaseException):
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
+                      "handle_exception", {"error": _error_name(err)},
+                      line="server_error = InternalServerError()")
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
+                      "log_exception", {"path": request.path, "method": request.method},
+                      line="self.logger.error(")
+        tm = self.world.wall_time()
+        self.rec.log(ctx.actor,
+                     f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
+                     f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
+                     f"{request.path} [{request.method}]\n{last_line(err)}")
+        server_error: Any = HTTPException(500)
+        handler = self.find_error_handler(500, request.blueprints)
+        if handler is not None:
+            server_error = self.call_error_handler(ctx, handler, 500)
+        return self.finalize_request(ctx, server_error, from_error_handler=True)
+
+    def internal_server_error_app(self):
+        return InternalServerErrorApp016()
+
+    def make_response(self, ctx: RequestContext, rv) -> Response:
+        if isinstance(rv, HTTPException):  # 0.16's error page, then as Flask 3 goes on
+            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
+                          {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
+            return error_response_016(rv)
+        return super().make_response(ctx, rv)
+
+    def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
+                      "process_response", line="for handler in funcs:")
+        for name in (*request.blueprints, None):
+            for hook in reversed(self.scaffolds[name].after_request):
+                self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
+                              "hook_after_request", {"name": hook.name,
+                                                     "headers": ", ".join(hook.set_headers)},
+                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                for key, value in hook.set_headers.items():
+                    response.headers.set(key, value)
+        return response
+
+    def call_response(self, ctx: RequestContext, response: Response, start_response):
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, W016_RESPONSE + "__call__", "response_call",
+                      {"status": status_text_016(response.status_code)},
+                      line="start_response(status, headers)")
+        headers = response.wsgi_headers()
+        start_response(status_text_016(response.status_code), _absolute_location(headers, ctx.request.environ))
+        if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
+                or response.status_code in (204, 304)):
+            body: Any = ()
+        else:
+            body = response.body
+        return ClosingIterator(body, lambda: self.close_response(ctx, response))
+
+    def close_response(self, ctx: RequestContext, response: Response) -> None:
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, W016_RESPONSE + "close",
+                      "response_close", line='if hasattr(self.response, "close"):')
+        close = getattr(response.body, "close", None)
+        if close is not None:
+            close()
+
+    def do_teardown_request(self, ctx: RequestContext, exc) -> None:
+        """1.1: the app's teardown functions first, then the blueprint's (each reversed)."""
+        request = ctx.request
+        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_request",
+                      "do_teardown_request", {"error": _error_name(exc) if exc else None},
+                      line="for func in funcs:")
+        for name in (None, *request.blueprints):
+            for hook in reversed(self.scaffolds[name].teardown_request):
+                self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+                              "hook_teardown", {"name": hook.name,
+                                                "error": _error_name(exc) if exc else "None"},
+                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+
+
+class AppContext11(AppContext):
+    def push(self, ctx: RequestContext) -> None:
+        ctx.stacks["app"].append(self.app.name)
+        self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
+                          "appctx_push", {"name": self.app.name}, line="_app_ctx_stack.push(self)",
+                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+
+
+class InternalServerErrorApp016:
+    """``execute(InternalServerError())`` in 0.16's ``run_wsgi``."""
+
+    display_name = "InternalServerError()"
+
+    def __call__(self, handler, environ, start_response):
+        response = error_response_016(HTTPException(500))
+        start_response(status_text_016(500), response.wsgi_headers())
+        return response.body
+        yield
+
+
+def _absolute_location(headers: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """0.16's ``get_wsgi_headers`` with ``autocorrect_location_header``: a relative
+    ``Location`` is joined to the request's root URL (``get_current_url(root_only=True)``)."""
+    from urllib.parse import urljoin
+
+    out = []
+    for key, value in headers:
+        if key.lower() == "location" and "://" not in value:
+            host = environ.get("HTTP_HOST")
+            if host is None:
+                host = environ["SERVER_NAME"]
+                if environ["SERVER_PORT"] != "80":
+                    host = f"{host}:{environ['SERVER_PORT']}"
+            elif host.endswith(":80"):
+                host = host[:-3]
+            value = urljoin(f"http://{host}/", value)
+        out.append((key, value))
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..kernel import Connection, SocketState
+from ..scheduler import Wait, Waitable
 from ..trace import Phase
 from .io import BufferedReader, SocketWriter
 from .world import World
@@ -65,6 +66,13 @@ class BaseServer:
             # nothing connects; those idle turns change nothing and are not steps.
             yield from listener.wait_readable()
             yield from self._handle_request_noblock()
+            yield from self.service_actions()
+
+    def service_actions(self):
+        """``BaseServer.service_actions``: nothing here (``ForkingMixIn`` reaps its children
+        in it), so no step."""
+        return
+        yield
 
     def _handle_request_noblock(self):
         listener = self.world.listener
@@ -152,6 +160,70 @@ class ThreadingMixIn:
             yield from self.finish_request(request, actor)
         finally:
             self.shutdown_request(request, actor)
+
+
+class ForkingMixIn:
+    """``ForkingMixIn``: one child process per connection (actor ``process-N``).
+
+    The parent closes its copy of the connection at once (the child's copy keeps it open),
+    then, in ``service_actions`` after every request, reaps the children that have exited;
+    with ``max_children`` children alive it blocks in ``waitpid`` until one exits, and
+    accepts nothing meanwhile. Theory of a child's life: forked -> running -> exited (a
+    zombie until reaped) -> reaped."""
+
+    max_children = 40
+
+    def process_request(self, request: Connection):
+        world = self.world
+        if not hasattr(self, "active_children"):
+            self.active_children: list[str] = []  # alive or zombie, in fork order
+            self.exited: set[str] = set()
+            self.child_exit = Waitable("child exit")
+        actor = world.next_process_name()
+        self.rec.step("main", request.client, Phase.ACCEPT, SS + "ForkingMixIn.process_request",
+                      "process_request_forked", {"process": actor}, line="pid = os.fork()")
+        self.active_children.append(actor)
+        world.scheduler.spawn(actor, self.forked_child(request, actor))
+        # The parent's copy of the socket: closing it closes nothing the client sees.
+        self.rec.step("main", request.client, Phase.ACCEPT, SS + "TCPServer.close_request",
+                      "close_request_parent", {"process": actor}, line="request.close()")
+        return
+        yield
+
+    def forked_child(self, request: Connection, actor: str):
+        """The child's side of ``process_request``: serve, shut down, ``os._exit``."""
+        try:
+            yield from self.finish_request(request, actor)
+        finally:
+            self.shutdown_request(request, actor)
+            self.exited.add(actor)
+            self.world.scheduler.wake(self.child_exit)
+
+    def service_actions(self):
+        self.rec.step("main", None, Phase.SELECT, SS + "ForkingMixIn.service_actions",
+                      "service_actions_fork", line="self.collect_children()")
+        yield from self.collect_children()
+
+    def collect_children(self):
+        rec = self.rec
+        full = len(self.active_children) >= self.max_children
+        rec.step("main", None, Phase.SELECT, SS + "ForkingMixIn.collect_children",
+                 "collect_children_full" if full else "collect_children",
+                 {"alive": len(self.active_children), "max": self.max_children},
+                 line="pid, _ = os.waitpid(-1, 0)" if full else "pid, _ = os.waitpid(pid, flags)")
+        while len(self.active_children) >= self.max_children:
+            zombie = next((a for a in self.active_children if a in self.exited), None)
+            if zombie is None:
+                yield Wait(self.child_exit)
+                continue
+            self.reap(zombie)
+        for actor in [a for a in self.active_children if a in self.exited]:
+            self.reap(actor)
+
+    def reap(self, actor: str) -> None:
+        self.active_children.remove(actor)
+        self.rec.step("main", None, Phase.SELECT, None, "child_reaped",
+                      {"process": actor, "alive": len(self.active_children)})
 
 
 class BaseRequestHandler:

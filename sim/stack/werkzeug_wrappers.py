@@ -207,3 +207,47 @@ class ClosingIterator:
 
     def close(self) -> None:
         self._close()
+
+
+# -- Werkzeug 0.16.1 -----------------------------------------------------------------------
+#: Codes 0.16's ``HTTP_STATUS_CODES`` does not know (later releases added them): their
+#: status line says ``UNKNOWN``. 421 had no exception class either.
+MISSING_IN_016 = frozenset({103, 208, 306, 421, 425, 506, 508, 511})
+
+
+def escape_016(text: str) -> str:
+    """``werkzeug.utils.escape`` of 0.16: ``"`` becomes ``&quot;``, ``'`` stays."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def status_text_016(code: int) -> str:
+    name = "Unknown" if code in MISSING_IN_016 else HTTP_STATUS_CODES.get(code, "Unknown")
+    return f"{code} {name.upper()}"
+
+
+def error_response_016(exc: HTTPException) -> Response:
+    """0.16's ``HTTPException.get_response``: an HTML 3.2 page, ``Content-Type: text/html``
+    (no charset), and for a redirect ``werkzeug.utils.redirect``'s page."""
+    if exc.new_url is not None:
+        location = exc.new_url
+        body = (
+            '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
+            "<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n"
+            "<p>You should be redirected automatically to target URL: "
+            f'<a href="{escape_016(location)}">{escape_016(location)}</a>.  If not click the link.'
+        ).encode()
+        headers = Headers([("Content-Type", "text/html; charset=utf-8"),
+                           ("Content-Length", str(len(body))), ("Location", location)])
+        return Response(exc.code, headers, [body])
+    description = escape_016(exc.description).replace("\n", "<br>")
+    body = (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
+        f"<title>{exc.code} {escape_016(exc.name)}</title>\n"
+        f"<h1>{escape_016(exc.name)}</h1>\n"
+        f"<p>{description}</p>\n"
+    ).encode()
+    headers = Headers([("Content-Type", "text/html")])
+    if exc.valid_methods:
+        headers.items.append(("Allow", ", ".join(exc.valid_methods)))
+    headers.set("Content-Length", str(len(body)))
+    return Response(exc.code, headers, [body])

@@ -24,6 +24,7 @@ class World:
     recorder: Recorder
     listener: Listener
     threads_started: int = 0
+    processes_forked: int = 0
     #: the client address ``accept()`` reports for each connection
     client_ports: dict[str, int] = field(default_factory=dict)
 
@@ -33,6 +34,11 @@ class World:
 
     def wall_time(self) -> time.struct_time:
         return time.gmtime(self.wall_second())
+
+    def next_process_name(self) -> str:
+        """``process-N``: forked children, numbered in fork (accept) order."""
+        self.processes_forked += 1
+        return f"process-{self.processes_forked}"
 
     def next_thread_name(self) -> str:
         self.threads_started += 1

@@ -19,6 +19,12 @@ RECORDINGS_DIR = Path(__file__).parent / "recordings"
 VARIANTS: dict[str, dict[str, Any]] = {
     "wz-nt": {"kind": "werkzeug", "threaded": False},
     "wz-t": {"kind": "werkzeug", "threaded": True},
+    # Werkzeug 0.16.1 + Flask 1.1.4 (recorded in .venv-legacy/)
+    "legacy-nt": {"kind": "werkzeug-legacy", "threaded": False},
+    "legacy-t": {"kind": "werkzeug-legacy", "threaded": True},
+    # ForkingWSGIServer: a child process per connection, at most 4 at a time
+    "legacy-fork": {"kind": "werkzeug-legacy", "threaded": False, "processes": 4},
+    "wz-fork": {"kind": "werkzeug", "threaded": False, "processes": 4},
 }
 
 

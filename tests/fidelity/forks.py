@@ -11,17 +11,25 @@ as the simulator numbers them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 class ForkRecorder:
-    def __init__(self, recorder: Any, console: Any, workdir: Path) -> None:
+    def __init__(self, recorder: Any, console: Any, workdir: Path,
+                 client_sockets: Callable[[], list[socket.socket]]) -> None:
         self.recorder = recorder
+        #: the harness's own client sockets (in this same process): a child must not keep
+        #: copies of them, or a client's close would never reach the server as a FIN
+        self.client_sockets = client_sockets
         self.console = console
         self.workdir = workdir
         self.forks = 0  # in the parent: forks so far; in a child: its own number
@@ -46,6 +54,16 @@ class ForkRecorder:
     def _after_in_child(self) -> None:
         self.console._lock.release()
         number = self.forks
+        # The recording goes through files: let go of the parent's stdout/stderr pipes, or
+        # a child blocked for ever would keep the harness waiting for their end. The
+        # parent kills such a child by the pid noted here.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        (self.workdir / f"fork-{number}.pid").write_text(str(os.getpid()))
+        for sock in self.client_sockets():
+            with contextlib.suppress(OSError):
+                sock.close()
         recorder, console = self.recorder, self.console
         # Only this thread exists here: forget the parent's calls and console.
         recorder._local = threading.local()
@@ -66,12 +84,37 @@ class ForkRecorder:
 
         console.write = write
         os._exit = _exit
+        # A child still blocked when the scenario is over is asked to report and exit.
+        signal.signal(signal.SIGUSR1, lambda _signum, _frame: _exit(1))
 
     # -- the parent, after the scenario -------------------------------------------------
 
     def all_reported(self) -> bool:
         """Whether every child forked so far has written its file (exited)."""
         return all((self.workdir / f"fork-{n}.json").exists() for n in range(1, self.forks + 1))
+
+    def stop_the_rest(self) -> None:
+        """Children still running (blocked on a client) report what they did so far and
+        exit (SIGUSR1); one that does not within a second is killed."""
+        running = self._running()
+        for pid in running.values():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 1.0
+        while self._running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for pid in self._running().values():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    def _running(self) -> dict[int, int]:
+        found = {}
+        for n in range(1, self.forks + 1):
+            pid_file = self.workdir / f"fork-{n}.pid"
+            if pid_file.exists() and not (self.workdir / f"fork-{n}.json").exists():
+                with contextlib.suppress(ValueError):
+                    found[n] = int(pid_file.read_text())
+        return found
 
     def children(self) -> list[dict[str, Any]]:
         found = []

@@ -953,6 +953,8 @@ class Child:
         if missing:
             raise RuntimeError(f"clients did not finish: {missing}")
         self._settle()
+        if self.forks is not None:
+            self.forks.stop_the_rest()
         calls, log = self.recorder.snapshot(), self.console.records()
         if self.forks is not None:
             self.forks.add_children(calls, log, ConsoleCapture)
@@ -989,7 +991,8 @@ def child_main() -> None:
     sys.stdout = sys.stderr = console
     child = Child(scenario, recorder, console, environs=EnvironRecorder(recorder, console))
     if scenario.get("server", {}).get("processes", 1) > 1:
-        child.forks = ForkRecorder(recorder, console, Path.cwd())
+        child.forks = ForkRecorder(recorder, console, Path.cwd(),
+                                   lambda: [run.sock for run in child.runs if run.sock is not None])
         child.forks.install()
     # Started before the profiler is installed, so the conductor is never recorded.
     threading.Thread(target=child.conduct, name="conductor", daemon=True).start()

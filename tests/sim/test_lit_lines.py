@@ -4,7 +4,9 @@ A step's ``line`` is a fragment of the real source line the source pane lights: 
 line of the installed function's source (``backend.source.function_source``, which reads it
 with ``inspect``) that contains it; a fragment that no longer exists silently falls back to
 the ``def`` line. The (qualname, fragment) pairs are collected by running every gallery
-scenario and every fidelity case (each variant) through ``sim.run``.
+scenario and every fidelity case (each variant) through ``sim.run``, per stack: a
+``werkzeug-legacy`` step is checked against Werkzeug 0.16.1 / Flask 1.1.4 (the pinned
+wheels' files, ``backend.source.source_for``).
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ import pytest
 from simhelpers import GALLERY
 
 import sim
-from backend.source import SourceNotFound, function_source
+from backend.source import SourceNotFound, source_for
 from tests.fidelity.corpus import load_cases
+from tests.fidelity.legacy_env import legacy_python
 
 
 @cache
-def recorded_lines() -> dict[tuple[str, str | None], str]:
-    """(qualname, line) -> the first scenario that records it, for every library step."""
+def recorded_lines() -> dict[tuple[str, str, str | None], str]:
+    """(stack kind, qualname, line) -> the first scenario that records it, for every library step."""
     scenarios = [(path.stem, json.loads(path.read_text())) for path in sorted(GALLERY.glob("*.json"))]
     scenarios += [(case.id, case.scenario) for case in load_cases()]
-    found: dict[tuple[str, str | None], str] = {}
+    if any(case.scenario["server"]["kind"] == "werkzeug-legacy" for case in load_cases()):
+        legacy_python()  # the legacy environment holds the 0.16.1 / 1.1.4 files read here
+    found: dict[tuple[str, str, str | None], str] = {}
     for name, scenario in scenarios:
         try:
             trace = sim.run(scenario)
@@ -33,19 +38,19 @@ def recorded_lines() -> dict[tuple[str, str | None], str]:
             continue  # a server kind the engine does not simulate yet
         for step in trace.steps:
             if step.qualname and not step.qualname.startswith("app."):
-                found.setdefault((step.qualname, step.line), name)
+                found.setdefault((trace.stack.kind, step.qualname, step.line), name)
     return found
 
 
-def lit_index(qualname: str, fragment: str) -> int | None:
+def lit_index(qualname: str, fragment: str, kind: str = "werkzeug") -> int | None:
     """The index of the line the pane lights for ``fragment``, None if no line has it."""
-    src = function_source(qualname)
+    src = source_for(qualname, kind)
     needle = fragment.strip()
     return next((n for n, text in enumerate(src.lines) if needle in text), None)
 
 
 def test_the_collection_covers_the_request_path() -> None:
-    qualnames = {q for q, _ in recorded_lines()}
+    qualnames = {q for _, q, _ in recorded_lines()}
     for expected in ("http.server.BaseHTTPRequestHandler.parse_request",
                      "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.execute",
                      "flask.app.Flask.full_dispatch_request", "flask.ctx.RequestContext.pop",
@@ -54,18 +59,19 @@ def test_the_collection_covers_the_request_path() -> None:
     assert len(recorded_lines()) >= 60
 
 
-@pytest.mark.parametrize("qualname,fragment", sorted(recorded_lines(), key=lambda p: (p[0], p[1] or "")))
-def test_fragment_is_in_the_real_function(qualname: str, fragment: str | None) -> None:
+@pytest.mark.parametrize("kind,qualname,fragment", sorted(recorded_lines(), key=lambda p: (p[0], p[1], p[2] or "")))
+def test_fragment_is_in_the_real_function(kind: str, qualname: str, fragment: str | None) -> None:
+    origin = recorded_lines()[kind, qualname, fragment]
     try:
-        function_source(qualname)
+        source_for(qualname, kind)
     except SourceNotFound as err:
-        pytest.fail(f"{qualname} (from {recorded_lines()[qualname, fragment]}): {err.reason}")
+        pytest.fail(f"{qualname} (from {origin}): {err.reason}")
     if fragment is None:
-        return  # the pane lights the def line, which function_source found
-    index = lit_index(qualname, fragment)
+        return  # the pane lights the def line, which source_for found
+    index = lit_index(qualname, fragment, kind)
     assert index is not None, (
-        f"{qualname}: {fragment!r} (from {recorded_lines()[qualname, fragment]}) is on no line of"
-        f" the installed source, so the pane would light the def line")
+        f"{qualname}: {fragment!r} (from {origin}) is on no line of"
+        f" the {kind} source, so the pane would light the def line")
 
 
 def test_a_drifted_fragment_is_caught() -> None:
@@ -74,3 +80,11 @@ def test_a_drifted_fragment_is_caught() -> None:
                      "rv = self.map._matcher.match(domain_part, path_part, method, websocket)") is None
     assert lit_index("werkzeug.routing.map.MapAdapter.match",
                      "result = self.map._matcher.match(domain_part, path_part, method, websocket)") is not None
+
+
+def test_legacy_lines_are_checked_against_werkzeug_016() -> None:
+    # 0.16's handle_one_request reads with no limit; 3.1 has no handle_one_request of its own.
+    assert lit_index("werkzeug.serving.WSGIRequestHandler.handle_one_request",
+                     "self.raw_requestline = self.rfile.readline()", "werkzeug-legacy") is not None
+    assert lit_index("flask.app.Flask.preprocess_request", "for func in funcs:", "werkzeug-legacy") is not None
+    assert lit_index("flask.app.Flask.preprocess_request", "for func in funcs:", "werkzeug") is None
