@@ -135,6 +135,7 @@ _FLASK = (
     "flask.app.Flask.try_trigger_before_first_request_functions",
     "flask.ctx.RequestContext.auto_pop",
     "werkzeug.routing.MapAdapter.match",
+    "flask.signals._FakeSignal.send",
     "werkzeug.wrappers.base_response.BaseResponse.__call__",
     "werkzeug.wrappers.base_response.BaseResponse.close",
 )

@@ -17,7 +17,12 @@ from ..trace import Phase
 SEND = "blinker.base.Signal.send"
 
 
-def send(rec, actor: str, client: str | None, signal: str, caller: str) -> None:
+#: Flask 1.1 without blinker installed (as in the pinned legacy stack): ``flask.signals``
+#: falls back to ``_FakeSignal``, whose ``send`` is ``pass``.
+FAKE_SEND = "flask.signals._FakeSignal.send"
+
+
+def send(rec, actor: str, client: str | None, signal: str, caller: str, qualname: str = SEND) -> None:
     """``signal.send(sender, ...)`` from the Flask function ``caller``, no receiver connected."""
-    rec.step(actor, client, Phase.APP, SEND, f"signal_{signal}", {"caller": caller},
-             line="for receiver in self.receivers_for(sender):")
+    rec.step(actor, client, Phase.APP, qualname, f"signal_{signal}", {"caller": caller},
+             line="for receiver in self.receivers_for(sender):" if qualname == SEND else "pass")

@@ -109,6 +109,12 @@ class Flask:
                 rules.append(self._route_rule(route, bp))
         self.url_map = Map(rules)
 
+    #: what sends Flask's signals (Flask 3.1.3 on blinker 1.9)
+    signal_send = blinker_base.SEND
+
+    def send_signal(self, ctx: RequestContext, signal: str, caller: str) -> None:
+        blinker_base.send(self.rec, ctx.actor, ctx.client, signal, caller, self.signal_send)
+
     def _route_rule(self, route: Route, bp: Blueprint | None) -> Rule:
         if bp is None:
             return self._rule(route.rule, route.endpoint_name, route.methods, route.view,
@@ -222,7 +228,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
                       "full_dispatch_request", line="rv = self.preprocess_request()")
         try:
-            blinker_base.send(self.rec, ctx.actor, ctx.client, "request_started",
+            self.send_signal(ctx, "request_started",
                               "Flask.full_dispatch_request")
             rv = self.preprocess_request(ctx)
             if rv is None:
@@ -420,7 +426,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError(original_exception=e)")
-        blinker_base.send(self.rec, ctx.actor, ctx.client, "got_request_exception",
+        self.send_signal(ctx, "got_request_exception",
                           "Flask.handle_exception")
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
@@ -446,7 +452,7 @@ class Flask:
                       "finalize_request", line="response = self.make_response(rv)")
         response = self.make_response(ctx, rv)
         response = self.process_response(ctx, response)
-        blinker_base.send(self.rec, ctx.actor, ctx.client, "request_finished", "Flask.finalize_request")
+        self.send_signal(ctx, "request_finished", "Flask.finalize_request")
         return response
 
     def make_response(self, ctx: RequestContext, rv) -> Response:
@@ -527,7 +533,7 @@ class Flask:
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
-        blinker_base.send(self.rec, ctx.actor, ctx.client, "request_tearing_down",
+        self.send_signal(ctx, "request_tearing_down",
                           "Flask.do_teardown_request")
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
@@ -538,7 +544,7 @@ class Flask:
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"},
                           layer=Layer.FLASK, decl=self.pointers[id(hook)])
-        blinker_base.send(self.rec, ctx.actor, ctx.client, "appcontext_tearing_down",
+        self.send_signal(ctx, "appcontext_tearing_down",
                           "Flask.do_teardown_appcontext")
 
 
@@ -743,6 +749,8 @@ W016_RESPONSE = "werkzeug.wrappers.base_response.BaseResponse."
 class Flask11(Flask):
     """``flask.app.Flask`` of Flask 1.1.4."""
 
+    signal_send = blinker_base.FAKE_SEND
+
     def record_init(self) -> None:
         rec = self.rec
         rec.step("main", None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
@@ -816,6 +824,7 @@ class Flask11(Flask):
                       FA + "try_trigger_before_first_request_functions", "try_trigger_first",
                       line="if self._got_first_request:")
         try:
+            self.send_signal(ctx, "request_started", "Flask.full_dispatch_request")
             rv = self.preprocess_request(ctx)
             if rv is None:
                 rv = yield from self.dispatch_request(ctx)
@@ -882,6 +891,7 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError()")
+        self.send_signal(ctx, "got_request_exception", "Flask.handle_exception")
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line="self.logger.error(")
@@ -952,6 +962,7 @@ class Flask11(Flask):
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
+        self.send_signal(ctx, "request_tearing_down", "Flask.do_teardown_request")
 
 
 class AppContext11(AppContext):
@@ -960,6 +971,7 @@ class AppContext11(AppContext):
         self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
                           "appctx_push", {"name": self.app.name}, line="_app_ctx_stack.push(self)",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+        self.app.send_signal(ctx, "appcontext_pushed", "AppContext.push")
 
 
 class InternalServerErrorApp016:

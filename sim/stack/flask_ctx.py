@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..trace import Phase
-from . import blinker_base
 from .werkzeug_sansio import request_repr
 from .werkzeug_serving import EnvironView
 from .werkzeug_wrappers import HTTPException
@@ -151,7 +150,7 @@ class AppContext:
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
-        blinker_base.send(self.app.rec, ctx.actor, ctx.client, "appcontext_pushed", "AppContext.push")
+        self.app.send_signal(ctx, "appcontext_pushed", "AppContext.push")
 
     def pop(self, ctx: RequestContext, exc) -> None:
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
@@ -160,7 +159,7 @@ class AppContext:
         ctx.stacks["app"].pop()
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
-        blinker_base.send(self.app.rec, ctx.actor, ctx.client, "appcontext_popped", "AppContext.pop")
+        self.app.send_signal(ctx, "appcontext_popped", "AppContext.pop")
 
 
 class RequestContext:

@@ -28,8 +28,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..trace import Phase
+from . import cpython
 from .flask_helpers import END
-from .http_server import _REAL, BaseHTTPRequestHandler
+from .http_server import BaseHTTPRequestHandler
 from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
@@ -206,12 +207,12 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                       "send_response_016", {"code": int(code)}, line="self.wfile.write(hdr.encode(\"ascii\"))")
         self.log_request(code)
         if message is None:
-            message = _REAL.responses[code][0] if code in _REAL.responses else ""
+            message = cpython.RESPONSES[code][0] if code in cpython.RESPONSES else ""
         if self.request_version != "HTTP/0.9":
             self.wfile_write(f"{self.protocol_version} {int(code)} {message}\r\n".encode("ascii"))
 
     def version_string(self) -> str:
-        return f"{SERVER_VERSION} {_REAL.sys_version}"
+        return f"{SERVER_VERSION} {cpython.SYS_VERSION}"
 
     # -- logging ---------------------------------------------------------------------
 

@@ -25,11 +25,12 @@ from typing import Any
 
 class ForkRecorder:
     def __init__(self, recorder: Any, console: Any, workdir: Path,
-                 client_sockets: Callable[[], list[socket.socket]]) -> None:
+                 server_port: Callable[[], int]) -> None:
         self.recorder = recorder
-        #: the harness's own client sockets (in this same process): a child must not keep
-        #: copies of them, or a client's close would never reach the server as a FIN
-        self.client_sockets = client_sockets
+        #: the port the server listens on: the harness's own client sockets (in this same
+        #: process) are the ones connected to it, and a child must not keep copies of them,
+        #: or a client's close would never reach the server as a FIN
+        self.server_port = server_port
         self.console = console
         self.workdir = workdir
         self.forks = 0  # in the parent: forks so far; in a child: its own number
@@ -61,9 +62,7 @@ class ForkRecorder:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         (self.workdir / f"fork-{number}.pid").write_text(str(os.getpid()))
-        for sock in self.client_sockets():
-            with contextlib.suppress(OSError):
-                sock.close()
+        close_client_sockets(self.server_port())
         recorder, console = self.recorder, self.console
         # Only this thread exists here: forget the parent's calls and console.
         recorder._local = threading.local()
@@ -128,16 +127,39 @@ class ForkRecorder:
         """Add each child's calls (as ``process-N``) and console records to the parent's.
 
         The parent writes nothing to the console while its children serve (they log the
-        requests), so the children's records follow the parent's, ordered by when each
-        child first wrote.
+        requests), so the children's records follow the parent's, in the order they were
+        completed (a record's time is that of the write that completed it).
         """
         records = []
         for child in self.children():
             actor = f"process-{child['number']}"
             calls[actor] = child["calls"]
             capture = console_class(lambda _thread, actor=actor: actor)
-            for _, s in child["writes"]:
+            done: list[float] = []
+            for when, s in child["writes"]:
                 capture.write(s)
-            first = child["writes"][0][0] if child["writes"] else 0.0
-            records += [(first, n, r) for n, r in enumerate(capture.records())]
-        log.extend(r for _, _, r in sorted(records, key=lambda x: (x[0], x[1])))
+                if s.endswith("\n"):
+                    done.append(when)
+            for n, record in enumerate(capture.records()):
+                records.append((done[n] if n < len(done) else float("inf"), child["number"], n, record))
+        log.extend(r for *_, r in sorted(records, key=lambda x: x[:3]))
+
+
+def close_client_sockets(port: int) -> None:
+    """Close this process's copies of every socket connected TO ``port`` (the harness's
+    clients; found by their peer, since one may be connecting while the server forks)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            probe = socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM)
+        except OSError:
+            continue  # not a socket
+        try:
+            peer = probe.getpeername()
+        except OSError:
+            peer = None  # the listening socket, or not connected
+        finally:
+            probe.close()
+        if peer is not None and peer[1] == port:
+            with contextlib.suppress(OSError):
+                os.close(fd)

@@ -991,8 +991,7 @@ def child_main() -> None:
     sys.stdout = sys.stderr = console
     child = Child(scenario, recorder, console, environs=EnvironRecorder(recorder, console))
     if scenario.get("server", {}).get("processes", 1) > 1:
-        child.forks = ForkRecorder(recorder, console, Path.cwd(),
-                                   lambda: [run.sock for run in child.runs if run.sock is not None])
+        child.forks = ForkRecorder(recorder, console, Path.cwd(), lambda: child.server.server_address[1])
         child.forks.install()
     # Started before the profiler is installed, so the conductor is never recorded.
     threading.Thread(target=child.conduct, name="conductor", daemon=True).start()
