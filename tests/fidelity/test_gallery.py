@@ -17,7 +17,7 @@ from .compare import compare
 from .real_stack import Recording, record
 
 GALLERY = Path(__file__).resolve().parents[2] / "gallery"
-SIMULATED_KINDS = {"werkzeug"}
+SIMULATED_KINDS = {"werkzeug", "werkzeug-legacy"}
 SCENARIOS = {
     path.stem: document
     for path in sorted(GALLERY.glob("*.json"))
