@@ -34,6 +34,9 @@ from .http_server import BaseHTTPRequestHandler
 from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
+    DECHUNKED_INPUT,
+    RFILE,
+    STDERR,
     EnvironView,
     HeadersAlreadySet,
     ResponseView,
@@ -50,6 +53,7 @@ WH = WS + "WSGIRequestHandler."
 VERSION = "0.16.1"
 SERVER_VERSION = f"Werkzeug/{VERSION}"
 LISTEN_QUEUE = 128
+SHUTDOWN_SERVER = "<function WSGIRequestHandler.make_environ.<locals>.shutdown_server>"
 
 
 class WSGIRequestHandler(BaseHTTPRequestHandler):
@@ -122,7 +126,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ = {",
-                      state={f"environ/{self.client}": EnvironView(environ)})
+                      state={f"environ/{self.client}": EnvironView(dict(environ))})
         return environ
 
     def execute(self, app):
@@ -246,9 +250,13 @@ def request_environ(path: str, command: str, request_version: str, headers, serv
     environ: dict[str, Any] = {
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
+        "wsgi.input": RFILE,
+        "wsgi.errors": STDERR,
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
+        # a closure that sets server.shutdown_signal (0.16 only; 2.x removed it)
+        "werkzeug.server.shutdown": SHUTDOWN_SERVER,
         "SERVER_SOFTWARE": SERVER_VERSION,
         "REQUEST_METHOD": command,
         "SCRIPT_NAME": "",
@@ -272,6 +280,7 @@ def request_environ(path: str, command: str, request_version: str, headers, serv
         environ[key] = value
     if environ.get("HTTP_TRANSFER_ENCODING", "").strip().lower() == "chunked":
         environ["wsgi.input_terminated"] = True
+        environ["wsgi.input"] = DECHUNKED_INPUT
     if request_url.scheme and request_url.netloc:
         environ["HTTP_HOST"] = request_url.netloc
     return environ
