@@ -838,10 +838,10 @@ class Flask11(Flask):
                       "preprocess_request", line="for func in funcs:")
         names = (None, *ctx.request.blueprints)
         for name in names:
-            for hook in self.scaffolds[name].url_value_preprocessors:
+            for hook in self.scaffold(name).url_value_preprocessors:
                 self.call_hook(ctx, hook, "url_value_preprocessor")
         for name in names:
-            for hook in self.scaffolds[name].before_request:
+            for hook in self.scaffold(name).before_request:
                 rv = self.call_hook(ctx, hook, "before_request")
                 if rv is not None:
                     return rv
@@ -869,22 +869,25 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
                       "handle_user_exception", {"error": _error_name(err)},
                       line="return self.handle_http_exception(e)"
-                      if isinstance(err, HTTPException) else "reraise(exc_type, exc_value, tb)")
+                      if isinstance(err, HTTPException) else "handler = self._find_error_handler(e)")
         if isinstance(err, HTTPException):
             return self.handle_http_exception(ctx, err)
-        raise err
+        found = self.find_error_handler(err, ctx.request.blueprints)
+        if found is None:
+            raise err
+        return self.call_error_handler(ctx, *found)
 
     def handle_http_exception(self, ctx: RequestContext, err: HTTPException):
-        handler = None
-        if err.new_url is None:
-            handler = self.find_error_handler(err.code, ctx.request.blueprints)
+        found = None
+        if err.new_url is None:  # a RoutingException is returned as it is
+            found = self.find_error_handler(err, ctx.request.blueprints)
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
                       "handle_http_exception", {"code": err.code,
-                                                "handler": handler.name if handler else None},
-                      line="return handler(e)" if handler else "return e")
-        if handler is None:
+                                                "handler": found[0].name if found else None},
+                      line="return handler(e)" if found else "return e")
+        if found is None:
             return err
-        return self.call_error_handler(ctx, handler, err.code)
+        return self.call_error_handler(ctx, *found)
 
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         request = ctx.request
@@ -901,9 +904,9 @@ class Flask11(Flask):
                      f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
                      f"{request.path} [{request.method}]\n{last_line(err)}")
         server_error: Any = HTTPException(500)
-        handler = self.find_error_handler(500, request.blueprints)
-        if handler is not None:
-            server_error = self.call_error_handler(ctx, handler, 500)
+        found = self.find_error_handler(server_error, request.blueprints)
+        if found is not None:
+            server_error = self.call_error_handler(ctx, *found)
         return self.finalize_request(ctx, server_error, from_error_handler=True)
 
     def internal_server_error_app(self):
@@ -921,7 +924,7 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
                       "process_response", line="for handler in funcs:")
         for name in (*request.blueprints, None):
-            for hook in reversed(self.scaffolds[name].after_request):
+            for hook in reversed(self.scaffold(name).after_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
@@ -957,7 +960,7 @@ class Flask11(Flask):
                       "do_teardown_request", {"error": _error_name(exc) if exc else None},
                       line="for func in funcs:")
         for name in (None, *request.blueprints):
-            for hook in reversed(self.scaffolds[name].teardown_request):
+            for hook in reversed(self.scaffold(name).teardown_request):
                 self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},

@@ -35,6 +35,8 @@ class ForkRecorder:
         self.workdir = workdir
         self.forks = 0  # in the parent: forks so far; in a child: its own number
         self.parent_pid = os.getpid()
+        #: the EnvironRecorder, whose requests a child sees (set by the harness)
+        self.environs: Any = None
         self._child_writes: list[tuple[float, str]] = []
 
     def install(self) -> None:
@@ -67,6 +69,9 @@ class ForkRecorder:
         # Only this thread exists here: forget the parent's calls and console.
         recorder._local = threading.local()
         recorder._threads = []
+        recorder._signals = {}
+        if self.environs is not None:
+            self.environs.seen = []
         real_write, real_exit = console.write, os._exit
 
         def write(s: str) -> int:
@@ -75,7 +80,10 @@ class ForkRecorder:
 
         def _exit(status: int) -> None:
             calls = [q for _, thread_calls in recorder._threads for q in thread_calls]
-            data = {"number": number, "calls": calls, "writes": self._child_writes}
+            signals = [name for sent in recorder._signals.values() for name in sent]
+            environs = self.environs.seen if self.environs is not None else []
+            data = {"number": number, "calls": calls, "writes": self._child_writes,
+                    "signals": signals, "environs": environs}
             path = self.workdir / f"fork-{number}.json"
             path.with_suffix(".tmp").write_text(json.dumps(data))
             path.with_suffix(".tmp").rename(path)
@@ -123,8 +131,10 @@ class ForkRecorder:
                 found.append(json.loads(path.read_text()))
         return found
 
-    def add_children(self, calls: dict[str, list[str]], log: list[Any], console_class: type) -> None:
-        """Add each child's calls (as ``process-N``) and console records to the parent's.
+    def add_children(self, calls: dict[str, list[str]], log: list[Any], console_class: type,
+                     signals: dict[str, list[str]]) -> None:
+        """Add each child's calls, signals (as ``process-N``), environs and console records
+        to the parent's.
 
         The parent writes nothing to the console while its children serve (they log the
         requests), so the children's records follow the parent's, in the order they were
@@ -134,6 +144,10 @@ class ForkRecorder:
         for child in self.children():
             actor = f"process-{child['number']}"
             calls[actor] = child["calls"]
+            if child["signals"]:
+                signals[actor] = child["signals"]
+            if self.environs is not None:
+                self.environs.seen.extend(tuple(seen) for seen in child["environs"])
             capture = console_class(lambda _thread, actor=actor: actor)
             done: list[float] = []
             for when, s in child["writes"]:

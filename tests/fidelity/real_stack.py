@@ -955,12 +955,12 @@ class Child:
         self._settle()
         if self.forks is not None:
             self.forks.stop_the_rest()
-        calls, log = self.recorder.snapshot(), self.console.records()
+        calls, log, signals = self.recorder.snapshot(), self.console.records(), self.recorder.signals()
         if self.forks is not None:
-            self.forks.add_children(calls, log, ConsoleCapture)
+            self.forks.add_children(calls, log, ConsoleCapture, signals)
         return Recording(
             clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log,
-            signals=self.recorder.signals(),
+            signals=signals,
             environs=self.environs.by_client({run.local_port: run.script.id for run in runs})
             if self.environs is not None and self.forks is None else None,
         )
@@ -992,6 +992,7 @@ def child_main() -> None:
     child = Child(scenario, recorder, console, environs=EnvironRecorder(recorder, console))
     if scenario.get("server", {}).get("processes", 1) > 1:
         child.forks = ForkRecorder(recorder, console, Path.cwd(), lambda: child.server.server_address[1])
+        child.forks.environs = child.environs
         child.forks.install()
     # Started before the profiler is installed, so the conductor is never recorded.
     threading.Thread(target=child.conduct, name="conductor", daemon=True).start()
