@@ -150,6 +150,7 @@ class WriteStateView:
 #: (file descriptors: ``FD``). ``tests/fidelity`` describes the real objects the same way.
 RFILE = "<_io.BufferedReader name=FD>"  # socket.makefile("rb", -1)
 DECHUNKED_INPUT = "<werkzeug.serving.DechunkedInput object>"
+#: ``sys.stderr`` of a server started in a UTF-8 locale (its encoding is the locale's)
 STDERR = "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>"
 
 
