@@ -66,10 +66,12 @@ KEY_CALLS = frozenset(
     }
 )
 USER_FUNCTION_PREFIX = "app."
-# The engine's environ is compared where the view would see it: at full_dispatch_request
-# (the harness takes the real one when wsgi_app has made the request context; nothing
-# changes it in between).
-DISPATCH_POINT = "flask.app.Flask.full_dispatch_request"
+# The environ is compared as the view would see it: the harness takes the real one when
+# wsgi_app has made the request context (werkzeug.request is in it from there; nothing
+# changes it before the view), so the engine's is taken at the same step, whether or not
+# the request gets as far as full_dispatch_request (a converter's TypeError in
+# match_request does not).
+ENVIRON_POINT = "flask.ctx.RequestContext.__init__"
 
 _SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+)$")
 # Values that differ between runs of the real server, or between reality and a simulator
@@ -132,7 +134,7 @@ class Side:
                 section, _, cid = key.partition("/")
                 if section == "environ" and cid:
                     environ[cid] = value
-            if step.get("qualname") == DISPATCH_POINT and step["client"] in environ:
+            if step.get("qualname") == ENVIRON_POINT and step["client"] in environ:
                 environs.setdefault(step["client"], []).append(environ[step["client"]])
             if step.get("qualname") and is_server_actor(step["actor"]):
                 calls.setdefault(step["actor"], []).append((step["i"], step["qualname"]))
