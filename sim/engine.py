@@ -22,7 +22,7 @@ FIRST_CLIENT_PORT = 40_000
 
 
 #: the kinds whose forking server (``processes > 1``) is simulated
-FORKING_KINDS = frozenset({"werkzeug-legacy"})
+FORKING_KINDS = frozenset({"werkzeug", "werkzeug-legacy"})
 
 
 def check_supported(scenario: Scenario) -> None:

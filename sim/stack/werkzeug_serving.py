@@ -18,7 +18,7 @@ from ..kernel import SocketState
 from ..trace import Phase
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
-from .socketserver import BaseServer, ThreadingMixIn, socket_view
+from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_wrappers import ClosingIterator
 
@@ -540,6 +540,13 @@ class ThreadedWSGIServer(ThreadingMixIn, BaseWSGIServer):
     multithread = True
 
 
+class ForkingWSGIServer(ForkingMixIn, BaseWSGIServer):
+    """``processes > 1``: a child process per connection, at most ``processes`` at once
+    (``max_children``); the handler speaks HTTP/1.1 as with threads."""
+
+    multiprocess = True
+
+
 def handler_class_for(threaded: bool) -> type[WSGIRequestHandler]:
     """``BaseWSGIServer.__init__`` sets ``protocol_version = "HTTP/1.1"`` on the handler
     class when threads or processes are used (chunked responses need it). The real code
@@ -554,10 +561,15 @@ def make_server(world, app):
     world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "make_server",
                         {"threaded": server_cfg.threads},
                         line="return ThreadedWSGIServer(" if server_cfg.threads
+                        else "return ForkingWSGIServer(" if server_cfg.processes > 1
                         else "return BaseWSGIServer(")
     if server_cfg.threads:
         server = ThreadedWSGIServer(world, app, handler_class_for(True))
         server.init("ThreadedWSGIServer")
+    elif server_cfg.processes > 1:
+        server = ForkingWSGIServer(world, app, handler_class_for(True))
+        server.max_children = server_cfg.processes
+        server.init("ForkingWSGIServer")
     else:
         server = BaseWSGIServer(world, app, handler_class_for(False))
         server.init("BaseWSGIServer")
