@@ -287,6 +287,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "collect_children_full": (
         "{alive} children is max_children ({max}): waitpid blocks until one exits; nobody is accepted meanwhile.",
         "子进程数 {alive} 达到 max_children（{max}）：waitpid 阻塞到有一个退出；在此期间不接受新连接。"),
+    "child_died": (
+        "{error} leaves the handler; the child still shuts the connection down, then os._exit(1) ends it, silently.",
+        "{error} 逃出了请求处理器；子进程仍会关闭连接，然后 os._exit(1) 悄悄结束自己。"),
     "child_reaped": (
         "waitpid reaps {process}; {alive} children left.",
         "waitpid 回收 {process}；还剩 {alive} 个子进程。"),

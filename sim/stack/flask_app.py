@@ -787,6 +787,9 @@ class Flask11(Flask):
             except Exception as err:
                 error = err
                 response = self.handle_exception(ctx, err)
+            except BaseException as err:  # the bare ``except:``: teardown sees it, then it goes on
+                error = err
+                raise
             return self.call_response(ctx, response, start_response)
         finally:
             self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "RequestContext.auto_pop",

@@ -192,10 +192,15 @@ class ForkingMixIn:
 
     def forked_child(self, request: Connection, actor: str):
         """The child's side of ``process_request``: serve, shut down, ``os._exit``."""
+        error = None
         try:
             yield from self.finish_request(request, actor)
+        except BaseException as err:  # SystemExit from a view: os._exit in the finally ends it all
+            error = getattr(err, "real_name", type(err).__name__)
         finally:
             self.shutdown_request(request, actor)
+            if error is not None:
+                self.rec.step(actor, request.client, Phase.CLOSE, None, "child_died", {"error": error})
             self.exited.add(actor)
             self.world.scheduler.wake(self.child_exit)
 
