@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from .i18n import LANG_COOKIE, request_language
 from .limits import BudgetError
 
 log = logging.getLogger("wsgiscope")
@@ -46,7 +47,9 @@ def render_error(request: Request, status: int, error: str, field: str | None,
     services = request.app.state.services
     return services.templates.TemplateResponse(
         request, "error.html",
-        {"status": status, "error": error, "field": field, "lang": "en", "offer": offer},
+        {"status": status, "error": error, "field": field, "offer": offer,
+         "lang": request_language(request.query_params.get("lang"),
+                                  request.cookies.get(LANG_COOKIE))},
         status_code=status, headers=headers)
 
 

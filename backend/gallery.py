@@ -1,8 +1,9 @@
 """The ready scenarios in ``gallery/*.json``.
 
 A file ``NN-some-name.json`` becomes the slug ``some-name``; the number only orders the
-gallery. Each is a plain wsgiscope/scenario@1 document with a ``title`` and the
-``x-lesson``/``x-lesson-zh`` one-liners (``x-`` fields are allowed by the contract).
+gallery. Each is a plain wsgiscope/scenario@1 document with a ``title`` and an ``x-lesson``
+one-liner (``x-`` fields are allowed by the contract), in English; their translations are in
+the catalogs (``backend/i18n.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import sim
+
+from .i18n import tr
 
 _PREFIX = re.compile(r"^\d+-")
 
@@ -30,10 +33,12 @@ class Entry:
     def title(self) -> str:
         return str(self.scenario.get("title") or self.slug)
 
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (the catalogs hold the gallery's words: backend/i18n.py)."""
+        return tr(self.title, lang)
+
     def lesson(self, lang: str) -> str:
-        if lang == "zh" and self.scenario.get("x-lesson-zh"):
-            return str(self.scenario["x-lesson-zh"])
-        return str(self.scenario.get("x-lesson", ""))
+        return tr(str(self.scenario.get("x-lesson", "")), lang)
 
     @property
     def kind(self) -> str:

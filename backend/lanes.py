@@ -11,15 +11,17 @@ from typing import Final
 
 import sim
 
+from .i18n import N_
+
 #: Lane ids in display order, with their labels (long, and short for narrow screens).
 LANES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("client", "Client", "Cli"),
-    ("kernel", "Kernel", "Kern"),
-    ("loop", "Server loop", "Loop"),
-    ("handler", "Handler", "Hdlr"),
+    ("client", N_("Client"), "Cli"),
+    ("kernel", N_("Kernel"), "Kern"),
+    ("loop", N_("Server loop"), "Loop"),
+    ("handler", N_("Handler"), "Hdlr"),
     ("wsgi", "WSGI", "WSGI"),
     ("flask", "Flask", "Flask"),
-    ("view", "View", "View"),
+    ("view", N_("View"), "View"),
 )
 LANE_IDS: Final[tuple[str, ...]] = tuple(lane for lane, _, _ in LANES)
 assert LANE_IDS == sim.LAYER_NAMES, "the lanes are the engine's layers, in its order"

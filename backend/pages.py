@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 import sim
 
+from . import i18n
 from .errors import AppError
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
@@ -27,8 +28,7 @@ from .traces import Playback
 
 router = APIRouter(include_in_schema=False)
 
-LANGS = ("en", "zh")
-LANG_COOKIE = "wsgiscope_lang"
+LANG_COOKIE = i18n.LANG_COOKIE
 
 
 def _svc(request: Request) -> Services:
@@ -36,16 +36,12 @@ def _svc(request: Request) -> Services:
 
 
 def _lang(request: Request) -> str:
-    q = request.query_params.get("lang")
-    if q in LANGS:
-        return q
-    c = request.cookies.get(LANG_COOKIE)
-    return c if c in LANGS else "en"
+    return i18n.request_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
 def _remember_lang(request: Request, response: Response) -> Response:
     q = request.query_params.get("lang")
-    if q in LANGS and request.cookies.get(LANG_COOKIE) != q:
+    if q in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != q:
         response.set_cookie(LANG_COOKIE, q, max_age=365 * 24 * 3600, samesite="lax",
                             httponly=True)
     return response
@@ -54,7 +50,7 @@ def _remember_lang(request: Request, response: Response) -> Response:
 def _render(request: Request, template: str, ctx: dict[str, Any], status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
     lang = ctx.setdefault("lang", _lang(request))
-    ctx.setdefault("lang_other", "zh" if lang == "en" else "en")
+    ctx.setdefault("lang_other", i18n.next_language(lang))
     resp = _svc(request).templates.TemplateResponse(request, template, ctx,
                                                     status_code=status, headers=headers)
     return _remember_lang(request, resp)
@@ -124,7 +120,8 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "tracks_url": f"/s/{slug}?{urlencode(tracks_q)}",
         "received_of": _received, "v": step_view(pb, n, lang, slug, filters), "pb": pb,
         "slug": slug, "lang": lang,
-        "title": _title(scenario, slug), "lesson": entry.lesson(lang) if entry else "",
+        "title": entry.title_in(lang) if entry else _title(scenario, slug),
+        "lesson": entry.lesson(lang) if entry else "",
         "saved": entry is None, "events": event_rows(pb, lang, filters, n),
         "filters": filters, "index": _index(pb),
     }

@@ -14,10 +14,10 @@ from fastapi.templating import Jinja2Templates
 
 import sim
 
+from . import i18n
 from .assets import static_url_for
 from .errors import AppError
 from .gallery import Entry, load_gallery
-from .i18n import tr
 from .limits import BudgetError, Budgets, check_document, check_work
 from .player import Filters, step_view
 from .store import LinkStore
@@ -68,7 +68,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
-        templates.env.filters["tr"] = tr
+        i18n.install(templates.env)
         templates.env.globals["static_url"] = static_url_for(settings.static_dir)
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),

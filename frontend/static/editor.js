@@ -26,8 +26,8 @@
     var title = document.createElement("p");
     title.className = errors.length ? "problems-title bad" : "problems-title ok";
     title.textContent = errors.length
-      ? list.dataset.some.replace("{n}", String(errors.length))
-      : list.dataset.none;
+      ? list.dataset.msgSome.replace("{n}", String(errors.length))
+      : list.dataset.msgNone;
     list.appendChild(title);
     if (!errors.length) return;
     var ul = document.createElement("ul");
@@ -36,7 +36,7 @@
       var go = document.createElement("button");
       go.type = "button";
       go.className = "linkish";
-      go.textContent = list.dataset.line.replace("{n}", String(e.line || 1));
+      go.textContent = list.dataset.msgLine.replace("{n}", String(e.line || 1));
       go.addEventListener("click", function () {
         cm.focus();
         cm.setCursor({line: (e.line || 1) - 1, ch: 0});
