@@ -119,8 +119,8 @@ class Side:
     #: per actor, the Flask signals sent, in order (the real one only for the actors the
     #: harness reads them from: not a forked child's)
     signals: dict[str, list[str]] = field(default_factory=dict)
-    #: per client, the WSGI environ of each request as the view sees it (None: not recorded)
-    environs: dict[str, list[dict[str, str]]] | None = field(default_factory=dict)
+    #: per client, the WSGI environ of each request as the view sees it
+    environs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_trace(cls, trace: dict[str, Any]) -> Side:
@@ -309,8 +309,6 @@ def _environ_differences(sim_env: dict[str, str], real_env: dict[str, str]) -> l
 def _compare_environs(sim: Side, real: Side) -> list[str]:
     """The environ the view sees, per client and request: the same keys and values."""
     diffs: list[str] = []
-    if sim.environs is None or real.environs is None:
-        return diffs
     for cid in sorted(sim.environs.keys() | real.environs.keys()):
         sim_list, real_list = sim.environs.get(cid, []), real.environs.get(cid, [])
         if len(sim_list) != len(real_list):

@@ -92,9 +92,9 @@ class Recording:
     log: list[LogRecord]
     #: per thread, the name of the signal each ``blinker.base.Signal.send`` call sent
     signals: dict[str, list[str]] = field(default_factory=dict)
-    #: per client, the WSGI environ of each request as the view sees it (``describe``d);
-    #: None when not recorded: a forking server's children take theirs with them
-    environs: dict[str, list[dict[str, str]]] | None = field(default_factory=dict)
+    #: per client, the WSGI environ of each request as the view sees it (``describe``d;
+    #: a forking server's children report theirs through ``forks.ForkRecorder``)
+    environs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -962,7 +962,7 @@ class Child:
             clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log,
             signals=signals,
             environs=self.environs.by_client({run.local_port: run.script.id for run in runs})
-            if self.environs is not None and self.forks is None else None,
+            if self.environs is not None else {},
         )
 
     def _settle(self) -> None:

@@ -190,9 +190,3 @@ def test_environ_key_order_is_compared() -> None:
     (diff,) = compare_sides(*environ_sides(ENVIRON, swapped))
     assert "key order" in diff
 
-
-def test_environs_not_recorded_are_not_compared() -> None:
-    # A forking server's children take their environs with them (Recording.environs None).
-    sim, real = environ_sides(ENVIRON, real_environ(1, 2))
-    real.environs = None
-    assert compare_sides(sim, real) == []
