@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .real_stack import SIGNAL_SEND, Recording, collapse_tracebacks, normalize_log_text, record
+from .real_stack import SIGNAL_SENDS, Recording, collapse_tracebacks, normalize_log_text, record
 
 # The calls a faithful simulation must show whenever the real thread made them. Every
 # user function (``app.<name>``) is a key call too (see is_key_call).
@@ -138,7 +138,7 @@ class Side:
                 environs.setdefault(step["client"], []).append(environ[step["client"]])
             if step.get("qualname") and is_server_actor(step["actor"]):
                 calls.setdefault(step["actor"], []).append((step["i"], step["qualname"]))
-                if step["qualname"] == SIGNAL_SEND:
+                if step["qualname"] in SIGNAL_SENDS:
                     signals.setdefault(step["actor"], []).append(step["event"].removeprefix("signal_"))
         return cls(
             clients={cid: (c["received"], c["end"]) for cid, c in trace["clients"].items()},

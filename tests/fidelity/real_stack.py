@@ -195,6 +195,8 @@ SERVER_LOOPS = frozenset({"socketserver.BaseServer.serve_forever", "socketserver
 # The profile names every signal's send the same (NamedSignal inherits Signal.send): the
 # signal's name is read from the call's `self`.
 SIGNAL_SEND = "blinker.base.Signal.send"
+# Flask 1.1 without blinker installed (the legacy stack): the no-op stand-in, named too.
+SIGNAL_SENDS = frozenset({SIGNAL_SEND, "flask.signals._FakeSignal.send"})
 
 
 class CallRecorder:
@@ -227,7 +229,7 @@ class CallRecorder:
             calls = self._local.calls = []
             self._threads.append((threading.current_thread(), calls))
         calls.append(qualname)
-        if qualname == SIGNAL_SEND:
+        if qualname in SIGNAL_SENDS:
             sent = self._signals.setdefault(threading.current_thread(), [])
             sent.append(getattr(frame.f_locals.get("self"), "name", "?"))
         if qualname not in PERIODIC_CALLS:
