@@ -24,6 +24,7 @@ from .appsource import app_source as _app_source
 from .engine import run_scenario as _run_scenario
 from .errors import LimitExceeded, ScenarioError
 from .layers import LAYER_NAMES, Layer
+from .mimetable import MimeTypes
 from .stacks import STACKS, StackSpec
 from .timeline import (
     Activity,
@@ -54,6 +55,7 @@ __all__ = [
     "Layer",
     "LimitExceeded",
     "LogLine",
+    "MimeTypes",
     "Moment",
     "MomentKind",
     "Phase",
@@ -90,9 +92,13 @@ def validation_errors(scenario: Any) -> list[ScenarioError]:
     return _scenario.errors(scenario)
 
 
-def run(scenario: Any) -> Trace:
-    """Simulate a ``wsgiscope/scenario@1`` document; the same input gives the same trace."""
-    return _run_scenario(_scenario.load(scenario))
+def run(scenario: Any, *, mimetypes: MimeTypes | None = None) -> Trace:
+    """Simulate a ``wsgiscope/scenario@1`` document; the same input gives the same trace.
+
+    ``mimetypes``: the table the simulated ``mimetypes.guess_type`` reads for static files
+    (the real one reads the machine's ``/etc/mime.types``); by default the reference
+    machine's (``sim.mimetable.SNAPSHOT``)."""
+    return _run_scenario(_scenario.load(scenario), mimetypes)
 
 
 def app_source(scenario: Any) -> AppSource | None:

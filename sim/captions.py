@@ -61,6 +61,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                            "客户端发送失败：连接已被重置（RST）。"),
     "client_shutdown": ("The client half-closes its side (shutdown SHUT_WR): the server reads EOF.",
                         "客户端半关闭（shutdown SHUT_WR）：服务器将读到 EOF。"),
+    "client_shutdown_failed": (
+        "The client's shutdown(SHUT_WR) fails (ENOTCONN): an RST has already closed the connection.",
+        "客户端的 shutdown(SHUT_WR) 失败（ENOTCONN）：连接已被 RST 关闭。"),
     "client_close": ("The client closes the connection.", "客户端关闭连接。"),
     "client_abort": ("The client aborts the connection (SO_LINGER 0): its kernel sends RST.",
                      "客户端中止连接（SO_LINGER 0）：它的内核发送 RST。"),

@@ -6,6 +6,7 @@ import gc
 
 from .errors import ScenarioError
 from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
+from .mimetable import SNAPSHOT, MimeTypes
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
 from .stack import werkzeug016_serving, werkzeug_serving
@@ -38,14 +39,15 @@ def check_supported(scenario: Scenario) -> None:
         raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
 
 
-def run_scenario(scenario: Scenario) -> Trace:
+def run_scenario(scenario: Scenario, mimetypes: MimeTypes | None = None) -> Trace:
     check_supported(scenario)
     scheduler = Scheduler(max_events=4 * MAX_STEPS)
     recorder = Recorder(scheduler, MAX_STEPS)
     scheduler.after_event = recorder.check_limit
     kernel = Kernel(scheduler)
     world = World(scenario, scheduler, kernel, recorder,
-                  Listener(scheduler, scenario.server.listen_backlog))
+                  Listener(scheduler, scenario.server.listen_backlog),
+                  mimetypes=mimetypes or SNAPSHOT)
     results: dict[str, dict] = {}
     scheduler.spawn("main", SERVER_MAINS[scenario.server.kind](world))
     for index, decl in enumerate(scenario.clients):
@@ -151,7 +153,11 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         rec.step(cid, cid, Phase.READ, None, "client_send", {"n": len(data), "text": data},
                  state={f"sockets/{cid}": socket_view(conn, None)})
     if decl.then == "shutdown_write":
-        kernel.client_shutdown_write(conn)
+        if not kernel.client_shutdown_write(conn):
+            # ENOTCONN after an RST: like a failed send, the client's end is a reset.
+            rec.step(cid, cid, Phase.CLOSE, None, "client_shutdown_failed")
+            result["send_failed"] = True
+            return
         rec.step(cid, cid, Phase.READ, None, "client_shutdown")
     elif decl.then == "close":
         kernel.client_close(conn)

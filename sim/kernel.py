@@ -189,7 +189,9 @@ class Kernel:
     def client_send(self, conn: Connection, data: bytes) -> bool:
         """The client sends; False when the send fails because an RST came back."""
         if conn.client_reset:
-            return False
+            return False  # even an empty send reports the RST (EPIPE / ECONNRESET)
+        if not data:
+            return True  # nothing goes on the wire: no RST can come back
         if conn.server_closed:
             # Bytes for a closed socket: the server's kernel answers RST. This send
             # itself succeeded; the client learns of the RST on its next call.
@@ -201,11 +203,16 @@ class Kernel:
         self.scheduler.wake(conn.server_readable)
         return True
 
-    def client_shutdown_write(self, conn: Connection) -> None:
+    def client_shutdown_write(self, conn: Connection) -> bool:
+        """``shutdown(SHUT_WR)``; False when it fails: after an RST the socket is closed
+        and Linux answers ENOTCONN."""
+        if conn.client_reset:
+            return False
         conn.client_fin = True
         if conn.state is SocketState.ESTABLISHED:
             conn.state = SocketState.CLIENT_FIN
         self.scheduler.wake(conn.server_readable)
+        return True
 
     def client_close(self, conn: Connection) -> None:
         """The client closes; unread bytes in its buffer turn the FIN into an RST."""

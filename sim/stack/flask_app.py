@@ -10,8 +10,10 @@ generator runs after teardown, as in the real stack). The user's views and hooks
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlunsplit
 
 from ..layers import Layer
 from ..scenario import App, Blueprint, Hook, Route, View, exception_class
@@ -288,7 +290,8 @@ class Flask:
         methods = self.url_map.allowed_methods(ctx.request.path)
         # response_class() has no body yet, so Content-Length comes last (get_wsgi_headers)
         response = Response(200, Headers([("Content-Type", get_content_type("text/html"))]), [])
-        response.headers.set("Allow", ", ".join(methods))
+        if methods:  # rv.allow.update([]): an empty HeaderSet sets no Allow header at all
+            response.headers.set("Allow", ", ".join(methods))
         return response
 
     def call_view(self, ctx: RequestContext, endpoint: Endpoint):
@@ -339,9 +342,11 @@ class Flask:
         body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval, decl)
         if view.with_context:
             body = StreamWithContext(ctx, body)
-        response = Response.from_iterator(body, view.status or 200, Headers(), mimetype=view.mimetype)
-        response.headers.update(headers)
-        return response
+        # Response(generate(), status=..., headers=..., mimetype=...): the declared headers
+        # first, in order; then Content-Type from the mimetype replaces a declared one in
+        # place (without a mimetype, a declared Content-Type stays).
+        return Response.from_iterator(body, view.status or 200, Headers(list(headers.items())),
+                                      mimetype=view.mimetype)
 
     def send_static_file(self, ctx: RequestContext, filename: str):
         """The static route's view: ``send_static_file`` -> ``send_from_directory``."""
@@ -360,7 +365,7 @@ class Flask:
             raise HTTPException(404)
         request = ctx.request
         return send_file(filename, found.text.encode(), found.mtime, request.environ,
-                         request.date_header())
+                         request.date_header(), self.world.mimetypes)
 
     # -- errors --------------------------------------------------------------------------
 
@@ -711,11 +716,33 @@ def _json_body(value: Any) -> bytes:
     return f"{text}\n".encode()
 
 
+#: ``werkzeug.sansio.utils._host_re``: what a ``host:port`` may be made of.
+_HOST_RE = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+])(?::([1-9][0-9]{,4}))?",
+                      re.ASCII | re.IGNORECASE)
+def get_host(environ: dict) -> str:
+    """``werkzeug.wsgi.get_host`` (3.1.8+): the ``Host`` header, else ``SERVER_NAME:PORT``;
+    ``:80`` dropped; a value with characters a host cannot have is treated as empty."""
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        name = environ["SERVER_NAME"]
+        if ":" in name and name[0] != "[":
+            name = f"[{name}]"
+        host = f"{name}:{environ['SERVER_PORT']}"
+    host = host.removesuffix(":80")
+    found = _HOST_RE.fullmatch(host) if host else None
+    if found is None or (found[2] and not 1 <= int(found[2]) <= 65535):
+        return ""
+    return host
+
+
 def _redirect_url(request, new_path: str) -> str:
-    host = request.environ.get("HTTP_HOST") or (
-        f"{request.environ['SERVER_NAME']}:{request.environ['SERVER_PORT']}")
-    query = request.environ.get("QUERY_STRING")
-    return f"http://{host}{new_path}" + (f"?{query}" if query else "")
+    """``MapAdapter.make_redirect_url``: the adapter's server name is ``get_host`` lower-cased
+    (``bind_to_environ``); ``new_path`` comes quoted from ``Map.match``; the query string is
+    kept as it came."""
+    host = get_host(request.environ).lower()
+    path = new_path
+    query = request.environ.get("QUERY_STRING", "").encode("latin1").decode(errors="replace")
+    return urlunsplit(("http", host, path, query or None, None))
 
 
 def _show_args(args: dict[str, Any] | None) -> str:

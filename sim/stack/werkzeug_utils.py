@@ -10,18 +10,16 @@ path is the simulated app's, so the fidelity harness normalizes ETag values), it
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import zlib
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
+from ..mimetable import MimeTypes
 from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
 
 #: The simulated app's static folder (only its path shows, in the ETag).
 STATIC_FOLDER = "/srv/app/static"
-#: The built-in table only: reading the system's mime.types would be I/O.
-_MIMETYPES = mimetypes.MimeTypes(filenames=())
 _PLAIN_INT = re.compile(r"\d+", re.ASCII)
 
 
@@ -52,19 +50,24 @@ def quote_header_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str) -> Response:
-    mimetype = _MIMETYPES.guess_type(filename)[0] or "application/octet-stream"
+def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str,
+              mimetypes: MimeTypes) -> Response:
+    download_name = filename.rsplit("/", 1)[-1]
+    mimetype, encoding = mimetypes.guess_type(download_name)
+    mimetype = mimetype or "application/octet-stream"
     path = f"{STATIC_FOLDER}/{filename}"
     etag = f"{mtime}.0-{len(data)}-{zlib.adler32(path.encode()) & 0xFFFFFFFF}"
     last_modified = format_datetime(datetime.fromtimestamp(mtime, UTC), usegmt=True)
-    headers = Headers([
-        ("Content-Disposition", f"inline; filename={quote_header_value(filename.rsplit('/', 1)[-1])}"),
+    # Content-Encoding (``notes.gz``: gzip) is set first, before the Response exists.
+    headers = Headers([("Content-Encoding", encoding)] if encoding is not None else [])
+    headers.items += [
+        ("Content-Disposition", f"inline; filename={quote_header_value(download_name)}"),
         ("Content-Type", get_content_type(mimetype)),
         ("Content-Length", str(len(data))),
         ("Last-Modified", last_modified),
         ("Cache-Control", "no-cache"),
         ("ETag", f'"{etag}"'),
-    ])
+    ]
     response = Response(200, headers, [data], direct_passthrough=True)
     return make_conditional(response, environ, etag, mtime, date)
 

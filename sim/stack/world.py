@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..kernel import Kernel, Listener
+from ..mimetable import SNAPSHOT, MimeTypes
 from ..scenario import Scenario
 from ..scheduler import Scheduler
 from ..trace import Recorder
@@ -25,6 +26,8 @@ class World:
     listener: Listener
     threads_started: int = 0
     processes_forked: int = 0
+    #: the table ``mimetypes.guess_type`` reads (the caller's, or the reference snapshot)
+    mimetypes: MimeTypes = SNAPSHOT
     #: the client address ``accept()`` reports for each connection
     client_ports: dict[str, int] = field(default_factory=dict)
 

@@ -334,6 +334,9 @@ def compare(scenario: dict[str, Any], recording: Recording | None = None) -> lis
     a fresh `recording` of the same scenario is given)."""
     import sim
 
-    trace = sim.run(scenario).to_json()
+    from .mime_snapshot import machine_table
+
+    # The real server reads this machine's /etc/mime.types; the engine gets the same table.
+    trace = sim.run(scenario, mimetypes=machine_table()).to_json()
     real = recording if recording is not None else record(scenario)
     return compare_sides(Side.from_trace(trace), Side.from_recording(real))

@@ -24,6 +24,7 @@ import builtins
 import io
 import json
 import os
+import random
 import re
 import select
 import socket
@@ -113,7 +114,7 @@ class Recording:
 # --------------------------------------------------------------------------- parent side
 
 
-def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recording:
+def record(scenario: dict[str, Any], *, timeout: float | None = None, _attempt: int = 1) -> Recording:
     """Record `scenario` on the real stack, in a fresh child interpreter."""
     limit = timeout if timeout is not None else scenario_duration_s(scenario) + 30.0
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(REPO_ROOT)}
@@ -132,6 +133,9 @@ def record(scenario: dict[str, Any], *, timeout: float | None = None) -> Recordi
             env=env,
             check=False,
         )
+    if proc.returncode != 0 and b"Address already in use" in proc.stderr and _attempt < 3:
+        # the free port found by free_port_like was taken before the server bound it
+        return record(scenario, timeout=timeout, _attempt=_attempt + 1)
     if proc.returncode != 0:
         stderr = proc.stderr.decode(errors="replace")
         raise RuntimeError(f"real stack child failed (exit {proc.returncode}):\n{stderr}")
@@ -145,6 +149,15 @@ def python_for(scenario: dict[str, Any]) -> Path:
 
         return legacy_python()  # Werkzeug 0.16.1 + Flask 1.1.4, in .venv-legacy/
     return Path(sys.executable)
+
+
+def scenario_address(scenario: dict[str, Any]) -> str:
+    """``host:port`` the scenario's server declares (docs/engine-api.md: 127.0.0.1:5000 by
+    default). The real server listens on a free port (recordings run in parallel), so where
+    its own address shows in a response (a redirect's Location without a Host header) it is
+    rewritten to this one."""
+    server = scenario.get("server", {})
+    return f"{server.get('host', '127.0.0.1')}:{server.get('port', 5000)}"
 
 
 def scenario_duration_s(scenario: dict[str, Any]) -> float:
@@ -206,7 +219,10 @@ class CallRecorder:
         self._local = threading.local()
         self._threads: list[tuple[threading.Thread, list[str]]] = []
         self._signals: dict[threading.Thread, list[str]] = {}
-        self._qualnames: dict[types.CodeType, str | None] = {}
+        # Keyed by the code object's id, not the object: code objects compare by content
+        # (co_qualname aside), so two declared views with the same body would share the
+        # first one's name. Each entry keeps its code alive, so its id is never reused.
+        self._qualnames: dict[int, tuple[types.CodeType, str | None]] = {}
         self.activity = 0  # count of non-periodic recorded calls, to detect quiescence
         self.serving = threading.Event()  # set when a SERVER_LOOPS function is entered
 
@@ -219,9 +235,10 @@ class CallRecorder:
             return
         code = frame.f_code
         try:
-            qualname = self._qualnames[code]
+            qualname = self._qualnames[id(code)][1]
         except KeyError:
-            qualname = self._qualnames[code] = _recorded_qualname(frame)
+            qualname = _recorded_qualname(frame)
+            self._qualnames[id(code)] = (code, qualname)
         if qualname is None:
             return
         calls = getattr(self._local, "calls", None)
@@ -608,6 +625,8 @@ def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
         options: dict[str, Any] = {"endpoint": route.get("endpoint")}
         if "methods" in route:
             options["methods"] = route["methods"]
+        if "strict_slashes" in route:
+            options["strict_slashes"] = route["strict_slashes"]
         view = route.get("view", {})
         key = (name, json.dumps(view, sort_keys=True))
         if key not in views:
@@ -627,7 +646,9 @@ def _add_routes_and_hooks(scaffold: Any, decl: dict[str, Any]) -> None:
         scaffold.errorhandler(key)(_errorhandler(code, handler))
 
 
-#: A static file's ``mtime`` when the scenario leaves it out (docs/engine-api.md).
+#: docs/engine-api.md: a static file's `text` is stored as UTF-8, and its `mtime` defaults
+#: to 1700000000 (2023-11-14 22:13:20 UTC).
+STATIC_ENCODING = "utf-8"
 DEFAULT_STATIC_MTIME = 1_700_000_000
 
 
@@ -638,7 +659,7 @@ def _write_static_files(static_dir: Path, files: dict[str, dict[str, Any]]) -> N
     for rel, spec in files.items():
         path = static_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(spec.get("text", "").encode("utf-8"))
+        path.write_bytes(spec.get("text", "").encode(STATIC_ENCODING))
         mtime = spec.get("mtime", DEFAULT_STATIC_MTIME)
         os.utime(path, (mtime, mtime))
 
@@ -717,6 +738,28 @@ class EnvironRecorder:
 # --------------------------------------------------------------------------- the server
 
 
+def free_port_like(declared: int) -> int:
+    """A free port with as many digits as the declared one.
+
+    Recordings run in parallel, so the real server cannot listen on the declared port. Where
+    its address shows in a response (a redirect without a Host header: in the Location and
+    twice in the body), the recording rewrites it to the declared one; with as many digits,
+    the Content-Length the real server computed stays right."""
+    digits = len(str(declared))
+    low, high = max(1024, 10 ** (digits - 1)), min(65535, 10**digits - 1)
+    rng = random.Random()
+    for _ in range(200):
+        candidate = rng.randint(low, high)
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+        return candidate
+    raise RuntimeError(f"no free {digits}-digit port")
+
+
 def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: Callable[[Any], None]) -> None:
     """Start Werkzeug 3's dev server as `server.start` says; blocks in serve_forever.
 
@@ -737,15 +780,16 @@ def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: C
         return server
 
     serving.make_server = make_server
+    port = free_port_like(server_decl.get("port", 5000))
     if server_decl.get("backlog") is not None:
         # listen(request_queue_size): this child process serves one scenario only
         serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
     if start == "app.run":
-        app.run(host="127.0.0.1", port=0, threaded=threaded, processes=processes)
+        app.run(host="127.0.0.1", port=port, threaded=threaded, processes=processes)
     elif start == "run_simple":
-        serving.run_simple("127.0.0.1", 0, app, threaded=threaded, processes=processes)
+        serving.run_simple("127.0.0.1", port, app, threaded=threaded, processes=processes)
     elif start == "make_server":
-        server = serving.make_server("127.0.0.1", 0, app, threaded=threaded, processes=processes)
+        server = serving.make_server("127.0.0.1", port, app, threaded=threaded, processes=processes)
         if server_decl.get("kind") == "werkzeug-legacy":
             server.serve_forever()  # 0.16's serve_forever() takes no poll_interval
         else:
@@ -829,6 +873,9 @@ class ClientRun:
             # Stop reading, then abort: SO_LINGER 0 makes close() send RST.
             self.stop_reading.set()
             reader.join()
+            # What had arrived before the abort was read by a client that reads all along,
+            # even if this reader thread was not scheduled in time (a loaded machine).
+            self._read_what_is_there(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
             end = "reset" if self.send_failed else "client_closed"
@@ -846,6 +893,18 @@ class ClientRun:
         if self.send_failed:
             end = "reset"
         return ClientResult(self.received.decode("latin-1"), end)
+
+    def _read_what_is_there(self, sock: socket.socket) -> None:
+        if self.reader_end is not None:
+            return  # the reader saw EOF or a reset: nothing more to read
+        sock.setblocking(False)
+        try:
+            while data := sock.recv(65536):
+                self.received += data
+        except OSError:  # nothing more now (EAGAIN), or a reset
+            pass
+        finally:
+            sock.setblocking(True)
 
     def _send(self, sock: socket.socket, t_connect: float) -> None:
         due = t_connect
@@ -960,8 +1019,17 @@ class Child:
         calls, log, signals = self.recorder.snapshot(), self.console.records(), self.recorder.signals()
         if self.forks is not None:
             self.forks.add_children(calls, log, ConsoleCapture, signals)
+        listening_on = f"127.0.0.1:{port}"
+        declared = scenario_address(self.scenario)
         return Recording(
-            clients={run.script.id: results[run.script.id] for run in runs}, calls=calls, log=log,
+            clients={
+                run.script.id: ClientResult(
+                    results[run.script.id].received.replace(listening_on, declared), results[run.script.id].end
+                )
+                for run in runs
+            },
+            calls=calls,
+            log=log,
             signals=signals,
             environs=self.environs.by_client({run.local_port: run.script.id for run in runs})
             if self.environs is not None else {},
@@ -988,6 +1056,13 @@ def child_main() -> None:
     kind = scenario.get("server", {}).get("kind", "werkzeug")
     if kind not in SERVERS:
         raise SystemExit(f"server.kind {kind!r} is not supported by the recorder")
+    # The first static file a process serves calls mimetypes.init(), which parses the
+    # machine's /etc/mime.types: tens of ms, hundreds on a loaded machine, while the engine
+    # takes none. Read it before the clock starts; nothing else changes (and mimetypes is
+    # no recorded module).
+    import mimetypes
+
+    mimetypes.init()
     recorder = CallRecorder()
     console = ConsoleCapture(recorder.actor_name)
     sys.stdout = sys.stderr = console
@@ -1008,7 +1083,8 @@ def child_main() -> None:
         problem = traceback.format_exc()
     # serve_forever only returns on failure; the conductor ends the process normally.
     sys.setprofile(None)
-    sys.__stderr__.write(problem)
+    console_text = "\n".join(record.text for record in console.records())
+    sys.__stderr__.write(f"{problem}\nthe server's console:\n{console_text}\n")
     sys.__stderr__.flush()
     os._exit(1)
 

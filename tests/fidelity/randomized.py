@@ -1,0 +1,571 @@
+"""Randomized differential testing: seeded random scenarios, each run on the real stack and
+in the engine.
+
+``scenario_for_seed(seed)`` builds a random valid wsgiscope/scenario@1 document (it passes
+``sim.validate``): an app with routes over every converter and its arguments, methods,
+``strict_slashes``, blueprints with prefixes, hooks and error handlers, every view kind
+(text, json, echo, abort, raise, stream; with status, headers, mimetype, sleep), static
+files; and 1-4 clients with timings, bodies split across sends, chunked and
+``Expect: 100-continue`` uploads, odd framing, every ``then`` and sometimes a
+``read_timeout``. ``python -m tests.fidelity.randomized --seeds 0-999 --jobs 3`` runs any
+seeds on both variants and prints how many matched and each class of mismatch.
+
+Timing. The real stack takes real time to react (1-20 ms, more under load); the engine takes
+none. A scenario is only fair if no outcome hangs on that: every client event is a multiple
+of 10 ms and events of one client that wait for the server are >= 50 ms apart. That is not
+enough when two timers of different actors meet (a view's sleep ending as another client
+connects), so a generated scenario is also *timing-robust*: the engine gives the same
+outcome (bytes, ends, log, calls) when every app timer, every client's start and every
+client's pauses are moved by +-JITTER_MS, one at a time. A scenario that is not is redrawn
+(the next draw of the same seed's generator). Those are the scenarios whose real outcome
+does not depend on the machine's speed; for the others no single outcome is "the real one".
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .corpus import VARIANTS, scenario_for
+
+FORMAT = "wsgiscope/scenario@1"
+#: How far a timer may move without changing the outcome (see the module docstring).
+JITTER_MS = 150
+#: A client waits at least this long before an event that must come after the server's answer.
+GAP_MS = 200
+MAX_DRAWS = 40
+
+# (a static part of a rule, how a request path spells it)
+WORDS = [("a", "a"), ("b", "b"), ("items", "items"), ("users", "users"), ("x-y", "x-y"),
+         ("files", "files"), ("v1", "v1"), ("caf\u00e9", "caf%C3%A9")]
+# (rule part, a value that converts, a value that does not, the Python value's JSON form)
+CONVERTERS: list[tuple[str, str, str]] = [
+    ("<{n}>", "abc", ""),
+    ("<string:{n}>", "hello", ""),
+    ("<string(length=3):{n}>", "abc", "abcd"),
+    ("<string(minlength=2, maxlength=4):{n}>", "abc", "a"),
+    ("<int:{n}>", "42", "4x"),
+    ("<int(min=1, max=99):{n}>", "7", "100"),
+    ("<int(fixed_digits=3):{n}>", "007", "7"),
+    ("<int(signed=True):{n}>", "-5", "5.0"),
+    ("<float:{n}>", "1.5", "2"),
+    ("<float(signed=True):{n}>", "-1.25", "x"),
+    ("<float(min=0.5, max=10.0):{n}>", "2.5", "10.5"),
+    ("<path:{n}>", "a/b/c", ""),
+    ("<any(red, blue):{n}>", "red", "green"),
+    ("<uuid:{n}>", "12345678-1234-5678-1234-567812345678", "1234-5678"),
+]
+TEXTS = ["hi", "<p>Hello, World!</p>", "h\u00e9llo", "\u4f60\u597d", "", "line1\nline2", "x" * 300]
+STATUSES = [200, 201, 202, 204, 299, 400, 404, 418, 451, 500, 503]
+ABORTS = [400, 401, 403, 404, 405, 409, 410, 418, 429, 500, 501, 503]
+RAISES = ["RuntimeError", "ValueError", "KeyError", "ZeroDivisionError", "LookupError"]
+MIMETYPES = ["text/plain", "application/json", "application/octet-stream", "text/csv", "image/svg+xml"]
+HEADER_SETS = [
+    {"X-Custom": "1"},
+    {"X-A": "a", "X-B": "b"},
+    {"Content-Type": "text/plain; charset=latin-1"},
+    {"Cache-Control": "no-store"},
+    {"Location": "/elsewhere"},
+    {"Content-Type": "application/xml", "X-C": "c"},
+]
+STATIC_NAMES = [
+    "hello.txt", "style.css", "app.js", "data.json", "index.html", "pic.svg", "archive.tar.gz",
+    "notes.gz", "page.html.bz2", "raw.bin", "README", "dir/inner.txt", "doc.xz", "font.woff2",
+    "img.png", "movie.mp4",
+]
+STATIC_TEXTS = ["hello static\n", "body { color: red }\n", "caf\u00e9\n", "{}", "", "\u4f60\u597d\n"]
+ERROR_CODES = [400, 404, 405, 418, 500]
+PREFIXES = ["/bp", "/api/v1", "/bp/", ""]
+
+
+class Draw:
+    """One scenario being drawn from a seeded random generator."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.names = 0
+        self.paths: list[tuple[str, list[str]]] = []  # (a path to ask for, methods that route)
+        self.slow = False
+
+    def name(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    # -- the app -------------------------------------------------------------------------
+
+    def rule(self) -> tuple[str, str, str]:
+        """A rule, a path it matches, and a path that looks alike but does not convert."""
+        rng = self.rng
+        rule, good, bad = "", "", ""
+        variables = 0
+        for index in range(rng.randint(1, 3)):
+            last = index == 2
+            if self.chance(0.45):
+                # a path converter only ends a rule
+                part, yes, no = rng.choice([c for c in CONVERTERS if last or not c[0].startswith("<path")])
+                variables += 1
+                rule += "/" + part.format(n=f"v{variables}")
+                good += "/" + yes
+                bad += "/" + (no or yes + "/extra")
+            else:
+                word, spelled = rng.choice(WORDS)
+                rule += "/" + word
+                good += "/" + spelled
+                bad += "/" + spelled
+        if self.chance(0.3):
+            rule += "/"
+            good += "/"
+            bad += "/"
+        return rule, good, bad
+
+    def view(self, variables: list[str]) -> dict[str, Any]:
+        rng = self.rng
+        kind = rng.choices(["text", "json", "echo", "abort", "raise", "stream"], [30, 15, 10, 8, 7, 15])[0]
+        view: dict[str, Any] = {}
+        if kind == "text":
+            view["text"] = rng.choice(TEXTS)
+        elif kind == "json":
+            if variables and self.chance(0.7):
+                view["json"] = {v: "{" + v + "}" for v in variables} | {"ok": True}
+            else:
+                view["json"] = rng.choice([{"a": 1, "b": [1, 2]}, [1, "two", None], {"z": "\u00e9", "a": 0.5}])
+        elif kind == "echo":
+            view["echo"] = True
+        elif kind == "abort":
+            view["abort"] = rng.choice(ABORTS)
+        elif kind == "raise":
+            view["raise"] = rng.choice(RAISES)
+        else:
+            view["stream"] = [rng.choice(["a", "bb", "", "\u00e9", "chunk\n"]) for _ in range(rng.randint(0, 4))]
+            if self.chance(0.3):
+                view["interval"] = rng.choice([80, 160])
+                self.slow = True
+            if self.chance(0.3):
+                view["with_context"] = True
+        if kind in ("text", "json", "echo", "stream"):
+            if self.chance(0.3):
+                view["status"] = rng.choice(STATUSES)
+            if self.chance(0.3):
+                view["headers"] = dict(rng.choice(HEADER_SETS))
+            if self.chance(0.25) and kind != "json":
+                view["mimetype"] = rng.choice(MIMETYPES)
+        if self.chance(0.15):
+            view["sleep"] = rng.choice([80, 200, 350])
+            self.slow = True
+        return view
+
+    def route(self, prefix: str | None) -> dict[str, Any]:
+        rng = self.rng
+        rule, good, bad = self.rule()
+        endpoint = self.name("r")
+        route: dict[str, Any] = {"rule": rule, "endpoint": endpoint}
+        if self.chance(0.4):
+            route["methods"] = sorted(set(rng.sample(["GET", "POST", "PUT", "DELETE", "PATCH"], rng.randint(1, 3))))
+            if self.chance(0.15):
+                route["methods"].append(rng.choice(["HEAD", "OPTIONS"]))
+        if self.chance(0.2):
+            route["name"] = self.name("view_")
+        if self.chance(0.25):
+            route["strict_slashes"] = False
+        variables = re.findall(r":?(v\d+)>", rule)
+        route["view"] = self.view(variables)
+        methods = [m.upper() for m in route.get("methods", ["GET"])]
+        full = lambda p: p if prefix is None else _join(prefix, p)  # noqa: E731
+        self.paths.append((full(good), methods))
+        self.paths.append((full(bad), methods))
+        if good.endswith("/"):
+            self.paths.append((full(good.rstrip("/")), methods))
+        else:
+            self.paths.append((full(good) + "/", methods))
+        return route
+
+    def hooks(self, decl: dict[str, Any], blueprint: bool) -> None:
+        rng = self.rng
+        if self.chance(0.35):
+            hooks = []
+            for _ in range(rng.randint(1, 2)):
+                hook: dict[str, Any] = {"name": self.name("before_")}
+                if self.chance(0.5):
+                    returns: dict[str, Any] = {"text": rng.choice(["blocked", "no"])}
+                    if self.chance(0.7):
+                        returns["status"] = rng.choice([200, 401, 403, 503])
+                    if self.chance(0.3):
+                        returns["headers"] = {"X-Guard": "1"}
+                    hook["returns"] = returns
+                    if self.chance(0.7) and self.paths:
+                        hook["only_path"] = rng.choice(self.paths)[0].split("?")[0]
+                hooks.append(hook)
+            decl["before_request"] = hooks
+        if self.chance(0.35):
+            decl["after_request"] = [
+                {"name": self.name("after_"), "set_headers": dict(rng.choice(HEADER_SETS))}
+                for _ in range(rng.randint(1, 2))
+            ]
+        if self.chance(0.25):
+            decl["teardown_request"] = [{"name": self.name("teardown_")}]
+        if self.chance(0.2):
+            decl["url_value_preprocessors"] = [{"name": self.name("values_")}]
+        if self.chance(0.35):
+            handlers = {}
+            for code in rng.sample(ERROR_CODES, rng.randint(1, 2)):
+                handler: dict[str, Any] = {"name": self.name("on_"), "text": rng.choice(["oops", "nothing here", ""])}
+                if self.chance(0.3):
+                    handler["status"] = rng.choice([200, 404, 500, 503])
+                if self.chance(0.2):
+                    handler["headers"] = {"X-Handled": "1"}
+                handlers[str(code)] = handler
+            decl["errorhandlers"] = handlers
+        if not blueprint and self.chance(0.2):
+            decl["teardown_appcontext"] = [{"name": self.name("appctx_")}]
+
+    def app(self) -> dict[str, Any]:
+        rng = self.rng
+        app: dict[str, Any] = {"name": "app", "routes": [self.route(None) for _ in range(rng.randint(1, 5))]}
+        if self.chance(0.35):
+            blueprints = []
+            for index in range(rng.randint(1, 2)):
+                prefix = rng.choice(PREFIXES)
+                bp: dict[str, Any] = {"name": f"bp{index}", "url_prefix": prefix}
+                bp["routes"] = [self.route(prefix) for _ in range(rng.randint(1, 3))]
+                self.hooks(bp, blueprint=True)
+                blueprints.append(bp)
+            app["blueprints"] = blueprints
+        self.hooks(app, blueprint=False)
+        if self.chance(0.4):
+            files = {}
+            for name in rng.sample(STATIC_NAMES, rng.randint(1, 3)):
+                spec: dict[str, Any] = {"text": rng.choice(STATIC_TEXTS)}
+                if self.chance(0.5):
+                    spec["mtime"] = rng.choice([0, 1_600_000_000, 1_700_000_123])
+                files[name] = spec
+                self.paths.append((f"/static/{name}", ["GET"]))
+            self.paths.append(("/static/missing.txt", ["GET"]))
+            app["static_files"] = files
+        return app
+
+    # -- the clients ---------------------------------------------------------------------
+
+    def request_head(self) -> tuple[str, str, list[str]]:
+        """(method, target, header lines) of one request."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.8 and self.paths:
+            path, methods = rng.choice(self.paths)
+            any_method = rng.choice(["GET", "HEAD", "POST", "OPTIONS", "PUT", "get"])
+            method = rng.choice(methods) if self.chance(0.8) else any_method
+        else:
+            path = rng.choice(["/", "/nope", "/a//b", "//x", "/%zz", "/caf\xc3\xa9"])
+            method = rng.choice(["GET", "HEAD", "POST"])
+        if self.chance(0.15):
+            path += rng.choice(["?x=1", "?q=a+b&r=%20", "?"])
+        headers = []
+        hosts = ["localhost", "localhost:5000", "example.com", "LocalHost:80", "bad host!", "h\u00e9", "", None]
+        host = rng.choices(hosts, [50, 12, 10, 5, 8, 4, 3, 13])[0]
+        if host is not None:
+            headers.append(f"Host: {host}")
+        if self.chance(0.2):
+            headers.append(rng.choice(["User-Agent: rnd/1.0", "Accept: */*", "X-Trace: 1"]))
+        if path.startswith("/static/"):
+            if self.chance(0.25):
+                headers.append("If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT")
+            if self.chance(0.25):
+                headers.append(rng.choice(["Range: bytes=0-3", "Range: bytes=-2", "Range: bytes=100-"]))
+        return method, path, headers
+
+    def client(self, cid: str, at: int) -> tuple[dict[str, Any], int]:
+        """A client, and when it is done sending (ms)."""
+        rng = self.rng
+        method, path, headers = self.request_head()
+        version = rng.choices(["HTTP/1.1", "HTTP/1.0", ""], [70, 27, 3])[0]
+        body_kind = "none"
+        if method.upper() in ("POST", "PUT", "PATCH") or self.chance(0.1):
+            body_kind = rng.choices(["length", "chunked", "expect", "short", "long", "bad_chunk", "none"],
+                                    [35, 15, 12, 8, 8, 5, 17])[0]
+        keepalive = self.chance(0.12)
+        if keepalive:
+            headers.append("Connection: keep-alive")
+        body = rng.choice(["ping", "a=1&b=2", "\u00e9t\u00e9", "x" * 100])
+        pieces: list[str] = []
+        if body_kind in ("length", "expect"):
+            headers.append(f"Content-Length: {len(body)}")
+            if body_kind == "expect":
+                headers.append("Expect: 100-continue")
+            pieces = _split(rng, body)
+        elif body_kind == "short":
+            headers.append(f"Content-Length: {len(body) + 5}")
+            pieces = [body]
+        elif body_kind == "long":
+            headers.append(f"Content-Length: {max(0, len(body) - 2)}")
+            pieces = [body]
+        elif body_kind in ("chunked", "bad_chunk"):
+            headers.append("Transfer-Encoding: chunked")
+            size = "zz" if body_kind == "bad_chunk" else format(len(body), "x")
+            pieces = _split(rng, f"{size}\r\n{body}\r\n0\r\n\r\n")
+        if version:
+            head = f"{method} {path} {version}\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n"
+        else:
+            head = f"{method} {path}\r\n\r\n"  # HTTP/0.9
+        send: list[Any] = [head]
+        # Pieces sent one after the other without a pause may reach the server's first
+        # recv() together or not, depending on the machine: a piece that is not part of the
+        # same send comes at least GAP_MS later.
+        if self.chance(0.1):  # the head itself arrives in two pieces
+            cut = rng.randint(1, len(head) - 1)
+            send = [head[:cut], {"after": rng.choice([GAP_MS, GAP_MS + 60]), "data": head[cut:]}]
+        t = at + sum(chunk["after"] for chunk in send[1:])
+        for index, piece in enumerate(pieces):
+            if index == 0 and body_kind != "expect" and self.chance(0.5):
+                send[-1] = _append(send[-1], piece)  # the body in the same send as the head
+                continue
+            wait = GAP_MS + 10 * rng.randint(0, 10)
+            send.append({"after": wait, "data": piece})
+            t += wait
+        if self.chance(0.1):  # pipelined (in the same send) or keep-alive second request
+            second = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            if self.chance(0.5):
+                send[-1] = _append(send[-1], second)
+            else:
+                send.append({"after": GAP_MS + 30, "data": second})
+                t += GAP_MS + 30
+        then = rng.choices(["read", "shutdown_write", "close", "reset"], [50, 20, 15, 15])[0]
+        # A reset right after a send races the server's answer: the client keeps whatever
+        # arrived before its abort, so it first waits.
+        if then == "reset" or (then in ("close", "shutdown_write") and self.chance(0.6)):
+            wait = GAP_MS + 10 * rng.randint(0, 30)
+            send.append({"after": wait, "data": ""})
+            t += wait
+        client: dict[str, Any] = {"id": cid, "at": at, "send": send}
+        if then != "read":
+            client["then"] = then
+        if then in ("read", "shutdown_write") and self.chance(0.15):
+            client["read_timeout"] = rng.choice([100, 300, 700])
+        return client, t
+
+    def clients(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        clients = []
+        at = 10 * rng.randint(0, 5)
+        for index in range(rng.randint(1, 4)):
+            client, _ = self.client(f"c{index + 1}", at)
+            clients.append(client)
+            at += GAP_MS + 10 * rng.randint(0, 25)
+        return clients
+
+
+def _join(prefix: str, rule: str) -> str:
+    """``BlueprintSetupState.add_url_rule``'s join of a url_prefix and a rule."""
+    if not prefix:
+        return rule
+    return "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
+
+
+def _append(chunk: Any, data: str) -> Any:
+    if isinstance(chunk, str):
+        return chunk + data
+    return {**chunk, "data": chunk["data"] + data}
+
+
+def _split(rng: random.Random, data: str) -> list[str]:
+    if len(data) < 2 or rng.random() < 0.5:
+        return [data]
+    cut = rng.randint(1, len(data) - 1)
+    return [data[:cut], data[cut:]]
+
+
+def draw_scenario(rng: random.Random) -> dict[str, Any]:
+    draw = Draw(rng)
+    app = draw.app()
+    server: dict[str, Any] = {"kind": "werkzeug"}
+    start = rng.choices(["app.run", "run_simple", "make_server"], [70, 15, 15])[0]
+    if start != "app.run":
+        server["start"] = start
+    if rng.random() < 0.1:
+        server["backlog"] = rng.choice([0, 1])
+    return {"format": FORMAT, "title": "", "server": server, "app": app, "clients": draw.clients()}
+
+
+# --------------------------------------------------------------------------- timing robustness
+
+
+def outcome(scenario: dict[str, Any]) -> Any:
+    """What the comparison judges, from the engine: bytes, ends, log lines, calls per actor."""
+    import sim
+
+    from .compare import Side, normalize_response
+
+    side = Side.from_trace(sim.run(scenario).to_json())
+    clients = {cid: (normalize_response(data), end) for cid, (data, end) in side.clients.items()}
+    calls = {actor: [q for _, q in steps] for actor, steps in side.calls.items()}
+    return clients, side.log, calls
+
+
+def perturbations(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scenario with one group of timers moved by +-JITTER_MS (see the module docstring)."""
+    out = []
+    for sign in (1, -1):
+        moved = copy.deepcopy(scenario)
+        changed = False
+        for view in _views(moved["app"]):
+            for key in ("sleep", "interval"):
+                if view.get(key):
+                    view[key] = max(10, view[key] + sign * JITTER_MS)
+                    changed = True
+        if changed:
+            out.append(moved)
+    for index, client in enumerate(scenario["clients"]):
+        for sign in (1, -1):
+            if client["at"] + sign * JITTER_MS >= 0:
+                moved = copy.deepcopy(scenario)
+                moved["clients"][index]["at"] += sign * JITTER_MS
+                out.append(moved)
+            pauses = [k for k, c in enumerate(client["send"]) if isinstance(c, dict) and c["after"]]
+            if pauses:
+                moved = copy.deepcopy(scenario)
+                for k in pauses:
+                    moved["clients"][index]["send"][k]["after"] = max(0, client["send"][k]["after"] + sign * JITTER_MS)
+                out.append(moved)
+            if client.get("read_timeout"):
+                moved = copy.deepcopy(scenario)
+                moved["clients"][index]["read_timeout"] = max(1, client["read_timeout"] + sign * JITTER_MS)
+                out.append(moved)
+    return out
+
+
+def timing_robust(scenario: dict[str, Any]) -> bool:
+    expected = outcome(scenario)
+    return all(outcome(moved) == expected for moved in perturbations(scenario))
+
+
+def _views(app: dict[str, Any]) -> list[dict[str, Any]]:
+    routes = list(app.get("routes", []))
+    for bp in app.get("blueprints", []):
+        routes += bp.get("routes", [])
+    return [route["view"] for route in routes]
+
+
+def scenario_for_seed(seed: int) -> dict[str, Any]:
+    """The random scenario of `seed`: valid, and timing-robust on both variants."""
+    import sim
+
+    rng = random.Random(seed)
+    for draw in range(MAX_DRAWS):
+        scenario = draw_scenario(rng)
+        scenario["title"] = f"random seed {seed}" + (f" (draw {draw + 1})" if draw else "")
+        sim.validate(scenario)
+        if all(timing_robust(scenario_for(scenario, v)) for v in VARIANTS):
+            return scenario
+    raise RuntimeError(f"seed {seed}: no timing-robust scenario in {MAX_DRAWS} draws")
+
+
+# --------------------------------------------------------------------------- long runs
+
+
+def mismatch_class(difference: str) -> str:
+    """A short key that groups differences of one kind (what differs, not where)."""
+    text = re.sub(r"client c\d+", "client", difference)
+    if "received bytes differ" in text:
+        sim_part, _, real_part = text.partition(" vs real ")
+        return "bytes: " + _bytes_context(sim_part) + " | real " + _bytes_context(real_part)
+    if ": end is " in text:
+        return "end: " + text.split(": end is ", 1)[1]
+    if "is not in the real calls" in text:
+        return "calls: extra " + text.split(" (trace i=", 1)[1].split(") ", 1)[1].split(" is not", 1)[0]
+    if "key calls the simulation does not cover" in text:
+        return "calls: missing " + re.sub(r" \(real \d+x, simulated \d+x\)", "", text.split("cover: ", 1)[1])[:160]
+    if text.startswith(UNSTABLE):
+        return "unstable (the real stack differed between two runs)"
+    if text.startswith("log"):
+        return "log: " + re.sub(r"\d+", "N", text)[:120]
+    return re.sub(r"\d+", "N", text)[:160]
+
+
+def _bytes_context(part: str) -> str:
+    """The header name (or status line / body) at a first difference."""
+    snippet = part.split("…", 1)[1] if "…" in part else part
+    line = snippet.replace("\\r\\n", "\n").split("\n")
+    return re.sub(r"\d+", "N", max(line, key=len)[:50])
+
+
+UNSTABLE = "unstable: two real runs differ: "
+
+
+def run_one(seed: int, variant: str) -> tuple[int, str, list[str]]:
+    """Compare one seed on one variant; a mismatch is recorded once more, and reported as
+    UNSTABLE when the two real runs differ (the machine was too slow for the timings)."""
+    from .compare import compare
+    from .real_stack import record
+    from .record_all import instability, stable_part
+
+    try:
+        scenario = scenario_for(scenario_for_seed(seed), variant)
+        first = record(scenario)
+        diffs = compare(scenario, first)
+        if diffs:
+            unstable = instability(stable_part(first), stable_part(record(scenario)))
+            if unstable:
+                return seed, variant, [UNSTABLE + unstable[:300]]
+        return seed, variant, diffs
+    except Exception as err:  # a crash is a finding too
+        return seed, variant, [f"harness error: {type(err).__name__}: {err}"[:300]]
+
+
+def parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        seeds += range(int(lo), int(hi or lo) + 1)
+    return seeds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.fidelity.randomized", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0-99", help="e.g. 0-999 or 3,17,40-49")
+    parser.add_argument("--jobs", type=int, default=3, help="real recordings at a time")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--out", type=Path, help="write each mismatch (scenario + differences) here")
+    parser.add_argument("--print-scenario", type=int, metavar="SEED", help="print the scenario of SEED and exit")
+    args = parser.parse_args(argv)
+    if args.print_scenario is not None:
+        print(json.dumps(scenario_for_seed(args.print_scenario), indent=1, ensure_ascii=False))
+        return 0
+    jobs = [(seed, v) for seed in parse_seeds(args.seeds) for v in args.variants.split(",")]
+    classes: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    matched = 0
+    started = time.monotonic()
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for done, (seed, variant, diffs) in enumerate(pool.map(lambda job: run_one(*job), jobs), 1):
+            if not diffs:
+                matched += 1
+            else:
+                keys = {mismatch_class(d) for d in diffs}
+                for key in keys:
+                    classes[key] += 1
+                    examples.setdefault(key, []).append(f"{seed}.{variant}")
+                if args.out:
+                    (args.out / f"{seed}.{variant}.json").write_text(json.dumps({"differences": diffs}, indent=1))
+                print(f"MISMATCH {seed}.{variant}: " + " / ".join(d[:300] for d in diffs), flush=True)
+            if done % 20 == 0:
+                print(f"... {done}/{len(jobs)} run, {matched} matched ({time.monotonic() - started:.0f} s)", flush=True)
+    print(f"\n{matched}/{len(jobs)} matched ({len(jobs) - matched} mismatched) in {time.monotonic() - started:.0f} s")
+    for key, count in classes.most_common():
+        print(f"{count:5d}  {key}   e.g. {', '.join(examples[key][:4])}")
+    return 0 if matched == len(jobs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
