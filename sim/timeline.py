@@ -81,6 +81,7 @@ ACTIVITY: dict[str, Activity] = {
     "client_send": _A.WAITING, "client_shutdown": _A.WAITING, "client_recv": _A.RECEIVING,
     # a client's last step: nothing after it
     "connect_timeout": _A.CLOSING, "client_send_failed": _A.CLOSING, "client_close": _A.CLOSING,
+    "client_shutdown_failed": _A.CLOSING,
     "client_abort": _A.CLOSING, "client_eof": _A.CLOSING, "client_reset": _A.CLOSING,
     "client_timeout": _A.CLOSING,
     # socketserver
@@ -295,7 +296,8 @@ class Timeline:
 KEY_EVENTS = frozenset({
     "flask_init", "server_activate", "serve_forever",
     "client_connect", "syn_dropped", "syn_dropped_last", "connect_timeout", "backlog_queued",
-    "client_send", "client_send_failed", "client_shutdown", "client_close", "client_abort",
+    "client_send", "client_send_failed", "client_shutdown", "client_shutdown_failed", "client_close",
+    "client_abort",
     "client_recv", "client_eof", "client_reset", "client_timeout",
     "get_request", "process_request", "process_request_threaded", "process_request_thread",
     "handle_one_request", "parse_request", "handle_expect_100", "send_error", "read_drain",
