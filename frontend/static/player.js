@@ -296,6 +296,15 @@
     var lt = $("#lang-toggle");
     if (lt) lt.addEventListener("click", function (e) { e.preventDefault(); switchLang(); });
     doc.addEventListener("keydown", onKey);
+    // History: stepping (one step forward or back, by button, key or playback) replaces the
+    // current entry, so Back leaves the stepping; a jump (phase, request, event, timeline,
+    // key moment) pushes one, so Back returns to where it was made.
+    doc.body.addEventListener("htmx:beforeHistoryUpdate", function (e) {
+      var cfg = e.detail && e.detail.requestConfig;
+      var elt = cfg && cfg.elt;
+      var key = elt && elt.getAttribute ? elt.getAttribute("data-key") : null;
+      if (key === "step" || key === "back") e.detail.history.type = "replace";
+    });
 
     var bar = $("#playerbar");
     if (!bar) {

@@ -226,3 +226,30 @@ def test_reduced_motion_means_no_token_animation(browser, base_url):
     running = page.evaluate("() => document.getAnimations().length")
     assert running == 0
     ctx.close()
+
+
+def test_stepping_replaces_history_and_jumps_push(page: Page, csp_errors):
+    page.goto("/s/one-get?step=0")
+    depth = page.evaluate("history.length")
+
+    def current() -> int:
+        return int(page.locator("#step").get_attribute("data-step"))
+
+    seen = [0]
+    for _ in range(3):
+        page.locator("#ctl-step").click()
+        expect(page.locator("#step")).not_to_have_attribute("data-step", str(seen[-1]))
+        seen.append(current())
+    assert seen == sorted(seen) and len(set(seen)) == 4
+    assert page.evaluate("history.length") == depth  # three steps, no new entries
+    page.locator("#ctl-next-phase").click()
+    expect(page.locator("#step")).not_to_have_attribute("data-step", str(seen[-1]))
+    jumped = current()
+    assert jumped > seen[-1]
+    assert page.evaluate("history.length") == depth + 1
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#step")).not_to_have_attribute("data-step", str(jumped))
+    assert page.evaluate("history.length") == depth + 1
+    page.go_back()  # back to where the jump was made: stepping replaced the earlier entries
+    at(page, seen[-1])
+    assert not csp_errors, csp_errors
