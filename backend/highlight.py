@@ -3,8 +3,9 @@
 The source pane marks one line (the lit one) and numbers every line, so the highlighted
 text must split cleanly at line ends: Pygments' own HTML formatter lets a token (a
 docstring, a multi-line string) span lines. Here each token is cut at its newlines and
-every piece gets the token's short CSS class (``k`` keyword, ``s2`` string, ``c1``
-comment: Pygments' standard names, styled in ``frontend/static/app.css``).
+every piece gets the token's short CSS class with a ``t-`` prefix (``t-k`` keyword,
+``t-s2`` string, ``t-c1`` comment: Pygments' standard names, prefixed so they never meet the
+page's own classes; styled in ``frontend/static/app.css``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def highlight_lines(lines: Sequence[str]) -> list[Markup]:
                 out.append([])
             if piece:
                 text = str(escape(piece))
-                out[-1].append(text if css in _PLAIN else f'<span class="{css}">{text}</span>')
+                out[-1].append(text if css in _PLAIN else f'<span class="t-{css}">{text}</span>')
     rendered = [Markup("".join(parts)) for parts in out]
     # A source that ends in a newline makes no extra line.
     return rendered[: len(lines)] + [Markup("")] * (len(lines) - len(rendered))

@@ -253,3 +253,16 @@ def test_stepping_replaces_history_and_jumps_push(page: Page, csp_errors):
     page.go_back()  # back to where the jump was made: stepping replaced the earlier entries
     at(page, seen[-1])
     assert not csp_errors, csp_errors
+
+
+def test_highlighted_source_stays_one_line_per_line(page: Page):
+    """Token classes never meet the page's own (a Pygments ``bp`` once took the
+    breakpoint label's display: flex and split lines)."""
+    page.goto("/s/one-get?step=0&detail=all")
+    for n in range(0, 60, 6):
+        page.goto(f"/s/one-get?step={n}&detail=all")
+        shown = page.evaluate("""() => {
+            const spans = [...document.querySelectorAll('#step .code [class^="t-"]')];
+            return [spans.length, spans.filter(s => getComputedStyle(s).display !== 'inline').length];
+        }""")
+        assert shown[1] == 0, f"step {n}: {shown[1]} of {shown[0]} token spans are not inline"

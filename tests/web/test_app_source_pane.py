@@ -41,7 +41,7 @@ def test_library_source_is_highlighted(client):
     i = next(s.i for s in sim.run(gallery()["01-one-get"]).steps
              if s.qualname == "http.server.BaseHTTPRequestHandler.parse_request")
     html = client.get(f"/s/one-get/step/{i}").text
-    assert '<span class="k">def</span> <span class="nf">parse_request</span>' in html
+    assert '<span class="t-k">def</span> <span class="t-nf">parse_request</span>' in html
 
 
 def test_highlighting_keeps_one_fragment_per_line():
@@ -49,5 +49,5 @@ def test_highlighting_keeps_one_fragment_per_line():
     out = highlight_lines(lines)
     assert len(out) == len(lines)
     assert [re.sub(r"<[^>]+>", "", str(h)).replace("&#34;", '"').replace("&#39;", "'") for h in out] == lines
-    assert '<span class="sd">' in str(out[1]) and '<span class="sd">' in str(out[2])
-    assert '<span class="c1"># done</span>' in str(out[3])
+    assert '<span class="t-sd">' in str(out[1]) and '<span class="t-sd">' in str(out[2])
+    assert '<span class="t-c1"># done</span>' in str(out[3])
