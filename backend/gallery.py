@@ -2,8 +2,10 @@
 
 A file ``NN-some-name.json`` becomes the slug ``some-name``; the number only orders the
 gallery. Each is a plain wsgiscope/scenario@1 document with a ``title`` and an ``x-lesson``
-one-liner (``x-`` fields are allowed by the contract), in English; their translations are in
-the catalogs (``backend/i18n.py``).
+one-liner, the topic it is grouped under (``x-topic``) and the question it answers
+(``x-question``) (``x-`` fields are allowed by the contract), in English; their translations
+are in the catalogs (``backend/i18n.py``). ``gallery/pending/`` holds scenarios that need a
+field their stack does not accept yet; they are shown once the engine accepts them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import sim
 
-from .i18n import tr
+from .i18n import LANGUAGES, N_, tr
 
 _PREFIX = re.compile(r"^\d+-")
 
@@ -49,8 +51,65 @@ class Entry:
         return kind
 
     @property
-    def tags(self) -> list[str]:
-        return list(self.scenario.get("x-tags", []))
+    def topic(self) -> str:
+        """The topic it is grouped under (one of :data:`TOPICS`, in English)."""
+        topic = self.scenario.get("x-topic")
+        return topic if topic in TOPICS else TOPICS[2]
+
+    @property
+    def question(self) -> str:
+        """The developer question it answers (one of :data:`QUESTIONS`), or ""."""
+        q = self.scenario.get("x-question")
+        return q if q in QUESTIONS else ""
+
+    def question_in(self, lang: str) -> str:
+        return tr(self.question, lang)
+
+    def search_text(self) -> str:
+        """What the gallery's search looks in: title, lesson and question, in every language."""
+        parts = [self.kind, *(f(lang) for lang in LANGUAGES
+                              for f in (self.title_in, self.lesson, self.question_in))]
+        return " ".join(parts).lower()
+
+
+#: Topics of the gallery, in display order (``x-topic``; translated by the catalogs).
+TOPICS = (N_("One thread, many clients"), N_("Reading the request"), N_("Flask's request cycle"),
+          N_("Streaming responses"), N_("Other servers, other rules"))
+
+#: Questions developers really ask about the dev server and wsgiref; each gallery scenario
+#: names the one it answers (``x-question``), and ``tests/web/test_gallery.py`` checks that
+#: every one is answered by some scenario.
+QUESTIONS = (
+    N_("The server hangs when a second tab is open."),
+    N_("My POST hangs forever."),
+    N_("The second POST gets a 405 and the log shows {}POST."),
+    N_("Why HTTP/1.0 here and HTTP/1.1 there?"),
+    N_("request.data is empty with Transfer-Encoding: chunked."),
+    N_("With Expect: 100-continue the app can't refuse before the upload."),
+    N_("\"Working outside of request context\" in a generator."),
+    N_("BrokenPipe / ConnectionResetError tracebacks."),
+    N_("When is after_request skipped?"),
+    N_("Why do after_request hooks run in reverse order?"),
+    N_("My view never ran."),
+    N_("My 404 handler doesn't fire."),
+    N_("HEAD ran my GET view, or HEAD gives a 500."),
+    N_("My code runs twice / Address already in use."),
+    N_("A very long URL gives a 414."),
+    N_("wsgiref served once and exited."),
+    N_("AssertionError: Hop-by-hop headers not allowed."),
+)
+
+
+def grouped(entries: list[Entry], lang: str, query: str = "") -> list[dict[str, Any]]:
+    """Available entries by topic (in :data:`TOPICS` order), those matching ``query``."""
+    q = query.strip().lower()
+    out = []
+    for n, topic in enumerate(TOPICS):
+        chosen = [e for e in entries if e.available and e.topic == topic
+                  and (not q or all(word in e.search_text() for word in q.split()))]
+        if chosen:
+            out.append({"id": f"topic-{n + 1}", "title": tr(topic, lang), "entries": chosen})
+    return out
 
 
 def load_gallery(directory: Path) -> dict[str, Entry]:

@@ -19,6 +19,7 @@ import sim
 
 from . import i18n
 from .errors import AppError
+from .gallery import grouped
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
@@ -95,7 +96,10 @@ def healthz() -> dict[str, bool]:
 @router.get("/", response_class=HTMLResponse)
 def gallery(request: Request) -> Response:
     entries = [e for e in _svc(request).gallery.values() if e.available]
-    return _render(request, "gallery.html", {"entries": entries})
+    lang = _lang(request)
+    query = request.query_params.get("q", "")[:200]
+    return _render(request, "gallery.html", {"entries": entries, "query": query,
+                                             "topics": grouped(entries, lang, query)})
 
 
 def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:

@@ -306,6 +306,7 @@
       if (key === "step" || key === "back") e.detail.history.type = "replace";
     });
 
+    initGallerySearch();
     var bar = $("#playerbar");
     if (!bar) {
       var err = $("#scenario-error");
@@ -344,6 +345,24 @@
     lastPhase = stepEl() && stepEl().getAttribute("data-phase");
     initTimeline();
     onArrive();
+  }
+
+  // The gallery's search filters the cards as you type (the form still works without JS).
+  function initGallerySearch() {
+    var q = $("#gallery-q");
+    if (!q) return;
+    var count = $("#gallery-count");
+    function apply() {
+      var words = q.value.toLowerCase().split(/\s+/).filter(Boolean), shown = 0;
+      $all(".card[data-search]").forEach(function (card) {
+        var text = card.getAttribute("data-search");
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        card.hidden = !ok; if (ok) shown++;
+      });
+      $all(".topic").forEach(function (t) { t.hidden = !$(".card[data-search]:not([hidden])", t); });
+      if (count) count.textContent = words.length ? shown + " / " + $all(".card[data-search]").length : "";
+    }
+    q.addEventListener("input", apply);
   }
 
   // Put the caret on the line an editor error points at.
