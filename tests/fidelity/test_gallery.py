@@ -13,15 +13,31 @@ from pathlib import Path
 
 import pytest
 
+import sim
+
 from .compare import compare
 from .real_stack import Recording, record
 
 GALLERY = Path(__file__).resolve().parents[2] / "gallery"
 SIMULATED_KINDS = {"werkzeug", "werkzeug-legacy"}
+
+
+def _valid(document: dict) -> bool:
+    """A gallery entry that needs a field its stack does not have yet (``server.start:
+    "handle_request"``, ``server.use_reloader``) waits hidden in the gallery; it is judged
+    once the engine accepts it."""
+    try:
+        sim.validate(document)
+    except sim.ScenarioError:
+        return False
+    return True
+
+
 SCENARIOS = {
     path.stem: document
     for path in sorted(GALLERY.glob("*.json"))
     if (document := json.loads(path.read_text()))["server"].get("kind", "werkzeug") in SIMULATED_KINDS
+    and _valid(document)
 }
 
 
