@@ -115,7 +115,10 @@ def grouped(entries: list[Entry], lang: str, query: str = "") -> list[dict[str, 
 def load_gallery(directory: Path) -> dict[str, Entry]:
     """All gallery files; those the engine refuses (a stack not simulated yet) are marked."""
     entries: dict[str, Entry] = {}
-    for path in sorted(directory.glob("*.json")):
+    # pending/: scenarios that need a field their stack does not accept yet (wsgiref's
+    # handle_request, the reloader); kept apart so that tests running every gallery
+    # scenario run only valid ones, shown here as soon as the engine accepts them.
+    for path in [*sorted(directory.glob("*.json")), *sorted(directory.glob("pending/*.json"))]:
         slug = _PREFIX.sub("", path.stem)
         scenario = json.loads(path.read_text(encoding="utf-8"))
         try:

@@ -50,6 +50,7 @@ ACTIVITY_LABELS: dict[str, tuple[str, str]] = {
     "writing": ("writing the response", "写响应"),
     "draining": ("draining an unread body", "排空未读的请求体"),
     "closing": ("closing", "关闭连接"),
+    "waitpid": ("blocked in waitpid()", "阻塞在 waitpid()"),
 }
 
 SEGMENT_LABELS: dict[str, tuple[str, str]] = {

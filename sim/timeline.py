@@ -55,6 +55,8 @@ class Activity(StrEnum):
     DRAINING = "draining"
     #: closing the connection
     CLOSING = "closing"
+    #: the forking loop waits in ``os.waitpid`` for a child to exit (``max_children`` alive)
+    WAITPID = "waitpid"
     # -- clients --------------------------------------------------------------------------
     #: ``connect()`` (SYN sent, maybe retried)
     CONNECTING = "connecting"
@@ -120,6 +122,13 @@ ACTIVITY: dict[str, Activity] = {
     **dict.fromkeys(("view_text", "view_json", "view_abort", "view_raise", "view_stream",
                      "generate_chunk", "generate_end", "generate_close"), _A.VIEW),
     "view_sleep": _A.SLEEPING,
+    # Werkzeug 0.16 + Flask 1.1, ForkingMixIn
+    **dict.fromkeys(("make_server_016", "run_simple_inner", "wsgi_server_init_016"), _A.STARTING),
+    "handle_one_request_unlimited": _A.READING, "send_response_016": _A.WRITING,
+    "try_trigger_first": _A.FRAMEWORK, "auto_pop": _A.FRAMEWORK,
+    "process_request_forked": _A.ACCEPTING, "close_request_parent": _A.SELECTING,
+    **dict.fromkeys(("service_actions_fork", "collect_children", "child_reaped"), _A.SELECTING),
+    "collect_children_full": _A.WAITPID,
     # blinker.base.Signal.send from Flask's code
     **{f"signal_{name}": _A.FRAMEWORK for name in FLASK_SIGNALS},
 }
@@ -138,6 +147,9 @@ CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close"
 #: Events after which a server actor's connection is over: a worker thread (or child) ends,
 #: the single-threaded loop goes back to ``select()``.
 CONNECTION_ENDS = frozenset({"close_request", "close_request_rst", "thread_died"})
+
+#: Where the server starts reading a request (Werkzeug 0.16's reads without a limit).
+READ_STARTS = frozenset({"handle_one_request", "handle_one_request_unlimited"})
 
 #: The actor that runs ``serve_forever``: the process's main thread.
 LOOP_ACTOR = "main"
@@ -309,6 +321,7 @@ KEY_EVENTS = frozenset({
     "view_sleep", "read_body", "generate_chunk", "generate_end", "generate_close",
     "start_response", "reqctx_pop", "write_headers", "write_body", "connection_dropped",
     "close_request", "close_request_rst", "thread_died",
+    "handle_one_request_unlimited", "process_request_forked", "collect_children_full", "child_reaped",
 })
 
 
@@ -413,7 +426,11 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
         if actor == "kernel" or actor == client:
             continue
         act: Activity | None = activity_of(event)
-        if event == "process_request_threaded":
+        if event == "close_request_parent":
+            # the parent's copy of the socket is closed; the child serves the connection
+            points.setdefault(actor, []).append((t, i, _A.CLOSING, client, request, layer))
+            act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
+        elif event == "process_request_threaded":
             # t.start(), and the loop is back in select() at once
             points.setdefault(actor, []).append((t, i, _A.ACCEPTING, client, request, layer))
             act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
@@ -481,7 +498,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
         r.end, r.last = t, i
         m = marks[key]
         if actor != client and actor != "kernel":
-            if event == "handle_one_request":
+            if event in READ_STARTS:
                 r.actor = actor  # the thread that reads, runs the app and answers it
                 m.setdefault("reading", t)
                 m.setdefault("reading_i", i)

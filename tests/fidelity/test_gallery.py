@@ -35,7 +35,7 @@ def _valid(document: dict) -> bool:
 
 SCENARIOS = {
     path.stem: document
-    for path in sorted(GALLERY.glob("*.json"))
+    for path in [*sorted(GALLERY.glob("*.json")), *sorted(GALLERY.glob("pending/*.json"))]
     if (document := json.loads(path.read_text()))["server"].get("kind", "werkzeug") in SIMULATED_KINDS
     and _valid(document)
 }

@@ -35,6 +35,7 @@ def test_thread_names_are_what_python_names_the_workers() -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, d in gallery().items()
                                         if sim.STACKS[d["server"].get("kind", "werkzeug")].implemented))
+# (every gallery/*.json is valid; gallery/pending/ holds those waiting for a field)
 def test_bars_tile_each_track_in_time_order(name: str) -> None:
     _, trace, tl = run_gallery(name)
     assert tl.end == trace.steps[len(trace.steps) - 1].t
