@@ -93,7 +93,8 @@ ACTIVITY: dict[str, Activity] = {
     **dict.fromkeys(("process_request_thread", "finish_request", "handler_init", "setup",
                      "werkzeug_handle", "http_handle"), _A.SETUP),
     **dict.fromkeys(("finish", "shutdown_request", "close_request", "close_request_rst",
-                     "connection_dropped", "response_close", "thread_died"), _A.CLOSING),
+                     "connection_dropped", "response_close", "thread_died", "child_died"),
+                    _A.CLOSING),
     # http.server
     "handle_one_request": _A.READING, "parse_headers": _A.READING,
     "read_readline": _A.PARSING, "read_headers": _A.PARSING, "parse_request": _A.PARSING,
@@ -146,7 +147,7 @@ CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close"
 
 #: Events after which a server actor's connection is over: a worker thread (or child) ends,
 #: the single-threaded loop goes back to ``select()``.
-CONNECTION_ENDS = frozenset({"close_request", "close_request_rst", "thread_died"})
+CONNECTION_ENDS = frozenset({"close_request", "close_request_rst", "thread_died", "child_died"})
 
 #: Where the server starts reading a request (Werkzeug 0.16's reads without a limit).
 READ_STARTS = frozenset({"handle_one_request", "handle_one_request_unlimited"})
