@@ -15,6 +15,9 @@ RUN pip install -r requirements.txt
 
 COPY sim ./sim
 COPY backend ./backend
+# Werkzeug 0.16.1 / Flask 1.1.4 wheels, unpacked as text for the legacy source pane (never imported)
+COPY requirements-legacy.txt ./
+RUN python -m backend.legacy_source
 COPY frontend ./frontend
 COPY gallery ./gallery
 

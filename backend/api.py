@@ -20,7 +20,7 @@ from .errors import AppError
 from .limits import parse_document
 from .player import step_view
 from .services import Services
-from .source import SourceNotFound, function_source
+from .source import LEGACY_KINDS, SourceNotFound, source_for
 from .traces import Playback
 
 
@@ -182,14 +182,17 @@ def run_step(request: Request, scenario: ScenarioBody, n: int, lang: Lang = "en"
 
 @router.get("/source/{qualname}", summary="Real source of the function a step names",
             response_model=SourceOut, responses=_errors(404))
-def source(qualname: str) -> SourceOut:
+def source(qualname: str, kind: str | None = None) -> SourceOut:
+    """``kind``: the server kind whose library versions to show (``werkzeug-legacy``: Werkzeug
+    0.16.1 / Flask 1.1.4); the installed ones by default."""
     try:
-        src = function_source(qualname)
+        src = source_for(qualname, kind)
     except SourceNotFound as e:
         raise AppError(404, f"no source for {qualname!r}: {e.reason}", "qualname") from None
+    query = f"?kind={kind}" if kind in LEGACY_KINDS else ""
     return SourceOut(qualname=qualname, module=src.module, path=src.display_path,
                      start=src.start, def_line=src.start + src.def_index, lines=list(src.lines),
-                     href=f"/source/{src.module}#L{src.start}")
+                     href=f"/source/{src.module}{query}#L{src.start}")
 
 
 @router.post("/links", summary="Save a scenario; returns its short share link",

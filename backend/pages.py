@@ -23,7 +23,7 @@ from .gallery import grouped
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
-from .source import SourceNotFound, module_source
+from .source import SourceNotFound, module_source_for
 from .timeline import timeline_view, waterfall_view
 from .traces import Playback
 
@@ -202,9 +202,9 @@ def events_fragment(request: Request, slug: str) -> Response:
 
 
 @router.get("/source/{module}", response_class=HTMLResponse)
-def source_file(request: Request, module: str) -> Response:
+def source_file(request: Request, module: str, kind: str | None = None) -> Response:
     try:
-        src = module_source(module)
+        src = module_source_for(module, kind)
     except SourceNotFound as e:
         raise AppError(404, f"no source for {module!r}: {e.reason}", "module") from None
     return _render(request, "source.html", {"src": src})

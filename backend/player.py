@@ -17,7 +17,7 @@ import sim
 
 from .highlight import highlight_lines
 from .lanes import LANES
-from .source import SourceNotFound, function_source
+from .source import LEGACY_KINDS, SourceNotFound, source_for
 from .traces import KEY_PHASES, Playback
 
 #: With more clients than this, the lanes show only connections in flight (and the step's
@@ -91,16 +91,19 @@ def source_pane(pb: Playback, qualname: str | None, line: str | None,
                     "reason": "not declared in this scenario"}
         return {"kind": "app", "qualname": qualname, "decl": decl, "lit": lit,
                 "end": len(app.lines), "html": app_code_html(pb.key, app.text, lit - 1)}
+    kind = pb.trace.stack.kind
     try:
-        src = function_source(qualname)
+        src = source_for(qualname, kind)
     except SourceNotFound as e:
         return {"kind": "missing", "qualname": qualname, "reason": e.reason}
     lit = src.line_for(line)
+    # Werkzeug 0.16 / Flask 1.1 files are not the installed ones: the file view is told so.
+    query = f"?kind={kind}" if kind in LEGACY_KINDS else ""
     return {
         "kind": "real", "qualname": qualname, "module": src.module, "path": src.display_path,
         "start": src.start, "lit": src.start + lit, "def_line": src.start + src.def_index,
-        "end": src.start + len(src.lines) - 1, "html": code_html(qualname, lit),
-        "href": f"/source/{src.module}#L{src.start + lit}",
+        "end": src.start + len(src.lines) - 1, "html": code_html(qualname, lit, kind),
+        "href": f"/source/{src.module}{query}#L{src.start + lit}",
     }
 
 
@@ -119,10 +122,10 @@ def numbered_html(lines: list[Markup], first: int, lit: int) -> Markup:
 
 
 @lru_cache(maxsize=2048)
-def code_html(qualname: str, lit: int) -> Markup:
+def code_html(qualname: str, lit: int, kind: str | None = None) -> Markup:
     """The real source lines as HTML, line ``lit`` (index) marked; cached, as stepping
     revisits the same few hundred (function, line) pairs over and over."""
-    src = function_source(qualname)
+    src = source_for(qualname, kind)
     return numbered_html(highlight_lines(src.lines), src.start, lit)
 
 

@@ -248,3 +248,27 @@ def legacy_function_source(qualname: str) -> FunctionSource:
     return FunctionSource(qualname=qualname, module=found.module, display_path=display,
                           start=found.start, lines=lines[found.start - 1:found.end],
                           def_index=found.def_line - found.start)
+
+
+def module_source_for(module: str, kind: str | None) -> ModuleSource:
+    """The whole file of ``module`` in the versions the stack ``kind`` simulates."""
+    if kind in LEGACY_KINDS and module.split(".", 1)[0] in ("werkzeug", "flask"):
+        return legacy_module_source(module)
+    return module_source(module)
+
+
+@lru_cache(maxsize=64)
+def legacy_module_source(module: str) -> ModuleSource:
+    from . import legacy_source
+
+    if not _allowed(module):
+        raise SourceNotFound(module, "not a module of the libraries wsgiscope models")
+    try:
+        path = legacy_source.module_file(module)
+        if path is None:
+            raise SourceNotFound(module, "not a module of Werkzeug 0.16.1 / Flask 1.1.4")
+        lines = legacy_source.module_lines(module)
+    except legacy_source.LegacySourceMissing as err:
+        raise SourceNotFound(module, str(err)) from None
+    return ModuleSource(module=module, display_path=str(path.relative_to(legacy_source.site_packages())),
+                        lines=lines)
