@@ -213,6 +213,27 @@ def _hoist_defs(schema: dict[str, Any], components: dict[str, Any]) -> dict[str,
     return moved
 
 
+def _link_saved_scenarios(doc: dict[str, Any]) -> None:
+    """OpenAPI links: a saved link's slug opens its scenario, trace and steps.
+
+    They say how the operations chain, for readers and for stateful API testing.
+    """
+    slug = {"slug": "$response.body#/slug"}
+    links = {
+        "GetScenario": {"operationId": "scenario_api_v1_scenarios__slug__get",
+                        "parameters": slug},
+        "GetTrace": {"operationId": "scenario_trace_api_v1_scenarios__slug__trace_get",
+                     "parameters": slug},
+        "GetFirstStep": {"operationId": "scenario_step_api_v1_scenarios__slug__steps__n__get",
+                         "parameters": {**slug, "n": 0}},
+    }
+    known = {op.get("operationId") for item in doc["paths"].values() for op in item.values()}
+    missing = {link["operationId"] for link in links.values()} - known
+    if missing:  # a renamed route: fail loudly rather than publish dangling links
+        raise RuntimeError(f"OpenAPI links name unknown operations: {sorted(missing)}")
+    doc["paths"]["/api/v1/links"]["post"]["responses"]["201"]["links"] = links
+
+
 def install_openapi(app: FastAPI) -> None:
     """Serve an OpenAPI document whose scenario bodies are ``sim.scenario_schema()``."""
 
@@ -221,7 +242,10 @@ def install_openapi(app: FastAPI) -> None:
             doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
                               routes=app.routes)
             components = doc.setdefault("components", {}).setdefault("schemas", {})
-            components["Scenario"] = _hoist_defs(sim.scenario_schema(), components)
+            # the schema the app enforces: the engine's, with the web app's budgets in it
+            enforced = app.state.services.schema.schema
+            components["Scenario"] = _hoist_defs(enforced, components)
+            _link_saved_scenarios(doc)
             app.openapi_schema = doc
         return app.openapi_schema
 

@@ -28,6 +28,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema_rs
+
 
 @dataclass(frozen=True, slots=True)
 class Budgets:
@@ -215,3 +217,44 @@ def check_work(scenario: dict[str, Any], budgets: Budgets) -> None:
         raise BudgetError(422, f"this scenario may take about {steps} steps; the web app "
                                f"simulates at most {budgets.steps} (fewer clients, chunks or "
                                "app declarations; python -m sim run takes more)", "clients")
+
+
+def _only_x_extras(schema: Any) -> None:
+    """Say in the schema what the engine's models enforce: an unknown field is an error
+    unless its name starts with ``x-`` (pydantic writes ``additionalProperties: true``)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("additionalProperties") is True and "properties" in node:
+                node["additionalProperties"] = False
+                node["patternProperties"] = {"^x-": {}}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+class ScenarioSchema:
+    """The scenario JSON Schema the OpenAPI document publishes, enforced.
+
+    ``sim.scenario_schema()`` with the web app's budgets written in. The engine's model is
+    lax where the schema is not (it takes ``false`` for ``0``); the API answers what its
+    document says, so a body the schema refuses is a 422 naming the field, before the engine
+    sees it.
+    """
+
+    def __init__(self, schema: dict[str, Any], budgets: Budgets) -> None:
+        self.schema = json.loads(json.dumps(schema))  # our own copy to write budgets into
+        self.schema["properties"]["clients"]["maxItems"] = budgets.clients
+        _only_x_extras(self.schema)
+        self._validator = jsonschema_rs.validator_for(self.schema)
+
+    def check(self, scenario: dict[str, Any]) -> None:
+        if self._validator.is_valid(scenario):
+            return
+        error = next(iter(self._validator.iter_errors(scenario)))
+        message = error.message
+        if len(message) > 200:  # messages quote the value, which may be a megabyte
+            message = message[:200] + "..."
+        raise BudgetError(422, f"does not match the scenario schema: {message}",
+                          _pointer(tuple(error.instance_path)))

@@ -18,7 +18,7 @@ from . import i18n
 from .assets import static_url_for
 from .errors import AppError
 from .gallery import Entry, load_gallery
-from .limits import BudgetError, Budgets, check_document, check_work
+from .limits import BudgetError, Budgets, ScenarioSchema, check_document, check_work
 from .player import Filters, step_view
 from .store import LinkStore
 from .traces import FragmentCache, Playback, TraceCache, scenario_key
@@ -60,6 +60,8 @@ class Services:
     store: LinkStore
     traces: TraceCache
     templates: Jinja2Templates
+    #: the JSON Schema the OpenAPI document gives for scenarios, with the budgets in it
+    schema: ScenarioSchema | None = None
     fragments: FragmentCache = field(default_factory=FragmentCache)
     #: slug -> scenario hash, so a cache hit needs no load or hash; a few bytes per slug
     _by_slug: dict[str, str] = field(default_factory=dict)
@@ -72,7 +74,8 @@ class Services:
         templates.env.globals["static_url"] = static_url_for(settings.static_dir)
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),
-                   templates=templates)
+                   templates=templates,
+                   schema=ScenarioSchema(sim.scenario_schema(), settings.budgets))
 
     def scenario(self, slug: str) -> dict[str, Any]:
         """A gallery scenario or a saved link; :class:`AppError` 404 if there is none."""
@@ -151,6 +154,8 @@ class Services:
         try:
             check_document(scenario, self.settings.budgets)
             check_work(scenario, self.settings.budgets)
+            if self.schema is not None:
+                self.schema.check(scenario)
         except BudgetError as e:
             raise AppError(e.status, e.error, e.field) from None
 

@@ -110,7 +110,9 @@ def _chunk_from_text(value: Any) -> Any:
 class Client(Model):
     id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
     at: Ms = 0
-    send: list[Annotated[Chunk, BeforeValidator(_chunk_from_text)]] = []
+    # a chunk may be written as its text alone: the JSON Schema says so too
+    send: list[Annotated[Chunk, BeforeValidator(_chunk_from_text,
+                                                json_schema_input_type=Latin1 | Chunk)]] = []
     #: after the last chunk: keep reading, half-close and read, close at once (reading
     #: nothing), or abort (SO_LINGER 0: RST) keeping what was read so far
     then: Literal["read", "shutdown_write", "close", "reset"] = "read"

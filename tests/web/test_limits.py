@@ -303,3 +303,24 @@ def test_settings_state_the_budgets():
     s = Settings()
     assert s.max_scenario_bytes == s.budgets.body_bytes == 1_000_000
     assert s.trace_cache_bytes > 0
+
+
+def test_every_gallery_scenario_matches_the_published_schema(client, gallery_scenarios):
+    """The API enforces the schema it publishes, so the gallery must match it (string
+    chunks included: the engine's schema did not say a chunk may be its text alone)."""
+    services = client.app.state.services
+    for doc in gallery_scenarios.values():
+        services.schema.check(doc)  # raises BudgetError naming the field
+    enforced = json.dumps({k: v for k, v in services.schema.schema.items() if k != "$defs"})
+    published = client.get("/openapi.json").json()["components"]["schemas"]["Scenario"]
+    assert json.loads(enforced.replace('"#/$defs/', '"#/components/schemas/')) == published
+
+
+def test_what_the_schema_refuses_is_a_422_naming_the_field(client, one_get):
+    doc = copy.deepcopy(one_get)
+    doc["clients"][0]["send"] = [{"after": False, "data": "GET / HTTP/1.1\r\n\r\n"}]
+    r = client.post("/api/v1/trace", json=doc)
+    assert r.status_code == 422 and r.json()["field"] == "clients.0.send.0", r.text
+    r = client.post("/api/v1/links", json={**one_get, "colour": "red"})
+    assert r.status_code == 422 and "colour" in r.json()["error"], r.text
+    assert client.post("/api/v1/links", json={**one_get, "x-colour": "red"}).status_code == 201
