@@ -256,5 +256,9 @@ class ScenarioSchema:
         message = error.message
         if len(message) > 200:  # messages quote the value, which may be a megabyte
             message = message[:200] + "..."
+        path = tuple(error.instance_path)
+        unexpected = getattr(error.kind, "unexpected", None)  # name the field itself
+        if unexpected:
+            path = (*path, unexpected[0])
         raise BudgetError(422, f"does not match the scenario schema: {message}",
-                          _pointer(tuple(error.instance_path)))
+                          _pointer(path))
