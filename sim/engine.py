@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import gc
+from dataclasses import dataclass, field
+from enum import Enum
 
 from .errors import ScenarioError
-from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, Kernel, Listener
+from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, EndState, Kernel, Listener
 from .mimetable import SNAPSHOT, MimeTypes
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
@@ -39,49 +40,61 @@ def check_supported(scenario: Scenario) -> None:
         raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
 
 
+class Sending(Enum):
+    """Where a client's sending side is."""
+
+    #: connecting, or sending its chunks
+    SENDING = "sending"
+    #: every chunk and its ``then`` done: ``read_timeout`` counts from here
+    DONE = "done"
+    #: a send failed (an RST came back): the client's end is ``reset``, whatever it read
+    FAILED = "failed"
+
+
+@dataclass(slots=True, eq=False)
+class ClientState:
+    """One client while the simulation runs: its sending side, its reading side's end, and
+    what it has received."""
+
+    received: bytearray = field(default_factory=bytearray)
+    sending: Sending = Sending.SENDING
+    #: how the reading side ended (``OPEN`` while it reads)
+    reader: ClientEnd = ClientEnd.OPEN
+
+    @property
+    def end(self) -> ClientEnd:
+        """The client's end as the trace reports it: a failed send makes it ``reset``."""
+        return ClientEnd.RESET if self.sending is Sending.FAILED else self.reader
+
+    def result(self) -> ClientResult:
+        return ClientResult(bytes(self.received), self.end)
+
+
 def run_scenario(scenario: Scenario, mimetypes: MimeTypes | None = None) -> Trace:
     check_supported(scenario)
     scheduler = Scheduler(max_events=4 * MAX_STEPS)
     recorder = Recorder(scheduler, MAX_STEPS)
     scheduler.after_event = recorder.check_limit
-    kernel = Kernel(scheduler)
+    kernel = Kernel(scheduler, on_server_close=lambda conn: recorder.connection_over(conn.client, "server"))
     world = World(scenario, scheduler, kernel, recorder,
                   Listener(scheduler, scenario.server.listen_backlog),
                   mimetypes=mimetypes or SNAPSHOT)
-    results: dict[str, dict] = {}
+    clients: dict[str, ClientState] = {}
     scheduler.spawn("main", SERVER_MAINS[scenario.server.kind](world))
     for index, decl in enumerate(scenario.clients):
         world.client_ports[decl.id] = FIRST_CLIENT_PORT + index
         conn = Connection(decl.id, FIRST_CLIENT_PORT + index)
-        results[decl.id] = {"received": bytearray(), "end": ClientEnd.OPEN}
-        scheduler.spawn(decl.id, client_main(world, decl, conn, results[decl.id]), at=decl.at)
-    # The trace only grows while the simulation runs: the cyclic GC would walk all of it
-    # again and again (quadratic in the steps) and find nothing to free. Per-request
-    # objects form no cycles, so reference counting frees them as the run goes.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
+        clients[decl.id] = ClientState()
+        scheduler.spawn(decl.id, client_main(world, decl, conn, clients[decl.id]), at=decl.at)
     try:
         scheduler.run()
         rows, log_lines = recorder.seal()
         scheduler.close_all()
-        clients = {cid: ClientResult(bytes(r["received"]), client_end(r)) for cid, r in results.items()}
-        spec = scenario.server.spec
-        return Trace(scenario.title, StackInfo(spec.kind, dict(spec.versions)), rows, clients, log_lines)
     finally:
         recorder.seal()
-        if gc_was_enabled:
-            # Everything allocated meanwhile sits in the youngest generation; the first
-            # collection would scan all of it. freeze + unfreeze moves it to the oldest
-            # generation without a scan (gc.unfreeze), where full collections are rare.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
-
-
-def client_end(result: dict) -> ClientEnd:
-    """How the client's connection ended; a send that failed makes it a reset, whatever
-    the reading side saw."""
-    return ClientEnd.RESET if result.get("send_failed") else result["end"]
+    spec = scenario.server.spec
+    return Trace(scenario.title, StackInfo(spec.kind, dict(spec.versions)), rows,
+                 {cid: state.result() for cid, state in clients.items()}, log_lines)
 
 
 def werkzeug_main(world: World):
@@ -118,7 +131,7 @@ def werkzeug_legacy_main(world: World):
 SERVER_MAINS = {"werkzeug": werkzeug_main, "werkzeug-legacy": werkzeug_legacy_main}
 
 
-def client_main(world: World, decl: Client, conn: Connection, result: dict):
+def client_main(world: World, decl: Client, conn: Connection, client: ClientState):
     """A client: connect (retrying while the backlog is full), send, then read or close."""
     rec, kernel, listener, scheduler = world.recorder, world.kernel, world.listener, world.scheduler
     cid = decl.id
@@ -129,7 +142,8 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         if retries == SYN_RETRIES:
             rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped_last", {"retry": retry})
             yield Sleep(retry)
-            result["end"] = ClientEnd.TIMEOUT
+            client.reader = ClientEnd.TIMEOUT
+            client.sending = Sending.DONE
             rec.step(cid, cid, Phase.CLOSE, None, "connect_timeout")
             return
         rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped", {"retry": retry})
@@ -139,7 +153,7 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
     rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
              state={f"backlog/{cid}": True, f"sockets/{cid}": socket_view(conn, None)})
     if decl.then != "close":
-        scheduler.spawn(cid, client_reader(world, decl, conn, result))
+        scheduler.spawn(cid, client_reader(world, decl, conn, client))
     for chunk in decl.send:
         if chunk.after:
             yield Sleep(chunk.after)
@@ -148,7 +162,8 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         data = chunk.data.encode("latin-1")
         if not kernel.client_send(conn, data):
             rec.step(cid, cid, Phase.READ, None, "client_send_failed")
-            result["send_failed"] = True
+            client.sending = Sending.FAILED
+            client_done(world, conn, client)
             return
         rec.step(cid, cid, Phase.READ, None, "client_send", {"n": len(data), "text": data},
                  state={f"sockets/{cid}": socket_view(conn, None)})
@@ -156,48 +171,62 @@ def client_main(world: World, decl: Client, conn: Connection, result: dict):
         if not kernel.client_shutdown_write(conn):
             # ENOTCONN after an RST: like a failed send, the client's end is a reset.
             rec.step(cid, cid, Phase.CLOSE, None, "client_shutdown_failed")
-            result["send_failed"] = True
+            client.sending = Sending.FAILED
+            client_done(world, conn, client)
             return
         rec.step(cid, cid, Phase.READ, None, "client_shutdown")
     elif decl.then == "close":
         kernel.client_close(conn)
-        result["end"] = ClientEnd.CLIENT_CLOSED
+        client.reader = ClientEnd.CLIENT_CLOSED
         rec.step(cid, cid, Phase.CLOSE, None, "client_close",
                  state={f"sockets/{cid}": socket_view(conn, None)})
     elif decl.then == "reset":
-        result["end"] = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
+        client.reader = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
         kernel.client_abort(conn)
         rec.step(cid, cid, Phase.CLOSE, None, "client_abort",
                  state={f"sockets/{cid}": socket_view(conn, None)})
     # read_timeout counts from here: wake the reader so it starts counting.
-    result["sent_all"] = True
+    client.sending = Sending.DONE
+    client_done(world, conn, client)
     scheduler.wake(conn.client_readable)
 
 
-def client_reader(world: World, decl: Client, conn: Connection, result: dict):
+def client_reader(world: World, decl: Client, conn: Connection, client: ClientState):
     """The client's reading side, from the moment it connects (it reads while it sends):
     everything until EOF, RST, or ``read_timeout`` ms of silence once all is sent."""
     rec, kernel = world.recorder, world.kernel
     cid = decl.id
-    while result["end"] is ClientEnd.OPEN:
-        timeout = decl.read_timeout if result.get("sent_all") else None
+    while client.reader is ClientEnd.OPEN:
+        timeout = decl.read_timeout if client.sending is not Sending.SENDING else None
         try:
             data = yield from kernel.client_recv(conn, timeout)
         except ConnectionResetError_:
-            result["end"] = ClientEnd.RESET
+            client.reader = ClientEnd.RESET
             rec.step(cid, cid, Phase.CLOSE, None, "client_reset")
+            client_done(world, conn, client)
             return
         if data is None:
             if timeout is None:
                 continue  # woken because the sender is done: start counting
-            result["end"] = ClientEnd.TIMEOUT
-            kernel.client_close(conn)
+            client.reader = ClientEnd.TIMEOUT
+            client_done(world, conn, client)
             rec.step(cid, cid, Phase.CLOSE, None, "client_timeout", {"ms": decl.read_timeout})
             return
         if not data:
-            result["end"] = ClientEnd.EOF
-            kernel.client_close(conn)
+            client.reader = ClientEnd.EOF
+            client_done(world, conn, client)
             rec.step(cid, cid, Phase.CLOSE, None, "client_eof")
             return
-        result["received"] += data
+        client.received += data
         rec.step(cid, cid, Phase.RESPOND, None, "client_recv", {"n": len(data), "text": data})
+
+
+def client_done(world: World, conn: Connection, client: ClientState) -> None:
+    """One side of the client has finished. Once both have, a client that read to EOF or
+    gave up waiting closes its socket (the harness's clients do the same: ``close()`` after
+    the sender and the reader are done); ``then: "close"``/``"reset"`` closed it already."""
+    if client.sending is Sending.SENDING or client.reader is ClientEnd.OPEN:
+        return
+    if client.reader in (ClientEnd.EOF, ClientEnd.TIMEOUT) and conn.client_end is not EndState.CLOSED:
+        world.kernel.client_close(conn)
+    world.recorder.connection_over(conn.client, "client")

@@ -9,13 +9,27 @@ decides the behaviour the user sees:
   ``accept()`` has not taken yet (Linux's ``sk_acceptq_is_full`` is ``>``, not ``>=``); a
   connection beyond that has its SYN dropped, and the client retries after 1 s, 2 s, ...
   (6 retries, then ``connect()`` times out, 127 s after the first SYN);
-- each direction's receive buffer, and its FIN (``shutdown(SHUT_WR)`` or ``close()``);
-- RST, with Linux's rules: ``close()`` with unread bytes in the receive buffer sends RST
-  instead of FIN; bytes that arrive at a closed socket are answered with RST; the first
-  ``send`` to a peer that has closed succeeds (the peer answers RST); the next call reports
-  the RST once as ECONNRESET, or as EPIPE when a FIN came first (CLOSE_WAIT), and later
-  sends fail with EPIPE. A reader still gets the bytes and the FIN that came before an RST (Linux keeps
-  them readable), so an RST is only seen by a sender, or by a reader that got no FIN first.
+- each direction's bytes, and where its reader is in them;
+- the state of each end (:class:`EndState`), which changes only by the table
+  :data:`END_TRANSITIONS`: ``(state, event) -> state``, for the events of :class:`EndEvent`
+  (this end's ``shutdown``/``close``, a FIN or an RST arriving from the peer, a call reporting
+  the RST). A pair missing from the table is a bug in this model, raised as
+  :class:`EndTransitionError`, never a silent guess.
+
+Linux's rules, which :data:`RULES` lists as socket calls and their outcomes (and
+``tests/sim/test_kernel.py`` checks on this model and on real sockets over 127.0.0.1):
+``close()`` with unread bytes in the receive buffer sends RST instead of FIN; bytes that
+arrive at a closed socket are answered with RST; the first ``send`` to a peer that has closed
+succeeds (the peer answers RST); the next call reports the RST once as ECONNRESET, or as EPIPE
+when a FIN came first (CLOSE_WAIT), and later sends fail with EPIPE. A reader still gets the
+bytes and the FIN that came before an RST (Linux keeps them readable), so an RST is only seen
+by a sender, or by a reader that got no FIN first.
+
+Bytes are kept as one append-only log per direction (``to_server``, ``to_client``) with the
+offset its reader has reached; reading or discarding moves the offset and never deletes.
+So the inspector's view of a socket at any step is a handful of offsets into these logs
+(:func:`sim.stack.socketserver.socket_view`), not a copy of the buffers: a trace grows with
+its steps, not with steps times buffered bytes.
 
 State changes go through the methods below, each named after the socket call it stands for,
 and each wakes whoever waits on that end.
@@ -24,6 +38,7 @@ and each wakes whoever waits on that end.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -44,7 +59,107 @@ class BrokenPipeError_(ConnectionError):
     """The simulated ``BrokenPipeError`` (EPIPE)."""
 
 
+class EndState(Enum):
+    """One end of a connection, after the handshake (Linux's ``tcp_states``, folded to what
+    changes an outcome: FIN_WAIT1/2 are one state, CLOSING/LAST_ACK/TIME_WAIT another)."""
+
+    ESTABLISHED = "established"
+    #: this end sent FIN (``shutdown(SHUT_WR)``); it still reads
+    FIN_WAIT = "fin_wait"
+    #: the peer's FIN arrived (reads give EOF); this end still sends
+    CLOSE_WAIT = "close_wait"
+    #: FINs both ways, the socket not closed yet
+    CLOSING = "closing"
+    #: the peer's RST arrived before its FIN; the next call fails with ECONNRESET
+    RESET_UNREPORTED = "reset_unreported"
+    #: an RST arrived and was reported, or came after the peer's FIN: reads give EOF (what
+    #: came before it), sends fail with EPIPE
+    RESET = "reset"
+    #: this end called ``close()``
+    CLOSED = "closed"
+
+
+class EndEvent(Enum):
+    SHUTDOWN = "shutdown(SHUT_WR)"
+    CLOSE = "close()"
+    PEER_FIN = "FIN from the peer"
+    PEER_RST = "RST from the peer"
+    #: a call returned ECONNRESET for the RST (Linux reports ``sk_err`` once)
+    REPORT = "ECONNRESET reported"
+
+
+_S, _E = EndState, EndEvent
+
+#: Every transition an end can make. A shutdown after an RST changes nothing (the real call
+#: fails with ENOTCONN, which ``socketserver.shutdown_request`` ignores); segments that reach a
+#: closed socket change nothing on it (the peer is the one answered with RST).
+END_TRANSITIONS: dict[tuple[EndState, EndEvent], EndState] = {
+    (_S.ESTABLISHED, _E.SHUTDOWN): _S.FIN_WAIT,
+    (_S.ESTABLISHED, _E.CLOSE): _S.CLOSED,
+    (_S.ESTABLISHED, _E.PEER_FIN): _S.CLOSE_WAIT,
+    (_S.ESTABLISHED, _E.PEER_RST): _S.RESET_UNREPORTED,
+    (_S.FIN_WAIT, _E.SHUTDOWN): _S.FIN_WAIT,
+    (_S.FIN_WAIT, _E.CLOSE): _S.CLOSED,
+    (_S.FIN_WAIT, _E.PEER_FIN): _S.CLOSING,
+    (_S.FIN_WAIT, _E.PEER_RST): _S.RESET_UNREPORTED,
+    (_S.CLOSE_WAIT, _E.SHUTDOWN): _S.CLOSING,
+    (_S.CLOSE_WAIT, _E.CLOSE): _S.CLOSED,
+    (_S.CLOSE_WAIT, _E.PEER_FIN): _S.CLOSE_WAIT,
+    (_S.CLOSE_WAIT, _E.PEER_RST): _S.RESET,  # EPIPE, not ECONNRESET: the FIN came first
+    (_S.CLOSING, _E.SHUTDOWN): _S.CLOSING,
+    (_S.CLOSING, _E.CLOSE): _S.CLOSED,
+    (_S.CLOSING, _E.PEER_FIN): _S.CLOSING,
+    (_S.CLOSING, _E.PEER_RST): _S.RESET,
+    (_S.RESET_UNREPORTED, _E.SHUTDOWN): _S.RESET_UNREPORTED,
+    (_S.RESET_UNREPORTED, _E.CLOSE): _S.CLOSED,
+    (_S.RESET_UNREPORTED, _E.PEER_FIN): _S.RESET_UNREPORTED,
+    (_S.RESET_UNREPORTED, _E.PEER_RST): _S.RESET_UNREPORTED,
+    (_S.RESET_UNREPORTED, _E.REPORT): _S.RESET,
+    (_S.RESET, _E.SHUTDOWN): _S.RESET,
+    (_S.RESET, _E.CLOSE): _S.CLOSED,
+    (_S.RESET, _E.PEER_FIN): _S.RESET,
+    (_S.RESET, _E.PEER_RST): _S.RESET,
+    (_S.CLOSED, _E.CLOSE): _S.CLOSED,  # Python's socket.close() twice is harmless
+    (_S.CLOSED, _E.PEER_FIN): _S.CLOSED,
+    (_S.CLOSED, _E.PEER_RST): _S.CLOSED,
+}
+
+
+def rst_to(conn: Connection, end: str) -> None:
+    """An RST reaches the ``end`` (``"client"`` or ``"server"``) of ``conn``."""
+    if end == "server":
+        state = conn.server_end
+        conn.server_end = next_state(end, state, EndEvent.PEER_RST)
+    else:
+        state = conn.client_end
+        conn.client_end = next_state(end, state, EndEvent.PEER_RST)
+    if state is not EndState.CLOSED:
+        conn.rst_seen = True
+
+#: the peer's FIN was read (reads return EOF once the bytes before it are gone)
+_EOF_STATES = frozenset({_S.CLOSE_WAIT, _S.CLOSING, _S.RESET})
+_RESET_STATES = frozenset({_S.RESET_UNREPORTED, _S.RESET})
+
+
+class EndTransitionError(RuntimeError):
+    """A socket call or segment that :data:`END_TRANSITIONS` does not allow in this state."""
+
+    def __init__(self, end: str, state: EndState, event: EndEvent) -> None:
+        super().__init__(f"the {end} end of a connection in {state.name} has no transition "
+                         f"for {event.value}")
+        self.end, self.state, self.event = end, state, event
+
+
+def next_state(end: str, state: EndState, event: EndEvent) -> EndState:
+    try:
+        return END_TRANSITIONS[state, event]
+    except KeyError:
+        raise EndTransitionError(end, state, event) from None
+
+
 class SocketState(Enum):
+    """What the inspector shows for a connection (the server's socket, mostly)."""
+
     CONNECTING = "connecting"  # SYN dropped: the backlog was full
     QUEUED = "queued"  # handshake done, waiting in the backlog for accept()
     ESTABLISHED = "established"
@@ -59,25 +174,56 @@ class Connection:
     client: str
     #: the client's ephemeral port, as ``accept()`` reports it
     port: int
-    state: SocketState = SocketState.CONNECTING
+    #: before ``accept()``: CONNECTING or QUEUED; after it, :meth:`state` is read off the ends
+    handshake: SocketState = SocketState.CONNECTING
+    client_end: EndState = EndState.ESTABLISHED
+    server_end: EndState = EndState.ESTABLISHED
+    #: every byte the client got into the server's receive queue, in order (append-only)
     to_server: bytearray = field(default_factory=bytearray)
+    #: how far the server has read (or its kernel discarded) ``to_server``
+    server_read: int = 0
+    #: every byte the server sent (append-only); its length is what the server sent
     to_client: bytearray = field(default_factory=bytearray)
-    client_fin: bool = False
-    server_fin: bool = False
-    client_closed: bool = False
-    server_closed: bool = False
-    #: an RST reached the client / the server
-    client_reset: bool = False
-    server_reset: bool = False
-    #: an RST reached the server and no call has reported it yet
-    server_error_pending: bool = False
-    server_sent: int = 0
+    #: how far the client has read (or discarded) ``to_client``
+    client_read: int = 0
     server_readable: Waitable = field(init=False)
     client_readable: Waitable = field(init=False)
+    #: an RST has reached an open end (for the inspector, which keeps saying ``reset``)
+    rst_seen: bool = False
 
     def __post_init__(self) -> None:
         self.server_readable = Waitable(f"{self.client}:server")
         self.client_readable = Waitable(f"{self.client}:client")
+
+    @property
+    def state(self) -> SocketState:
+        """The connection as one word: a connection an RST has crossed is ``reset`` for good,
+        then the server's close, then who sent FIN (the server's receive side first: what
+        its reads see). A connection still in the backlog is ``queued`` until a FIN or RST
+        reaches it."""
+        if self.handshake is SocketState.CONNECTING:
+            return SocketState.CONNECTING
+        server = self.server_end
+        if self.rst_seen:
+            return SocketState.RESET
+        if server is EndState.CLOSED:
+            return SocketState.CLOSED
+        if server in _EOF_STATES or server is EndState.RESET_UNREPORTED:
+            return SocketState.CLIENT_FIN
+        if self.handshake is SocketState.QUEUED:
+            return SocketState.QUEUED
+        if server is EndState.FIN_WAIT:
+            return SocketState.SERVER_FIN
+        return SocketState.ESTABLISHED
+
+    @property
+    def server_unread(self) -> int:
+        """Bytes in the server's kernel receive buffer."""
+        return len(self.to_server) - self.server_read
+
+    @property
+    def server_sent(self) -> int:
+        return len(self.to_client)
 
 
 class Listener:
@@ -98,7 +244,7 @@ class Listener:
         """The client's SYN arrives; False when the backlog is full and it is dropped."""
         if not self.listening or self.full:
             return False
-        conn.state = SocketState.QUEUED
+        conn.handshake = SocketState.QUEUED
         self.queue.append(conn)
         self.scheduler.wake(self.readable)
         return True
@@ -109,94 +255,99 @@ class Listener:
 
     def accept(self) -> Connection:
         conn = self.queue.popleft()
-        if conn.state is SocketState.QUEUED:
-            conn.state = SocketState.ESTABLISHED
+        conn.handshake = SocketState.ESTABLISHED
         return conn
 
 
 class Kernel:
-    """Socket calls on both ends of every connection."""
+    """Socket calls on both ends of every connection.
 
-    def __init__(self, scheduler: Scheduler) -> None:
+    ``on_server_close`` (optional) is told when the server closes a connection, so the trace
+    can let go of connections that are over."""
+
+    def __init__(self, scheduler: Scheduler,
+                 on_server_close: Callable[[Connection], None] | None = None) -> None:
         self.scheduler = scheduler
+        self.on_server_close = on_server_close
 
     # -- the server's end --------------------------------------------------------------
 
     def recv(self, conn: Connection, size: int):
         """``sock.recv(size)`` on the server's end: blocks until bytes, FIN or RST."""
-        while not conn.to_server:
-            if conn.client_fin:
+        while conn.server_read == len(conn.to_server):
+            state = conn.server_end
+            if state in _EOF_STATES:
                 return b""
-            if conn.server_reset:
-                if conn.server_error_pending:
-                    conn.server_error_pending = False
-                    raise ConnectionResetError_("[Errno 104] Connection reset by peer")
-                return b""
+            if state is EndState.RESET_UNREPORTED:
+                conn.server_end = next_state("server", state, EndEvent.REPORT)
+                raise ConnectionResetError_("[Errno 104] Connection reset by peer")
             yield Wait(conn.server_readable)
-        data = bytes(conn.to_server[:size])
-        del conn.to_server[:size]
+        start = conn.server_read
+        data = bytes(conn.to_server[start : start + size])
+        conn.server_read = start + len(data)
         return data
 
     def readable_within(self, conn: Connection, timeout_ms: int):
         """``selector.select(timeout)`` on the server's end: True if readable in time."""
-        if conn.to_server or conn.client_fin or conn.server_reset:
+        if self._server_readable(conn):
             return True
         woken = yield Wait(conn.server_readable, timeout_ms)
-        return bool(woken) and bool(conn.to_server or conn.client_fin or conn.server_reset)
+        return bool(woken) and self._server_readable(conn)
+
+    @staticmethod
+    def _server_readable(conn: Connection) -> bool:
+        return (conn.server_read < len(conn.to_server) or conn.server_end in _EOF_STATES
+                or conn.server_end is EndState.RESET_UNREPORTED)
 
     def send(self, conn: Connection, data: bytes) -> None:
         """``sock.sendall(data)`` on the server's end (never blocks: buffers are unbounded)."""
-        if conn.server_reset:
-            # Linux: ECONNRESET once, for an RST that came without a FIN first (a FIN
-            # first puts the socket in CLOSE_WAIT, where an RST means EPIPE); then EPIPE.
-            pending, conn.server_error_pending = conn.server_error_pending, False
-            if pending and not conn.client_fin:
-                raise ConnectionResetError_("[Errno 104] Connection reset by peer")
+        state = conn.server_end
+        if state is EndState.RESET_UNREPORTED:
+            conn.server_end = next_state("server", state, EndEvent.REPORT)
+            raise ConnectionResetError_("[Errno 104] Connection reset by peer")
+        if state is EndState.RESET:
             raise BrokenPipeError_("[Errno 32] Broken pipe")
-        if conn.client_closed:
+        if conn.client_end is EndState.CLOSED:
             # The bytes reach a closed socket; its kernel answers RST. This send succeeded.
-            conn.server_reset = conn.server_error_pending = True
+            rst_to(conn, "server")
             return
         conn.to_client += data
-        conn.server_sent += len(data)
         self.scheduler.wake(conn.client_readable)
 
     def shutdown_write(self, conn: Connection) -> None:
         """``request.shutdown(SHUT_WR)``: FIN to the client."""
-        if conn.server_fin or conn.server_reset:
-            return
-        conn.server_fin = True
-        if conn.state is SocketState.ESTABLISHED:
-            conn.state = SocketState.SERVER_FIN
-        self.scheduler.wake(conn.client_readable)
+        state = conn.server_end
+        conn.server_end = next_state("server", state, EndEvent.SHUTDOWN)
+        if state in (EndState.ESTABLISHED, EndState.CLOSE_WAIT):
+            conn.client_end = next_state("client", conn.client_end, EndEvent.PEER_FIN)
+            self.scheduler.wake(conn.client_readable)
 
     def close(self, conn: Connection) -> bool:
         """``request.close()``; True when unread bytes made it an RST instead of a FIN."""
-        conn.server_closed = True
-        reset = bool(conn.to_server)
-        if reset and not conn.client_closed:
-            conn.to_server.clear()
-            conn.client_reset = True
-            conn.state = SocketState.RESET
+        conn.server_end = next_state("server", conn.server_end, EndEvent.CLOSE)
+        reset = conn.server_read < len(conn.to_server)
+        if reset and conn.client_end is not EndState.CLOSED:
+            conn.server_read = len(conn.to_server)  # discarded
+            rst_to(conn, "client")
         else:
-            conn.server_fin = True
-            conn.state = SocketState.CLOSED
+            conn.client_end = next_state("client", conn.client_end, EndEvent.PEER_FIN)
         self.scheduler.wake(conn.client_readable)
+        if self.on_server_close is not None:
+            self.on_server_close(conn)
         return reset
 
     # -- the client's end --------------------------------------------------------------
 
     def client_send(self, conn: Connection, data: bytes) -> bool:
         """The client sends; False when the send fails because an RST came back."""
-        if conn.client_reset:
+        if conn.client_end in _RESET_STATES:
             return False  # even an empty send reports the RST (EPIPE / ECONNRESET)
         if not data:
             return True  # nothing goes on the wire: no RST can come back
-        if conn.server_closed:
+        if conn.server_end is EndState.CLOSED:
             # Bytes for a closed socket: the server's kernel answers RST. This send
             # itself succeeded; the client learns of the RST on its next call.
-            conn.client_reset = True
-            conn.state = SocketState.RESET
+            rst_to(conn, "client")
             self.scheduler.wake(conn.client_readable)
             return True
         conn.to_server += data
@@ -206,49 +357,87 @@ class Kernel:
     def client_shutdown_write(self, conn: Connection) -> bool:
         """``shutdown(SHUT_WR)``; False when it fails: after an RST the socket is closed
         and Linux answers ENOTCONN."""
-        if conn.client_reset:
+        if conn.client_end in _RESET_STATES:
             return False
-        conn.client_fin = True
-        if conn.state is SocketState.ESTABLISHED:
-            conn.state = SocketState.CLIENT_FIN
+        conn.client_end = next_state("client", conn.client_end, EndEvent.SHUTDOWN)
+        conn.server_end = next_state("server", conn.server_end, EndEvent.PEER_FIN)
         self.scheduler.wake(conn.server_readable)
         return True
 
     def client_close(self, conn: Connection) -> None:
         """The client closes; unread bytes in its buffer turn the FIN into an RST."""
-        conn.client_closed = True
-        if conn.to_client and not conn.server_closed:
-            conn.to_client.clear()
-            conn.server_reset = conn.server_error_pending = True
-            conn.state = SocketState.RESET
+        unread = conn.client_read < len(conn.to_client)
+        conn.client_end = next_state("client", conn.client_end, EndEvent.CLOSE)
+        conn.client_read = len(conn.to_client)  # discarded
+        if unread and conn.server_end is not EndState.CLOSED:
+            rst_to(conn, "server")
         else:
-            conn.client_fin = True
-            if not conn.server_closed:
-                conn.state = SocketState.CLIENT_FIN
+            conn.server_end = next_state("server", conn.server_end, EndEvent.PEER_FIN)
         self.scheduler.wake(conn.server_readable)
 
     def client_abort(self, conn: Connection) -> None:
         """The client closes with ``SO_LINGER`` 0: RST, whatever it had read."""
-        conn.client_closed = True
-        conn.to_client.clear()
-        if not conn.server_closed:
-            conn.server_reset = conn.server_error_pending = True
-            conn.state = SocketState.RESET
+        conn.client_end = next_state("client", conn.client_end, EndEvent.CLOSE)
+        conn.client_read = len(conn.to_client)
+        rst_to(conn, "server")
         self.scheduler.wake(conn.server_readable)
         self.scheduler.wake(conn.client_readable)
 
     def client_recv(self, conn: Connection, timeout_ms: int | None):
         """The client reads: bytes, ``b""`` at FIN; raises on RST. None when the wait ended
         with nothing to read: the timeout passed, or (no timeout) someone woke the reader."""
-        while not conn.to_client:
-            if conn.server_fin:
+        while conn.client_read == len(conn.to_client):
+            state = conn.client_end
+            if state in _EOF_STATES:
                 return b""
-            if conn.client_reset:
+            if state is EndState.RESET_UNREPORTED:
+                conn.client_end = next_state("client", state, EndEvent.REPORT)
                 raise ConnectionResetError_("[Errno 104] Connection reset by peer")
             woken = yield Wait(conn.client_readable, timeout_ms)
-            if not woken or (timeout_ms is None and not conn.to_client and not conn.server_fin
-                             and not conn.client_reset):
+            if not woken or (timeout_ms is None and conn.client_read == len(conn.to_client)
+                             and conn.client_end not in _EOF_STATES
+                             and conn.client_end not in _RESET_STATES):
                 return None
-        data = bytes(conn.to_client)
-        conn.to_client.clear()
+        start = conn.client_read
+        data = bytes(conn.to_client[start:])
+        conn.client_read = len(conn.to_client)
         return data
+
+
+# -- Linux's rules, as socket calls and what they return ------------------------------------
+
+#: ``(name, actions, outcomes, final state)``. Actions: ``"<end>.<call>[:<arg>]"`` with end
+#: ``s`` (server) or ``c`` (client). Outcomes: ``"ok"``, the bytes received, ``"blocks"``,
+#: ``"failed"`` (a client send that fails), an error class name, or for ``s.close`` ``"rst"`` /
+#: ``"fin"`` (RST when unread bytes are in the server's receive buffer). The final state is
+#: :attr:`Connection.state` after the last action. ``tests/sim/test_kernel.py`` runs every row
+#: on this model and on real TCP sockets over 127.0.0.1 (the rules are Linux's: Linux judges).
+RULES: list[tuple[str, list[str], list, SocketState]] = [
+    ("recv-blocks-when-empty", ["s.recv"], ["blocks"], SocketState.ESTABLISHED),
+    ("recv-takes-at-most-size", ["c.send:abc", "s.recv:2", "s.recv"], ["ok", b"ab", b"c"],
+     SocketState.ESTABLISHED),
+    ("recv-eof-after-client-shutdown", ["c.send:ab", "c.shutdown", "s.recv", "s.recv"],
+     ["ok", "ok", b"ab", b""], SocketState.CLIENT_FIN),
+    ("close-without-unread-sends-fin", ["s.close", "c.recv"], ["fin", b""], SocketState.CLOSED),
+    ("close-with-unread-sends-rst", ["c.send:req", "s.close", "c.recv"],
+     ["ok", "rst", "ConnectionResetError"], SocketState.RESET),
+    ("bytes-before-rst-stay-readable", ["c.send:req", "s.send:resp", "s.close", "c.recv", "c.recv"],
+     ["ok", "ok", "rst", b"resp", "ConnectionResetError"], SocketState.RESET),
+    ("fin-before-rst-reads-eof",
+     ["c.send:req", "s.send:resp", "s.shutdown", "s.close", "c.recv", "c.recv"],
+     ["ok", "ok", "ok", "rst", b"resp", b""], SocketState.RESET),
+    ("half-closed-client-still-sees-rst",
+     ["c.send:req", "c.shutdown", "s.send:r", "s.close", "c.recv", "c.recv"],
+     ["ok", "ok", "ok", "rst", b"r", "ConnectionResetError"], SocketState.RESET),
+    ("client-send-to-closed-socket-then-epipe", ["s.close", "c.send:x", "c.recv", "c.send:y"],
+     ["fin", "ok", b"", "failed"], SocketState.RESET),
+    # The client's kernel answered the server's send with RST: the connection is reset (the
+    # server's reads still see the FIN that came first).
+    ("server-send-after-peer-close-then-epipe", ["c.close", "s.send:a", "s.send:b", "s.recv"],
+     ["ok", "ok", "BrokenPipeError", b""], SocketState.RESET),
+    ("client-close-with-unread-resets-server", ["s.send:resp", "c.close", "s.recv", "s.send:x"],
+     ["ok", "ok", "ConnectionResetError", "BrokenPipeError"], SocketState.RESET),
+    # Linux reports the RST's ECONNRESET on the first call after it, a send included.
+    ("send-after-rst-reports-reset-first", ["s.send:resp", "c.close", "s.send:x", "s.send:y"],
+     ["ok", "ok", "ConnectionResetError", "BrokenPipeError"], SocketState.RESET),
+]

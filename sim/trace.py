@@ -8,15 +8,17 @@ is rebuilt from the steps' deltas, from the nearest checkpoint.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import bisect
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, overload
 
 from .captions import CAPTIONS
 from .errors import LimitExceeded
-from .layers import Layer, layer_of
+from .layers import LAYERS, Layer, layer_of
 
 
 class Phase(StrEnum):
@@ -39,6 +41,8 @@ class Phase(StrEnum):
 
 
 PHASES = tuple(phase.value for phase in Phase)
+_PHASES: dict[str, Phase] = {phase.value: phase for phase in Phase}
+_LAYERS: dict[str, Layer] = {layer.value: layer for layer in Layer}
 
 
 class ClientEnd(StrEnum):
@@ -128,6 +132,9 @@ class LogLine:
 
 _EMPTY: dict[str, Any] = {}
 _CHECKPOINT_EVERY = 256
+#: connections finished on both sides that the inspector snapshot still shows (see
+#: :meth:`Recorder.connection_over`)
+KEEP_FINISHED = 32
 
 
 def preview(data: bytes, limit: int = 60) -> str:
@@ -148,14 +155,51 @@ def _format(key: str, args: dict[str, Any] | None) -> tuple[str, str]:
     return english, chinese
 
 
+class Sparse:
+    """Values that only some steps have, with the steps they belong to: ``values[k]`` is
+    step ``rows[k]``'s (in step order, so a lookup is a binary search)."""
+
+    __slots__ = ("rows", "values")
+
+    def __init__(self) -> None:
+        self.rows = array("q")
+        self.values: list[Any] = []
+
+    def get(self, index: int) -> Any:
+        k = bisect.bisect_left(self.rows, index)
+        if k < len(self.rows) and self.rows[k] == index:
+            return self.values[k]
+        return None
+
+    def between(self, first: int, last: int) -> list[Any]:
+        """The values of steps ``first`` to ``last`` (both included), in order."""
+        rows = self.rows
+        return self.values[bisect.bisect_left(rows, first) : bisect.bisect_right(rows, last)]
+
+
+@dataclass(slots=True, eq=False)
+class Rows:
+    """What a run recorded, as compact as it can be while it runs: one tuple per step of
+    strings and numbers (enums as their values), and beside them the captions' arguments
+    and the state deltas of the steps that have them. A tuple that holds no dict is one
+    the cyclic GC stops tracking at its first collection (a dict in it would keep it
+    tracked, even an empty one), so a long trace is not walked again and again by the
+    collections of the program that runs the engine."""
+
+    steps: list[tuple] = field(default_factory=list)
+    args: Sparse = field(default_factory=Sparse)
+    states: Sparse = field(default_factory=Sparse)
+
+
 class Steps(Sequence[Step]):
     """Random access over the recorded steps; a :class:`Step` is made on each access."""
 
-    def __init__(self, rows: list[tuple]) -> None:
+    def __init__(self, rows: Rows) -> None:
         self._rows = rows
+        self._steps = rows.steps
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._steps)
 
     @overload
     def __getitem__(self, index: int) -> Step: ...
@@ -165,14 +209,14 @@ class Steps(Sequence[Step]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self._rows)
-        t, actor, client, phase, qualname, key, args, line, state, layer, request, decl = self._rows[index]
-        english, chinese = _format(key, args)
-        return Step(index, t, actor, client, phase, qualname, english, chinese, line,
-                    render_delta(state), layer, request, decl, key)
+            index += len(self._steps)
+        t, actor, client, phase, qualname, key, line, layer, request, decl = self._steps[index]
+        english, chinese = _format(key, self._rows.args.get(index))
+        return Step(index, t, actor, client, _PHASES[phase], qualname, english, chinese, line,
+                    render_delta(self._rows.states.get(index)), _LAYERS[layer], request, decl, key)
 
     def __iter__(self) -> Iterator[Step]:
-        return (self[i] for i in range(len(self._rows)))
+        return (self[i] for i in range(len(self._steps)))
 
 
 class Trace:
@@ -182,7 +226,7 @@ class Trace:
         self,
         title: str,
         stack: StackInfo,
-        rows: list[tuple],
+        rows: Rows,
         clients: dict[str, ClientResult],
         log: list[LogLine],
     ) -> None:
@@ -192,28 +236,48 @@ class Trace:
         self.steps = Steps(rows)
         self.clients = clients
         self.log = log
-        self._checkpoints: list[dict[str, Any]] = []
+        #: snapshots after steps ``_checkpoint_steps[k]`` (see :meth:`_checkpoint_before`)
+        self._checkpoints: list[dict[str, dict[str, Any]]] = []
+        self._checkpoint_steps: list[int] = []
 
     def state_at(self, index: int) -> dict[str, Any]:
-        """The inspector's full snapshot after step ``index``."""
-        if not 0 <= index < len(self._rows):
-            raise IndexError(f"step {index} is out of range (0..{len(self._rows) - 1})")
-        self._fill_checkpoints(index // _CHECKPOINT_EVERY)
-        base = index // _CHECKPOINT_EVERY
-        snapshot = copy.deepcopy(self._checkpoints[base])
-        for row in self._rows[base * _CHECKPOINT_EVERY : index + 1]:
-            apply_delta(snapshot, row[8])
-        return public_snapshot(snapshot)
+        """The inspector's full snapshot after step ``index``: the nearest checkpoint at or
+        before it, plus the deltas of the steps in between, rendered (made JSON) only now."""
+        if not 0 <= index < len(self.steps):
+            raise IndexError(f"step {index} is out of range (0..{len(self.steps) - 1})")
+        at, checkpoint = self._checkpoint_before(index)
+        snapshot = {section: dict(entries) for section, entries in checkpoint.items()}
+        for delta in self._rows.states.between(at + 1, index):
+            apply_delta(snapshot, delta)
+        return public_snapshot(render_snapshot(snapshot))
 
-    def _fill_checkpoints(self, upto: int) -> None:
-        if not self._checkpoints:
-            self._checkpoints.append(empty_snapshot())
-        while len(self._checkpoints) <= upto:
-            start = (len(self._checkpoints) - 1) * _CHECKPOINT_EVERY
-            snapshot = copy.deepcopy(self._checkpoints[-1])
-            for row in self._rows[start : start + _CHECKPOINT_EVERY]:
-                apply_delta(snapshot, row[8])
+    def _checkpoint_before(self, index: int) -> tuple[int, dict[str, dict[str, Any]]]:
+        """The latest checkpoint at or before ``index``: ``(step, snapshot after it)``, with
+        values left as recorded (views, not yet rendered). Checkpoints are made on the first
+        call that needs them, walking forward from the last one. A checkpoint copies every
+        entry of the snapshot, so the next one comes after at least as many steps as it has
+        entries (and at least :data:`_CHECKPOINT_EVERY`): checkpoints never take more memory
+        than about one entry per step, and a snapshot is rebuilt from at most that many
+        deltas."""
+        steps = self._checkpoint_steps
+        if not steps:
+            snapshot = empty_snapshot()
+            apply_delta(snapshot, self._rows.states.get(0))
+            steps.append(0)
             self._checkpoints.append(snapshot)
+        rows = self._rows
+        while True:
+            last, snapshot = steps[-1], self._checkpoints[-1]
+            stop = last + max(_CHECKPOINT_EVERY, sum(map(len, snapshot.values())))
+            if stop > index:
+                break
+            snapshot = {section: dict(entries) for section, entries in snapshot.items()}
+            for delta in rows.states.between(last + 1, stop):
+                apply_delta(snapshot, delta)
+            steps.append(stop)
+            self._checkpoints.append(snapshot)
+        pos = bisect.bisect_right(steps, index) - 1
+        return steps[pos], self._checkpoints[pos]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -229,6 +293,14 @@ class Trace:
         }
 
 
+def step_facts(trace: Trace) -> list[tuple[int, int, str, str | None, int | None, Layer, str]]:
+    """``(i, t, actor, client, request, layer, event)`` of every step, read off the recorded
+    rows without making :class:`Step` objects (which format captions): for the engine's own
+    summaries of a whole trace (:mod:`sim.timeline`). The rows' layout stays private here."""
+    layers = _LAYERS
+    return [(i, r[0], r[1], r[2], r[8], layers[r[7]], r[5]) for i, r in enumerate(trace._rows.steps)]
+
+
 def empty_snapshot() -> dict[str, Any]:
     return {"backlog": {}, "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
 
@@ -239,10 +311,29 @@ def public_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {**snapshot, "backlog": list(snapshot["backlog"])}
 
 
+#: A view is how a step records a piece of inspector state cheaply: a plain tuple
+#: ``(tag, *fields)`` of strings, numbers, bytes and tuples, turned into JSON data by
+#: ``VIEWS[tag]`` only when someone looks at the step. Plain tuples of such values are
+#: untracked by the cyclic garbage collector (CPython untracks a tuple once it holds no
+#: container that may be tracked), so a trace of a million steps adds almost nothing to
+#: the collections the host program runs; a class instance would be tracked for ever.
+VIEWS: dict[str, Callable[[tuple], Any]] = {}
+
+
+def view(tag: str) -> Callable[[Callable[[tuple], Any]], Callable[[tuple], Any]]:
+    """Register the function that renders views tagged ``tag``."""
+    def register(func: Callable[[tuple], Any]) -> Callable[[tuple], Any]:
+        VIEWS[tag] = func
+        return func
+    return register
+
+
 def render(value: Any) -> Any:
-    """A state value as JSON data: snapshots taken cheaply while simulating (anything with a
-    ``render()``) are turned into dicts only when someone looks at them."""
-    return value.render() if hasattr(value, "render") else value
+    """A state value as JSON data: a view (a tuple, see :data:`VIEWS`) is rendered now;
+    anything else is JSON data already."""
+    if type(value) is tuple:
+        return VIEWS[value[0]](value)
+    return value
 
 
 def render_delta(delta: dict[str, Any] | None) -> dict[str, Any]:
@@ -252,10 +343,10 @@ def render_delta(delta: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
+    """Apply one step's delta to a snapshot whose values are as recorded (not rendered)."""
     if not delta:
         return
     for key, value in delta.items():
-        value = render(value)
         section, _, item = key.partition("/")
         if not item:
             snapshot[section] = value
@@ -263,6 +354,17 @@ def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
             snapshot[section].pop(item, None)
         else:
             snapshot[section][item] = value
+
+
+def render_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {section: {key: render(value) for key, value in entries.items()}
+            if isinstance(entries, dict) else render(entries)
+            for section, entries in snapshot.items()}
+
+
+def _layer(qualname: str) -> Layer:
+    layer = LAYERS.get(qualname)
+    return layer if layer is not None else layer_of(qualname)  # layer_of raises, naming it
 
 
 class Recorder:
@@ -276,13 +378,20 @@ class Recorder:
 
     def __init__(self, clock, max_steps: int) -> None:
         self._clock = clock
-        self.rows: list[tuple] = []
+        self.rows = Rows()
+        self._take(self.rows)
         self.log_lines: list[LogLine] = []
         self.max_steps = max_steps
         #: the layer of each server actor's latest step
         self._actor_layer: dict[str, Layer] = {}
         #: the request each client's connection is on
         self._request: dict[str, int] = {}
+        #: the server actor that last worked on each client's connection
+        self._served_by: dict[str, str] = {}
+        #: connections one side of which is over: client -> the sides over so far
+        self._over: dict[str, set[str]] = {}
+        #: connections over on both sides, oldest first, still shown in the snapshot
+        self._finished: deque[str] = deque()
 
     def step(
         self,
@@ -298,24 +407,70 @@ class Recorder:
         layer: Layer | None = None,
         decl: str | None = None,
     ) -> None:
-        if layer is None:
-            layer = self._layer_of(actor, client, qualname)
-        if qualname is not None or actor not in (client, "kernel"):
-            self._actor_layer[actor] = layer
-        request = None if client is None else self._request.get(client, 1)
-        self.rows.append((self._clock.now, actor, client, phase, qualname, key, args, line, state,
-                          layer, request, decl))
-
-    def _layer_of(self, actor: str, client: str | None, qualname: str | None) -> Layer:
-        if qualname is not None:
-            return layer_of(qualname)
-        if actor == "kernel":
-            return Layer.KERNEL
+        # The hottest function of a run (every step of every request comes here): the
+        # common cases are tested first, without calls.
         if actor == client:
-            return Layer.CLIENT
-        # A server step with no function of its own ("readline returned 16 bytes") is the
-        # outcome of the call before it, in the same place.
-        return self._actor_layer.get(actor, Layer.LOOP)
+            if layer is None:
+                layer = Layer.CLIENT if qualname is None else _layer(qualname)
+            request = self._request.get(client, 1)
+        elif actor == "kernel":
+            if layer is None:
+                layer = Layer.KERNEL if qualname is None else _layer(qualname)
+            request = None if client is None else self._request.get(client, 1)
+        else:
+            if layer is None:
+                # A server step with no function of its own ("readline returned 16 bytes")
+                # is the outcome of the call before it, in the same place.
+                layer = (self._actor_layer.get(actor, Layer.LOOP) if qualname is None
+                         else _layer(qualname))
+            self._actor_layer[actor] = layer
+            if client is None:
+                request = None
+            else:
+                request = self._request.get(client, 1)
+                self._served_by[client] = actor
+        steps = self._steps
+        if args is not None:
+            self._arg_rows.append(len(steps))
+            self._arg_values.append(args)
+        if state is not None:
+            self._state_rows.append(len(steps))
+            self._states.append(state)
+        # Enum members are stored as their plain string values (see Rows).
+        steps.append((self._clock.now, actor, client, phase._value_, qualname, key, line,
+                      layer._value_, request, decl))
+
+    def connection_over(self, client: str, side: str) -> None:
+        """One side (``"client"`` or ``"server"``) of ``client``'s connection is done with it.
+
+        Once both are, the connection is finished; the snapshot keeps the
+        :data:`KEEP_FINISHED` connections that finished last, and the step where one more
+        finishes removes the oldest one's entries (socket, environ, response, handler, and
+        the context stacks of the worker thread that served it), as a server forgets a
+        connection once both sides have closed it. So a snapshot holds what is live plus a
+        few recent connections, and ``state_at`` costs the same at step 100 and at step
+        500,000 of a 10,000-client trace."""
+        sides = self._over.setdefault(client, set())
+        sides.add(side)
+        if len(sides) < 2:
+            return
+        del self._over[client]
+        self._finished.append(client)
+        if len(self._finished) > KEEP_FINISHED:
+            self._forget(self._finished.popleft())
+
+    def _forget(self, client: str) -> None:
+        gone: dict[str, Any] = {f"{section}/{client}": None
+                                for section in ("sockets", "environ", "response", "handler")}
+        actor = self._served_by.pop(client, None)
+        if actor is not None and actor != "main":
+            gone[f"ctx/{actor}"] = None  # a worker thread serves one connection
+        last = len(self._steps) - 1
+        if self._state_rows and self._state_rows[-1] == last:
+            self._states[-1].update(gone)  # the step's own delta dict (it may still be filling in)
+        else:
+            self._state_rows.append(last)
+            self._states.append(gone)
 
     def next_request(self, client: str) -> None:
         """The connection of ``client`` starts its next request (a keep-alive connection's
@@ -325,17 +480,25 @@ class Recorder:
     def check_limit(self) -> None:
         """Called by the scheduler after every event (an event records a few dozen steps
         at most, so the limit holds to within that)."""
-        if len(self.rows) > self.max_steps:
+        if len(self._steps) > self.max_steps:
             raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
 
     def log(self, actor: str, line: str) -> None:
         self.log_lines.append(LogLine(self._clock.now, actor, line))
 
-    def seal(self) -> tuple[list[tuple], list[LogLine]]:
+    def seal(self) -> tuple[Rows, list[LogLine]]:
         """End the recording and hand over what was recorded. Anything recorded later goes
         nowhere: when the simulation ends, actors still blocked (a thread waiting in
         ``read`` for a body that never comes) are closed, and Python runs their ``finally``
         blocks; in reality those threads are still blocked, so that is not a step."""
         rows, lines = self.rows, self.log_lines
-        self.rows, self.log_lines = [], []
+        self.rows, self.log_lines = Rows(), []
+        self._take(self.rows)
         return rows, lines
+
+    def _take(self, rows: Rows) -> None:
+        """Record into ``rows`` (its parts bound to attributes: :meth:`step` runs a million
+        times in a large run)."""
+        self._steps = rows.steps
+        self._arg_rows, self._arg_values = rows.args.rows, rows.args.values
+        self._state_rows, self._states = rows.states.rows, rows.states.values

@@ -13,12 +13,11 @@ The request body is read the way Werkzeug's dev server hands it over: through a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from ..trace import Phase
+from ..trace import Phase, view
 from .werkzeug_sansio import request_repr
-from .werkzeug_serving import EnvironView
+from .werkzeug_serving import environ_view
 from .werkzeug_wrappers import HTTPException
 
 FC = "flask.ctx."
@@ -123,20 +122,15 @@ def read_dechunked(rfile):
             return bytes(out)
 
 
-@dataclass(frozen=True, slots=True)
-class ContextStacks:
-    """One thread's app and request context stacks at one moment, for the inspector."""
-
-    app: tuple[str, ...]
-    request: tuple[str, ...]
-
-    def render(self) -> dict[str, list[str]]:
-        return {"app": list(self.app), "request": list(self.request)}
+@view("ctx")
+def render_stacks(view: tuple) -> dict[str, list[str]]:
+    """One thread's app and request context stacks at one moment (:meth:`RequestContext.stacks_view`)."""
+    return {"app": list(view[1]), "request": list(view[2])}
 
 
 class AppContext:
-    """The app context. It keeps no reference to the request context that pushed it (the
-    simulation runs with the cyclic GC off, so per-request objects must not form cycles);
+    """The app context. It keeps no reference to the request context that pushed it (per-request
+    objects form no cycles, so reference counting frees them as soon as a request is over);
     the request context is passed to ``push`` and ``pop``."""
 
     def __init__(self, app, ctx: RequestContext) -> None:
@@ -176,10 +170,11 @@ class RequestContext:
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
-                     state={f"environ/{self.client}": EnvironView(dict(environ))})
+                     state={f"environ/{self.client}": environ_view(dict(environ))})
 
-    def stacks_view(self) -> ContextStacks:
-        return ContextStacks(tuple(self.stacks["app"]), tuple(self.stacks["request"]))
+    def stacks_view(self) -> tuple:
+        """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
+        return ("ctx", tuple(self.stacks["app"]), tuple(self.stacks["request"]))
 
     def push(self) -> None:
         rec = self.app.rec
@@ -214,6 +209,6 @@ class RequestContext:
         environ["werkzeug.request"] = None
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
                  state={f"ctx/{self.actor}": self.stacks_view(),
-                        f"environ/{self.client}": EnvironView(dict(environ))})
+                        f"environ/{self.client}": environ_view(dict(environ))})
         if pop_app:
             self.app_ctx.pop(self, exc)

@@ -7,11 +7,9 @@ order. Each simulated method records one step when the real one would be entered
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..kernel import Connection, SocketState
+from ..kernel import Connection
 from ..scheduler import Wait, Waitable
-from ..trace import Phase
+from ..trace import Phase, view
 from .io import BufferedReader, SocketWriter
 from .world import World
 
@@ -119,7 +117,7 @@ class BaseServer:
         self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.shutdown_request",
                       "shutdown_request", line="request.shutdown(socket.SHUT_WR)")
         kernel.shutdown_write(request)
-        unread = len(request.to_server)
+        unread = request.server_unread
         reset = kernel.close(request)
         self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.close_request",
                       "close_request_rst" if reset else "close_request", {"unread": unread},
@@ -270,42 +268,47 @@ class BaseRequestHandler:
 _VIEW_LIMIT = 2048
 
 
-def _shown(data: bytes) -> str:
-    """Bytes for the inspector, as latin-1 text, shortened in the middle when long."""
-    if len(data) <= _VIEW_LIMIT:
-        return data.decode("latin-1")
+def _shown(log: bytearray | bytes, start: int, end: int) -> str:
+    """``log[start:end]`` for the inspector, as latin-1 text, shortened in the middle when
+    long (only what is shown is copied)."""
+    if end - start <= _VIEW_LIMIT:
+        return log[start:end].decode("latin-1")
     half = _VIEW_LIMIT // 2
     return (
-        data[:half].decode("latin-1")
-        + f"\n… {len(data) - _VIEW_LIMIT} more bytes …\n"
-        + data[-half:].decode("latin-1")
+        log[start : start + half].decode("latin-1")
+        + f"\n… {end - start - _VIEW_LIMIT} more bytes …\n"
+        + log[end - half : end].decode("latin-1")
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SocketView:
-    """One connection's sockets and buffers at one moment; rendered only when inspected."""
-
-    state: SocketState
-    recv_buffer: bytes
-    rfile_buffer: bytes
-    consumed: bytes
-    bytes_consumed: int
-    sent: int
-
-    def render(self) -> dict:
-        return {
-            "state": self.state.value,
-            "recv_buffer": _shown(self.recv_buffer),
-            "rfile_buffer": _shown(self.rfile_buffer),
-            "consumed": _shown(self.consumed),
-            "bytes_consumed": self.bytes_consumed,
-            "sent": self.sent,
-        }
+@view("socket")
+def render_socket(view: tuple) -> dict:
+    """A socket view (:func:`socket_view`) as the inspector shows it."""
+    _, state, log, recv_start, recv_end, rfile_start, consumed, sent, bytes_consumed = view
+    return {
+        "state": state,
+        "recv_buffer": _shown(log, recv_start, recv_end),
+        "rfile_buffer": _shown(log, rfile_start, recv_start),
+        "consumed": _shown(consumed, 0, len(consumed)),
+        "bytes_consumed": bytes_consumed,
+        "sent": sent,
+    }
 
 
-def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes = b"") -> SocketView:
+def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes = b"") -> tuple:
+    """One connection's sockets and buffers now, as offsets into the connection's
+    append-only byte logs (:class:`sim.kernel.Connection`): the kernel's receive buffer is
+    ``to_server[recv_start:recv_end]`` and the handler's ``rfile`` buffer
+    ``[rfile_start:recv_start]`` (what was received and not yet returned: from ``rfile``'s
+    ``consumed`` count up to the kernel's read offset). ``consumed`` is the very object the
+    step's read returned (a chunked body's read returns decoded bytes, so it is kept, not
+    located). Nothing is copied until the step is inspected, so a step costs the same
+    whatever the buffers hold. Without ``rfile`` (before ``setup`` and after ``close``) no
+    handler buffer is shown and ``bytes_consumed`` is 0."""
+    recv_start = conn.server_read
     if rfile is None:
-        return SocketView(conn.state, bytes(conn.to_server), b"", consumed, 0, conn.server_sent)
-    return SocketView(conn.state, bytes(conn.to_server), bytes(rfile.buffer), consumed,
-                      rfile.consumed, conn.server_sent)
+        return ("socket", conn.state.value, conn.to_server, recv_start, len(conn.to_server),
+                recv_start, consumed, len(conn.to_client), 0)
+    position = rfile.consumed
+    return ("socket", conn.state.value, conn.to_server, recv_start, len(conn.to_server),
+            position, consumed, len(conn.to_client), position)

@@ -37,11 +37,11 @@ from .werkzeug_serving import (
     DECHUNKED_INPUT,
     RFILE,
     STDERR,
-    EnvironView,
     HeadersAlreadySet,
-    ResponseView,
     WriteState,
+    environ_view,
     next_chunk,
+    response_view,
     uri_to_iri,
     wsgi_encoding_dance,
 )
@@ -126,7 +126,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ = {",
-                      state={f"environ/{self.client}": EnvironView(dict(environ))})
+                      state={f"environ/{self.client}": environ_view(dict(environ))})
         return environ
 
     def execute(self, app):
@@ -178,8 +178,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                 self.response_body += data
         finally:
             effects[f"handler/{self.client}"] = ws.view(self.close_connection)
-            effects[f"response/{self.client}"] = ResponseView(ws.status_sent, ws.headers_sent,
-                                                             bytes(self.response_body))
+            effects[f"response/{self.client}"] = response_view(ws.status_sent, ws.headers_sent,
+                                                              self.response_body)
             effects[f"sockets/{self.client}"] = socket_view(self.request, self.rfile)
 
     def send_status_and_headers(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..kernel import SocketState
-from ..trace import Phase
+from ..trace import Phase, view
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
@@ -118,31 +118,14 @@ class WriteState:
     headers_sent: list[tuple[str, str]] | None = None
     chunk_response: bool = False
 
-    def view(self, close_connection: bool) -> WriteStateView:
-        return WriteStateView(self.status_set, self.headers_set, self.status_sent,
-                              self.headers_sent, self.chunk_response, close_connection)
+    def view(self, close_connection: bool) -> tuple:
+        """This state now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
+        return ("handler", self.status_set, _frozen(self.headers_set), self.status_sent,
+                _frozen(self.headers_sent), self.chunk_response, close_connection)
 
 
-@dataclass(frozen=True, slots=True)
-class WriteStateView:
-    """A :class:`WriteState` at one moment, for the inspector."""
-
-    status_set: str | None
-    headers_set: list[tuple[str, str]] | None
-    status_sent: str | None
-    headers_sent: list[tuple[str, str]] | None
-    chunk_response: bool
-    close_connection: bool
-
-    def render(self) -> dict[str, Any]:
-        return {
-            "status_set": self.status_set,
-            "headers_set": [list(h) for h in self.headers_set or []],
-            "status_sent": self.status_sent,
-            "headers_sent": [list(h) for h in self.headers_sent or []],
-            "chunk_response": self.chunk_response,
-            "close_connection": self.close_connection,
-        }
+def _frozen(headers: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if headers is None else tuple(headers)
 
 
 #: How the environ's objects are shown: their ``repr`` as Python prints it, with what
@@ -161,32 +144,56 @@ def socket_repr(server_port: int, client_port: int, peer_reset: bool) -> str:
     return text + (">" if peer_reset else f", raddr=('127.0.0.1', {client_port})>")
 
 
-@dataclass(frozen=True, slots=True)
-class EnvironView:
-    """The WSGI environ at one moment (a copy: Flask adds ``werkzeug.request`` later), shown
-    as text values: strings as they are, anything else as Python prints it."""
+@view("handler")
+def render_write_state(view: tuple) -> dict[str, Any]:
+    _, status_set, headers_set, status_sent, headers_sent, chunk_response, close_connection = view
+    return {
+        "status_set": status_set,
+        "headers_set": [list(h) for h in headers_set or ()],
+        "status_sent": status_sent,
+        "headers_sent": [list(h) for h in headers_sent or ()],
+        "chunk_response": chunk_response,
+        "close_connection": close_connection,
+    }
 
-    environ: dict[str, Any]
 
-    def render(self) -> dict[str, str]:
-        return {key: str(value) for key, value in self.environ.items()}
+def environ_view(environ: dict[str, Any]) -> tuple:
+    """The WSGI environ at one moment, for the inspector (a view: see
+    :data:`sim.trace.VIEWS`). The caller passes a copy: Flask adds ``werkzeug.request``
+    later."""
+    return ("environ", environ)
 
 
-@dataclass(frozen=True, slots=True)
-class ResponseView:
-    """The response as the client has been sent it so far."""
+@view("environ")
+def render_environ(view: tuple) -> dict[str, str]:
+    """The environ shown as text values: strings as they are, anything else as Python
+    prints it."""
+    return {key: str(value) for key, value in view[1].items()}
 
-    status: str | None
-    headers: list[tuple[str, str]] | None
-    body: bytes
 
-    def render(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "headers": [list(h) for h in self.headers or []],
-            "body": self.body[:4096].decode("latin-1"),
-            "body_bytes": len(self.body),
-        }
+#: the inspector shows the response body's first 4 KiB
+RESPONSE_SHOWN = 4096
+
+
+def response_view(status: str | None, headers: list[tuple[str, str]] | None,
+                  body: bytearray) -> tuple:
+    """The response so far, for the inspector (a view: see :func:`render_response`);
+    ``body`` is the handler's append-only body so far, referenced, not copied."""
+    return ("response", status, _frozen(headers), body, len(body))
+
+
+@view("response")
+def render_response(view: tuple) -> dict[str, Any]:
+    """The response as the client has been sent it so far: the body is the first ``length``
+    bytes of the handler's append-only ``response_body`` (a reference, not a copy, so a
+    100,000-chunk stream costs a few ints per write, not the body so far)."""
+    _, status, headers, body_log, length = view
+    return {
+        "status": status,
+        "headers": [list(h) for h in headers or ()],
+        "body": body_log[: min(length, RESPONSE_SHOWN)].decode("latin-1"),
+        "body_bytes": length,
+    }
 
 
 class HeadersAlreadySet(AssertionError):
@@ -258,7 +265,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
-                      state={f"environ/{self.client}": EnvironView(dict(environ))})
+                      state={f"environ/{self.client}": environ_view(dict(environ))})
         return environ
 
     def execute(self, app):
@@ -367,8 +374,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             if ws.chunk_response:
                 self.wfile_write(b"\r\n")
 
-    def response_view(self) -> ResponseView:
-        return ResponseView(self.ws.status_sent, self.ws.headers_sent, bytes(self.response_body))
+    def response_view(self) -> tuple:
+        return response_view(self.ws.status_sent, self.ws.headers_sent, self.response_body)
 
     # -- logging ---------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """``sim.stack.io.BufferedReader`` against CPython's ``io.BufferedReader`` over a real socket
 (``makefile('rb')``): the same bytes sent in the same pieces, the same reads; the results must
-match, and so must what is left in the kernel (``FIONREAD`` vs ``conn.to_server``)."""
+match, and so must what is left in the kernel (``FIONREAD`` vs ``conn.server_unread``)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def deliver(kernel: Kernel, conn: Connection, piece) -> None:
 
 def run_model(pieces: list, reads: list) -> tuple[list[bytes], int]:
     kernel = Kernel(Scheduler(100))
-    conn = Connection("c1", 40000, state=SocketState.ESTABLISHED)
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
     rfile = BufferedReader(kernel, conn)
     pending = list(pieces)
     results = []
@@ -79,7 +79,7 @@ def run_model(pieces: list, reads: list) -> tuple[list[bytes], int]:
     for piece in pending:
         deliver(kernel, conn, piece)
     assert rfile.consumed == sum(map(len, results))
-    return results, len(conn.to_server)
+    return results, conn.server_unread
 
 
 def send_pieces(client: socket.socket, pieces: list) -> None:
@@ -119,7 +119,7 @@ def test_reads_match_cpython(name):
 
 def test_socket_writer_sends_each_write():
     kernel = Kernel(Scheduler(100))
-    conn = Connection("c1", 40000, state=SocketState.ESTABLISHED)
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
     wfile = SocketWriter(kernel, conn)
     wfile.write(b"HTTP/1.1 200 OK\r\n")
     wfile.write(b"\r\n")

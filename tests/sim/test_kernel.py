@@ -1,5 +1,6 @@
-"""``sim.kernel``: the transition rules of its docstring, as one table, checked twice: on the
-model and on real Linux TCP sockets over 127.0.0.1 (the rules are Linux's, so Linux judges)."""
+"""``sim.kernel``: its rule table (``sim.kernel.RULES``) checked twice, on the model and on
+real Linux TCP sockets over 127.0.0.1 (the rules are Linux's, so Linux judges), and its end
+transition table (``END_TRANSITIONS``) tested directly."""
 
 from __future__ import annotations
 
@@ -10,39 +11,21 @@ import time
 import pytest
 from simhelpers import kernel_unread, step, tcp_pair
 
-from sim.kernel import Connection, Kernel, Listener, SocketState
+from sim.kernel import (
+    END_TRANSITIONS,
+    RULES,
+    Connection,
+    EndEvent,
+    EndState,
+    EndTransitionError,
+    Kernel,
+    Listener,
+    SocketState,
+    next_state,
+)
 from sim.scheduler import Scheduler, Wait
 
-# Actions: "<end>.<call>[:<arg>]" with end s (server) or c (client). Outcomes: "ok", received
-# bytes, "blocks", "failed" (a client send that fails), an error class name, or for s.close
-# "rst" / "fin" (RST when unread bytes are in the server's receive buffer).
-RULES = [
-    ("recv-blocks-when-empty", ["s.recv"], ["blocks"], SocketState.ESTABLISHED),
-    ("recv-takes-at-most-size", ["c.send:abc", "s.recv:2", "s.recv"], ["ok", b"ab", b"c"],
-     SocketState.ESTABLISHED),
-    ("recv-eof-after-client-shutdown", ["c.send:ab", "c.shutdown", "s.recv", "s.recv"],
-     ["ok", "ok", b"ab", b""], SocketState.CLIENT_FIN),
-    ("close-without-unread-sends-fin", ["s.close", "c.recv"], ["fin", b""], SocketState.CLOSED),
-    ("close-with-unread-sends-rst", ["c.send:req", "s.close", "c.recv"],
-     ["ok", "rst", "ConnectionResetError"], SocketState.RESET),
-    ("bytes-before-rst-stay-readable", ["c.send:req", "s.send:resp", "s.close", "c.recv", "c.recv"],
-     ["ok", "ok", "rst", b"resp", "ConnectionResetError"], SocketState.RESET),
-    ("fin-before-rst-reads-eof",
-     ["c.send:req", "s.send:resp", "s.shutdown", "s.close", "c.recv", "c.recv"],
-     ["ok", "ok", "ok", "rst", b"resp", b""], SocketState.RESET),
-    ("half-closed-client-still-sees-rst",
-     ["c.send:req", "c.shutdown", "s.send:r", "s.close", "c.recv", "c.recv"],
-     ["ok", "ok", "ok", "rst", b"r", "ConnectionResetError"], SocketState.RESET),
-    ("client-send-to-closed-socket-then-epipe", ["s.close", "c.send:x", "c.recv", "c.send:y"],
-     ["fin", "ok", b"", "failed"], SocketState.RESET),
-    ("server-send-after-peer-close-then-epipe", ["c.close", "s.send:a", "s.send:b", "s.recv"],
-     ["ok", "ok", "BrokenPipeError", b""], SocketState.CLIENT_FIN),
-    ("client-close-with-unread-resets-server", ["s.send:resp", "c.close", "s.recv", "s.send:x"],
-     ["ok", "ok", "ConnectionResetError", "BrokenPipeError"], SocketState.RESET),
-    # Linux reports the RST's ECONNRESET on the first call after it, a send included.
-    ("send-after-rst-reports-reset-first", ["s.send:resp", "c.close", "s.send:x", "s.send:y"],
-     ["ok", "ok", "ConnectionResetError", "BrokenPipeError"], SocketState.RESET),
-]
+# The rules live in the module (sim.kernel.RULES, with what its actions and outcomes mean).
 IDS = [row[0] for row in RULES]
 
 
@@ -85,7 +68,7 @@ def generator_outcome(gen):
 
 def run_model(actions: list[str]) -> tuple[list, SocketState]:
     kernel = Kernel(Scheduler(100))
-    conn = Connection("c1", 40000, state=SocketState.ESTABLISHED)
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
     return [model_outcome(kernel, conn, action) for action in actions], conn.state
 
 
@@ -135,6 +118,65 @@ def test_model_follows_rule(name, actions, outcomes, state):
 @pytest.mark.parametrize(("name", "actions", "outcomes", "state"), RULES, ids=IDS)
 def test_linux_follows_rule(name, actions, outcomes, state):
     assert run_real(actions) == outcomes
+
+
+def test_rules_cover_every_call():
+    """The table exercises every socket call the model has, on both ends."""
+    calls = {action.partition(":")[0] for _, actions, _, _ in RULES for action in actions}
+    assert calls == {"s.recv", "s.send", "s.shutdown", "s.close", "c.recv", "c.send", "c.shutdown",
+                     "c.close"}
+
+
+# -- the end transition table ------------------------------------------------------------
+
+
+def test_every_state_has_close_and_the_peers_segments():
+    """A FIN or RST can reach an end in any state, and any end can be closed."""
+    for state in EndState:
+        for event in (EndEvent.CLOSE, EndEvent.PEER_FIN, EndEvent.PEER_RST):
+            assert (state, event) in END_TRANSITIONS, (state, event)
+
+
+def test_only_an_unreported_reset_can_be_reported():
+    reportable = {state for (state, event) in END_TRANSITIONS if event is EndEvent.REPORT}
+    assert reportable == {EndState.RESET_UNREPORTED}
+    assert next_state("server", EndState.RESET_UNREPORTED, EndEvent.REPORT) is EndState.RESET
+
+
+def test_a_missing_transition_is_a_typed_error():
+    with pytest.raises(EndTransitionError) as info:
+        next_state("server", EndState.CLOSED, EndEvent.SHUTDOWN)
+    assert (info.value.end, info.value.state, info.value.event) == (
+        "server", EndState.CLOSED, EndEvent.SHUTDOWN)
+    assert "CLOSED" in str(info.value) and "shutdown" in str(info.value)
+
+
+@pytest.mark.parametrize(("events", "expected"), [
+    ([EndEvent.SHUTDOWN, EndEvent.PEER_FIN], EndState.CLOSING),
+    ([EndEvent.PEER_FIN, EndEvent.SHUTDOWN], EndState.CLOSING),
+    # an RST after the peer's FIN is EPIPE, not ECONNRESET: nothing left to report
+    ([EndEvent.PEER_FIN, EndEvent.PEER_RST], EndState.RESET),
+    ([EndEvent.SHUTDOWN, EndEvent.PEER_RST], EndState.RESET_UNREPORTED),
+    ([EndEvent.PEER_RST, EndEvent.CLOSE], EndState.CLOSED),
+    ([EndEvent.CLOSE, EndEvent.PEER_RST], EndState.CLOSED),
+])
+def test_end_transitions(events, expected):
+    state = EndState.ESTABLISHED
+    for event in events:
+        state = next_state("client", state, event)
+    assert state is expected
+
+
+def test_buffers_are_offsets_into_append_only_logs():
+    """Reading moves an offset; the bytes stay, so a view taken earlier still shows them."""
+    kernel = Kernel(Scheduler(100))
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
+    kernel.client_send(conn, b"abcdef")
+    assert step(kernel.recv(conn, 4)) == ("done", b"abcd")
+    assert (bytes(conn.to_server), conn.server_read, conn.server_unread) == (b"abcdef", 4, 2)
+    kernel.close(conn)  # unread bytes: RST, and the kernel discards them
+    assert (conn.server_unread, conn.client_end) == (0, EndState.RESET_UNREPORTED)
+    assert bytes(conn.to_server) == b"abcdef"
 
 
 # -- the listen backlog ------------------------------------------------------------------
@@ -206,7 +248,7 @@ def test_wait_readable_blocks_until_a_connection_is_queued():
 )
 def test_readable_within(before, wake, expected):
     kernel = Kernel(Scheduler(100))
-    conn = Connection("c1", 40000, state=SocketState.ESTABLISHED)
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
     for action in before:
         model_outcome(kernel, conn, action)
     gen = kernel.readable_within(conn, 10)
@@ -219,7 +261,7 @@ def test_readable_within(before, wake, expected):
 
 def test_client_recv_timeout_returns_none():
     kernel = Kernel(Scheduler(100))
-    conn = Connection("c1", 40000, state=SocketState.ESTABLISHED)
+    conn = Connection("c1", 40000, handshake=SocketState.ESTABLISHED)
     gen = kernel.client_recv(conn, 25)
     assert step(gen) == ("blocked", Wait(conn.client_readable, 25))
     assert step(gen, False) == ("done", None)
