@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 import sim
 
-from .i18n import tr
+from .i18n import N_, tr
 
 COLLAPSE_OVER = 12
 MAX_BARS = 600
@@ -30,42 +30,40 @@ BUCKETS = 240
 #: The narrowest bar drawn, in percent of the width: instantaneous work stays visible.
 MIN_WIDTH = 0.25
 
-#: What each activity is called on screen (EN; Chinese below), in legend order.
-ACTIVITY_LABELS: dict[str, tuple[str, str]] = {
-    "queued": ("waiting in the listen backlog", "在监听队列中等待"),
-    "connecting": ("connecting", "连接中"),
-    "waiting": ("waiting for the answer", "等待响应"),
-    "receiving": ("receiving the answer", "接收响应"),
-    "starting": ("starting up", "启动中"),
-    "selecting": ("idle in select()", "在 select() 中空闲"),
-    "accepting": ("accepting", "accept 连接"),
-    "setup": ("setting up the handler", "准备请求处理器"),
-    "reading": ("blocked reading the socket", "阻塞在读取 socket"),
-    "parsing": ("parsing", "解析"),
-    "wsgi": ("WSGI call", "WSGI 调用"),
-    "framework": ("in Flask", "在 Flask 中"),
-    "hook": ("in a hook", "在钩子中"),
-    "view": ("in the view", "在视图中"),
-    "sleeping": ("sleeping (time.sleep)", "休眠（time.sleep）"),
-    "writing": ("writing the response", "写响应"),
-    "draining": ("draining an unread body", "排空未读的请求体"),
-    "closing": ("closing", "关闭连接"),
-    "waitpid": ("blocked in waitpid()", "阻塞在 waitpid()"),
+#: What each activity is called on screen (translated from the catalogs), in legend order.
+ACTIVITY_LABELS: dict[str, str] = {
+    "queued": N_("waiting in the listen backlog"),
+    "connecting": N_("connecting"),
+    "waiting": N_("waiting for the answer"),
+    "receiving": N_("receiving the answer"),
+    "starting": N_("starting up"),
+    "selecting": N_("idle in select()"),
+    "accepting": N_("accepting"),
+    "setup": N_("setting up the handler"),
+    "reading": N_("blocked reading the socket"),
+    "parsing": N_("parsing"),
+    "wsgi": N_("WSGI call"),
+    "framework": N_("in Flask"),
+    "hook": N_("in a hook"),
+    "view": N_("in the view"),
+    "sleeping": N_("sleeping (time.sleep)"),
+    "writing": N_("writing the response"),
+    "draining": N_("draining an unread body"),
+    "closing": N_("closing"),
+    "waitpid": N_("blocked in waitpid()"),
 }
 
-SEGMENT_LABELS: dict[str, tuple[str, str]] = {
-    "queued": ("queued in backlog", "排队"),
-    "reading": ("request arriving", "等请求到达"),
-    "app": ("in the app", "在应用中"),
-    "sending": ("sending", "发送中"),
+SEGMENT_LABELS: dict[str, str] = {
+    "queued": N_("queued in backlog"),
+    "reading": N_("request arriving"),
+    "app": N_("in the app"),
+    "sending": N_("sending"),
 }
 
 
-def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
-    pair = table.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "zh" else pair[0]
+def label(table: dict[str, str], key: str, lang: str) -> str:
+    text = table.get(key)
+    return key if text is None else tr(text, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +85,9 @@ def _scale(tl: sim.Timeline) -> Scale:
 def _bar_title(actor_label: str, bar: sim.Bar, lang: str) -> str:
     what = label(ACTIVITY_LABELS, bar.activity.value, lang)
     who = f" · {bar.client}" if bar.client else ""
-    ms = "毫秒" if lang == "zh" else "ms"
-    step = "步" if lang == "zh" else "step"
-    return f"{actor_label}{who}: {what}, {bar.start}–{bar.end} {ms} ({bar.end - bar.start} {ms}), {step} {bar.first}"
+    return tr(N_("{actor}: {what}, {start}–{end} ms ({ms} ms), step {step}"), lang).format(
+        actor=f"{actor_label}{who}", what=what, start=bar.start, end=bar.end,
+        ms=bar.end - bar.start, step=bar.first)
 
 
 def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str) -> str:
@@ -120,7 +118,8 @@ def _bucketed_svg(bars: list[sim.Bar], sc: Scale, lang: str, href: str) -> str:
         if not cells:
             continue
         act, (_, first) = max(cells.items(), key=lambda kv: kv[1][0])
-        title = escape(f"{label(ACTIVITY_LABELS, act, lang)} ({len(cells)} kinds of activity here)")
+        title = escape(tr(N_("{what} ({n} kinds of activity here)"), lang).format(
+            what=label(ACTIVITY_LABELS, act, lang), n=len(cells)))
         out.append(f'<a href="{href}{first}" data-step="{first}" tabindex="-1" aria-label="{title}">'
                    f'<rect class="bar act-{act}" x="{round(b * width, 3)}%" y="2" '
                    f'width="{round(width, 3)}%" height="13"><title>{title}</title></rect></a>')
@@ -149,16 +148,20 @@ def _svg(inner: str, height: int, cursor_x: float) -> Markup:
 def _summary(track_bars: list[sim.Bar], lang: str) -> str:
     """What a row says to a screen reader: its longest activities."""
     longest = sorted(track_bars, key=lambda b: b.end - b.start, reverse=True)[:3]
-    ms = "毫秒" if lang == "zh" else "ms"
+    ms = tr(N_("ms"), lang)
     return "; ".join(f"{label(ACTIVITY_LABELS, b.activity.value, lang)} {b.start}–{b.end} {ms}"
                      for b in sorted(longest, key=lambda b: b.start) if b.end > b.start)
 
 
+#: What each kind of track is.
+TRACK_KINDS: dict[str, str] = {
+    "client": N_("client"), "backlog": N_("kernel"), "loop": N_("server loop"),
+    "thread": N_("worker thread"), "process": N_("child process"),
+}
+
+
 def _kind_label(kind: sim.TrackKind, lang: str) -> str:
-    names = {"client": ("client", "客户端"), "backlog": ("kernel", "内核"),
-             "loop": ("server loop", "服务器循环"), "thread": ("worker thread", "工作线程"),
-             "process": ("child process", "子进程")}
-    return label(names, kind.value, lang)
+    return label(TRACK_KINDS, kind.value, lang)
 
 
 def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: str = "?step="
@@ -196,7 +199,8 @@ def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: st
             inner = _bucketed_svg(bars, sc, lang, href)
             rows = [{"id": f"{gid}-all", "label": f"{len(tracks)} {title.lower()}",
                      "kind": tr("summary", lang),
-                     "aria": f"{len(tracks)} {title}: summary of all their tracks",
+                     "aria": tr(N_("{n} {group}: summary of all their tracks"), lang).format(
+                         n=len(tracks), group=title),
                      "svg": _svg(inner, 18, cx)}]
         else:
             rows = [row(t) for t in tracks]
@@ -266,34 +270,35 @@ def request_lines(scenario: dict[str, Any]) -> dict[str, list[str]]:
 
 def why(r: sim.RequestTimes, lang: str) -> list[str]:
     """Plain reasons for where a request's time went."""
-    zh = lang == "zh"
     out = []
     queued = r.duration("queued")
     if queued > 0:
         behind = ", ".join(r.queued_behind)
         if behind:
-            out.append(f"在监听队列里等了 {queued} 毫秒：唯一的线程在忙 {behind}" if zh else
-                       f"waited {queued} ms in the listen backlog: the only thread was busy with {behind}")
+            out.append(tr(N_("waited {ms} ms in the listen backlog: the only thread was busy with "
+                             "{behind}"), lang).format(ms=queued, behind=behind))
         else:
-            out.append(f"在监听队列里等了 {queued} 毫秒" if zh else
-                       f"waited {queued} ms in the listen backlog")
+            out.append(tr(N_("waited {ms} ms in the listen backlog"), lang).format(ms=queued))
     reading = r.duration("reading")
     if reading > 0:
-        out.append(f"服务器等了 {reading} 毫秒请求才到齐" if zh else
-                   f"the server waited {reading} ms for the request to arrive")
+        out.append(tr(N_("the server waited {ms} ms for the request to arrive"), lang).format(ms=reading))
     if r.slept:
-        out.append(f"视图休眠了 {r.slept} 毫秒" if zh else f"the view slept {r.slept} ms")
+        out.append(tr(N_("the view slept {ms} ms"), lang).format(ms=r.slept))
     if r.view_skipped:
-        out.append("视图没有运行：before_request 直接给出了响应" if zh else
-                   "the view never ran: a before_request hook answered")
+        out.append(tr(N_("the view never ran: a before_request hook answered"), lang))
     if r.status is None:
-        out.append("没有收到响应" if zh else "got no answer")
-    if r.end_kind in ("timeout", "client_closed", "reset"):
-        names = {"timeout": ("gave up waiting", "等不及放弃了"),
-                 "client_closed": ("closed the connection itself", "自己关闭了连接"),
-                 "reset": ("was reset", "连接被重置")}
-        out.append(label(names, r.end_kind, lang))
+        out.append(tr(N_("got no answer"), lang))
+    if r.end_kind in END_REASONS:
+        out.append(label(END_REASONS, r.end_kind, lang))
     return out
+
+
+#: How a request's client ended, when that is part of why its time went where it did.
+END_REASONS: dict[str, str] = {
+    "timeout": N_("gave up waiting"),
+    "client_closed": N_("closed the connection itself"),
+    "reset": N_("was reset"),
+}
 
 
 def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?step="
