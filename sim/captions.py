@@ -130,6 +130,21 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     # -- werkzeug.serving ----------------------------------------------------------------
     "werkzeug_handle": ("WSGIRequestHandler.handle calls the stdlib handle(), ignoring dropped connections.",
                         "WSGIRequestHandler.handle 调用标准库的 handle()，忽略断开的连接。"),
+    "handle_request_noblock_raise": (
+        "The error is not an Exception: _handle_request_noblock's bare except shuts the connection "
+        "down and re-raises it, out of the server loop.",
+        "这个错误不是 Exception：_handle_request_noblock 的裸 except 关闭连接后把它重新抛出，跳出服务器循环。"),
+    "server_close": (
+        "server_close(): the listening socket is closed; the kernel resets the {waiting} connection(s) "
+        "still in its queue and will refuse new ones.",
+        "server_close()：监听 socket 被关闭；内核重置队列中仍在等待的 {waiting} 个连接，之后的新连接都会被拒绝。"),
+    "process_exit": (
+        "{error} leaves app.run(): the server process ends.",
+        "{error} 离开 app.run()：服务器进程结束。"),
+    "connect_refused": (
+        "Nothing listens on the port any more: the kernel answers the SYN with RST and connect() "
+        "fails (connection refused).",
+        "端口上已无人监听：内核用 RST 回应 SYN，connect() 失败（连接被拒绝）。"),
     "thread_died": (
         "{error} escaped the handler: this worker thread ends (the connection was already closed); "
         "the server goes on.",

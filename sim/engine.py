@@ -11,7 +11,7 @@ from .mimetable import SNAPSHOT, MimeTypes
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
 from .stack import werkzeug016_serving, werkzeug_serving
-from .stack.flask_app import Flask, Flask11
+from .stack.flask_app import AppExit, Flask, Flask11
 from .stack.socketserver import socket_view
 from .stack.world import World
 from .stacks import STACKS
@@ -109,7 +109,12 @@ def werkzeug_main(world: World):
         server = werkzeug_serving.run_simple(world, app)
     else:
         server = werkzeug_serving.make_server(world, app)
-    yield from server.serve_forever()
+    try:
+        yield from server.serve_forever()
+    except AppExit as err:
+        # A view's SystemExit left serve_forever (after server_close) and app.run: the
+        # interpreter ends quietly. Its KeyboardInterrupt was swallowed in serve_forever.
+        world.recorder.step("main", None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
 
 
 def werkzeug_legacy_main(world: World):
@@ -139,6 +144,12 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
     retry = SYN_RETRY_MS
     retries = 0
     while not listener.connect(conn):
+        if listener.closed:
+            # Nothing listens any more (the server loop ended): the SYN is answered with
+            # RST, connect() fails with ECONNREFUSED, and the client ends as reset.
+            rec.step("kernel", cid, Phase.ACCEPT, None, "connect_refused")
+            result["end"] = ClientEnd.RESET
+            return
         if retries == SYN_RETRIES:
             rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped_last", {"retry": retry})
             yield Sleep(retry)

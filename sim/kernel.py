@@ -235,6 +235,8 @@ class Listener:
         self.queue: deque[Connection] = deque()
         self.readable = Waitable("listener")
         self.listening = False
+        #: closed after listening (``server_close``): a SYN is answered with RST
+        self.closed = False
 
     @property
     def full(self) -> bool:
@@ -248,6 +250,18 @@ class Listener:
         self.queue.append(conn)
         self.scheduler.wake(self.readable)
         return True
+
+    def close(self) -> None:
+        """The listening socket is closed: every connection in the accept queue gets RST,
+        and later SYNs are refused (RST) rather than queued (``closed``)."""
+        self.listening = False
+        self.closed = True
+        while self.queue:
+            conn = self.queue.popleft()
+            conn.server_closed = True
+            conn.client_reset = True
+            conn.state = SocketState.RESET
+            self.scheduler.wake(conn.client_readable)
 
     def wait_readable(self):
         while not self.queue:

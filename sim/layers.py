@@ -48,6 +48,7 @@ _LOOP = (
     "socketserver.TCPServer.get_request",
     "socketserver.TCPServer.shutdown_request",
     "socketserver.TCPServer.close_request",
+    "socketserver.TCPServer.server_close",
     "socketserver.ThreadingMixIn.process_request",
     "socketserver.ThreadingMixIn.process_request_thread",
     "http.server.HTTPServer.server_bind",

@@ -46,6 +46,15 @@ class BaseServer:
         self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
                       {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
 
+    def server_close(self):
+        """``TCPServer.server_close``: close the listening socket; the kernel resets the
+        connections still waiting in its queue and refuses new ones."""
+        waiting = [conn.client for conn in self.world.listener.queue]
+        self.world.listener.close()
+        self.rec.step("main", None, Phase.CLOSE, SS + "TCPServer.server_close", "server_close",
+                      {"waiting": len(waiting)}, line="self.socket.close()",
+                      state={f"backlog/{cid}": None for cid in waiting})
+
     def server_activate(self):
         self.world.listener.listening = True
         self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_activate",
@@ -79,7 +88,15 @@ class BaseServer:
                       line="request, client_address = self.get_request()")
         request = self.get_request()
         if self.verify_request(request):
-            yield from self.process_request(request)
+            try:
+                yield from self.process_request(request)
+            except BaseException:
+                # The bare ``except:`` (an ``Exception`` never gets here: the handler
+                # catches those): close the connection and let the error end the loop.
+                # (still inside _handle_request_noblock: a step without a qualname)
+                self.rec.step("main", request.client, Phase.CLOSE, None, "handle_request_noblock_raise")
+                self.shutdown_request(request, self.actor)
+                raise
 
     def get_request(self) -> Connection:
         listener = self.world.listener

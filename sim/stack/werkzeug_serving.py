@@ -540,7 +540,16 @@ class BaseWSGIServer(BaseServer):
     def serve_forever(self):
         self.rec.step("main", None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
                       "wsgi_serve_forever", line="super().serve_forever(poll_interval=poll_interval)")
-        yield from super().serve_forever()
+        # Only a view's non-Exception (SystemExit, KeyboardInterrupt: see flask_app.AppExit)
+        # gets out of the loop; Ctrl+C's KeyboardInterrupt is swallowed, and either way the
+        # listening socket is closed.
+        try:
+            yield from super().serve_forever()
+        except BaseException as err:
+            if getattr(err, "real_name", None) != "KeyboardInterrupt":
+                self.server_close()
+                raise
+        self.server_close()
 
 
 class ThreadedWSGIServer(ThreadingMixIn, BaseWSGIServer):

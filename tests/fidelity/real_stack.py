@@ -859,7 +859,12 @@ class ClientRun:
     def run(self, t0: float, port: int) -> ClientResult:
         stop_profiling_this_thread()
         _sleep_until(t0 + self.script.at_s)
-        sock = self.sock = socket.create_connection(("127.0.0.1", port))
+        try:
+            sock = self.sock = socket.create_connection(("127.0.0.1", port))
+        except ConnectionRefusedError:
+            # Nothing listens any more (the server loop ended): the kernel answers the SYN
+            # with RST, which the client sees as a reset before it sent anything.
+            return ClientResult("", "reset")
         self.local_port = sock.getsockname()[1]
         reader = None
         if self.script.then != "close":
@@ -1051,6 +1056,15 @@ class Child:
                 return
 
 
+def _stops_the_server(scenario: dict[str, Any]) -> bool:
+    """Whether a view raises a class that is not an Exception (it ends the server loop)."""
+    for view in _views(scenario.get("app", {})):
+        cls = getattr(builtins, view.get("raise", ""), None)
+        if isinstance(cls, type) and issubclass(cls, BaseException) and not issubclass(cls, Exception):
+            return True
+    return False
+
+
 def child_main() -> None:
     scenario = json.load(sys.stdin)
     kind = scenario.get("server", {}).get("kind", "werkzeug")
@@ -1081,6 +1095,12 @@ def child_main() -> None:
         import traceback
 
         problem = traceback.format_exc()
+    if _stops_the_server(scenario):
+        # A view's SystemExit / KeyboardInterrupt ends serve_forever (non-threaded), as it
+        # should: the process would end here; the conductor still records what the clients
+        # saw, and ends the process itself.
+        sys.setprofile(None)
+        threading.Event().wait()
     # serve_forever only returns on failure; the conductor ends the process normally.
     sys.setprofile(None)
     console_text = "\n".join(record.text for record in console.records())
