@@ -85,7 +85,7 @@ ACTIVITY: dict[str, Activity] = {
     "connect_timeout": _A.CLOSING, "client_send_failed": _A.CLOSING, "client_close": _A.CLOSING,
     "client_shutdown_failed": _A.CLOSING,
     "client_abort": _A.CLOSING, "client_eof": _A.CLOSING, "client_reset": _A.CLOSING,
-    "client_timeout": _A.CLOSING,
+    "client_timeout": _A.CLOSING, "connect_refused": _A.CLOSING,
     # socketserver
     **dict.fromkeys(("handle_request_noblock", "get_request", "verify_request", "process_request"),
                     _A.ACCEPTING),
@@ -93,7 +93,9 @@ ACTIVITY: dict[str, Activity] = {
     **dict.fromkeys(("process_request_thread", "finish_request", "handler_init", "setup",
                      "werkzeug_handle", "http_handle"), _A.SETUP),
     **dict.fromkeys(("finish", "shutdown_request", "close_request", "close_request_rst",
-                     "connection_dropped", "response_close", "thread_died", "child_died"),
+                     "connection_dropped", "response_close", "thread_died", "child_died",
+                     # a view's SystemExit/KeyboardInterrupt ends a non-threaded server's loop
+                     "handle_request_noblock_raise", "server_close", "process_exit"),
                     _A.CLOSING),
     # http.server
     "handle_one_request": _A.READING, "parse_headers": _A.READING,
@@ -143,7 +145,7 @@ def activity_of(event: str) -> Activity:
 
 #: Events after which a client is gone (its track ends).
 CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close", "client_abort",
-                         "client_eof", "client_reset", "client_timeout"})
+                         "client_eof", "client_reset", "client_timeout", "connect_refused"})
 
 #: Events after which a server actor's connection is over: a worker thread (or child) ends,
 #: the single-threaded loop goes back to ``select()``.
@@ -323,6 +325,7 @@ KEY_EVENTS = frozenset({
     "start_response", "reqctx_pop", "write_headers", "write_body", "connection_dropped",
     "close_request", "close_request_rst", "thread_died",
     "handle_one_request_unlimited", "process_request_forked", "collect_children_full", "child_reaped",
+    "server_close", "connect_refused", "process_exit",
 })
 
 
