@@ -129,7 +129,10 @@ def werkzeug_legacy_main(world: World):
         server = werkzeug016_serving.run_simple(world, app)
     else:
         server = werkzeug016_serving.make_server(world, app)
-    yield from server.serve_forever()
+    try:
+        yield from server.serve_forever()
+    except AppExit as err:
+        world.recorder.step("main", None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
 
 
 #: kind -> the server process's main thread, for every stack the registry marks implemented

@@ -23,7 +23,7 @@ from . import blinker_base
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext
 from .http_status import WERKZEUG_ERRORS
-from .tracebacks import last_line
+from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
 from .werkzeug_utils import send_file
@@ -47,17 +47,6 @@ class AppRaised(Exception):
 
     def __init__(self, name: str, message: str = "") -> None:
         super().__init__(message)
-        self.real_name = name
-
-
-class AppExit(BaseException):
-    """A declared view raising a class that is not an ``Exception`` (``SystemExit``,
-    ``KeyboardInterrupt``): Flask's ``except Exception`` clauses let it through, teardown
-    runs with it, and it leaves the app, the handler and the server (see
-    ``socketserver``: the worker thread dies; without threads the server loop ends)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
         self.real_name = name
 
 

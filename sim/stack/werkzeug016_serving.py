@@ -326,7 +326,15 @@ class BaseWSGIServer(BaseServer):
     def serve_forever(self):
         self.rec.step("main", None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
                       "wsgi_serve_forever", line="HTTPServer.serve_forever(self)")
-        yield from super().serve_forever()
+        # As in 3.x: a view's non-Exception ends the loop; KeyboardInterrupt is swallowed,
+        # and the listening socket is closed either way.
+        try:
+            yield from super().serve_forever()
+        except BaseException as err:
+            if getattr(err, "real_name", None) != "KeyboardInterrupt":
+                self.server_close()
+                raise
+        self.server_close()
 
 
 class ThreadedWSGIServer(ThreadingMixIn, BaseWSGIServer):
