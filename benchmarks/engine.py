@@ -1,8 +1,10 @@
 """Engine benchmark: how fast and how big is a large trace, against the real stack.
 
     python -m benchmarks.engine [--clients 10000] [--real-clients 1000] [--repeat 3]
+                                [--kinds werkzeug,werkzeug-legacy]
 
-Prints, for the threaded and the non-threaded Werkzeug server:
+Prints, for each server kind (Werkzeug 3 + Flask 3; Werkzeug 0.16 + Flask 1.1, recorded in
+its own environment, .venv-legacy/), for the threaded and the non-threaded server:
 - the time to build the trace of N clients (each ``GET /``, one every ``--spacing`` ms:
   the default, 20 ms, lets the real non-threaded server keep up, since each of its requests
   waits 10 ms in run_wsgi's drain ``select`` and the harness profiles every call), best
@@ -27,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def scenario(clients: int, threaded: bool, spacing_ms: int = 20) -> dict:
+def scenario(clients: int, threaded: bool, spacing_ms: int = 20, kind: str = "werkzeug") -> dict:
     return {
         "format": "wsgiscope/scenario@1",
         "title": f"{clients} clients, GET /",
-        "server": {"kind": "werkzeug", "threaded": threaded},
+        "server": {"kind": kind, "threaded": threaded},
         "app": {"routes": [{"rule": "/", "endpoint": "index", "view": {"text": "<p>Hello, World!</p>"}}]},
         "clients": [
             {"id": f"c{i}", "at": i * spacing_ms, "send": ["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"]}
@@ -46,7 +48,7 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 import sim
 from benchmarks.engine import scenario
-document = scenario({clients}, {threaded}, {spacing})
+document = scenario({clients}, {threaded}, {spacing}, {kind!r})
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 trace = sim.run(document)
@@ -57,22 +59,22 @@ print(json.dumps({{"seconds": elapsed, "steps": len(trace.steps), "peak_kib": pe
 """
 
 
-def measure_sim(clients: int, threaded: bool, spacing: int, repeat: int) -> dict:
+def measure_sim(clients: int, threaded: bool, spacing: int, repeat: int, kind: str) -> dict:
     runs = []
     for _ in range(repeat):
-        code = _CHILD.format(root=str(ROOT), clients=clients, threaded=threaded, spacing=spacing)
+        code = _CHILD.format(root=str(ROOT), clients=clients, threaded=threaded, spacing=spacing, kind=kind)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         runs.append(json.loads(out.stdout))
     best = min(runs, key=lambda r: r["seconds"])
     return {**best, "peak_kib": max(r["peak_kib"] for r in runs)}
 
 
-def measure_real(clients: int, threaded: bool, spacing: int) -> float:
+def measure_real(clients: int, threaded: bool, spacing: int, kind: str) -> float:
     sys.path.insert(0, str(ROOT))
     from tests.fidelity.real_stack import record
 
     start = time.perf_counter()
-    recording = record(scenario(clients, threaded, spacing), timeout=1800)
+    recording = record(scenario(clients, threaded, spacing, kind), timeout=1800)
     elapsed = time.perf_counter() - start
     ends = {r.end for r in recording.clients.values()}
     if ends != {"eof"}:
@@ -98,14 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--real-clients", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--spacing", type=int, default=20, help="ms between two clients")
+    parser.add_argument("--kinds", default="werkzeug,werkzeug-legacy", help="server kinds, comma-separated")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    for threaded in (False, True):
-        name = "threaded" if threaded else "non-threaded"
-        big = measure_sim(args.clients, threaded, args.spacing, args.repeat)
-        small = measure_sim(args.real_clients, threaded, args.spacing, args.repeat)
-        real = measure_real(args.real_clients, threaded, args.spacing)
+    for kind, threaded in [(k, t) for k in args.kinds.split(",") for t in (False, True)]:
+        name = f"{kind}, {'threaded' if threaded else 'non-threaded'}"
+        big = measure_sim(args.clients, threaded, args.spacing, args.repeat, kind)
+        small = measure_sim(args.real_clients, threaded, args.spacing, args.repeat, kind)
+        real = measure_real(args.real_clients, threaded, args.spacing, kind)
         sim_per_request = small["seconds"] / args.real_clients
         real_per_request = real / args.real_clients
         print(f"\n{name} server")
