@@ -25,6 +25,8 @@ import sim
 from .i18n import N_, tr
 
 COLLAPSE_OVER = 12
+#: Requests whose total time and reasons are said in one line under the timeline.
+HEADLINE_REQUESTS = 4
 MAX_BARS = 600
 BUCKETS = 240
 #: The narrowest bar drawn, in percent of the width: instantaneous work stays visible.
@@ -240,12 +242,16 @@ def _axis(sc: Scale, lang: str) -> Markup:
     first = -(-sc.start // step) * step
     ticks = []
     t = first
+    n = 0
     while t <= sc.start + sc.span:
         x = sc.x(t)
         anchor = "start" if x < 3 else ("end" if x > 97 else "middle")
+        # every other label hides on a narrow screen (app.css), so they never overlap
+        odd = ' class="odd"' if n % 2 else ""
         ticks.append(f'<line x1="{x}%" x2="{x}%" y1="14" y2="20" class="tick"/>'
-                     f'<text x="{x}%" y="11" text-anchor="{anchor}">{t} ms</text>')
+                     f'<text x="{x}%" y="11" text-anchor="{anchor}"{odd}>{t} ms</text>')
         t += step
+        n += 1
     return Markup(f'<svg class="tl-svg tl-axis-svg" width="100%" height="20" aria-hidden="true" '
                   f'focusable="false">{"".join(ticks)}</svg>')
 
@@ -328,4 +334,6 @@ def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?st
             "latency": r.latency, "why": why(r, lang),
         })
     return {"rows": rows, "more": max(0, len(tl.requests) - limit),
+            "headline": [{"id": r["id"], "latency": r["latency"], "why": r["why"], "first": r["first"]}
+                         for r in rows[:HEADLINE_REQUESTS]],
             "columns": [{"id": k, "label": label(SEGMENT_LABELS, k, lang)} for k in SEGMENT_LABELS]}
