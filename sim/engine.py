@@ -151,7 +151,8 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
             # Nothing listens any more (the server loop ended): the SYN is answered with
             # RST, connect() fails with ECONNREFUSED, and the client ends as reset.
             rec.step("kernel", cid, Phase.ACCEPT, None, "connect_refused")
-            result["end"] = ClientEnd.RESET
+            client.reader = ClientEnd.RESET
+            client.sending = Sending.DONE
             return
         if retries == SYN_RETRIES:
             rec.step("kernel", cid, Phase.ACCEPT, None, "syn_dropped_last", {"retry": retry})

@@ -258,9 +258,9 @@ class Listener:
         self.closed = True
         while self.queue:
             conn = self.queue.popleft()
-            conn.server_closed = True
-            conn.client_reset = True
-            conn.state = SocketState.RESET
+            # the kernel drops the never-accepted socket and answers its client with RST
+            conn.server_end = next_state("server", conn.server_end, EndEvent.CLOSE)
+            rst_to(conn, "client")
             self.scheduler.wake(conn.client_readable)
 
     def wait_readable(self):
