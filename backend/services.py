@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,41 @@ class Settings:
         return cls(db_path=Path(db)) if db else cls()
 
 
+class Background:
+    """One worker thread for best-effort background jobs, with at most ``pending`` waiting.
+
+    A thread per job is no bound: a new link opened every second under load started a
+    pre-render thread each, and they starved the request threads (a step fragment took
+    over 60 s in a soak run). Newest first; when full, the oldest waiting job is dropped
+    (its trace is still rendered on demand when stepped).
+    """
+
+    def __init__(self, pending: int = 2) -> None:
+        self._jobs: deque[Callable[[], None]] = deque(maxlen=pending)
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._wake:
+            if len(self._jobs) == self._jobs.maxlen:
+                self.dropped += 1
+            self._jobs.append(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="wsgiscope-background")
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs:
+                    self._wake.wait()
+                job = self._jobs.pop()
+            job()
+
+
 @dataclass(slots=True)
 class Services:
     settings: Settings
@@ -66,6 +103,7 @@ class Services:
     #: slug -> scenario hash, so a cache hit needs no load or hash; a few bytes per slug
     _by_slug: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    prerenderer: Background = field(default_factory=lambda: Background(pending=2))
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -139,8 +177,7 @@ class Services:
                     self._by_slug.pop(next(iter(self._by_slug)))
             pb = self.playback(scenario, key)
         if fresh and self.settings.prerender_steps and pb.total <= self.settings.prerender_steps:
-            threading.Thread(target=self._prerender, args=(pb, slug), daemon=True,
-                             name=f"prerender-{slug}").start()
+            self.prerenderer.submit(lambda: self._prerender(pb, slug))
         return pb
 
     def check(self, scenario: Any) -> None:

@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"scenarios {n:6d}  requests {requests:7d}  errors {errors}", flush=True)
                 next_sample += args.every
             t0 = time.monotonic()
-            r, e = one_round(http, n)
+            try:
+                r, e = one_round(http, n)
+            except httpx.HTTPError as err:  # a timeout is an error of the run, not its end
+                print(f"  error: {type(err).__name__}: {err}", file=sys.stderr)
+                r, e = 1, 1
             requests += r
             errors += e
             n += 1
