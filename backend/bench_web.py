@@ -14,6 +14,7 @@ Load only ever goes to 127.0.0.1, bounded in time. Needs ``wrk`` (apt) and Chrom
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+
+import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,7 +183,8 @@ def bench_load(port: int, slug: str, total: int, seconds: int) -> dict[str, floa
             "bare_async_rps": bare_async_rps}
 
 
-def bench_browser(port: int, clicks: int) -> dict[str, float]:
+def bench_browser(port: int, clicks: int, first: str = "/s/one-get?step=33",
+                  start: str = "/s/one-get?step=0") -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     base = f"http://127.0.0.1:{port}"
@@ -201,7 +205,7 @@ def bench_browser(port: int, clicks: int) -> dict[str, float]:
             del resp
 
         page.on("requestfinished", on_finished)
-        page.goto(base + "/s/one-get?step=33", wait_until="networkidle")
+        page.goto(base + first, wait_until="networkidle")
         total = sum(sizes.values())
         source_text = page.evaluate(
             "() => new TextEncoder().encode(document.querySelector('#step .code')?.outerHTML"
@@ -210,8 +214,8 @@ def bench_browser(port: int, clicks: int) -> dict[str, float]:
 
         out: dict[str, float] = {}
         for mode, pause in (("rapid", 0), ("reading", 300)):
-            page.goto(base + "/s/one-get?step=0", wait_until="networkidle")
-            times, waits = click_times(page, base, clicks, pause)
+            page.goto(base + start, wait_until="networkidle")
+            times, waits = click_times(page, base + start, clicks, pause)
             out[f"{mode}_p50"] = pct(times, 50)
             out[f"{mode}_p95"] = pct(times, 95)
             out[f"{mode}_wait_p50"] = pct(waits, 50)
@@ -220,7 +224,7 @@ def bench_browser(port: int, clicks: int) -> dict[str, float]:
             "files": len(sizes), **out}
 
 
-def click_times(page: Any, base: str, clicks: int, pause_ms: int
+def click_times(page: Any, start_url: str, clicks: int, pause_ms: int
                 ) -> tuple[list[float], list[float]]:
     """Click "Step" ``clicks`` times, ``pause_ms`` apart (0: as fast as it paints; 300: a
     person glancing at the step, long enough for the player's prefetch of the next one)."""
@@ -243,19 +247,96 @@ def click_times(page: Any, base: str, clicks: int, pause_ms: int
             next.click();
         })""")
         if ms[0] < 0:
-            page.goto(base + "/s/one-get?step=0", wait_until="networkidle")
+            page.goto(start_url, wait_until="networkidle")
             continue
         times.append(ms[0])
         waits.append(ms[1])
     return times, waits
 
 
+def bench_timeline(clients: int, runs: int) -> dict[str, Any]:
+    """The timeline on a trace of >= 10,000 steps: ``sim.timeline`` (once per trace, then
+    kept with it) and the server-side render of the timeline, waterfall and run summary
+    (on every full page)."""
+    from .services import Services, Settings
+    from .timeline import timeline_view, waterfall_view
+    from .traces import Playback, scenario_key
+
+    scenario = big_scenario(clients)
+    trace = sim.run(scenario)
+    derive = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        sim.timeline(trace)
+        derive.append((time.perf_counter() - t0) * 1000)
+    pb = Playback(scenario, trace, scenario_key(scenario))
+    pb.timeline  # noqa: B018 -- derived once, as the page does
+    tmp = tempfile.TemporaryDirectory()
+    svc = Services.build(Settings(db_path=Path(tmp.name) / "b.sqlite3"))
+    env = svc.templates.env
+    tl_tpl, sum_tpl = env.get_template("_timeline.html"), env.get_template("_runsummary.html")
+    render, size = [], 0
+    for k in range(runs):
+        i = (k * 7919) % pb.total
+        t0 = time.perf_counter()
+        ctx = {"timeline": timeline_view(pb, "en", i, False, "/s/x?step="),
+               "waterfall": waterfall_view(pb, "en", i, href="/s/x?step="),
+               "slug": "x", "lang": "en", "tracks_url": "/s/x?tracks=all"}
+        html = tl_tpl.render(ctx) + sum_tpl.render(ctx)
+        render.append((time.perf_counter() - t0) * 1000)
+        size = len(html.encode())
+    tmp.cleanup()
+    return {"steps": len(trace.steps), "clients": clients, "scenario": scenario,
+            "derive_p50": pct(derive, 50), "render_p50": pct(render, 50),
+            "render_p95": pct(render, 95), "html_bytes": size,
+            "gzip_bytes": len(gzip.compress(html.encode()))}
+
+
+def main_timeline(clients: int, clicks: int) -> None:
+    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} at start")
+    r = bench_timeline(clients, 40)
+    print(f"timeline on a {r['steps']}-step trace ({r['clients']} clients, threaded): "
+          f"sim.timeline {r['derive_p50']:.0f} ms (once per trace); render of timeline + "
+          f"waterfall + summary p50 {r['render_p50']:.1f} ms, p95 {r['render_p95']:.1f} ms "
+          f"(target < 100 ms); {r['html_bytes']} bytes of HTML, {r['gzip_bytes']} gzip")
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        server = start("backend.app:create_app", port,
+                       {"WSGISCOPE_DB": str(Path(tmp) / "bench.sqlite3")})
+        try:
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/links", data=json.dumps(r["scenario"]).encode(),
+                headers={"content-type": "application/json"}, method="POST")
+            with urllib.request.urlopen(req) as resp:
+                slug = json.load(resp)["slug"]
+            for name, first, begin in (
+                    ("one-get", "/s/one-get?step=33", "/s/one-get?step=0&detail=all"),
+                    (f"{r['steps']}-step trace", f"/s/{slug}?step=5000",
+                     f"/s/{slug}?step=4000&detail=all")):
+                b = bench_browser(port, clicks, first, begin)
+                print(f"{name}: first page load ({first}) {b['first_load_bytes']} bytes over "
+                      f"{b['files']} files, gzip (target <= 100 KB)")
+                for mode, what in (("rapid", "clicking as fast as steps paint"),
+                                   ("reading", "300 ms between clicks")):
+                    print(f"  click to next step painted, {what}: p50 {b[mode + '_p50']:.1f} ms, "
+                          f"p95 {b[mode + '_p95']:.1f} ms, waiting for the response p50 "
+                          f"{b[mode + '_wait_p50']:.1f} ms (target p95 < 50 ms)")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m backend.bench_web")
     ap.add_argument("--quick", action="store_true", help="fewer samples, 3 s load runs")
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--timeline", action="store_true",
+                    help="only the timeline figures, on a trace of >= 10,000 steps")
     args = ap.parse_args(argv)
     samples, seconds, clicks = (200, 3, 20) if args.quick else (2000, 10, 100)
+    if args.timeline:
+        main_timeline(max(args.clients, 180), clicks)
+        return
     scenario = big_scenario(args.clients)
 
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} at start")

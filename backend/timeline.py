@@ -27,7 +27,7 @@ from .i18n import N_, tr
 COLLAPSE_OVER = 12
 #: Requests whose total time and reasons are said in one line under the timeline.
 HEADLINE_REQUESTS = 4
-MAX_BARS = 600
+MAX_BARS = 200
 BUCKETS = 240
 #: The narrowest bar drawn, in percent of the width: instantaneous work stays visible.
 MIN_WIDTH = 0.25
@@ -98,9 +98,9 @@ def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str) -> 
         y = 2 + bar.row * row_h
         title = escape(_bar_title(track.label, bar, lang))
         out.append(
-            f'<a href="{href}{bar.first}" data-step="{bar.first}" tabindex="-1" aria-label="{title}">'
+            f'<a href="{href}{bar.first}" data-step="{bar.first}" tabindex="-1"><title>{title}</title>'
             f'<rect class="bar act-{bar.activity.value}" x="{sc.x(bar.start)}%" y="{y}" '
-            f'width="{sc.w(bar.start, bar.end)}%" height="{row_h - 3}"><title>{title}</title></rect></a>')
+            f'width="{sc.w(bar.start, bar.end)}%" height="{row_h - 3}"/></a>')
     return "".join(out)
 
 
@@ -122,9 +122,9 @@ def _bucketed_svg(bars: list[sim.Bar], sc: Scale, lang: str, href: str) -> str:
         act, (_, first) = max(cells.items(), key=lambda kv: kv[1][0])
         title = escape(tr(N_("{what} ({n} kinds of activity here)"), lang).format(
             what=label(ACTIVITY_LABELS, act, lang), n=len(cells)))
-        out.append(f'<a href="{href}{first}" data-step="{first}" tabindex="-1" aria-label="{title}">'
+        out.append(f'<a href="{href}{first}" data-step="{first}" tabindex="-1"><title>{title}</title>'
                    f'<rect class="bar act-{act}" x="{round(b * width, 3)}%" y="2" '
-                   f'width="{round(width, 3)}%" height="13"><title>{title}</title></rect></a>')
+                   f'width="{round(width, 3)}%" height="13"/></a>')
     return "".join(out)
 
 
@@ -132,19 +132,40 @@ def _moment_marks(moments: list[sim.Moment], sc: Scale, height: int, lang: str, 
     out = []
     for m in moments:
         text = escape(sim.moment_caption(m)[1 if lang == "zh" else 0])
-        out.append(f'<a href="{href}{m.i}" data-step="{m.i}" tabindex="-1" aria-label="{text}">'
+        out.append(f'<a href="{href}{m.i}" data-step="{m.i}" tabindex="-1"><title>{text}</title>'
                    f'<rect class="tl-moment mo-{m.kind.value}" x="{sc.x(m.t)}%" y="0" width="0.5%" '
-                   f'height="{height}"><title>{text}</title></rect></a>')
+                   f'height="{height}"/></a>')
     return "".join(out)
 
 
-def _cursor(x: float, height: int) -> str:
+#: Where the cursor's x goes: the rows are drawn once per trace, language and link, and
+#: each page only puts its step's position in (the script moves it after that).
+CURSOR_X = "\x00cx\x00"
+
+
+def _cursor(x: float | str, height: int) -> str:
     return f'<rect class="tl-cursor" x="{x}%" y="0" width="0.35%" height="{height}"/>'
 
 
-def _svg(inner: str, height: int, cursor_x: float) -> Markup:
+def _svg(inner: str, height: int, cursor_x: float | str = CURSOR_X) -> Markup:
     return Markup(f'<svg class="tl-svg" width="100%" height="{height}" focusable="false">'
                   f'{inner}{_cursor(cursor_x, height)}</svg>')
+
+
+def _at(svg: Markup, x: float) -> Markup:
+    return Markup(svg.replace(CURSOR_X, str(x)))
+
+
+def _cached(pb: Any, key: tuple, build: Any) -> dict[str, Any]:
+    """The drawing of a trace's timeline or waterfall, built once per key (a playback
+    never changes); a few entries per trace (languages, filters)."""
+    views = pb.__dict__.setdefault("_timeline_views", {})
+    view = views.get(key)
+    if view is None:
+        if len(views) > 16:
+            views.clear()
+        view = views[key] = build()
+    return view
 
 
 def _summary(track_bars: list[sim.Bar], lang: str) -> str:
@@ -170,10 +191,19 @@ def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: st
                   ) -> dict[str, Any]:
     """Rows of the timeline (grouped: clients, the kernel, the server), the axis, the
     key moments, with the cursor at step ``i``."""
+    view = _cached(pb, ("timeline", lang, all_tracks, href),
+                   lambda: _timeline_drawing(pb, lang, all_tracks, href))
+    cx = _scale(pb.timeline).x(pb.trace.steps[i].t)
+    groups = [{**g, "rows": [{**r, "svg": _at(r["svg"], cx)} for r in g["rows"]]}
+              for g in view["groups"]]
+    return {**view, "groups": groups, "cursor": cx}
+
+
+def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[str, Any]:
     tl: sim.Timeline = pb.timeline
     href = str(escape(href))
     sc = _scale(tl)
-    cx = sc.x(pb.trace.steps[i].t)
+    cx = CURSOR_X
     steps = pb.trace.steps
     moments_by_track: dict[str, list[sim.Moment]] = {}
     for m in tl.moments:
@@ -309,19 +339,27 @@ END_REASONS: dict[str, str] = {
 
 def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?step="
                    ) -> dict[str, Any]:
+    """Each request like a browser's network panel, and why its time went where it went."""
+    view = _cached(pb, ("waterfall", lang, limit, href),
+                   lambda: _waterfall_drawing(pb, lang, limit, href))
+    cx = _scale(pb.timeline).x(pb.trace.steps[i].t)
+    return {**view, "rows": [{**r, "svg": _at(r["svg"], cx)} for r in view["rows"]]}
+
+
+def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, Any]:
     tl: sim.Timeline = pb.timeline
     href = str(escape(href))
     sc = _scale(tl)
-    cx = sc.x(pb.trace.steps[i].t)
+    cx = CURSOR_X
     lines = request_lines(pb.scenario)
     rows = []
     for r in tl.requests[:limit]:
         segs = []
         for s in r.segments:
             title = escape(f"{label(SEGMENT_LABELS, s.kind, lang)}: {s.end - s.start} ms")
-            segs.append(f'<a href="{href}{s.first}" data-step="{s.first}" tabindex="-1" aria-label="{title}">'
+            segs.append(f'<a href="{href}{s.first}" data-step="{s.first}" tabindex="-1"><title>{title}</title>'
                         f'<rect class="seg seg-{s.kind}" x="{sc.x(s.start)}%" y="3" '
-                        f'width="{sc.w(s.start, s.end)}%" height="12"><title>{title}</title></rect></a>')
+                        f'width="{sc.w(s.start, s.end)}%" height="12"/></a>')
         reqs = lines.get(r.client) or []
         rid = r.client if r.request == 1 else f"{r.client}·{r.request}"
         rows.append({

@@ -44,7 +44,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "serve_forever: select() on the listening socket, waking every {poll} s to check for shutdown.",
         "serve_forever：对监听 socket 调用 select()，每 {poll} 秒醒来检查是否要关闭。"),
     # -- clients and the kernel ----------------------------------------------------------
-    "client_connect": ("The client connects (SYN).", "客户端发起连接（SYN）。"),
+    "client_connect": (
+        "The client calls connect(): its kernel sends a SYN. No server code runs yet; "
+        "the kernels do the handshake on their own.",
+        "客户端调用 connect()：它的内核发出 SYN。服务器的代码还没运行，握手由双方内核自己完成。"),
     "syn_dropped": (
         "The backlog is full: the kernel drops the SYN; the client retries in {retry} ms.",
         "监听队列已满：内核丢弃 SYN，客户端 {retry} 毫秒后重试。"),
@@ -54,9 +57,14 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "connect_timeout": ("connect() times out (ETIMEDOUT): the client never got in.",
                         "connect() 超时（ETIMEDOUT）：客户端始终没能连上。"),
     "backlog_queued": (
-        "The kernel completes the handshake and queues the connection in the listen backlog ({waiting} waiting).",
-        "内核完成三次握手，把连接放进监听队列（{waiting} 个在等待）。"),
-    "client_send": ("The client sends {bytes}: {text}", "客户端发送 {n} 字节：{text}"),
+        "The kernel completes the handshake and queues the connection in the listen "
+        "backlog ({waiting} waiting). The client is connected now, but no server code "
+        "runs for it until accept() takes it.",
+        "内核完成三次握手，把连接放进监听队列（{waiting} 个在等待）。客户端已经连上了，但在 accept("
+        ") 取走它之前，服务器没有任何代码为它运行。"),
+    "client_send": (
+        "The client sends {bytes}; they wait in the server's kernel buffer until the server reads them: {text}",
+        "客户端发送 {n} 字节；它们先在服务器内核的缓冲区里等着，直到服务器去读：{text}"),
     "client_send_failed": ("The client's send fails: the connection was reset.",
                            "客户端发送失败：连接已被重置（RST）。"),
     "client_shutdown": ("The client half-closes its side (shutdown SHUT_WR): the server reads EOF.",
@@ -79,8 +87,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "select() reports the listening socket readable; the loop handles one connection.",
         "select() 报告监听 socket 可读；循环处理一个连接。"),
     "get_request": (
-        "accept() takes {client} (port {port}) off the backlog; {waiting} still waiting.",
-        "accept() 从监听队列取出 {client}（端口 {port}）；还有 {waiting} 个在等待。"),
+        "accept() takes {client} (port {port}) off the backlog; {waiting} still waiting. "
+        "Only now does the server's code know this connection.",
+        "accept() 从监听队列取出 {client}（端口 {port}）；还有 {waiting} 个在等待。直到这时，服务器"
+        "的代码才知道这个连接。"),
     "verify_request": ("verify_request accepts every connection.", "verify_request 接受所有连接。"),
     "process_request": (
         "process_request handles the connection in the main loop: nothing else is accepted until it is done.",
@@ -97,8 +107,9 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "setup": ("setup() wraps the socket: rfile (buffered reader, 8 KiB) and wfile.",
               "setup() 包装 socket：rfile（8 KiB 缓冲读取）和 wfile。"),
     "finish": ("finish() flushes and closes rfile and wfile.", "finish() 刷新并关闭 rfile 和 wfile。"),
-    "shutdown_request": ("shutdown_request: shutdown(SHUT_WR) sends FIN to the client.",
-                         "shutdown_request：shutdown(SHUT_WR) 向客户端发送 FIN。"),
+    "shutdown_request": (
+        "shutdown_request: shutdown(SHUT_WR) sends FIN to the client, which now reads end-of-file.",
+        "shutdown_request：shutdown(SHUT_WR) 向客户端发送 FIN，客户端随后读到文件结束。"),
     "close_request": ("close_request closes the socket.", "close_request 关闭 socket。"),
     "close_request_rst": (
         "close_request closes the socket with {unread} unread bytes in the kernel: Linux sends RST.",
@@ -106,16 +117,21 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     # -- http.server ---------------------------------------------------------------------
     "http_handle": ("BaseHTTPRequestHandler.handle serves requests until close_connection is set.",
                     "BaseHTTPRequestHandler.handle 循环处理请求，直到 close_connection 为真。"),
-    "handle_one_request": ("handle_one_request waits in rfile.readline(65537) for the request line.",
-                           "handle_one_request 在 rfile.readline(65537) 中等待请求行。"),
+    "handle_one_request": (
+        "handle_one_request waits in rfile.readline(65537) for the request line: this "
+        "thread does nothing else until a whole line (or 64 KiB of one) has arrived.",
+        "handle_one_request 在 rfile.readline(65537) 中等待请求行：在整行（或 64 KiB）到达之前，这"
+        "个线程什么别的也做不了。"),
     "read_readline": ("readline returns {bytes}: {text}", "readline 返回 {n} 字节：{text}"),
     "read_headers": ("The header lines are read ({bytes}).", "读完请求头（{n} 字节）。"),
     "read_drain": ("The drain loop reads and discards {bytes} the view left unread, so they are not "
                    "mistaken for the next request.",
                    "排空循环读取并丢弃视图没读的 {n} 字节，免得它们被当成下一个请求。"),
     "read_body": ("The view reads the request body: {bytes}.", "视图读取请求体：{n} 字节。"),
-    "parse_request": ("parse_request splits the request line: {line}",
-                      "parse_request 拆分请求行：{line}"),
+    "parse_request": (
+        "parse_request splits the request line: {line}. A malformed line would be "
+        "answered right here, before any WSGI code.",
+        "parse_request 拆分请求行：{line}。格式不对的请求行会在这里直接得到错误响应，根本到不了 WSGI。"),
     "parse_headers": ("http.client.parse_headers reads header lines until the blank line.",
                       "http.client.parse_headers 逐行读取请求头，直到空行。"),
     "handle_expect_100": (
@@ -153,8 +169,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                            "客户端已断开（{error}）；Werkzeug 静默丢弃连接。"),
     "getattr_do": ("do_{command} is looked up: __getattr__ answers every do_* with run_wsgi.",
                    "查找 do_{command}：__getattr__ 对所有 do_* 都返回 run_wsgi。"),
-    "run_wsgi": ("run_wsgi turns the HTTP request into a WSGI call.",
-                 "run_wsgi 把 HTTP 请求转换成一次 WSGI 调用。"),
+    "run_wsgi": (
+        "run_wsgi turns the HTTP request into a WSGI call: from here on the server "
+        "speaks WSGI, an environ dict in, an iterable of bytes out.",
+        "run_wsgi 把 HTTP 请求转换成一次 WSGI 调用：从这里开始服务器说的是 WSGI，传入 environ 字典"
+        "，返回字节的可迭代对象。"),
     "make_environ": ("make_environ builds the WSGI environ: {method} {path}.",
                      "make_environ 构造 WSGI environ：{method} {path}。"),
     "execute": ("execute() calls the {app} with environ and start_response.",
@@ -193,8 +212,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                            "preprocess_request 运行 url_value_preprocessors 和 before_request 钩子。"),
     "hook_url_value_preprocessor": ("The url_value_preprocessor {name} sees the URL values.",
                                     "url_value_preprocessor {name} 处理 URL 参数。"),
-    "hook_before_request": ("before_request hook {name} runs; it returns {returns}.",
-                            "before_request 钩子 {name} 运行；返回 {returns}。"),
+    "hook_before_request": (
+        "before_request hook {name} runs; it returns {returns}. Anything but None would "
+        "become the response, and the view would be skipped.",
+        "before_request 钩子 {name} 运行；返回 {returns}。只要不是 None，它就会成为响应，视图将被跳过。"),
     "dispatch_request": ("dispatch_request calls the view for {endpoint!r}.",
                          "dispatch_request 调用端点 {endpoint!r} 的视图。"),
     "raise_routing_exception": ("The stored routing error is raised now: {code}.",
@@ -210,8 +231,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "view_raise": ("The view {name}({args}) raises an exception.", "视图 {name}({args}) 抛出异常。"),
     "view_stream": ("The view {name}({args}) returns a generator: the body is made later, while the server sends it.",
                     "视图 {name}({args}) 返回生成器：响应体稍后在服务器发送时才生成。"),
-    "generate_chunk": ("The server resumes the generator; after {ms} ms it yields chunk {n}: {chunk!r}.",
-                       "服务器恢复生成器；{ms} 毫秒后它产出第 {n} 块：{chunk!r}。"),
+    "generate_chunk": (
+        "The server resumes the generator; after {ms} ms it yields chunk {n}: {chunk!r}. "
+        "Each chunk is written as soon as it is made.",
+        "服务器恢复生成器；{ms} 毫秒后它产出第 {n} 块：{chunk!r}。每一块一产生就写出去。"),
     "stream_with_context": ("stream_with_context wraps the generator so it can use the request context.",
                             "stream_with_context 包装生成器，让它能使用请求上下文。"),
     "swc_primed": ("The wrapper runs to its first yield, noting the current contexts; nothing is pushed yet.",
