@@ -306,6 +306,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "send_response_016": (
         "send_response({code}) logs the request and writes the status line straight to the socket.",
         "send_response({code}) 记录日志，并把状态行直接写入 socket。"),
+    "send_file_11": (
+        "Flask 1.1's send_file answers {filename} with a 12-hour Cache-Control and Expires,"
+        " an ETag, and make_conditional (a 304 if the client's copy is fresh).",
+        "Flask 1.1 的 send_file 返回 {filename}：12 小时的 Cache-Control 和 Expires、ETag，"
+        "并调用 make_conditional（客户端副本未过期时返回 304）。"),
     "try_trigger_first": (
         "try_trigger_before_first_request_functions runs the before_first_request functions once.",
         "try_trigger_before_first_request_functions 只在第一次请求时运行 before_first_request 函数。"),

@@ -137,6 +137,8 @@ _FLASK = (
     "flask.ctx.RequestContext.auto_pop",
     "werkzeug.routing.MapAdapter.match",
     "flask.signals._FakeSignal.send",
+    "flask.helpers._PackageBoundObject.send_static_file",
+    "flask.helpers.send_file",
     "werkzeug.wrappers.base_response.BaseResponse.__call__",
     "werkzeug.wrappers.base_response.BaseResponse.close",
 )

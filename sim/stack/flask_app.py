@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlunsplit
@@ -26,7 +27,7 @@ from .http_status import WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
-from .werkzeug_utils import send_file
+from .werkzeug_utils import is_resource_modified, send_file
 from .werkzeug_wrappers import (
     ClosingIterator,
     Headers,
@@ -39,6 +40,7 @@ from .werkzeug_wrappers import (
 
 FA = "flask.app.Flask."
 FC = "flask.ctx."
+FH = "flask.helpers."
 
 
 
@@ -881,8 +883,27 @@ class Flask11(Flask):
             return self.make_default_options_response(ctx)
         endpoint = self.endpoints[rule.endpoint]
         if endpoint.view is None:
-            raise HTTPException(404)  # static files are not modelled for Flask 1.1 yet
+            return self.send_static_file(ctx, request.view_args["filename"])
         return (yield from self.call_view(ctx, endpoint))
+
+    def send_static_file(self, ctx: RequestContext, filename: str):
+        """Flask 1.1's static view is the bound method itself (no lambda), and it answers
+        with Flask's own ``send_file``: a 12-hour ``Cache-Control``/``Expires``
+        (``SEND_FILE_MAX_AGE_DEFAULT``), an ETag, ``make_conditional`` (``Date``,
+        ``Accept-Ranges``, a 304 for a fresh ``If-Modified-Since``/``If-None-Match``)."""
+        rec = self.rec
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FH + "_PackageBoundObject.send_static_file",
+                 "send_static_file", {"filename": filename}, line="return send_from_directory(")
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_from_directory",
+                 "send_from_directory", {"filename": filename}, line="return send_file(filename, **options)")
+        found = self.static_files.get(filename)
+        if found is None:
+            raise HTTPException(404)
+        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_file", "send_file_11",
+                 {"filename": filename},
+                 line="rv = rv.make_conditional(request, accept_ranges=True, complete_length=fsize)")
+        return send_file_11(filename, found.text.encode(), found.mtime, ctx.request,
+                            self.world.wall_second(), self.world.mimetypes)
 
     def handle_user_exception(self, ctx: RequestContext, err: Exception):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
@@ -961,6 +982,8 @@ class Flask11(Flask):
         if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
                 or response.status_code in (204, 304)):
             body: Any = ()
+        elif response.direct_passthrough:
+            return response.body  # a file: the server iterates it as it is
         else:
             body = response.body
         return ClosingIterator(body, lambda: self.close_response(ctx, response))
@@ -1026,3 +1049,30 @@ def _absolute_location(headers: list[tuple[str, str]], environ: dict[str, Any]) 
             value = urljoin(f"http://{host}/", value)
         out.append((key, value))
     return out
+
+
+#: ``SEND_FILE_MAX_AGE_DEFAULT`` of Flask 1.1: 12 hours (Flask 2 made it None: no-cache)
+SEND_FILE_MAX_AGE_11 = 43200
+
+
+def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mimetypes) -> Response:
+    """``flask.helpers.send_file`` of Flask 1.1 for a static file, then 0.16's
+    ``make_conditional`` (ranges are not modelled here)."""
+    from .http_server import http_date
+
+    environ = request.environ
+    mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    headers = Headers([("Content-Length", str(len(data))), ("Content-Type", get_content_type(mimetype)),
+                       ("Last-Modified", http_date(mtime)),
+                       ("Cache-Control", f"public, max-age={SEND_FILE_MAX_AGE_11}"),
+                       ("Expires", http_date(now + SEND_FILE_MAX_AGE_11))])
+    # the ETag names the file's absolute path on the server: its value is the machine's
+    etag = f"{float(mtime)}-{len(data)}-{zlib.adler32(f'/app/static/{filename}'.encode()) & 0xFFFFFFFF}"
+    headers.items.append(("ETag", f'"{etag}"'))
+    response = Response(200, headers, [data], direct_passthrough=True)
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+        headers.set("Date", request.date_header())
+        headers.set("Accept-Ranges", "bytes")
+        if not is_resource_modified(environ, etag, mtime):
+            response.status_code = 304
+    return response

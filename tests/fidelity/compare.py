@@ -76,7 +76,8 @@ ENVIRON_POINT = "flask.ctx.RequestContext.__init__"
 _SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+)$")
 # Values that differ between runs of the real server, or between reality and a simulator
 # that has no clock and no file system: the version banner, the time, the file's path hash.
-_VOLATILE_HEADER = re.compile(r"(?im)^(Date|Server|ETag):[^\r\n]*")
+# Flask 1.1's static files also carry ``Expires`` (now + 12 hours).
+_VOLATILE_HEADER = re.compile(r"(?im)^(Date|Server|ETag|Expires):[^\r\n]*")
 CONTEXT_BYTES = 40
 REAL_CONTEXT_CALLS = 6
 
