@@ -111,7 +111,7 @@ ACTIVITY: dict[str, Activity] = {
                      "app_context", "appctx_init", "appctx_push", "match_request", "map_match",
                      "map_match_failed", "full_dispatch_request", "preprocess_request",
                      "dispatch_request", "raise_routing_exception", "make_default_options_response",
-                     "static_lambda", "send_static_file", "send_from_directory",
+                     "static_lambda", "send_static_file", "send_from_directory", "send_file_11",
                      "handle_user_exception", "handle_http_exception", "handle_exception",
                      "log_exception", "finalize_request", "make_response", "process_response",
                      "response_call", "reqctx_pop", "reqctx_popped", "do_teardown_request",
