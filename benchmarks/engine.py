@@ -258,9 +258,11 @@ def figure(r: dict) -> str:
             f"{r['steps']} steps ({r['peak_kib'] * 1024 / r['steps']:.0f} B/step)")
 
 
-def ratio(base: dict, new: dict, key: str) -> str:
+def ratio(base: dict, new: dict, key: str, cap_mib: int) -> str:
     if "failed" in base:
-        return "n/a"
+        if key == "peak_kib" and "cap" in base["failed"]:
+            return f"> {cap_mib * 1024 / new[key]:.0f}x (the baseline passed its cap)"
+        return "n/a (the baseline did not finish)"
     value = base[key] / max(new[key], 1e-9)
     return f"{value:.1f}x"
 
@@ -311,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{name} ({sizes[name]}):")
             print(f"  now:      {figure(new)}; ends {new['ends']}")
             print(f"  baseline: {figure(base)}")
-            print(f"  ratio baseline / now: wall {ratio(base, new, 'seconds')}, CPU {ratio(base, new, 'cpu')}, "
-                  f"memory {ratio(base, new, 'peak_kib')}")
+            cap = args.baseline_cap
+            print(f"  ratio baseline / now: wall {ratio(base, new, 'seconds', cap)}, "
+                  f"CPU {ratio(base, new, 'cpu', cap)}, memory {ratio(base, new, 'peak_kib', cap)}")
             print(f"  random access over {args.access} random steps: first state_at (builds checkpoints) "
                   f"{new['first_state_at'] * 1e3:.0f} ms; " + "; ".join(
                       f"{what} p50 {new['access_' + what]['p50'] * 1e3:.2f} ms, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .budget import MAX_STEPS
 from .errors import ScenarioError
 from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_, EndState, Kernel, Listener
 from .mimetable import SNAPSHOT, MimeTypes
@@ -17,8 +18,6 @@ from .stack.world import World
 from .stacks import STACKS
 from .trace import ClientEnd, ClientResult, Phase, Recorder, StackInfo, Trace
 
-#: No scenario may produce more steps than this (memory stays bounded).
-MAX_STEPS = 1_500_000
 #: Ephemeral ports handed to clients, in connection order (for REMOTE_PORT).
 FIRST_CLIENT_PORT = 40_000
 

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from . import budget
 from .errors import LimitExceeded, ScenarioError
 from .stack.http_status import WERKZEUG_ERROR_CODES
 from .stack.werkzeug_routing import Rule, rule_methods
@@ -439,9 +440,8 @@ def load(document: Any) -> Scenario:
         first = err.errors(include_url=False)[0]
         raise ScenarioError(_field_of(first), first["msg"]) from None
     check_app(scenario.app)
-    total = sum(len(chunk.data) for client in scenario.clients for chunk in client.send)
-    if total > MAX_SEND_BYTES:
-        raise LimitExceeded("clients", f"the clients send {total} bytes; the limit is {MAX_SEND_BYTES}")
+    # The budget (sim/budget.py): bytes sent and an upper bound on the steps, before any work.
+    budget.check(scenario, MAX_SEND_BYTES)
     return scenario
 
 
