@@ -37,6 +37,7 @@ from .werkzeug_wrappers import (
     get_content_type,
     status_text_016,
 )
+from .world import ORIGIN_KEY
 
 FA = "flask.app.Flask."
 FC = "flask.ctx."
@@ -52,10 +53,6 @@ class AppRaised(Exception):
         self.real_name = name
 
 
-class BodyError(OSError):
-    """``OSError`` from Werkzeug's ``DechunkedInput`` (a malformed chunked body)."""
-
-    real_name = "OSError"
 
 
 @dataclass(slots=True, eq=False)
@@ -150,15 +147,17 @@ class Flask:
 
     # -- the WSGI entry point --------------------------------------------------------
 
-    def __call__(self, handler, environ, start_response):
-        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "__call__", "flask_call",
+    def __call__(self, environ, start_response):
+        origin = environ[ORIGIN_KEY]
+        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "__call__", "flask_call",
                       line="return self.wsgi_app(environ, start_response)")
-        return (yield from self.wsgi_app(handler, environ, start_response))
+        return (yield from self.wsgi_app(environ, start_response))
 
-    def wsgi_app(self, handler, environ, start_response):
-        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+    def wsgi_app(self, environ, start_response):
+        origin = environ[ORIGIN_KEY]
+        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
                       line="ctx = self.request_context(environ)")
-        ctx = self.request_context(handler, environ)
+        ctx = self.request_context(environ)
         error: BaseException | None = None
         try:
             try:
@@ -170,14 +169,15 @@ class Flask:
             except BaseException as err:  # the bare ``except:``: teardown sees it, then it goes on
                 error = err
                 raise
-            return self.call_response(ctx, response, start_response)
+            return response(environ, start_response)
         finally:
             ctx.pop(error)
 
-    def request_context(self, handler, environ) -> RequestContext:
-        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "request_context",
+    def request_context(self, environ) -> RequestContext:
+        origin = environ[ORIGIN_KEY]
+        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "request_context",
                       "request_context", line="return RequestContext(self, environ)")
-        return RequestContext(self, handler, environ)
+        return RequestContext(self, environ)
 
     def app_context(self, ctx: RequestContext) -> AppContext:
         self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",
@@ -491,31 +491,6 @@ class Flask:
                     response.headers.set(key, value)
         return response
 
-    def call_response(self, ctx: RequestContext, response: Response, start_response):
-        """``Response.__call__``: ``start_response``, then the body iterable."""
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND,
-                      "werkzeug.wrappers.response.Response.__call__", "response_call",
-                      {"status": response.status},
-                      line="start_response(status, headers)")
-        headers = response.wsgi_headers()
-        start_response(response.status, headers)
-        # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
-        if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
-                or response.status_code in (204, 304)):
-            body: Any = ()
-        elif response.direct_passthrough:
-            return response.body
-        else:
-            body = response.body
-        return ClosingIterator(body, lambda: self.close_response(ctx, response))
-
-    def close_response(self, ctx: RequestContext, response: Response) -> None:
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, "werkzeug.wrappers.response.Response.close",
-                      "response_close", line='if hasattr(self.response, "close"):')
-        close = getattr(response.body, "close", None)
-        if close is not None:
-            close()
-
     # -- teardown --------------------------------------------------------------------------
 
     def do_teardown_request(self, ctx: RequestContext, exc) -> None:
@@ -549,7 +524,7 @@ class InternalServerErrorApp:
 
     display_name = "InternalServerError()"
 
-    def __call__(self, handler, environ, start_response):
+    def __call__(self, environ, start_response):
         response = HTTPException(500).get_response()
         start_response(response.status, response.wsgi_headers())
         return response.body
@@ -793,10 +768,11 @@ class Flask11(Flask):
             rec.log("main", line)
         return run_simple_016(self.world, self)
 
-    def wsgi_app(self, handler, environ, start_response):
-        self.rec.step(handler.actor, handler.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+    def wsgi_app(self, environ, start_response):
+        origin = environ[ORIGIN_KEY]
+        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
                       line="ctx = self.request_context(environ)")
-        ctx = self.request_context(handler, environ)
+        ctx = self.request_context(environ)
         error: BaseException | None = None
         try:
             try:
@@ -1024,7 +1000,7 @@ class InternalServerErrorApp016:
 
     display_name = "InternalServerError()"
 
-    def __call__(self, handler, environ, start_response):
+    def __call__(self, environ, start_response):
         response = error_response_016(HTTPException(500))
         start_response(status_text_016(500), response.wsgi_headers())
         return response.body

@@ -4,38 +4,36 @@ Context state per actor (thread) is what the inspector's "context stacks" shows:
 request context pushes an app context first when none is active; popping runs the teardown
 hooks (``do_teardown_request``, then the app context's ``do_teardown_appcontext``).
 
-The request body is read the way Werkzeug's dev server hands it over: through a
-``LimitedStream`` over ``rfile`` for a ``Content-Length`` body (a short body raises
-``ClientDisconnected``, a 400), through ``DechunkedInput`` for ``Transfer-Encoding: chunked``
-(a malformed one raises ``OSError``, a 500), and as an empty stream otherwise.
+The request sees only the environ. Its body is ``environ["wsgi.input"]``, read through
+``werkzeug.wsgi.get_input_stream`` (:mod:`.werkzeug_wsgi`): a ``LimitedStream`` for a
+``Content-Length`` body (a short body raises ``ClientDisconnected``, a 400), the server's
+own stream when it ends the body itself (Werkzeug's ``DechunkedInput`` for a chunked body;
+a malformed one raises ``OSError``, a 500), and an empty stream otherwise.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..trace import Phase, view
+from .http_server import http_date
+from .socketserver import socket_view
 from .werkzeug_sansio import request_repr
 from .werkzeug_serving import environ_view
 from .werkzeug_wrappers import HTTPException
+from .werkzeug_wsgi import get_input_stream
+from .world import ORIGIN_KEY, Origin
 
 FC = "flask.ctx."
-_PLAIN_INT = re.compile(r"-?\d+", re.ASCII)
-
-
-class ClientDisconnected(HTTPException):
-    """``werkzeug.exceptions.ClientDisconnected``: a ``BadRequest`` (400)."""
-
-    def __init__(self) -> None:
-        super().__init__(400)
-        self.real_name = "ClientDisconnected"
 
 
 class Request:
-    def __init__(self, handler, environ: dict[str, Any]) -> None:
-        self.handler = handler
+    """The request the view sees: built from the environ alone (``Request(environ)``)."""
+
+    def __init__(self, app, environ: dict[str, Any]) -> None:
+        self.app = app
         self.environ = environ
+        self.origin: Origin = environ[ORIGIN_KEY]
         self.method = environ["REQUEST_METHOD"].upper()
         path_info = environ["PATH_INFO"].encode("latin1").decode(errors="replace")
         self.path = "/" + path_info.lstrip("/")
@@ -60,66 +58,19 @@ class Request:
                 self.blueprints.append(name)
 
     def date_header(self) -> str:
-        return self.handler.date_time_string()
-
-    def content_length(self) -> int | None:
-        """``werkzeug.wsgi.get_content_length``: None for chunked or absent; 0 if invalid."""
-        if self.environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
-            return None
-        value = self.environ.get("CONTENT_LENGTH")
-        if value is None:
-            return None
-        value = value.strip()
-        if _PLAIN_INT.fullmatch(value) is None:
-            return 0
-        return max(0, int(value))
+        """``http_date()`` of now, as ``send_file`` stamps ``Date`` (the server's clock)."""
+        return http_date(self.app.world.wall_second())
 
     def get_data(self):
-        """``request.get_data()``: the whole body, read through ``get_input_stream``."""
-        handler = self.handler
-        rfile = handler.rfile
-        if "wsgi.input_terminated" in self.environ:
-            data = yield from read_dechunked(rfile)
-        else:
-            limit = self.content_length()
-            if limit is None:
-                return b""
-            data = yield from read_limited(rfile, limit)
-        handler.step_read("body", data)
+        """``request.get_data()``: ``self.stream.read()``, where ``stream`` is
+        ``get_input_stream(environ)`` over ``environ["wsgi.input"]``."""
+        stream = get_input_stream(self.environ)
+        data = yield from stream.read()
+        origin = self.origin
+        self.app.rec.step(origin.actor, origin.client, Phase.READ, None, "read_body",
+                          {"n": len(data), "text": data},
+                          state={f"sockets/{origin.client}": socket_view(stream.raw.conn, stream.raw, data)})
         return data
-
-
-def read_limited(rfile, limit: int):
-    """``LimitedStream(rfile, limit).readall()``."""
-    out = bytearray()
-    while len(out) < limit:
-        chunk = yield from rfile.read(min(64 * 1024, limit - len(out)))
-        if not chunk:
-            raise ClientDisconnected()
-        out += chunk
-    return bytes(out)
-
-
-def read_dechunked(rfile):
-    """``DechunkedInput(rfile).read()``: read chunks until the 0-size one."""
-    from .flask_app import BodyError
-
-    out = bytearray()
-    while True:
-        line = (yield from rfile.readline(100)).decode("latin1")
-        try:
-            length = int(line.strip(" \t\r\n"), 16)
-        except ValueError:
-            raise BodyError("Invalid chunk header") from None
-        if length < 0:
-            raise BodyError("Negative chunk length not allowed")
-        if length > 0:
-            out += yield from rfile.read(length)
-        terminator = yield from rfile.readline(2)
-        if terminator not in (b"\n", b"\r\n", b"\r"):
-            raise BodyError("Missing chunk terminating newline")
-        if length == 0:
-            return bytes(out)
 
 
 @view("ctx")
@@ -157,12 +108,11 @@ class AppContext:
 
 
 class RequestContext:
-    def __init__(self, app, handler, environ: dict[str, Any]) -> None:
+    def __init__(self, app, environ: dict[str, Any]) -> None:
         self.app = app
-        self.handler = handler
-        self.actor = handler.actor
-        self.client = handler.client
-        self.request = Request(handler, environ)
+        self.request = Request(app, environ)
+        self.actor = self.request.origin.actor
+        self.client = self.request.origin.client
         # werkzeug.wrappers.Request.__init__: the environ keeps the request object
         environ["werkzeug.request"] = request_repr(environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}

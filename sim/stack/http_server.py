@@ -18,7 +18,7 @@ from http import HTTPStatus
 from ..trace import Phase
 from . import cpython
 from .email_feedparser import message_items
-from .socketserver import BaseRequestHandler, socket_view
+from .socketserver import BaseRequestHandler, BaseServer, socket_view
 
 HS = "http.server.BaseHTTPRequestHandler."
 
@@ -28,6 +28,12 @@ MAXHEADERS = 100
 
 _WEEKDAYS = cpython.WEEKDAYNAME
 _MONTHS = cpython.MONTHNAME
+
+
+#: ``BaseHTTPRequestHandler._control_char_table``: ``log_message`` escapes control
+#: characters (and the backslash) so a request line cannot forge log lines.
+CONTROL_CHAR_TABLE = str.maketrans({c: rf"\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
+CONTROL_CHAR_TABLE[ord("\\")] = r"\\"
 
 
 class HeaderError(Exception):
@@ -79,6 +85,33 @@ def parse_header_block(lines: tuple[bytes, ...]) -> Headers:
             items.append((name, value.lstrip(" \t").rstrip("\r\n")))
         return Headers(items)
     return Headers(message_items(b"".join(lines).decode("iso-8859-1")))
+
+
+class HTTPServer(BaseServer):
+    """``http.server.HTTPServer``: a ``TCPServer`` that notes its name and port when bound."""
+
+    #: ``HTTPServer.allow_reuse_address``
+    allow_reuse_address = True
+
+    def server_bind(self):
+        """``HTTPServer.server_bind`` -> ``TCPServer.server_bind``, then ``server_name``
+        (``socket.getfqdn(host)``) and ``server_port``."""
+        host, port = self.server_address
+        self.rec.step("main", None, Phase.LISTEN, "http.server.HTTPServer.server_bind",
+                      "http_server_bind", {"host": host, "port": port},
+                      line="socketserver.TCPServer.server_bind(self)")
+        super().server_bind()
+        self.server_name = getfqdn(host)
+        self.server_port = port
+
+
+def getfqdn(host: str) -> str:
+    """``socket.getfqdn(host)`` as a Linux machine answers it for the addresses a scenario
+    names: the loopback address and ``localhost`` resolve to ``localhost`` (``/etc/hosts``);
+    anything else is taken to resolve to itself (the engine has no resolver)."""
+    if host in ("127.0.0.1", "localhost"):
+        return "localhost"
+    return host
 
 
 class BaseHTTPRequestHandler(BaseRequestHandler):

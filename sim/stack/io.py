@@ -17,13 +17,20 @@ DEFAULT_BUFFER_SIZE = 8192
 
 
 class BufferedReader:
-    def __init__(self, kernel: Kernel, conn: Connection) -> None:
+    def __init__(self, kernel: Kernel, conn: Connection, fd: int | None = None) -> None:
         self.kernel = kernel
         self.conn = conn
+        #: the socket's file descriptor, which ``repr`` shows (``name=4``), where modelled
+        self.fd = fd
         #: bytes read from the socket, not yet returned to the caller
         self.buffer = bytearray()
         #: everything returned to callers so far (for the inspector)
         self.consumed = 0
+
+    def __repr__(self) -> str:
+        if self.fd is None:  # shown as the fidelity harness shows a real one: "FD"
+            return "<_io.BufferedReader name=FD>"
+        return f"<_io.BufferedReader name={self.fd}>"
 
     def _take(self, size: int) -> bytes:
         data = bytes(self.buffer[:size])
@@ -85,3 +92,20 @@ class SocketWriter:
 
     def write(self, data: bytes) -> None:
         self.kernel.send(self.conn, data)
+
+
+class TextStream:
+    """A text stream as the environ holds it (``wsgi.errors`` is ``sys.stderr``): only its
+    ``repr`` matters, which an app may show (wsgiref's ``demo_app`` prints the environ)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<_io.TextIOWrapper name={self.name!r} mode='w' encoding='utf-8'>"
+
+
+#: ``sys.stderr`` of the server process (its console is UTF-8)
+STDERR = TextStream("<stderr>")

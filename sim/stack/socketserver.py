@@ -38,11 +38,8 @@ class BaseServer:
                       line="self.RequestHandlerClass = RequestHandlerClass")
 
     def server_bind(self):
-        """``HTTPServer.server_bind`` -> ``TCPServer.server_bind``."""
+        """``TCPServer.server_bind``."""
         host, port = self.server_address
-        self.rec.step("main", None, Phase.LISTEN, "http.server.HTTPServer.server_bind",
-                      "http_server_bind", {"host": host, "port": port},
-                      line="socketserver.TCPServer.server_bind(self)")
         self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
                       {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
 

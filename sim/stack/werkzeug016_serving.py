@@ -31,12 +31,11 @@ from ..trace import Phase
 from . import cpython
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
+from .io import STDERR
 from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
-    DECHUNKED_INPUT,
-    RFILE,
-    STDERR,
+    DechunkedInput,
     HeadersAlreadySet,
     WriteState,
     environ_view,
@@ -46,6 +45,7 @@ from .werkzeug_serving import (
     wsgi_encoding_dance,
 )
 from .werkzeug_wrappers import ClosingIterator
+from .world import ORIGIN_KEY, Origin
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -123,6 +123,10 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.path, self.command, self.request_version, self.headers,
             server.server_address, server.multithread, server.multiprocess))
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.client_address
+        environ["wsgi.input"] = self.rfile
+        if "wsgi.input_terminated" in environ:
+            environ["wsgi.input"] = DechunkedInput(self.rfile)
+        environ[ORIGIN_KEY] = Origin(self.actor, self.client, self.rec)
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ = {",
@@ -133,7 +137,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi.<locals>.execute",
                       "execute", {"app": app.display_name},
                       line="application_iter = app(environ, start_response)")
-        application_iter = yield from app(self, self.environ, self.start_response)
+        application_iter = yield from app(self.environ, self.start_response)
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
@@ -250,7 +254,7 @@ def request_environ(path: str, command: str, request_version: str, headers, serv
     environ: dict[str, Any] = {
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
-        "wsgi.input": RFILE,
+        "wsgi.input": None,  # make_environ: the handler's rfile (or DechunkedInput over it)
         "wsgi.errors": STDERR,
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": multiprocess,
@@ -280,7 +284,6 @@ def request_environ(path: str, command: str, request_version: str, headers, serv
         environ[key] = value
     if environ.get("HTTP_TRANSFER_ENCODING", "").strip().lower() == "chunked":
         environ["wsgi.input_terminated"] = True
-        environ["wsgi.input"] = DECHUNKED_INPUT
     if request_url.scheme and request_url.netloc:
         environ["HTTP_HOST"] = request_url.netloc
     return environ

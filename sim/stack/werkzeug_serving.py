@@ -17,10 +17,12 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from ..kernel import SocketState
 from ..trace import Phase, view
 from .flask_helpers import END
-from .http_server import BaseHTTPRequestHandler
-from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
+from .http_server import BaseHTTPRequestHandler, HTTPServer
+from .io import STDERR
+from .socketserver import ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_wrappers import ClosingIterator
+from .world import ORIGIN_KEY, Origin, is_private
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -131,10 +133,6 @@ def _frozen(headers: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ...
 #: How the environ's objects are shown: their ``repr`` as Python prints it, with what
 #: differs between runs of one process left out (memory addresses) or made a placeholder
 #: (file descriptors: ``FD``). ``tests/fidelity`` describes the real objects the same way.
-RFILE = "<_io.BufferedReader name=FD>"  # socket.makefile("rb", -1)
-DECHUNKED_INPUT = "<werkzeug.serving.DechunkedInput object>"
-#: ``sys.stderr`` of a server started in a UTF-8 locale (its encoding is the locale's)
-STDERR = "<_io.TextIOWrapper name='<stderr>' mode='w' encoding='utf-8'>"
 
 
 def socket_repr(server_port: int, client_port: int, peer_reset: bool) -> str:
@@ -157,6 +155,43 @@ def render_write_state(view: tuple) -> dict[str, Any]:
     }
 
 
+class BodyError(OSError):
+    """``OSError`` from ``DechunkedInput`` (a malformed chunked body)."""
+
+    real_name = "OSError"
+
+
+class DechunkedInput:
+    """``DechunkedInput(rfile)``: the ``wsgi.input`` of a chunked request, which this
+    server dechunks itself (and so sets ``wsgi.input_terminated``)."""
+
+    def __init__(self, rfile) -> None:
+        self.raw = rfile
+
+    def __repr__(self) -> str:
+        return "<werkzeug.serving.DechunkedInput object>"
+
+    def read(self):
+        """``read()`` (``readall``): chunk after chunk until the 0-size one."""
+        rfile = self.raw
+        out = bytearray()
+        while True:
+            line = (yield from rfile.readline(100)).decode("latin1")
+            try:
+                length = int(line.strip(" \t\r\n"), 16)
+            except ValueError:
+                raise BodyError("Invalid chunk header") from None
+            if length < 0:
+                raise BodyError("Negative chunk length not allowed")
+            if length > 0:
+                out += yield from rfile.read(length)
+            terminator = yield from rfile.readline(2)
+            if terminator not in (b"\n", b"\r\n", b"\r"):
+                raise BodyError("Missing chunk terminating newline")
+            if length == 0:
+                return bytes(out)
+
+
 def environ_view(environ: dict[str, Any]) -> tuple:
     """The WSGI environ at one moment, for the inspector (a view: see
     :data:`sim.trace.VIEWS`). The caller passes a copy: Flask adds ``werkzeug.request``
@@ -167,8 +202,8 @@ def environ_view(environ: dict[str, Any]) -> tuple:
 @view("environ")
 def render_environ(view: tuple) -> dict[str, str]:
     """The environ shown as text values: strings as they are, anything else as Python
-    prints it."""
-    return {key: str(value) for key, value in view[1].items()}
+    prints it; the simulation's own keys (:func:`is_private`) left out."""
+    return {key: str(value) for key, value in view[1].items() if not is_private(key)}
 
 
 #: the inspector shows the response body's first 4 KiB
@@ -259,9 +294,12 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.path, self.command, self.request_version, self.headers,
             server.server_address, server.multithread, server.multiprocess))
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = self.client_address
-        environ["wsgi.input"] = DECHUNKED_INPUT if "wsgi.input_terminated" in environ else RFILE
+        environ["wsgi.input"] = self.rfile
+        if "wsgi.input_terminated" in environ:
+            environ["wsgi.input"] = DechunkedInput(self.rfile)
         environ["werkzeug.socket"] = socket_repr(server.server_address[1], self.client_address[1],
                                                  self.request.state is SocketState.RESET)
+        environ[ORIGIN_KEY] = Origin(self.actor, self.client, self.rec)
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
@@ -272,7 +310,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi.<locals>.execute",
                       "execute", {"app": app.display_name},
                       line="application_iter = app(environ, start_response)")
-        application_iter = yield from app(self, self.environ, self.start_response)
+        application_iter = yield from app(self.environ, self.start_response)
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
@@ -490,7 +528,7 @@ def _parse_set_header(value: str | None) -> list[str]:
     return [item.strip().strip('"').lower() for item in value.split(",")]
 
 
-class BaseWSGIServer(BaseServer):
+class BaseWSGIServer(HTTPServer):
     multithread = False
     multiprocess = False
     request_queue_size = LISTEN_QUEUE

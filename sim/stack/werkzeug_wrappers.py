@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from ..trace import Phase
 from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
+from .world import ORIGIN_KEY, Origin
+
+WR = "werkzeug.wrappers.response.Response."
 
 
 class Headers:
@@ -112,6 +117,33 @@ class Response:
         response.set_status(status)
         return response
 
+    def __call__(self, environ: dict[str, Any], start_response):
+        """``Response.__call__``: ``get_wsgi_response`` (headers, then ``get_app_iter``),
+        ``start_response``, and the body iterable, which closes the response."""
+        origin = environ[ORIGIN_KEY]
+        origin.recorder.step(origin.actor, origin.client, Phase.RESPOND, WR + "__call__",
+                             "response_call", {"status": self.status},
+                             line="start_response(status, headers)")
+        headers = self.wsgi_headers()
+        start_response(self.status, headers)
+        # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
+        status = self.status_code
+        if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
+            body: Any = ()
+        elif self.direct_passthrough:
+            return self.body
+        else:
+            body = self.body
+        return ClosingIterator(body, lambda: self.close(origin))
+
+    def close(self, origin: Origin) -> None:
+        """``Response.close``: close the body iterable if it can be closed."""
+        origin.recorder.step(origin.actor, origin.client, Phase.CLOSE, WR + "close",
+                             "response_close", line='if hasattr(self.response, "close"):')
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
+
     def wsgi_headers(self) -> list[tuple[str, str]]:
         """``get_wsgi_headers``: drop Content-Length where the status has no body; add it
         where the body is a sequence and has none."""
@@ -180,6 +212,15 @@ class HTTPException(Exception):
         response = Response(self.code, headers, [body])
         response.headers.set("Content-Length", str(len(body)))
         return response
+
+
+class ClientDisconnected(HTTPException):
+    """``werkzeug.exceptions.ClientDisconnected``: a ``BadRequest`` (400), raised by
+    ``LimitedStream.on_disconnect`` when the body ends before its ``Content-Length``."""
+
+    def __init__(self) -> None:
+        super().__init__(400)
+        self.real_name = "ClientDisconnected"
 
 
 def redirect_response(location: str, code: int) -> Response:

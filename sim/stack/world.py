@@ -46,3 +46,28 @@ class World:
     def next_thread_name(self) -> str:
         self.threads_started += 1
         return f"thread-{self.threads_started}"
+
+
+#: The environ key under which a simulated server passes :class:`Origin` to the app.
+ORIGIN_KEY = "wsgiscope.origin"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who serves a WSGI call: what the simulation needs beside the real environ.
+
+    The app is called as the real one is, ``app(environ, start_response)``; its steps must
+    still name the actor (thread) running it and the client it serves. The server puts this
+    in the environ under :data:`ORIGIN_KEY`, the way real servers add keys of their own
+    (``werkzeug.socket``); nothing that stands for real code reads it, and the inspector
+    does not show it.
+    """
+
+    actor: str
+    client: str
+    recorder: Recorder
+
+
+def is_private(key: str) -> bool:
+    """An environ key of the simulation's own, which no real environ has."""
+    return key.startswith("wsgiscope.")

@@ -17,7 +17,7 @@ from sim.stack.werkzeug_wrappers import HTTPException, Response
 def test_http_exception_mro_equals_werkzeug():
     from werkzeug.exceptions import ClientDisconnected, default_exceptions
 
-    from sim.stack.flask_ctx import ClientDisconnected as SimClientDisconnected
+    from sim.stack.werkzeug_wrappers import ClientDisconnected as SimClientDisconnected
 
     for code, cls in default_exceptions.items():
         assert exception_mro(HTTPException(code)) == [c.__name__ for c in cls.__mro__], code
