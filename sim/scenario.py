@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from . import budget
 from .errors import LimitExceeded, ScenarioError
 from .stack.http_status import WERKZEUG_ERROR_CODES
-from .stack.werkzeug_routing import Rule, rule_methods
+from .stack.werkzeug_routing import MAX_RULE_PARTS, Rule, rule_methods
 from .stacks import STACKS, StackSpec
 
 FORMAT = "wsgiscope/scenario@1"
@@ -401,6 +401,8 @@ def check_app(app: App) -> None:
     views: dict[str, tuple[str, Any]] = {"static": ("static", None)}
 
     def add(route: Route, field: str, endpoint: str, rule: str) -> None:
+        if rule.count("/") > MAX_RULE_PARTS:
+            raise LimitExceeded(f"{field}.rule", f"a rule has at most {MAX_RULE_PARTS} parts (slashes)")
         try:
             Rule(rule, endpoint, rule_methods(route.methods)[0])
         except (ValueError, LookupError, TypeError, SyntaxError) as err:

@@ -191,11 +191,10 @@ class Flask:
         request = ctx.request
         try:
             rule, values = self.url_map.match(request.path, request.method)
-        except (TypeError, RecursionError) as err:
-            # A converter argument of the wrong type (``int(min='a')``) fails in to_python,
-            # and a path of ~1000 segments overflows the recursive matcher: either escapes
-            # match_request (it catches HTTPException only) and ctx.push, so wsgi_app
-            # handles it as the app's own error (a 500).
+        except TypeError as err:
+            # A converter argument of the wrong type (``int(min='a')``) fails in to_python:
+            # it escapes match_request (which catches HTTPException only) and ctx.push, so
+            # wsgi_app handles it as the app's own error (a 500).
             self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
                           "map_match_failed", {"method": request.method, "path": request.path,
                                                "endpoint": None, "error": type(err).__name__},

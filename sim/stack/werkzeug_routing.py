@@ -25,9 +25,11 @@ is a redirect to the merged path.
 
 What is left out, because no scenario can declare it: websockets, subdomains and host
 matching (the domain part is always ``""``), rule defaults, ``redirect_to`` and aliases, and
-URL building. Rough spot: the real matcher recurses once per path segment, so a path of about
-a thousand segments ends in a ``RecursionError`` whose exact threshold depends on the stack
-depth of the calling thread; here it is :data:`MAX_PARTS` (see ``match``).
+URL building. The matcher recurses once per part it consumes, so its depth is bounded by the
+deepest rule, not by the path (a final ``path`` part takes any number of segments at once);
+rules are limited to :data:`MAX_RULE_PARTS` parts so that it stays far from Python's
+recursion limit (the real one would fail near a thousand, at a depth that depends on the
+calling thread's stack).
 
 ``Rule.methods`` is a :class:`~sim._pyset.HashSet`, so ``Allow`` lists methods in the real
 set's order.
@@ -359,9 +361,9 @@ class RequestPath(Exception):
         self.path_info = path_info
 
 
-#: Parts beyond which the real recursive ``_match`` is taken to overflow the stack (see the
-#: module docstring): the request fails with RecursionError.
-MAX_PARTS = 900
+#: The most parts (slashes) a rule may have (see the module docstring; checked by
+#: ``sim.scenario.check_app``).
+MAX_RULE_PARTS = 200
 
 
 @dataclass(slots=True, eq=False)
@@ -459,8 +461,6 @@ class StateMachineMatcher:
 
         def _walk(path: str) -> tuple[Rule, list[str]] | None:
             parts = [domain, *path.split("/")]
-            if len(parts) > MAX_PARTS:
-                raise RecursionError("maximum recursion depth exceeded")
             try:
                 return _match(self._root, parts, [])
             except SlashRequired:

@@ -224,6 +224,54 @@ def test_accept_makes_room_and_establishes():
     assert listener.connect(second) is True
 
 
+def closed_listener_outcomes_model() -> list[str]:
+    """A queued (never accepted) connection that sent a request, then the listening socket
+    closes (``server_close``), then a new connect: what the two clients see."""
+    scheduler = Scheduler(100)
+    kernel, listener = Kernel(scheduler), Listener(scheduler, 5)
+    listener.listening = True
+    queued = Connection("q", 1)
+    listener.connect(queued)
+    kernel.client_send(queued, b"GET / HTTP/1.0\r\n\r\n")
+    listener.close()
+    late = Connection("late", 2)
+    refused = not listener.connect(late) and listener.closed
+    return [generator_outcome(kernel.client_recv(queued, None)), "refused" if refused else "queued"]
+
+
+def closed_listener_outcomes_linux() -> list[str]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    address = listener.getsockname()
+    queued = socket.create_connection(address)
+    try:
+        queued.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        time.sleep(0.05)
+        listener.close()
+        select.select([queued], [], [], 1.0)
+        try:
+            outcome = "eof" if queued.recv(100) == b"" else "data"
+        except ConnectionResetError:
+            outcome = "ConnectionResetError"
+        try:
+            socket.create_connection(address, timeout=1.0).close()
+            late = "connected"
+        except ConnectionRefusedError:
+            late = "refused"
+        return [outcome, late]
+    finally:
+        queued.close()
+
+
+def test_closing_the_listener_resets_its_queue_and_refuses_new_connects():
+    """What a view's SystemExit does to a non-threaded server's listening socket
+    (``Listener.close``), on the model and on Linux."""
+    expected = ["ConnectionResetError", "refused"]
+    assert closed_listener_outcomes_model() == expected
+    assert closed_listener_outcomes_linux() == expected
+
+
 def test_wait_readable_blocks_until_a_connection_is_queued():
     listener = Listener(Scheduler(100), 5)
     listener.listening = True
