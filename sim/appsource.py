@@ -194,6 +194,8 @@ def _write_route(out: _Writer, var: str, route: Route, pointer: str) -> None:
         _write_stream_body(out, view, pointer)
     else:
         _write_result(out, view, "    ", _rule_variables(route.rule))
+    # The view's step comes when it returns (or raises): its last line.
+    out.marks[(pointer, f"view_{view.kind}")] = len(out.lines)
     out.spans[pointer] = Span(start, def_line, len(out.lines))
 
 
@@ -305,6 +307,7 @@ def _write_errorhandler(out: _Writer, var: str, code: str, handler: ErrorHandler
     status = handler.status or (int(code) if code.isdigit() else None)
     returns = Returns.model_construct(text=handler.text, status=status, headers=handler.headers)
     _write_result(out, returns, "    ")
+    out.marks[(pointer, "errorhandler")] = len(out.lines)
     out.spans[pointer] = Span(start, def_line, len(out.lines))
 
 
