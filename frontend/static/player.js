@@ -182,8 +182,30 @@
       });
     });
     var box = $("#tl-scroll");
+    // Drag along the time axis to scrub: the step under the pointer follows it.
+    var axis = $(".tl-axis .tl-track", tl), scrubbing = false, lastScrub = null, scrubTimer = null;
+    function scrubAt(x) {
+      var r = axis.getBoundingClientRect();
+      var start = parseFloat(tl.getAttribute("data-start")), span = parseFloat(tl.getAttribute("data-span")) || 1;
+      var n = stepAtTime(start + Math.max(0, Math.min(1, (x - r.left) / r.width)) * span);
+      if (n === null || n === lastScrub) return;
+      lastScrub = n;
+      clearTimeout(scrubTimer);
+      scrubTimer = setTimeout(function () { goStep(n); }, 60);
+    }
+    if (axis) {
+      axis.style.cursor = "ew-resize";
+      axis.addEventListener("pointerdown", function (e) {
+        if (e.button !== 0) return;
+        scrubbing = true; lastScrub = null;
+        e.stopPropagation(); e.preventDefault();
+        scrubAt(e.clientX);
+      });
+      doc.addEventListener("pointermove", function (e) { if (scrubbing) scrubAt(e.clientX); });
+      doc.addEventListener("pointerup", function () { scrubbing = false; });
+    }
     box.addEventListener("pointerdown", function (e) {
-      if (e.button !== 0) return;
+      if (e.button !== 0 || scrubbing) return;
       drag = { x: e.clientX, left: box.scrollLeft, moved: false };
     });
     box.addEventListener("pointermove", function (e) {
@@ -200,7 +222,7 @@
       if (drag && drag.moved) { e.preventDefault(); return; }
       if (a) { e.preventDefault(); goStep(a.getAttribute("data-step")); return; }
       var track = e.target.closest && e.target.closest(".tl-track");
-      if (!track || !box.contains(track)) return;
+      if (!track || !box.contains(track) || track === axis) return;  // the axis scrubs
       var r = track.getBoundingClientRect();
       var tlStart = parseFloat(tl.getAttribute("data-start")), span = parseFloat(tl.getAttribute("data-span")) || 1;
       var n = stepAtTime(tlStart + (e.clientX - r.left) / r.width * span);

@@ -141,3 +141,16 @@ def test_timeline_in_chinese(page: Page, shot):
     page.goto("/s/two-clients-one-thread?step=55&lang=zh")
     expect(page.get_by_role("region", name="时间线")).to_be_visible()
     shot(page, "timeline-zh")
+
+
+def test_drag_along_the_axis_scrubs(page: Page):
+    page.goto("/s/two-clients-one-thread?step=0")
+    axis = page.locator(".tl-axis .tl-track").bounding_box()
+    y = axis["y"] + axis["height"] / 2
+    page.mouse.move(axis["x"] + axis["width"] * 0.05, y)
+    page.mouse.down()
+    for f in (0.2, 0.4, 0.6, 0.995):
+        page.mouse.move(axis["x"] + axis["width"] * f, y, steps=3)
+    page.mouse.up()
+    # ~617 ms: the latest moment with steps at or before it is 610 ms (c2's view returns)
+    expect(page.locator("#step")).to_have_attribute("data-t", "610")
