@@ -583,6 +583,8 @@ class BaseWSGIServer(HTTPServer):
         # listening socket is closed.
         try:
             yield from super().serve_forever()
+        except GeneratorExit:
+            raise  # the simulation is over (Scheduler.close_all), not the server
         except BaseException as err:
             if getattr(err, "real_name", None) != "KeyboardInterrupt":
                 self.server_close()

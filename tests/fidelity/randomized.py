@@ -69,7 +69,7 @@ CONVERTERS: list[tuple[str, str, str]] = [
     ("<uuid:{n}>", "12345678-1234-5678-1234-567812345678", "1234-5678"),
 ]
 TEXTS = ["hi", "<p>Hello, World!</p>", "h\u00e9llo", "\u4f60\u597d", "", "line1\nline2", "x" * 300]
-STATUSES = [200, 201, 202, 204, 299, 400, 404, 418, 451, 500, 503]
+STATUSES = [200, 201, 202, 204, 299, 400, 404, 418, 451, 500, 503, "201 CREATED", "299 Fine", "404 Gone Fishing"]
 ABORTS = [400, 401, 403, 404, 405, 409, 410, 418, 429, 500, 501, 503]
 RAISES = ["RuntimeError", "ValueError", "KeyError", "ZeroDivisionError", "LookupError"]
 MIMETYPES = ["text/plain", "application/json", "application/octet-stream", "text/csv", "image/svg+xml"]
@@ -87,7 +87,9 @@ STATIC_NAMES = [
     "img.png", "movie.mp4",
 ]
 STATIC_TEXTS = ["hello static\n", "body { color: red }\n", "caf\u00e9\n", "{}", "", "\u4f60\u597d\n"]
-ERROR_CODES = [400, 404, 405, 418, 500]
+# codes, and builtin exception classes (Flask looks a handler up by code, then by the
+# exception's class and its bases: LookupError catches a KeyError)
+ERROR_KEYS = ["400", "404", "405", "418", "500", "ValueError", "LookupError", "Exception"]
 PREFIXES = ["/bp", "/api/v1", "/bp/", ""]
 
 
@@ -163,7 +165,7 @@ class Draw:
                 view["status"] = rng.choice(STATUSES)
             if self.chance(0.3):
                 view["headers"] = dict(rng.choice(HEADER_SETS))
-            if self.chance(0.25) and kind != "json":
+            if self.chance(0.25):
                 view["mimetype"] = rng.choice(MIMETYPES)
         if self.chance(0.15):
             view["sleep"] = rng.choice([80, 200, 350])
@@ -223,13 +225,13 @@ class Draw:
             decl["url_value_preprocessors"] = [{"name": self.name("values_")}]
         if self.chance(0.35):
             handlers = {}
-            for code in rng.sample(ERROR_CODES, rng.randint(1, 2)):
+            for code in rng.sample(ERROR_KEYS, rng.randint(1, 2)):
                 handler: dict[str, Any] = {"name": self.name("on_"), "text": rng.choice(["oops", "nothing here", ""])}
                 if self.chance(0.3):
                     handler["status"] = rng.choice([200, 404, 500, 503])
                 if self.chance(0.2):
                     handler["headers"] = {"X-Handled": "1"}
-                handlers[str(code)] = handler
+                handlers[code] = handler
             decl["errorhandlers"] = handlers
         if not blueprint and self.chance(0.2):
             decl["teardown_appcontext"] = [{"name": self.name("appctx_")}]

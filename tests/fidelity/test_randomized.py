@@ -89,8 +89,12 @@ def _features(scenario: dict) -> set[str]:
         found |= {f"view {k}" for k in ("text", "json", "echo", "abort", "raise", "stream", "sleep",
                                         "interval", "with_context", "status", "headers", "mimetype") if k in view}
         found |= {"methods"} if "methods" in route else set()
+        found |= {"status line"} if isinstance(view.get("status"), str) else set()
+        found |= {"json with mimetype"} if "json" in view and "mimetype" in view else set()
         found |= {"strict_slashes"} if route.get("strict_slashes") is False else set()
     found |= {f"blueprint prefix {bp['url_prefix']!r}" for bp in app.get("blueprints", [])}
+    for scaffold in (app, *app.get("blueprints", [])):
+        found |= {"errorhandler for a class" for key in scaffold.get("errorhandlers", {}) if not key.isdigit()}
     found |= {key for key in ("before_request", "after_request", "teardown_request", "url_value_preprocessors",
                               "errorhandlers", "teardown_appcontext", "static_files") if app.get(key)}
     found |= {f"blueprint {key}" for bp in app.get("blueprints", []) for key in
@@ -116,6 +120,7 @@ def test_the_generator_reaches_everything_the_format_declares() -> None:
     expected = {"converter " + part.format(n="") for part, *_ in CONVERTERS}
     expected |= {f"view {k}" for k in ("text", "json", "echo", "abort", "raise", "stream", "sleep", "interval",
                                        "with_context", "status", "headers", "mimetype")}
+    expected |= {"status line", "json with mimetype", "errorhandler for a class"}
     expected |= {"methods", "strict_slashes", "before_request", "after_request", "teardown_request",
                  "url_value_preprocessors", "errorhandlers", "teardown_appcontext", "static_files",
                  "blueprint before_request", "blueprint after_request", "blueprint errorhandlers",
