@@ -336,17 +336,27 @@ def render(value: Any) -> Any:
     return value
 
 
-def render_delta(delta: dict[str, Any] | None) -> dict[str, Any]:
+#: A recorded delta: the dict the step was given, or (once it was complete when recorded)
+#: its items as a tuple of pairs, which the cyclic GC stops tracking (a dict stays tracked
+#: until the next full collection, and a million of them make every full collection slow).
+Delta = dict[str, Any] | tuple[tuple[str, Any], ...]
+
+
+def _items(delta: Delta):
+    return delta.items() if type(delta) is dict else delta
+
+
+def render_delta(delta: Delta | None) -> dict[str, Any]:
     if not delta:
         return _EMPTY
-    return {key: render(value) for key, value in delta.items()}
+    return {key: render(value) for key, value in _items(delta)}
 
 
-def apply_delta(snapshot: dict[str, Any], delta: dict[str, Any] | None) -> None:
+def apply_delta(snapshot: dict[str, Any], delta: Delta | None) -> None:
     """Apply one step's delta to a snapshot whose values are as recorded (not rendered)."""
     if not delta:
         return
-    for key, value in delta.items():
+    for key, value in _items(delta):
         section, _, item = key.partition("/")
         if not item:
             snapshot[section] = value
@@ -435,7 +445,9 @@ class Recorder:
             self._arg_values.append(args)
         if state is not None:
             self._state_rows.append(len(steps))
-            self._states.append(state)
+            # An empty dict is one the caller fills in once the step's work is done
+            # (``write``'s effects); any other is complete now, and kept as a tuple.
+            self._states.append(tuple(state.items()) if state else state)
         # Enum members are stored as their plain string values (see Rows).
         steps.append((self._clock.now, actor, client, phase._value_, qualname, key, line,
                       layer._value_, request, decl))
@@ -467,10 +479,14 @@ class Recorder:
             gone[f"ctx/{actor}"] = None  # a worker thread serves one connection
         last = len(self._steps) - 1
         if self._state_rows and self._state_rows[-1] == last:
-            self._states[-1].update(gone)  # the step's own delta dict (it may still be filling in)
+            delta = self._states[-1]
+            if type(delta) is dict:
+                delta.update(gone)  # the step's own delta dict (it may still be filling in)
+            else:
+                self._states[-1] = (*delta, *gone.items())
         else:
             self._state_rows.append(last)
-            self._states.append(gone)
+            self._states.append(tuple(gone.items()))
 
     def next_request(self, client: str) -> None:
         """The connection of ``client`` starts its next request (a keep-alive connection's
