@@ -63,6 +63,15 @@ KEY_CALLS = frozenset(
         "socketserver.StreamRequestHandler.finish",
         "socketserver.TCPServer.shutdown_request",
         "socketserver.TCPServer.close_request",
+        # forking: the fork itself (its children's calls are their own actors)
+        "socketserver.ForkingMixIn.process_request",
+        # Werkzeug 0.16 / Flask 1.1's own path
+        "werkzeug.serving.BaseWSGIServer.get_request",
+        "werkzeug.serving.WSGIRequestHandler.handle_one_request",
+        "werkzeug.serving.WSGIRequestHandler.send_response",
+        "flask.app.Flask.try_trigger_before_first_request_functions",
+        "flask.ctx.RequestContext.auto_pop",
+        "flask.helpers.send_file",
     }
 )
 USER_FUNCTION_PREFIX = "app."
