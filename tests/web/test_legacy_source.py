@@ -53,3 +53,26 @@ def test_the_legacy_file_view(client) -> None:
     r = client.get("/source/werkzeug.serving", params={"kind": "werkzeug-legacy"})
     assert r.status_code == 200
     assert "def run_simple(" in r.text and "ForkingWSGIServer" in r.text
+
+
+def test_the_player_lights_werkzeug_016_for_a_legacy_scenario(client) -> None:
+    """gallery/30-legacy-no-414: the step of 0.16's own handle_one_request shows its real
+    line, from 0.16's serving.py, and links to that file in its version."""
+    import sim
+    from backend.gallery import load_gallery
+    from tests.sim.simhelpers import GALLERY
+
+    entry = load_gallery(GALLERY)["legacy-no-414"]
+    assert entry.available
+    trace = sim.run(entry.scenario)
+    n = next(s.i for s in trace.steps if s.qualname == "werkzeug.serving.WSGIRequestHandler.handle_one_request")
+    fragment = client.get(f"/s/legacy-no-414/step/{n}")
+    assert fragment.status_code == 200
+    html = fragment.text
+    lit = html[html.index('class="line lit"'):]
+    lit = lit[:lit.index("\n")]
+    # 0.16's line (3.1's handler has http.server's readline(65537) there)
+    assert lit.endswith(".raw_requestline = <span class=\"t-bp\">self</span>.rfile.readline()")
+    src = source_for("werkzeug.serving.WSGIRequestHandler.handle_one_request", "werkzeug-legacy")
+    number = src.start + src.line_for("self.raw_requestline = self.rfile.readline()")
+    assert f'href="/source/werkzeug.serving?kind=werkzeug-legacy#L{number}"' in html
