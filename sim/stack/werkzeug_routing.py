@@ -552,7 +552,10 @@ class Map:
         try:
             return self._matcher.match("", path_part, method)
         except RequestPath as err:
-            raise RequestRedirect(quote(err.path_info, safe=_SAFE)) from None
+            # make_redirect_url joins the (empty) script root and the path with its leading
+            # slashes stripped: "//" (a "/<x>/" rule with an empty x) redirects to "/"
+            new_path = quote(err.path_info, safe=_SAFE)
+            raise RequestRedirect("/".join(("", new_path.lstrip("/")))) from None
         except NoMatch as err:
             if len(err.have_match_for):
                 raise MethodNotAllowed(list(err.have_match_for)) from None
