@@ -55,6 +55,9 @@ ACTIVITY_LABELS: dict[str, str] = {
     "waitpid": N_("blocked in waitpid()"),
 }
 
+#: The listen backlog's row (sim names it "listen backlog").
+BACKLOG_LABEL = N_("listen backlog")
+
 SEGMENT_LABELS: dict[str, str] = {
     "queued": N_("queued in backlog"),
     "reading": N_("request arriving"),
@@ -220,8 +223,10 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
             inner = _bars_svg(track, sc, lang, row_h, href)
         inner += _moment_marks(moments_by_track.get(track.id, []), sc, height, lang, href)
         summary = _summary(list(track.bars), lang)
-        return {"id": track.id, "label": track.label, "kind": _kind_label(track.kind, lang),
-                "aria": f"{track.label} ({_kind_label(track.kind, lang)})" + (f": {summary}" if summary else ""),
+        # a thread's name is its real name, in any language; the backlog is words
+        name = tr(BACKLOG_LABEL, lang) if track.kind is sim.TrackKind.BACKLOG else track.label
+        return {"id": track.id, "label": name, "kind": _kind_label(track.kind, lang),
+                "aria": f"{name} ({_kind_label(track.kind, lang)})" + (f": {summary}" if summary else ""),
                 "svg": _svg(inner, height, cx)}
 
     def group(gid: str, title: str, tracks: list[sim.Track]) -> dict[str, Any]:
