@@ -372,6 +372,10 @@ def render_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
             for section, entries in snapshot.items()}
 
 
+#: the table's lookup, bound once (``step`` runs a million times in a large run)
+_LAYER_GET = LAYERS.get
+
+
 def _layer(qualname: str) -> Layer:
     layer = LAYERS.get(qualname)
     return layer if layer is not None else layer_of(qualname)  # layer_of raises, naming it
@@ -421,18 +425,18 @@ class Recorder:
         # common cases are tested first, without calls.
         if actor == client:
             if layer is None:
-                layer = Layer.CLIENT if qualname is None else _layer(qualname)
+                layer = Layer.CLIENT if qualname is None else (_LAYER_GET(qualname) or _layer(qualname))
             request = self._request.get(client, 1)
         elif actor == "kernel":
             if layer is None:
-                layer = Layer.KERNEL if qualname is None else _layer(qualname)
+                layer = Layer.KERNEL if qualname is None else (_LAYER_GET(qualname) or _layer(qualname))
             request = None if client is None else self._request.get(client, 1)
         else:
             if layer is None:
                 # A server step with no function of its own ("readline returned 16 bytes")
                 # is the outcome of the call before it, in the same place.
                 layer = (self._actor_layer.get(actor, Layer.LOOP) if qualname is None
-                         else _layer(qualname))
+                         else (_LAYER_GET(qualname) or _layer(qualname)))
             self._actor_layer[actor] = layer
             if client is None:
                 request = None
