@@ -311,6 +311,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         " an ETag, and make_conditional (a 304 if the client's copy is fresh).",
         "Flask 1.1 的 send_file 返回 {filename}：12 小时的 Cache-Control 和 Expires、ETag，"
         "并调用 make_conditional（客户端副本未过期时返回 304）。"),
+    "reqctx_pop_nested": (
+        "Flask 1.1: this request context was pushed twice (stream_with_context), so this pop only "
+        "takes it off the stack: no teardown yet.",
+        "Flask 1.1：这个请求上下文被推入了两次（stream_with_context），这次弹出只是把它移出栈，还不执行 teardown。"),
     "try_trigger_first": (
         "try_trigger_before_first_request_functions runs the before_first_request functions once.",
         "try_trigger_before_first_request_functions 只在第一次请求时运行 before_first_request 函数。"),

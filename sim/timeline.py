@@ -114,7 +114,7 @@ ACTIVITY: dict[str, Activity] = {
                      "static_lambda", "send_static_file", "send_from_directory", "send_file_11",
                      "handle_user_exception", "handle_http_exception", "handle_exception",
                      "log_exception", "finalize_request", "make_response", "process_response",
-                     "response_call", "reqctx_pop", "reqctx_popped", "do_teardown_request",
+                     "response_call", "reqctx_pop", "reqctx_pop_nested", "reqctx_popped", "do_teardown_request",
                      "appctx_pop", "appctx_popped", "do_teardown_appcontext",
                      "stream_with_context", "swc_primed", "swc_resume", "reqctx_push_again"),
                     _A.FRAMEWORK),

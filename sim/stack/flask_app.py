@@ -22,7 +22,7 @@ from ..scheduler import Sleep
 from ..trace import Phase
 from . import blinker_base
 from .flask_ctx import AppContext, RequestContext
-from .flask_helpers import Generate, StreamWithContext
+from .flask_helpers import Generate, StreamWithContext, StreamWithContext11
 from .http_status import WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
@@ -787,7 +787,18 @@ class Flask11(Flask):
         finally:
             self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "RequestContext.auto_pop",
                           "auto_pop", line="self.pop(exc)")
-            ctx.pop(error)
+            if ctx.extra_pushes:  # stream_with_context pushed it again: this pop tears nothing down
+                ctx.extra_pushes -= 1
+                ctx.pop_nested()
+            else:
+                ctx.pop(error)
+
+    def stream_response(self, ctx: RequestContext, name: str, view: View, headers, decl: str):
+        body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval, decl)
+        if view.with_context:
+            body = StreamWithContext11(ctx, body)
+        return Response.from_iterator(body, view.status or 200, Headers(list(headers.items())),
+                                      mimetype=view.mimetype)
 
     def app_context(self, ctx: RequestContext) -> AppContext:
         self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",

@@ -117,6 +117,8 @@ class RequestContext:
         environ["werkzeug.request"] = request_repr(environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}
         self.app_ctx: AppContext | None = None
+        #: Flask 1.1: pushes beyond the first (``stream_with_context``'s ``with ctx:``)
+        self.extra_pushes = 0
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
@@ -133,6 +135,15 @@ class RequestContext:
         self.app_ctx = self.app.app_context(self)
         self.app_ctx.push(self)
         self.push_request()
+
+    def pop_nested(self) -> None:
+        """Flask 1.1: the pop of a context pushed twice (``stream_with_context``): only the
+        request stack shrinks; no teardown, the app context stays."""
+        self.app.rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop",
+                          "reqctx_pop_nested", line="app_ctx = self._implicit_app_ctx_stack.pop()")
+        self.stacks["request"].pop()
+        self.app.rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
+                          state={f"ctx/{self.actor}": self.stacks_view()})
 
     def push_again(self) -> None:
         """``with req_ctx`` in ``stream_with_context``: its app context is active already."""

@@ -128,3 +128,64 @@ class StreamWithContext:
         self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
                       line="gen.close()")
         self.exit_with_block()
+
+
+class StreamWithContext11(StreamWithContext):
+    """Flask 1.1's ``stream_with_context``: the wrapper enters ``with ctx:`` while the view
+    runs, pushing the same request context a second time (the app context is the same app's,
+    so only ``None`` goes on its implicit stack). ``wsgi_app``'s ``auto_pop`` then pops that
+    second push without tearing anything down; the teardown runs once, when the wrapper's
+    ``with`` block ends (after the last chunk, or at ``close()``)."""
+
+    def __init__(self, ctx, inner: Generate) -> None:
+        self.rec = ctx.app.rec
+        self.ctx = ctx
+        self.inner = inner
+        self.state = GenState.CREATED
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.stream_with_context",
+                      "stream_with_context", line="next(wrapped_g)")
+        # next(wrapped_g): the wrapper runs to its sentinel, entering ``with ctx:`` on the way
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, WRAPPER, "swc_primed", line="with ctx:")
+        ctx.push_again()
+        ctx.extra_pushes += 1
+
+    def resume(self):
+        ctx = self.ctx
+        if self.state is GenState.FINISHED:
+            return END
+        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, WRAPPER, "swc_resume", line="for item in gen:")
+        self.state = GenState.SUSPENDED
+        data = yield from self.inner.resume()
+        if data is END:
+            self.exit_with_block()
+        return data
+
+    def exit_with_block(self) -> None:
+        """``finally: gen.close()``, then ``with ctx:`` ends: ``__exit__`` -> ``auto_pop``,
+        now the last push: teardown, and the app context pops."""
+        self.state = GenState.FINISHED
+        self.inner.close()
+        ctx = self.ctx
+        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
+                      "auto_pop", line="self.pop(exc)")
+        ctx.pop(None)
+
+    def close(self) -> None:
+        """``close()`` throws GeneratorExit into the wrapper (a plain ``for`` loop in 1.1, not
+        ``yield from``): at the sentinel the ``with`` block ends at once and the unstarted
+        ``generate`` is closed when dropped, after; inside the loop, ``finally: gen.close()``
+        closes it first, then the ``with`` block ends."""
+        ctx = self.ctx
+        if self.state is GenState.FINISHED:
+            return
+        started = self.state is GenState.SUSPENDED
+        self.state = GenState.FINISHED
+        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+                      line="gen.close()" if started else "yield None")
+        if started:
+            self.inner.close()
+        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
+                      "auto_pop", line="self.pop(exc)")
+        ctx.pop(None)
+        if not started:
+            self.inner.close()
