@@ -134,6 +134,9 @@ CASES = {
     # random_routing_case in a long run.
     "empty-value-branch": ([("/<string(minlength=0):v>/", None, True), ("/<v>/x", None, True)],
                            ["/", "//", "/a", "//x", "/a/x"]),
+    # The redirect's path is quoted (safe: the URL path-segment set).
+    "quoted-redirect": ([("/<name>/", None, True), ("/p/<path:rest>/", None, True)],
+                        ["/\u00fc", "/a b", "/p/x y/\u4e2d", "/a;b=c@d", "/%", "/p/a:b"]),
     # strict_slashes=False: the branch rule matches without its slash too.
     "non-strict-slashes": ([("/nostrict/", None, False), ("/leaf", None, False)],
                            ["/nostrict", "/nostrict/", "/leaf", "/leaf/"]),
