@@ -71,7 +71,10 @@ CONVERTERS: list[tuple[str, str, str]] = [
 TEXTS = ["hi", "<p>Hello, World!</p>", "h\u00e9llo", "\u4f60\u597d", "", "line1\nline2", "x" * 300]
 STATUSES = [200, 201, 202, 204, 299, 400, 404, 418, 451, 500, 503, "201 CREATED", "299 Fine", "404 Gone Fishing"]
 ABORTS = [400, 401, 403, 404, 405, 409, 410, 418, 429, 500, 501, 503]
-RAISES = ["RuntimeError", "ValueError", "KeyError", "ZeroDivisionError", "LookupError"]
+RAISES = ["RuntimeError", "ValueError", "KeyError", "ZeroDivisionError", "LookupError", "SystemExit",
+          "KeyboardInterrupt"]
+#: SystemExit and KeyboardInterrupt end a non-threaded server (or the thread): rarer
+RAISE_WEIGHTS = [5, 5, 5, 5, 5, 1, 1]
 MIMETYPES = ["text/plain", "application/json", "application/octet-stream", "text/csv", "image/svg+xml"]
 HEADER_SETS = [
     {"X-Custom": "1"},
@@ -152,7 +155,7 @@ class Draw:
         elif kind == "abort":
             view["abort"] = rng.choice(ABORTS)
         elif kind == "raise":
-            view["raise"] = rng.choice(RAISES)
+            view["raise"] = rng.choices(RAISES, RAISE_WEIGHTS)[0]
         else:
             view["stream"] = [rng.choice(["a", "bb", "", "\u00e9", "chunk\n"]) for _ in range(rng.randint(0, 4))]
             if self.chance(0.3):
