@@ -343,6 +343,79 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "child_reaped": (
         "waitpid reaps {process}; {alive} children left.",
         "waitpid 回收 {process}；还剩 {alive} 个子进程。"),
+    # -- the standard library's wsgiref ------------------------------------------------------
+    "wsgiref_make_server": (
+        "wsgiref's make_server({host!r}, {port}, app) builds a WSGIServer with WSGIRequestHandler.",
+        "wsgiref 的 make_server({host!r}, {port}, app) 用 WSGIRequestHandler 创建 WSGIServer。"),
+    "wsgiref_server_bind": (
+        "WSGIServer.server_bind binds (through HTTPServer.server_bind), then builds the base environ.",
+        "WSGIServer.server_bind 先经 HTTPServer.server_bind 绑定地址，再建立基础 environ。"),
+    "wsgiref_server_setup_environ": (
+        "setup_environ: every request's environ will start from SERVER_NAME={name!r}, SERVER_PORT='{port}', "
+        "CONTENT_LENGTH=''.",
+        "setup_environ：之后每个请求的 environ 都以 SERVER_NAME={name!r}、SERVER_PORT='{port}'、"
+        "CONTENT_LENGTH='' 为起点。"),
+    "wsgiref_process_exit": (
+        "The script ends, so the process exits: the kernel closes the listening socket and resets "
+        "the connections still in its queue ({reset}).",
+        "脚本结束，进程退出：内核关闭监听 socket，并重置仍在队列中的连接（{reset}）。"),
+    "wsgiref_set_app": ("set_app stores the application: {app}.", "set_app 保存应用：{app}。"),
+    "handle_request": (
+        "handle_request() waits for ONE connection (timeout: {timeout} s), serves it, and returns.",
+        "handle_request() 只等待一个连接（超时：{timeout} 秒），处理完就返回。"),
+    "handle_timeout": ("Nobody connected in time: handle_timeout() does nothing, and handle_request returns.",
+                       "超时内无人连接：handle_timeout() 什么也不做，handle_request 返回。"),
+    "server_handle_error": (
+        "The error escaped the handler: BaseServer.handle_error prints it between two rules ({error}).",
+        "异常逃出了请求处理器：BaseServer.handle_error 把它打印在两条横线之间（{error}）。"),
+    "wsgiref_handle": (
+        "wsgiref's handle() reads ONE request line (at most 65537 bytes); there is no keep-alive loop.",
+        "wsgiref 的 handle() 只读取一个请求行（最多 65537 字节）；没有 keep-alive 循环。"),
+    "wsgiref_get_environ": ("get_environ builds the CGI variables for {method} {path} from the request.",
+                            "get_environ 根据请求行和请求头为 {method} {path} 生成 CGI 变量。"),
+    "wsgiref_handler_init": ("ServerHandler(rfile, wfile, stderr, environ) is created for this one request.",
+                             "为这一个请求创建 ServerHandler(rfile, wfile, stderr, environ)。"),
+    "wsgiref_run": ("BaseHandler.run calls the application: {app}(environ, start_response).",
+                    "BaseHandler.run 调用应用：{app}(environ, start_response)。"),
+    "wsgiref_setup_environ": (
+        "setup_environ adds wsgi.input (the raw rfile: no dechunking, no wsgi.input_terminated) for {method} {path}.",
+        "setup_environ 为 {method} {path} 加入 wsgi.input（原始 rfile：不解分块，没有 wsgi.input_terminated）。"),
+    "wsgiref_client_gone": ("The client went away ({error}): run() gives up quietly, nothing is logged.",
+                            "客户端已断开（{error}）：run() 默默放弃，不记日志。"),
+    "wsgiref_start_response": ("start_response({status!r}) stores the status and headers; nothing is sent yet.",
+                               "start_response({status!r}) 保存状态和响应头；此时还没有发送任何东西。"),
+    "wsgiref_hop_check": ("{header!r} is an end-to-end header: start_response's assertion passes.",
+                          "{header!r} 是端到端头：start_response 的断言通过。"),
+    "wsgiref_hop_by_hop": ("{header!r} is a hop-by-hop header: PEP 3333 forbids apps to set it, the assertion fails.",
+                           "{header!r} 是逐跳（hop-by-hop）头：PEP 3333 禁止应用设置它，断言失败。"),
+    "wsgiref_finish_response": ("finish_response iterates the app's result and writes each piece.",
+                                "finish_response 迭代应用返回的结果，逐块写出。"),
+    "wsgiref_write_first": (
+        "The first write ({n} bytes) sends the status line and headers first (HTTP/1.0).",
+        "第一次 write（{n} 字节）先发送状态行和响应头（HTTP/1.0）。"),
+    "wsgiref_write": ("write sends {n} more bytes of the body.", "write 再发送 {n} 字节响应体。"),
+    "wsgiref_finish_content": ("finish_content: the body is done (headers already sent: {sent}).",
+                               "finish_content：响应体结束（响应头已发送：{sent}）。"),
+    "wsgiref_set_content_length": (
+        "No Content-Length from the app: a one-piece body gets its length ({length}); otherwise the close ends it.",
+        "应用没有给 Content-Length：只有一块的响应体得到长度（{length}）；否则以关闭连接结束。"),
+    "wsgiref_send_preamble": ("send_preamble writes HTTP/1.0 {status}, then Date and Server.",
+                              "send_preamble 写出 HTTP/1.0 {status}，再写 Date 和 Server。"),
+    "wsgiref_server_handler_close": ("ServerHandler.close logs the request: {code}, {size} bytes of body.",
+                                     "ServerHandler.close 记录请求日志：{code}，响应体 {size} 字节。"),
+    "log_request": ("log_request prints the request line with {code} {size} to stderr.",
+                    "log_request 把请求行和 {code} {size} 打印到 stderr。"),
+    "wsgiref_close": ("BaseHandler.close closes the result iterable and resets the handler.",
+                      "BaseHandler.close 关闭结果迭代器并重置处理器。"),
+    "wsgiref_handle_error": ("handle_error: the {error} is logged; headers sent already: {sent}.",
+                             "handle_error：记录 {error}；响应头是否已发送：{sent}。"),
+    "wsgiref_log_exception": ("log_exception prints the whole traceback to stderr.",
+                              "log_exception 把完整回溯打印到 stderr。"),
+    "wsgiref_error_output": (
+        "error_output answers 500 Internal Server Error: \"A server error occurred.\" as text/plain.",
+        "error_output 返回 500 Internal Server Error：text/plain 的 \"A server error occurred.\"。"),
+    "demo_app": ("demo_app prints Hello world! and the {keys} environ entries, sorted, as text/plain.",
+                 "demo_app 以 text/plain 输出 Hello world! 和排好序的 {keys} 个 environ 项。"),
 }
 
 

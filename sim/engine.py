@@ -11,7 +11,7 @@ from .kernel import SYN_RETRIES, SYN_RETRY_MS, Connection, ConnectionResetError_
 from .mimetable import SNAPSHOT, MimeTypes
 from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
-from .stack import werkzeug016_serving, werkzeug_serving
+from .stack import werkzeug016_serving, werkzeug_serving, wsgiref_simple_server
 from .stack.flask_app import AppExit, Flask, Flask11
 from .stack.socketserver import socket_view
 from .stack.world import World
@@ -35,7 +35,7 @@ def check_supported(scenario: Scenario) -> None:
                                            f"(simulated: {ready})")
     if server.processes > 1 and server.kind not in FORKING_KINDS:
         raise ScenarioError("server.processes", "a forking server (processes > 1) is not simulated yet")
-    if scenario.app.kind != "flask":
+    if scenario.app.kind != "flask" and server.kind != "wsgiref":
         raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
 
 
@@ -134,8 +134,32 @@ def werkzeug_legacy_main(world: World):
         world.recorder.step("main", None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
 
 
+def wsgiref_main(world: World):
+    """The server process's main thread on the standard library's wsgiref:
+    ``make_server(host, port, app)``, then ``serve_forever()``, or ``handle_request()``
+    once, after which the process exits."""
+    cfg = world.scenario.server
+    if world.scenario.app.kind == "demo_app":
+        app = wsgiref_simple_server.DEMO_APP
+    else:
+        app = Flask(world, world.scenario.app)
+        app.record_init()
+    server = wsgiref_simple_server.make_server(world, app)
+    if cfg.start_path != "handle_request":
+        yield from server.serve_forever()
+        return
+    timeout_ms = None if cfg.timeout is None else round(cfg.timeout * 1000)
+    yield from server.handle_request(timeout_ms)
+    # The script ends and so does the process: the kernel closes the listening socket,
+    # resetting every connection still waiting in its accept queue.
+    reset = world.listener.close()
+    world.recorder.step("main", None, Phase.CLOSE, None, "wsgiref_process_exit",
+                        {"reset": ", ".join(conn.client for conn in reset) or None},
+                        state={f"backlog/{conn.client}": None for conn in reset})
+
+
 #: kind -> the server process's main thread, for every stack the registry marks implemented
-SERVER_MAINS = {"werkzeug": werkzeug_main, "werkzeug-legacy": werkzeug_legacy_main}
+SERVER_MAINS = {"werkzeug": werkzeug_main, "werkzeug-legacy": werkzeug_legacy_main, "wsgiref": wsgiref_main}
 
 
 def client_main(world: World, decl: Client, conn: Connection, client: ClientState):

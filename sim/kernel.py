@@ -54,9 +54,13 @@ SYN_RETRIES = 6
 class ConnectionResetError_(ConnectionError):
     """The simulated ``ConnectionResetError`` (ECONNRESET)."""
 
+    real_name = "ConnectionResetError"
+
 
 class BrokenPipeError_(ConnectionError):
     """The simulated ``BrokenPipeError`` (EPIPE)."""
+
+    real_name = "BrokenPipeError"
 
 
 class EndState(Enum):
@@ -251,21 +255,38 @@ class Listener:
         self.scheduler.wake(self.readable)
         return True
 
-    def close(self) -> None:
+    def close(self) -> list[Connection]:
         """The listening socket is closed: every connection in the accept queue gets RST,
-        and later SYNs are refused (RST) rather than queued (``closed``)."""
+        and later SYNs are refused (RST) rather than queued (``closed``). Returns the
+        connections it reset."""
         self.listening = False
         self.closed = True
+        reset = list(self.queue)
         while self.queue:
             conn = self.queue.popleft()
             # the kernel drops the never-accepted socket and answers its client with RST
             conn.server_end = next_state("server", conn.server_end, EndEvent.CLOSE)
             rst_to(conn, "client")
             self.scheduler.wake(conn.client_readable)
+        return reset
 
     def wait_readable(self):
         while not self.queue:
             yield Wait(self.readable)
+
+    def readable_within(self, timeout_ms: int | None):
+        """``selector.select(timeout)`` on the listening socket, as ``handle_request``
+        loops on it until a connection is queued or the deadline passes."""
+        if timeout_ms is None:
+            yield from self.wait_readable()
+            return True
+        deadline = self.scheduler.now + timeout_ms
+        while not self.queue:
+            remaining = deadline - self.scheduler.now
+            if remaining < 0 or not (yield Wait(self.readable, remaining)):
+                return bool(self.queue)
+        return True
+
 
     def accept(self) -> Connection:
         conn = self.queue.popleft()

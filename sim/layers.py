@@ -143,8 +143,47 @@ _FLASK = (
     "werkzeug.wrappers.base_response.BaseResponse.close",
 )
 
+# The standard library's wsgiref (and the socketserver parts only it reaches).
+_WSGIREF_LOOP = (
+    "socketserver.BaseServer.handle_request",
+    "socketserver.BaseServer.handle_timeout",
+    "socketserver.BaseServer.handle_error",
+    "wsgiref.simple_server.make_server",
+    "wsgiref.simple_server.WSGIServer.server_bind",
+    "wsgiref.simple_server.WSGIServer.setup_environ",
+    "wsgiref.simple_server.WSGIServer.set_app",
+)
+_WSGIREF_HANDLER = (
+    "wsgiref.simple_server.WSGIRequestHandler.handle",
+    "http.server.BaseHTTPRequestHandler.log_request",
+)
+_WSGIREF_WSGI = (
+    "wsgiref.simple_server.WSGIRequestHandler.get_environ",
+    "wsgiref.simple_server.ServerHandler.close",
+    "wsgiref.handlers.SimpleHandler.__init__",
+    "wsgiref.handlers.BaseHandler.run",
+    "wsgiref.handlers.BaseHandler.setup_environ",
+    "wsgiref.handlers.BaseHandler.start_response",
+    "wsgiref.util.is_hop_by_hop",
+    "wsgiref.handlers.BaseHandler.finish_response",
+    "wsgiref.handlers.BaseHandler.write",
+    "wsgiref.handlers.BaseHandler.set_content_length",
+    "wsgiref.handlers.BaseHandler.send_preamble",
+    "wsgiref.handlers.BaseHandler.finish_content",
+    "wsgiref.handlers.BaseHandler.close",
+    "wsgiref.handlers.BaseHandler.handle_error",
+    "wsgiref.handlers.BaseHandler.log_exception",
+    "wsgiref.handlers.BaseHandler.error_output",
+)
+#: the stdlib's demo app is the application (the view's lane)
+_WSGIREF_VIEW = ("wsgiref.simple_server.demo_app",)
+
 #: qualname -> layer, for every real function the engine simulates.
 LAYERS: dict[str, Layer] = {
+    **dict.fromkeys(_WSGIREF_LOOP, Layer.LOOP),
+    **dict.fromkeys(_WSGIREF_HANDLER, Layer.HANDLER),
+    **dict.fromkeys(_WSGIREF_WSGI, Layer.WSGI),
+    **dict.fromkeys(_WSGIREF_VIEW, Layer.VIEW),
     **dict.fromkeys(_LOOP, Layer.LOOP),
     **dict.fromkeys(_HANDLER, Layer.HANDLER),
     **dict.fromkeys(_WSGI, Layer.WSGI),

@@ -321,8 +321,11 @@ class Server(Model):
     #: and ``make_server``: none)
     threaded: bool | None = None
     processes: Annotated[int, Field(ge=1, le=64)] = 1
-    start: Literal["app.run", "run_simple", "make_server"] | None = None
+    start: Literal["app.run", "run_simple", "make_server", "handle_request"] | None = None
     poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
+    #: ``BaseServer.timeout`` (seconds): how long ``handle_request`` waits for a connection
+    #: before ``handle_timeout``; None waits for ever
+    timeout: Annotated[float, Field(ge=0, le=3600)] | None = None
     backlog: Annotated[int, Field(ge=0, le=4096)] | None = None
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 5000
@@ -332,6 +335,15 @@ class Server(Model):
         if self.threads and self.processes > 1:
             raise PydanticCustomError(
                 "server", "Cannot have a multi-thread and multi-process server.", {}
+            )
+        if self.kind == "wsgiref" and (self.threaded or self.processes > 1):
+            raise PydanticCustomError(
+                "server", "wsgiref's WSGIServer serves one connection at a time: no threads or processes", {}
+            )
+        if self.timeout is not None and self.start_path != "handle_request":
+            raise PydanticCustomError(
+                "server", "timeout is what handle_request waits; {start} does not use it",
+                {"start": self.start_path},
             )
         starts = self.spec.starts
         if self.start is not None and self.start not in starts:

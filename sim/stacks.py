@@ -63,11 +63,15 @@ STACKS: Mapping[str, StackSpec] = MappingProxyType({
     "wsgiref": StackSpec(
         kind="wsgiref",
         title="the standard library's wsgiref",
-        starts=("make_server",),
+        # make_server(...).serve_forever(), or make_server(...).handle_request() once
+        starts=("make_server", "handle_request"),
         threaded_starts=frozenset(),
         # socketserver.TCPServer.request_queue_size
         backlog=5,
-        versions=MappingProxyType({"python": PYTHON_VERSION, "flask": "3.1.3"}),
-        implemented=False,
+        # wsgiref is the standard library's (its own __version__ is 0.2, the Server header's
+        # "WSGIServer/0.2"); Flask 3.1.3 + Werkzeug 3.1.9 when the app is a Flask app
+        versions=MappingProxyType({"python": PYTHON_VERSION, "wsgiref": "0.2", "flask": "3.1.3",
+                                   "werkzeug": "3.1.9"}),
+        implemented=True,
     ),
 })

@@ -132,6 +132,21 @@ ACTIVITY: dict[str, Activity] = {
     "process_request_forked": _A.ACCEPTING, "close_request_parent": _A.SELECTING,
     **dict.fromkeys(("service_actions_fork", "collect_children", "child_reaped"), _A.SELECTING),
     "collect_children_full": _A.WAITPID,
+    # the standard library's wsgiref
+    **dict.fromkeys(("wsgiref_make_server", "wsgiref_server_bind", "wsgiref_server_setup_environ",
+                     "wsgiref_set_app"), _A.STARTING),
+    **dict.fromkeys(("handle_request", "handle_timeout"), _A.SELECTING),
+    **dict.fromkeys(("wsgiref_process_exit", "server_handle_error", "wsgiref_client_gone",
+                     "wsgiref_server_handler_close", "log_request", "wsgiref_close"), _A.CLOSING),
+    "wsgiref_handle": _A.READING,
+    **dict.fromkeys(("wsgiref_get_environ", "wsgiref_handler_init", "wsgiref_run",
+                     "wsgiref_setup_environ", "wsgiref_start_response", "wsgiref_hop_check",
+                     "wsgiref_hop_by_hop", "wsgiref_handle_error", "wsgiref_log_exception",
+                     "wsgiref_error_output"), _A.WSGI),
+    **dict.fromkeys(("wsgiref_finish_response", "wsgiref_write_first", "wsgiref_write",
+                     "wsgiref_finish_content", "wsgiref_set_content_length", "wsgiref_send_preamble"),
+                    _A.WRITING),
+    "demo_app": _A.VIEW,
     # blinker.base.Signal.send from Flask's code
     **{f"signal_{name}": _A.FRAMEWORK for name in FLASK_SIGNALS},
 }

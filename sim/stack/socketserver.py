@@ -11,6 +11,7 @@ from ..kernel import Connection
 from ..scheduler import Wait, Waitable
 from ..trace import Phase, view
 from .io import BufferedReader, SocketWriter
+from .tracebacks import last_line
 from .world import World
 
 SS = "socketserver."
@@ -78,6 +79,21 @@ class BaseServer:
         return
         yield
 
+    def handle_request(self, timeout_ms: int | None):
+        """``handle_request``: wait (at most ``self.timeout``) for ONE connection, serve
+        it, and return; ``handle_timeout`` if none came in time."""
+        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.handle_request",
+                      "handle_request", {"timeout": None if timeout_ms is None else timeout_ms / 1000},
+                      line="ready = selector.select(timeout)")
+        if (yield from self.world.listener.readable_within(timeout_ms)):
+            yield from self._handle_request_noblock()
+        else:
+            self.handle_timeout()
+
+    def handle_timeout(self) -> None:
+        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.handle_timeout",
+                      "handle_timeout", line="pass")
+
     def _handle_request_noblock(self):
         listener = self.world.listener
         self.rec.step("main", listener.queue[0].client, Phase.SELECT,
@@ -87,6 +103,12 @@ class BaseServer:
         if self.verify_request(request):
             try:
                 yield from self.process_request(request)
+            except ConnectionError as err:
+                # What escapes the handler (a read that met an RST, on a server whose
+                # handler does not catch it, like wsgiref's) is printed, and the
+                # connection shut down here instead.
+                self.handle_error(request, err)
+                self.shutdown_request(request, self.actor)
             except BaseException:
                 # The bare ``except:`` (an ``Exception`` never gets here: the handler
                 # catches those): close the connection and let the error end the loop.
@@ -124,6 +146,16 @@ class BaseServer:
                       "finish_request", line="self.RequestHandlerClass(request, client_address, self)")
         handler = self.RequestHandlerClass(self, request, actor)
         yield from handler.run()
+
+    def handle_error(self, request: Connection, err: BaseException) -> None:
+        """``handle_error``: the traceback between two rules of dashes, on stderr."""
+        port = self.world.client_ports[request.client]
+        self.rec.step(self.actor, request.client, Phase.CLOSE, SS + "BaseServer.handle_error",
+                      "server_handle_error", {"error": last_line(err)},
+                      line="print('Exception occurred during processing of request from',")
+        rule = "-" * 40
+        self.rec.log(self.actor, f"{rule}\nException occurred during processing of request from "
+                                 f"('127.0.0.1', {port})\n{last_line(err)}\n{rule}")
 
     def shutdown_request(self, request: Connection, actor: str) -> None:
         """``TCPServer.shutdown_request``: ``shutdown(SHUT_WR)`` (FIN), then ``close``."""

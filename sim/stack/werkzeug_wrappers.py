@@ -12,7 +12,7 @@ from typing import Any
 
 from ..trace import Phase
 from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
-from .world import ORIGIN_KEY, Origin
+from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
 WR = "werkzeug.wrappers.response.Response."
 
@@ -125,15 +125,26 @@ class Response:
                              "response_call", {"status": self.status},
                              line="start_response(status, headers)")
         headers = self.wsgi_headers()
-        start_response(self.status, headers)
         # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
         status = self.status_code
         if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
             body: Any = ()
         elif self.direct_passthrough:
-            return self.body
+            body = self.body
         else:
             body = self.body
+        try:
+            start_response(self.status, headers)
+        except Exception:
+            # The body was wrapped already (get_wsgi_response runs before start_response)
+            # and nobody will iterate it. CPython finalizes an unstarted generator when its
+            # last reference goes: on wsgiref, whose start_response can fail, the real
+            # profile shows that when BaseHandler.close drops the environ.
+            if hasattr(body, "resume"):
+                environ[DROPPED_BODY_KEY] = body
+            raise
+        if self.direct_passthrough:
+            return body
         return ClosingIterator(body, lambda: self.close(origin))
 
     def close(self, origin: Origin) -> None:

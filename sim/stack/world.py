@@ -50,6 +50,14 @@ class World:
 
 #: The environ key under which a simulated server passes :class:`Origin` to the app.
 ORIGIN_KEY = "wsgiscope.origin"
+#: The environ key of a response body nobody will iterate (``start_response`` failed after
+#: ``get_app_iter`` wrapped it): a generator there is finalized when the environ is dropped.
+DROPPED_BODY_KEY = "wsgiscope.dropped_body"
+
+
+def is_private(key: str) -> bool:
+    """An environ key of the simulation's own, which no real environ has."""
+    return key.startswith("wsgiscope.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +74,3 @@ class Origin:
     actor: str
     client: str
     recorder: Recorder
-
-
-def is_private(key: str) -> bool:
-    """An environ key of the simulation's own, which no real environ has."""
-    return key.startswith("wsgiscope.")

@@ -25,6 +25,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # ForkingWSGIServer: a child process per connection, at most 4 at a time
     "legacy-fork": {"kind": "werkzeug-legacy", "threaded": False, "processes": 4},
     "wz-fork": {"kind": "werkzeug", "threaded": False, "processes": 4},
+    # the standard library's wsgiref (single-threaded; its start is the case's own)
+    "wsgiref": {"kind": "wsgiref"},
 }
 
 

@@ -50,7 +50,7 @@ RECORDED_MODULES = frozenset(
      "werkzeug.routing", "werkzeug.wsgi", "werkzeug._reloader",
      "blinker.base"}  # Flask's signals are sent by blinker's Signal.send
 )
-RECORDED_PACKAGES = ("werkzeug.wrappers.", "werkzeug.routing.", "werkzeug.sansio.", "flask.")
+RECORDED_PACKAGES = ("werkzeug.wrappers.", "werkzeug.routing.", "werkzeug.sansio.", "flask.", "wsgiref.")
 # The user's declared functions live in a module of this name, as DESIGN.md names them.
 APP_MODULE = "app"
 
@@ -860,7 +860,7 @@ class ClientRun:
         stop_profiling_this_thread()
         _sleep_until(t0 + self.script.at_s)
         try:
-            sock = self.sock = socket.create_connection(("127.0.0.1", port))
+            sock = self.sock = self.connect(port)
         except ConnectionRefusedError:
             # Nothing listens any more (the server loop ended): the kernel answers the SYN
             # with RST, which the client sees as a reset before it sent anything.
@@ -910,6 +910,9 @@ class ClientRun:
             pass
         finally:
             sock.setblocking(True)
+
+    def connect(self, port: int) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", port))
 
     def _send(self, sock: socket.socket, t_connect: float) -> None:
         due = t_connect
@@ -975,6 +978,7 @@ class Child:
     environs: EnvironRecorder | None = None
     server: Any = None
     runs: list[ClientRun] = field(default_factory=list)  # alive until os._exit
+    client_run_class: type[ClientRun] = ClientRun
 
     def on_listening(self, server: Any) -> None:
         self.server = server
@@ -1004,7 +1008,8 @@ class Child:
         t0 = time.monotonic()
         deadline = t0 + scenario_duration_s(self.scenario) + OPEN_MARGIN_S
         port = self.server.server_address[1]
-        runs = self.runs = [ClientRun(ClientScript.from_decl(c), deadline) for c in self.scenario.get("clients", [])]
+        runs = self.runs = [self.client_run_class(ClientScript.from_decl(c), deadline)
+                            for c in self.scenario.get("clients", [])]
         results: dict[str, ClientResult] = {}
 
         def play(run: ClientRun) -> None:
@@ -1068,6 +1073,10 @@ def _stops_the_server(scenario: dict[str, Any]) -> bool:
 def child_main() -> None:
     scenario = json.load(sys.stdin)
     kind = scenario.get("server", {}).get("kind", "werkzeug")
+    if kind == "wsgiref":
+        from .wsgiref_stack import child_main as wsgiref_child_main
+
+        wsgiref_child_main(scenario)  # the stdlib server's child: it never returns
     if kind not in SERVERS:
         raise SystemExit(f"server.kind {kind!r} is not supported by the recorder")
     # The first static file a process serves calls mimetypes.init(), which parses the
