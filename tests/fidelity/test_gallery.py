@@ -19,7 +19,7 @@ from .compare import compare
 from .real_stack import Recording, record
 
 GALLERY = Path(__file__).resolve().parents[2] / "gallery"
-SIMULATED_KINDS = {"werkzeug", "werkzeug-legacy"}
+SIMULATED_KINDS = {"werkzeug", "werkzeug-legacy", "wsgiref"}
 
 
 def _valid(document: dict) -> bool:
