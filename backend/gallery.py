@@ -47,8 +47,13 @@ class Entry:
         server = self.scenario.get("server") or {}
         kind = str(server.get("kind", "werkzeug"))
         if kind.startswith("werkzeug"):
-            kind += ", threaded" if server.get("threaded") else ", one thread"
+            kind += ", " + (N_("threaded") if server.get("threaded") else N_("one thread"))
         return kind
+
+    def kind_in(self, lang: str) -> str:
+        """The server kind and threading, as the card's tag says it in ``lang``."""
+        kind, _, threading = self.kind.partition(", ")
+        return f"{kind}, {tr(threading, lang)}" if threading else kind
 
     @property
     def topic(self) -> str:

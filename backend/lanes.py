@@ -15,13 +15,13 @@ from .i18n import N_
 
 #: Lane ids in display order, with their labels (long, and short for narrow screens).
 LANES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("client", N_("Client"), "Cli"),
-    ("kernel", N_("Kernel"), "Kern"),
-    ("loop", N_("Server loop"), "Loop"),
-    ("handler", N_("Handler"), "Hdlr"),
+    ("client", N_("Client"), N_("Cli")),
+    ("kernel", N_("Kernel"), N_("Kern")),
+    ("loop", N_("Server loop"), N_("Loop")),
+    ("handler", N_("Handler"), N_("Hdlr")),
     ("wsgi", "WSGI", "WSGI"),
     ("flask", "Flask", "Flask"),
-    ("view", N_("View"), "View"),
+    ("view", N_("View"), N_("View")),
 )
 LANE_IDS: Final[tuple[str, ...]] = tuple(lane for lane, _, _ in LANES)
 assert LANE_IDS == sim.LAYER_NAMES, "the lanes are the engine's layers, in its order"

@@ -16,6 +16,7 @@ from markupsafe import Markup
 import sim
 
 from .highlight import highlight_lines
+from .i18n import N_
 from .lanes import LANES
 from .source import LEGACY_KINDS, SourceNotFound, source_for
 from .traces import KEY_PHASES, Playback
@@ -236,10 +237,13 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
 
 
 #: Socket fields holding raw bytes (latin-1 text), with what they mean, in display order.
-_BUFFERS = (("recv_buffer", "kernel receive buffer"),
-            ("rfile_buffer", "handler's rfile buffer"),
-            ("consumed", "last returned by readline()/read()"),
-            ("sent", "sent to the client"))
+_BUFFERS = (("recv_buffer", N_("kernel receive buffer")),
+            ("rfile_buffer", N_("handler's rfile buffer")),
+            ("consumed", N_("last returned by readline()/read()")),
+            ("sent", N_("sent to the client")))
+#: What the inspector calls each state of a connection (``sim.kernel.SocketState`` values).
+SOCKET_STATES = (N_("connecting"), N_("queued"), N_("established"), N_("client sent FIN"),
+                 N_("server sent FIN"), N_("closed"), N_("reset"))
 
 
 def _socket(client: str, sock: Any, changed: set[str]) -> dict[str, Any]:

@@ -138,3 +138,11 @@ def test_a_third_language_is_one_catalog(tmp_path, monkeypatch) -> None:
         assert i18n.language_name("fr") == "Français"
     finally:
         i18n.translations.cache_clear()
+
+
+def test_every_socket_state_the_engine_shows_has_a_message() -> None:
+    from backend.player import SOCKET_STATES
+    from sim.kernel import SocketState
+
+    assert set(SOCKET_STATES) == {state.value for state in SocketState}
+    assert all(tr(state, "zh") != state for state in SOCKET_STATES)
