@@ -3,7 +3,7 @@ real stack.
 
     python -m benchmarks.engine [--baseline REF] [--clients 10000] [--chunks 100000]
                                 [--stream 100000] [--repeat 3] [--real-clients 1000]
-                                [--kinds werkzeug,werkzeug-legacy]
+                                [--kinds werkzeug,werkzeug-legacy,wsgiref]
 
 Every figure is measured in a fresh process (``sim`` imported from the tree under test),
 best of ``--repeat`` runs for time, the largest for memory:
@@ -50,6 +50,14 @@ DEFAULT_BASELINE = "cc81113^"
 
 
 # -- scenarios ---------------------------------------------------------------------------
+
+
+#: the threadings each kind has (wsgiref's WSGIServer serves one connection at a time)
+THREADINGS = {"wsgiref": (False,)}
+
+
+def threadings(kind: str) -> tuple[bool, ...]:
+    return THREADINGS.get(kind, (False, True))
 
 
 def scenario(clients: int, threaded: bool, spacing_ms: int = 20, kind: str = "werkzeug") -> dict:
@@ -280,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct", type=int, default=3000)
     parser.add_argument("--real-clients", type=int, default=1_000, help="0: skip the real stack")
     parser.add_argument("--spacing", type=int, default=20, help="ms between two clients")
-    parser.add_argument("--kinds", default="werkzeug,werkzeug-legacy",
+    parser.add_argument("--kinds", default="werkzeug,werkzeug-legacy,wsgiref",
                         help="server kinds for the clients' scenarios and the real stack, comma-separated")
     args = parser.parse_args(argv)
     kinds = args.kinds.split(",")
@@ -290,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     big = {}
     sizes = {}
     for kind in kinds:
-        for threaded in (False, True):
+        for threaded in threadings(kind):
             name = f"clients, {kind}, {'threaded' if threaded else 'non-threaded'}"
             big[name] = lambda k, t=threaded, kind=kind: scenario(k, t, args.spacing, kind)
             sizes[name] = args.clients
@@ -338,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.real_clients:
         print("\n== real stack ==")
-        for kind, threaded in [(k, t) for k in kinds for t in (False, True)]:
+        for kind, threaded in [(k, t) for k in kinds for t in threadings(k)]:
             small = measure(ROOT, scenario(args.real_clients, threaded, args.spacing, kind), args.repeat)
             real = measure_real(args.real_clients, threaded, args.spacing, kind)
             sim_per_request = small["seconds"] / args.real_clients

@@ -32,7 +32,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .real_stack import (
     CallRecorder,
@@ -122,18 +122,32 @@ class WsgirefEnvironRecorder(EnvironRecorder):
         app.request_context = request_context
 
 
+#: Up to this many clients get their sockets before any starts; more would pass fd 1023,
+#: past which ``select()`` (the client's reader) cannot go. Beyond it each client makes its
+#: socket when it connects and moves it up at once (a tiny window in which the server's
+#: ``accept()`` could take a higher number than 4; only ``demo_app`` would show it).
+PREPARED_CLIENTS = 50
+
+
 @dataclass
 class WsgirefClientRun(ClientRun):
-    """A client whose socket is made before any client starts, above HIGH_FD (in reality
-    it belongs to another process)."""
+    """A client whose socket lives above HIGH_FD (in reality it belongs to another process),
+    made before any client starts when the scenario has few clients."""
+
+    prepare_early: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        made = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.prepared = socket.socket(socket.AF_INET, socket.SOCK_STREAM, fileno=move_high(made.detach()))
+        self.prepared = new_high_socket() if self.prepare_early else None
 
     def connect(self, port: int) -> socket.socket:
-        self.prepared.connect(("127.0.0.1", port))
-        return self.prepared
+        sock = self.prepared or new_high_socket()
+        sock.connect(("127.0.0.1", port))
+        return sock
+
+
+def new_high_socket() -> socket.socket:
+    made = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, fileno=move_high(made.detach()))
 
 
 def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> None:
@@ -180,6 +194,7 @@ def child_main(scenario: dict[str, Any]) -> None:
     os.close(fd)
     # The harness reports its own failures on the saved stderr.
     sys.__stderr__ = open(saved_stderr, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    WsgirefClientRun.prepare_early = len(scenario.get("clients", [])) <= PREPARED_CLIENTS
     recorder = CallRecorder()
     console = StderrFile(capture)
     child = Child(scenario, recorder, console, environs=WsgirefEnvironRecorder(recorder, console),
