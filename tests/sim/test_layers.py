@@ -147,8 +147,18 @@ def test_the_trace_names_its_stack() -> None:
     assert all(isinstance(c["end"], str) for c in doc["clients"].values())
 
 
-@pytest.mark.parametrize("kind", [kind for kind, spec in sim.STACKS.items() if not spec.implemented])
-def test_a_stack_not_simulated_yet_is_refused_by_name(kind: str) -> None:
+def test_a_stack_not_simulated_yet_is_refused_by_name(monkeypatch) -> None:
+    """Every kind in the registry is simulated now; the refusal is checked on a registry in
+    which wsgiref is still marked as being written."""
+    import dataclasses
+
+    import sim.engine
+    import sim.scenario
+
+    kind = "wsgiref"
+    stacks = {**sim.STACKS, kind: dataclasses.replace(sim.STACKS[kind], implemented=False)}
+    monkeypatch.setattr(sim.scenario, "STACKS", stacks)
+    monkeypatch.setattr(sim.engine, "STACKS", stacks)
     doc = scenario(get(), server={"kind": kind})
     with pytest.raises(sim.ScenarioError) as err:
         sim.run(doc)
