@@ -51,8 +51,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        db = os.environ.get("WSGISCOPE_DB")
-        return cls(db_path=Path(db)) if db else cls()
+        """``WSGISCOPE_DB`` (the links file), ``WSGISCOPE_TRACE_CACHE_MB`` (trace cache)."""
+        kwargs: dict[str, Any] = {}
+        if db := os.environ.get("WSGISCOPE_DB"):
+            kwargs["db_path"] = Path(db)
+        if (mb := os.environ.get("WSGISCOPE_TRACE_CACHE_MB", "")).isdigit():
+            kwargs["trace_cache_bytes"] = int(mb) * 1024 * 1024
+        return cls(**kwargs)
 
 
 class Background:

@@ -12,6 +12,7 @@ Only 127.0.0.1; stops by itself after ``--minutes``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -56,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--rate", type=float, default=8.0, help="requests per second at most")
     ap.add_argument("--every", type=float, default=60.0, help="seconds between samples")
+    ap.add_argument("--trace-cache-mb", type=int, default=None,
+                    help="the server's trace cache (WSGISCOPE_TRACE_CACHE_MB; default 256)")
     args = ap.parse_args(argv)
+    if args.trace_cache_mb is not None:
+        os.environ["WSGISCOPE_TRACE_CACHE_MB"] = str(args.trace_cache_mb)
     with tempfile.TemporaryDirectory() as tmp, LiveServer(Path(tmp) / "soak.sqlite3") as srv:
         http = httpx.Client(base_url=srv.base, timeout=60)
         start = time.monotonic()

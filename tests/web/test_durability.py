@@ -8,6 +8,7 @@ once, a kill at a moment that varies per round (no shutdown handler, no flush).
 from __future__ import annotations
 
 import random
+import socket
 import threading
 import time
 
@@ -72,4 +73,31 @@ def test_acknowledged_links_survive_kill_9(tmp_path):
             assert r.status_code == 200, (slug, r.status_code, r.text[:200])
             assert r.json() == doc
         assert http.get(f"/s/{next(iter(acked))}").status_code == 200
+        _bad_input_keeps_the_connection(server.port)
     assert len(acked) >= ROUNDS * 5
+
+
+def _bad_input_keeps_the_connection(port: int) -> None:
+    """Over one real keep-alive connection: a body with a lone surrogate is a 422, and the
+    same socket then answers the next request (a 500 used to drop the connection)."""
+    body = b'{"title": "\\ud800"}'
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        for path in ("/api/v1/trace", "/api/v1/links", "/api/v1/trace/steps/0"):
+            sock.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status, headers = _read_response(reader)
+            assert status == 422 and headers.get("connection") != "close", (path, status)
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_response(reader)[0] == 200
+
+
+def _read_response(reader) -> tuple[int, dict[str, str]]:
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    reader.read(int(headers.get("content-length", "0")))
+    return status, headers

@@ -20,7 +20,7 @@ from backend.app import create_app
 from backend.services import Settings
 
 SECURITY = ("content-security-policy", "x-frame-options", "x-content-type-options")
-EXAMPLES = 12
+EXAMPLES = 10
 
 
 def _app(tmp: Path):
