@@ -18,6 +18,7 @@ import sim
 
 from . import i18n
 from .assets import static_url_for
+from .console import ansi_html
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .limits import BudgetError, Budgets, ScenarioSchema, check_document, check_work
@@ -114,6 +115,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
         i18n.install(templates.env)
+        templates.env.filters["ansi"] = ansi_html
         templates.env.globals["static_url"] = static_url_for(settings.static_dir)
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),
