@@ -151,8 +151,10 @@
     var el = stepEl(), tl = timelineEl();
     if (!el || !tl || !window.htmx) return;
     var q = el.getAttribute("data-query");
+    // source: the timeline, whose hx-sync="this:replace" aborts a request still in flight
+    // when a newer one starts, so a fast scrub never ends on an older step's answer.
     window.htmx.ajax("GET", tl.getAttribute("data-frag") + n + (q ? "?" + q : ""),
-                     { target: "#step", swap: "outerHTML settle:0ms" });
+                     { source: tl, target: "#step", swap: "outerHTML settle:0ms" });
   }
   function stepAtTime(t) {
     if (!tlIndex) {

@@ -111,6 +111,7 @@ def test_key_steps_by_default_every_call_on_demand(page: Page):
     levels = page.get_by_role("navigation", name="Level of detail")
     expect(levels.get_by_role("link", name="Key steps")).to_have_attribute("aria-current", "true")
     page.keyboard.press("ArrowRight")
+    expect(page.locator("#step")).not_to_have_attribute("data-step", "0")  # the swap is done
     first_key = int(page.locator("#step").get_attribute("data-step"))
     assert first_key > 1  # startup's add_url_rule & co are folded away
     page.get_by_role("link", name="Every call").click()
