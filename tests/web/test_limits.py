@@ -164,9 +164,11 @@ def test_body_limit_stops_reading_at_the_limit(settings):
              "root_path": "", "query_string": b"", "scheme": "http", "http_version": "1.1",
              "headers": [(b"content-type", b"application/json")], "app": app,
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
-    with TestClient(app):  # runs the lifespan
-        import anyio
-        anyio.run(app, scope, receive, send)
+    # The lifespan runs, and the app is called on the client's own event-loop thread: this
+    # thread may already have a loop running (Playwright's sync API leaves one in a session
+    # that ran the browser tests first).
+    with TestClient(app) as client:
+        client.portal.call(app, scope, receive, send)
     assert sent[0]["status"] == 413
     assert calls["receive"] == 1_000_000 // 65536 + 1  # 16 pieces: just past 1,000,000 bytes
     headers = dict(sent[0]["headers"])
