@@ -78,6 +78,11 @@ class Scaffold:
 
 
 class Flask:
+    #: the lines of ``handle_user_exception`` / ``handle_http_exception`` that find and call
+    #: an error handler (Flask 1.1 words them differently; the path is the same)
+    FIND_HANDLER_LINE = "handler = self._find_error_handler(e, request.blueprints)"
+    CALL_HANDLER_LINE = "return self.ensure_sync(handler)(e)"
+
     def __init__(self, world, decl: App) -> None:
         self.world = world
         self.rec = world.recorder
@@ -395,7 +400,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
                       "handle_user_exception", {"error": _error_name(err)},
                       line="return self.handle_http_exception(e)" if isinstance(err, HTTPException)
-                      else "handler = self._find_error_handler(e, request.blueprints)")
+                      else self.FIND_HANDLER_LINE)
         if isinstance(err, HTTPException):
             return self.handle_http_exception(ctx, err)
         found = self.find_error_handler(err, ctx.request.blueprints)
@@ -410,7 +415,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
                       "handle_http_exception", {"code": err.code,
                                                 "handler": found[0].name if found else None},
-                      line="return self.ensure_sync(handler)(e)" if found else "return e")
+                      line=self.CALL_HANDLER_LINE if found else "return e")
         if found is None:
             return err
         return self.call_error_handler(ctx, *found)
@@ -742,6 +747,8 @@ class Flask11(Flask):
     """``flask.app.Flask`` of Flask 1.1.4."""
 
     signal_send = blinker_base.FAKE_SEND
+    FIND_HANDLER_LINE = "handler = self._find_error_handler(e)"
+    CALL_HANDLER_LINE = "return handler(e)"
 
     def record_init(self) -> None:
         rec = self.rec
@@ -890,30 +897,6 @@ class Flask11(Flask):
                  line="rv = rv.make_conditional(request, accept_ranges=True, complete_length=fsize)")
         return send_file_11(filename, found.text.encode(), found.mtime, ctx.request,
                             self.world.wall_second(), self.world.mimetypes)
-
-    def handle_user_exception(self, ctx: RequestContext, err: Exception):
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
-                      "handle_user_exception", {"error": _error_name(err)},
-                      line="return self.handle_http_exception(e)"
-                      if isinstance(err, HTTPException) else "handler = self._find_error_handler(e)")
-        if isinstance(err, HTTPException):
-            return self.handle_http_exception(ctx, err)
-        found = self.find_error_handler(err, ctx.request.blueprints)
-        if found is None:
-            raise err
-        return self.call_error_handler(ctx, *found)
-
-    def handle_http_exception(self, ctx: RequestContext, err: HTTPException):
-        found = None
-        if err.new_url is None:  # a RoutingException is returned as it is
-            found = self.find_error_handler(err, ctx.request.blueprints)
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
-                      "handle_http_exception", {"code": err.code,
-                                                "handler": found[0].name if found else None},
-                      line="return handler(e)" if found else "return e")
-        if found is None:
-            return err
-        return self.call_error_handler(ctx, *found)
 
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         request = ctx.request
