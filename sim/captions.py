@@ -218,6 +218,16 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "before_request 钩子 {name} 运行；返回 {returns}。只要不是 None，它就会成为响应，视图将被跳过。"),
     "dispatch_request": ("dispatch_request calls the view for {endpoint!r}.",
                          "dispatch_request 调用端点 {endpoint!r} 的视图。"),
+    "dispatch_request_routing_error": (
+        "dispatch_request finds req.routing_exception set (match_request stored a {code} "
+        "{error}), so it calls raise_routing_exception instead of any view: no view runs.",
+        "dispatch_request 发现 req.routing_exception 已设置（match_request 记下了 {code} {error}），"
+        "于是调用 raise_routing_exception，而不是任何视图：没有视图会运行。"),
+    "dispatch_request_options": (
+        "dispatch_request sees an OPTIONS request for a rule with automatic options: it returns "
+        "make_default_options_response() and calls no view.",
+        "dispatch_request 看到这是对自动处理 OPTIONS 的规则发来的 OPTIONS 请求：它返回 "
+        "make_default_options_response()，不调用任何视图。"),
     "raise_routing_exception": ("The stored routing error is raised now: {code}.",
                                 "现在抛出之前记下的路由错误：{code}。"),
     "make_default_options_response": ("OPTIONS is answered automatically with the Allow header; no view runs.",

@@ -79,9 +79,11 @@ class Scaffold:
 
 class Flask:
     #: the lines of ``handle_user_exception`` / ``handle_http_exception`` that find and call
-    #: an error handler (Flask 1.1 words them differently; the path is the same)
+    #: an error handler, and the one of ``dispatch_request`` that calls the view (Flask 1.1
+    #: words them differently; the path is the same)
     FIND_HANDLER_LINE = "handler = self._find_error_handler(e, request.blueprints)"
     CALL_HANDLER_LINE = "return self.ensure_sync(handler)(e)"
+    VIEW_CALL_LINE = "return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)"
 
     def __init__(self, world, decl: App) -> None:
         self.world = world
@@ -263,17 +265,26 @@ class Flask:
 
     def dispatch_request(self, ctx: RequestContext):
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
-                      "dispatch_request", {"endpoint": request.endpoint},
-                      line="return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)")
+        rule = request.url_rule
+        # The step lights the branch the real method takes: a request routing failed for
+        # never reaches a view (its endpoint is None), an automatic OPTIONS neither.
         if request.routing_exception is not None:
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+                          "dispatch_request_routing_error",
+                          {"code": request.routing_exception.code,
+                           "error": _error_name(request.routing_exception)},
+                          line="self.raise_routing_exception(req)")
             self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "raise_routing_exception",
                           "raise_routing_exception", {"code": request.routing_exception.code},
                           line="raise request.routing_exception")
             raise request.routing_exception
-        rule = request.url_rule
         if rule.provide_automatic_options and request.method == "OPTIONS":
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+                          "dispatch_request_options", {"endpoint": request.endpoint},
+                          line="return self.make_default_options_response()")
             return self.make_default_options_response(ctx)
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+                      "dispatch_request", {"endpoint": request.endpoint}, line=self.VIEW_CALL_LINE)
         endpoint = self.endpoints[rule.endpoint]
         if endpoint.view is None:
             return self.send_static_file(ctx, request.view_args["filename"])
@@ -749,6 +760,7 @@ class Flask11(Flask):
     signal_send = blinker_base.FAKE_SEND
     FIND_HANDLER_LINE = "handler = self._find_error_handler(e)"
     CALL_HANDLER_LINE = "return handler(e)"
+    VIEW_CALL_LINE = "return self.view_functions[rule.endpoint](**req.view_args)"
 
     def record_init(self) -> None:
         rec = self.rec
@@ -860,24 +872,6 @@ class Flask11(Flask):
                 if rv is not None:
                     return rv
         return None
-
-    def dispatch_request(self, ctx: RequestContext):
-        request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
-                      "dispatch_request", {"endpoint": request.endpoint},
-                      line="return self.view_functions[rule.endpoint](**req.view_args)")
-        if request.routing_exception is not None:
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "raise_routing_exception",
-                          "raise_routing_exception", {"code": request.routing_exception.code},
-                          line="raise request.routing_exception")
-            raise request.routing_exception
-        rule = request.url_rule
-        if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response(ctx)
-        endpoint = self.endpoints[rule.endpoint]
-        if endpoint.view is None:
-            return self.send_static_file(ctx, request.view_args["filename"])
-        return (yield from self.call_view(ctx, endpoint))
 
     def send_static_file(self, ctx: RequestContext, filename: str):
         """Flask 1.1's static view is the bound method itself (no lambda), and it answers

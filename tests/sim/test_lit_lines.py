@@ -88,3 +88,54 @@ def test_legacy_lines_are_checked_against_werkzeug_016() -> None:
                      "self.raw_requestline = self.rfile.readline()", "werkzeug-legacy") is not None
     assert lit_index("flask.app.Flask.preprocess_request", "for func in funcs:", "werkzeug-legacy") is not None
     assert lit_index("flask.app.Flask.preprocess_request", "for func in funcs:", "werkzeug") is None
+
+
+def _dispatch_lines(kind: str) -> dict[str, tuple[str, str]]:
+    """For a routed GET, an unrouted GET and an automatic OPTIONS on ``kind``: the caption
+    event and the lit line of the ``dispatch_request`` step."""
+    scenario = {
+        "format": "wsgiscope/scenario@1", "title": "dispatch", "server": {"kind": kind},
+        "app": {"name": "app", "routes": [{"rule": "/", "endpoint": "index", "view": {"text": "hi"}}]},
+        "clients": [{"id": cid, "at": at, "send": [f"{line} HTTP/1.0\r\nHost: x\r\n\r\n"]}
+                    for cid, at, line in (("routed", 0, "GET /"), ("unrouted", 10, "GET /nope"),
+                                          ("options", 20, "OPTIONS /"))],
+    }
+    trace = sim.run(scenario)
+    return {s.client: (s.event, s.line) for s in trace.steps
+            if s.qualname == "flask.app.Flask.dispatch_request"}
+
+
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+def test_dispatch_request_lights_the_branch_it_takes(kind: str) -> None:
+    """A request whose routing failed never reaches the view line: Flask 3.1.3 and 1.1.4
+    both call ``self.raise_routing_exception(req)`` inside ``if req.routing_exception is not
+    None``, and an automatic OPTIONS returns ``make_default_options_response()``."""
+    if kind == "werkzeug-legacy":
+        legacy_python()
+    lines = _dispatch_lines(kind)
+    src = source_for("flask.app.Flask.dispatch_request", kind).lines
+
+    event, fragment = lines["unrouted"]
+    assert event == "dispatch_request_routing_error"
+    at = lit_index("flask.app.Flask.dispatch_request", fragment, kind)
+    assert at is not None and "raise_routing_exception(req)" in src[at]
+    assert "if req.routing_exception is not None:" in src[at - 1]
+
+    event, fragment = lines["options"]
+    assert event == "dispatch_request_options"
+    at = lit_index("flask.app.Flask.dispatch_request", fragment, kind)
+    assert at is not None and "return self.make_default_options_response()" in src[at]
+
+    event, fragment = lines["routed"]
+    assert event == "dispatch_request"
+    at = lit_index("flask.app.Flask.dispatch_request", fragment, kind)
+    assert at is not None and "view_functions[rule.endpoint]" in src[at]
+    assert at == max(n for n, text in enumerate(src) if text.strip()), "the view call is the last line"
+
+
+def test_the_unrouted_caption_names_no_view() -> None:
+    trace = sim.run(json.loads((GALLERY / "05-not-found.json").read_text()))
+    step = next(s for s in trace.steps if s.qualname == "flask.app.Flask.dispatch_request")
+    assert "calls the view" not in step.caption
+    assert "raise_routing_exception" in step.caption and "404 NotFound" in step.caption
+    assert "raise_routing_exception" in step.caption_zh
