@@ -476,4 +476,127 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "A new thread ({other}) takes {client}'s connection, and the loop is back in select() at "
         "once, free to accept the next client.",
         "一个新线程（{other}）接手 {client} 的连接，主循环立刻回到 select()，可以接受下一个客户端。"),
+    "not_found": (
+        "No URL rule matches {client}'s path: routing stored a 404 NotFound, and dispatch_request "
+        "raises it instead of calling a view. Only an errorhandler(404) can shape this answer.",
+        "没有 URL 规则匹配 {client} 的路径：路由记下了 404 NotFound，dispatch_request 抛出它，而不是调用"
+        "视图。只有 errorhandler(404) 能决定这个响应的样子。"),
+    "method_not_allowed": (
+        "The path matches a rule, but not for this method: routing stored 405 MethodNotAllowed, "
+        "not a 404, so a 404 handler never fires. The answer lists what the rule accepts in "
+        "Allow: {detail}.",
+        "路径匹配了某条规则，但方法不对：路由记下的是 405 MethodNotAllowed，不是 404，所以 404 处理函数"
+        "不会被调用。响应在 Allow 头里列出这条规则接受的方法：{detail}。"),
+    "options_automatic": (
+        "OPTIONS is answered by Flask itself: the rule has automatic options, so "
+        "make_default_options_response answers with Allow: {detail} and no view of yours runs.",
+        "OPTIONS 由 Flask 自己回答：这条规则自动处理 OPTIONS，make_default_options_response 用 "
+        "Allow: {detail} 作答，你的视图一个也不运行。"),
+    "head_no_body": (
+        "HEAD: the GET view ran and made its body, but only the status line and headers go out; "
+        "Content-Length ({detail}) still says how long the body would have been.",
+        "HEAD：GET 视图照常运行并生成了响应体，但只发出状态行和响应头；Content-Length（{detail}）"
+        "仍然说明响应体本来有多长。"),
+    "view_raised": (
+        "The view raised {detail} and nothing caught it: handle_exception logs it and makes a "
+        "500 Internal Server Error. The 500 still goes through after_request, and teardown "
+        "receives the error.",
+        "视图抛出了 {detail}，没有谁捕获它：handle_exception 记录日志并生成 500 Internal Server "
+        "Error。这个 500 照样经过 after_request，teardown 也会收到这个错误。"),
+    "continue_sent": (
+        "The client asked Expect: 100-continue, and http.server answers 100 Continue while it "
+        "parses, before any WSGI code runs: the app gets no chance to refuse before the body "
+        "is uploaded.",
+        "客户端要求 Expect: 100-continue，http.server 在解析时就回答 100 Continue，此时还没有任何 "
+        "WSGI 代码运行：应用没有机会在上传请求体之前拒绝。"),
+    "body_wait": (
+        "The view reads the request body ({detail} bytes promised), but it has not arrived: this "
+        "thread blocks in read(), with no timeout, until it does.",
+        "视图读取请求体（声明了 {detail} 字节），但它还没到：这个线程阻塞在 read() 里，没有超时，"
+        "直到数据到达。"),
+    "body_drained": (
+        "The view left {detail} bytes of body unread; the server reads and discards them, so "
+        "they are not taken for the start of the next request.",
+        "视图没读完请求体，剩下 {detail} 字节；服务器读出并丢弃它们，免得被当成下一个请求的开头。"),
+    "leftover_body": (
+        "The view never read the {detail}-byte body it was sent. The server closes the "
+        "connection after this answer, so those bytes are never parsed as the next request, "
+        "and nothing else sent on this socket is read.",
+        "视图从未读取发给它的 {detail} 字节请求体。服务器在这个响应之后关闭连接，所以这些字节不会被"
+        "当成下一个请求来解析，这个 socket 上之后发来的东西也没人读。"),
+    "chunked_upload_read": (
+        "The body came with Transfer-Encoding: chunked and no Content-Length: the server "
+        "de-chunks it and sets wsgi.input_terminated, so the view reads all {detail} bytes.",
+        "请求体用 Transfer-Encoding: chunked 发送，没有 Content-Length：服务器解开分块并设置 "
+        "wsgi.input_terminated，所以视图读到了全部 {detail} 字节。"),
+    "chunked_upload_lost": (
+        "The body came with Transfer-Encoding: chunked, but this server neither de-chunks it nor "
+        "sets wsgi.input_terminated: with no Content-Length the view reads {detail} bytes, and "
+        "request.data is empty.",
+        "请求体用 Transfer-Encoding: chunked 发送，但这个服务器既不解开分块，也不设置 "
+        "wsgi.input_terminated：没有 Content-Length，视图读到 {detail} 字节，request.data 为空。"),
+    "chunked_response": (
+        "The body's length is unknown, and this server speaks {detail}: Werkzeug sends it with "
+        "Transfer-Encoding: chunked, each chunk with its size, so the client knows where it ends "
+        "without waiting for the connection to close.",
+        "响应体长度未知，而这个服务器说的是 {detail}：Werkzeug 用 Transfer-Encoding: chunked 发送，"
+        "每块都带着大小，客户端不必等连接关闭就知道响应在哪里结束。"),
+    "end_by_close": (
+        "The body's length is unknown, and the answer is {detail}: no Content-Length and no "
+        "chunking, so the only end of the body is the server closing the connection.",
+        "响应体长度未知，而响应是 {detail}：没有 Content-Length，也不分块，所以响应体唯一的结尾就是"
+        "服务器关闭连接。"),
+    "hooks_reversed": (
+        "after_request hooks run in reverse order of registration: {detail}, registered last, "
+        "runs first, the way before_request hooks ran first-registered first.",
+        "after_request 钩子按注册的相反顺序运行：最后注册的 {detail} 最先运行；before_request 钩子则是"
+        "先注册的先运行。"),
+    "hop_by_hop_passed": (
+        "The view set a hop-by-hop header ({detail}), which PEP 3333 forbids. Werkzeug does not "
+        "check: it goes out as it is, beside the server's own Connection: close.",
+        "视图设置了逐跳头（{detail}），PEP 3333 禁止这样做。Werkzeug 不检查：它原样发出，和服务器自己的 "
+        "Connection: close 并列。"),
+    "hop_by_hop_refused": (
+        "wsgiref's start_response asserts that no hop-by-hop header is set, and the view set "
+        "{detail}: an AssertionError, and the client gets a 500 instead of the view's answer.",
+        "wsgiref 的 start_response 断言不能设置逐跳头，而视图设置了 {detail}：于是 AssertionError，"
+        "客户端得到 500，而不是视图的响应。"),
+    "one_per_connection": (
+        "wsgiref answers the HTTP/1.1 request as HTTP/1.0 and closes the connection after this "
+        "one answer: a next request needs a new connection.",
+        "wsgiref 用 HTTP/1.0 回答这个 HTTP/1.1 请求，答完这一个就关闭连接：下一个请求得重新建立连接。"),
+    "process_exited": (
+        "handle_request() served its one request and returned, so the script ends: the kernel "
+        "resets the connections still in the listen backlog ({detail}). serve_forever() is the "
+        "loop that would have served them.",
+        "handle_request() 处理完它的那一个请求就返回了，脚本随之结束：内核重置仍在监听队列里的连接"
+        "（{detail}）。能继续处理它们的循环是 serve_forever()。"),
+    "line_not_limited": (
+        "Werkzeug 0.16's handle_one_request calls readline() with no limit: the {detail}-byte "
+        "request line is read whole and goes on to WSGI. http.server (and Werkzeug 3) stop at "
+        "65,537 bytes and answer 414.",
+        "Werkzeug 0.16 的 handle_one_request 调用 readline() 时不设上限：{detail} 字节的请求行被整行读入，"
+        "继续交给 WSGI。http.server（以及 Werkzeug 3）读到 65,537 字节就停下，回答 414。"),
+    "children_full": (
+        "{detail} children are alive, the most the forking server allows: collect_children "
+        "blocks in os.waitpid until one exits, and meanwhile the loop accepts no one; new "
+        "clients wait in the backlog.",
+        "已有 {detail} 个子进程在运行，达到分叉服务器的上限：collect_children 阻塞在 os.waitpid，"
+        "直到有一个退出；在此期间主循环不接受任何连接，新客户端在监听队列里等待。"),
+    "context_pushed_again": (
+        "stream_with_context pushes the request context again for the generator, so request "
+        "works inside it; this push is popped, and teardown runs again, when the body ends.",
+        "stream_with_context 为生成器再次压入请求上下文，所以在生成器里还能用 request；响应体结束时它"
+        "出栈，teardown 再运行一次。"),
+    "connection_dropped": (
+        "The client has left, so writing to it fails ({detail}). Werkzeug catches the error and "
+        "drops the connection quietly: no traceback, and the thread moves on.",
+        "客户端已经离开，向它写入失败（{detail}）。Werkzeug 捕获这个错误并静默丢弃连接：不打印 "
+        "traceback，线程继续往下走。"),
+    "answer_begins": (
+        "Only now does the answer ({detail}) leave the server: http.server parsed the request, "
+        "run_wsgi called the app, Flask dispatched to the view and popped its contexts; the "
+        "status line and headers go out with the body's first write.",
+        "直到这时响应（{detail}）才离开服务器：http.server 解析了请求，run_wsgi 调用了应用，Flask "
+        "分发给视图并弹出上下文；状态行和响应头随响应体的第一次写入一起发出。"),
 }

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from .captions import FLASK_SIGNALS, MOMENTS
 from .layers import Layer
-from .trace import Trace, step_facts
+from .trace import Trace, step_args, step_facts
 
 
 class Activity(StrEnum):
@@ -272,7 +272,9 @@ class RequestTimes:
 
 
 class MomentKind(StrEnum):
-    """Moments worth stopping at, each detected from the trace."""
+    """Moments worth stopping at, each detected from the trace: the place where a
+    scenario's lesson happens (``tests/sim/test_timeline.py`` names one per gallery
+    scenario)."""
 
     #: a connection waits in the listen backlog because the only thread is busy
     QUEUED_BUSY = "queued_busy"
@@ -290,6 +292,52 @@ class MomentKind(StrEnum):
     CLIENT_GAVE_UP = "client_gave_up"
     #: a worker thread started for a connection
     THREAD_STARTED = "thread_started"
+    #: no rule matched: dispatch_request raises the stored NotFound, no view runs
+    NOT_FOUND = "not_found"
+    #: a rule matched the path but not the method: 405, with Allow
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    #: OPTIONS answered by Flask itself (``make_default_options_response``)
+    OPTIONS_AUTOMATIC = "options_automatic"
+    #: a HEAD request: the GET view ran, the server sends the head and no body
+    HEAD_NO_BODY = "head_no_body"
+    #: the view raised: ``handle_exception`` makes a 500
+    VIEW_RAISED = "view_raised"
+    #: ``Expect: 100-continue``: an interim ``100 Continue`` before any app code
+    CONTINUE_SENT = "continue_sent"
+    #: the view reads a body that has not arrived: its thread blocks in read()
+    BODY_WAIT = "body_wait"
+    #: the server reads and discards a body the view left unread
+    BODY_DRAINED = "body_drained"
+    #: the view never read the body it was sent, and the server closes instead of parsing it
+    LEFTOVER_BODY = "leftover_body"
+    #: a request body sent ``Transfer-Encoding: chunked`` reaches the view de-chunked
+    CHUNKED_UPLOAD_READ = "chunked_upload_read"
+    #: a chunked request body the server does not de-chunk: the app reads nothing
+    CHUNKED_UPLOAD_LOST = "chunked_upload_lost"
+    #: a body of unknown length sent with ``Transfer-Encoding: chunked``
+    CHUNKED_RESPONSE = "chunked_response"
+    #: a body of unknown length without chunking: it ends when the server closes
+    END_BY_CLOSE = "end_by_close"
+    #: after_request hooks run last-registered first
+    HOOKS_REVERSED = "hooks_reversed"
+    #: a hop-by-hop header the app set goes out as it is (Werkzeug does not check)
+    HOP_BY_HOP_PASSED = "hop_by_hop_passed"
+    #: wsgiref's start_response refuses a hop-by-hop header (an AssertionError, a 500)
+    HOP_BY_HOP_REFUSED = "hop_by_hop_refused"
+    #: wsgiref answers HTTP/1.0 and closes after one request
+    ONE_PER_CONNECTION = "one_per_connection"
+    #: ``handle_request()`` returned and the script ended
+    PROCESS_EXITED = "process_exited"
+    #: Werkzeug 0.16 read a request line longer than http.server's 65,537-byte limit
+    LINE_NOT_LIMITED = "line_not_limited"
+    #: the forking server has ``max_children`` alive: the loop blocks in ``os.waitpid``
+    CHILDREN_FULL = "children_full"
+    #: ``stream_with_context`` pushes the request context again for the generator
+    CONTEXT_PUSHED_AGAIN = "context_pushed_again"
+    #: a write to a client that left fails, and Werkzeug drops the connection quietly
+    CONNECTION_DROPPED = "connection_dropped"
+    #: the first answer of a plain run starts to go out, after the whole path ran
+    ANSWER_BEGINS = "answer_begins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +349,15 @@ class Moment:
     request: int | None
     #: other actor or client involved (the connection the busy thread serves; the thread)
     other: str | None = None
+    #: the fact the caption names (a status, a header, a byte count, a hook's name)
+    detail: str = ""
 
 
 def moment_caption(moment: Moment) -> tuple[str, str]:
     """Why the moment matters, (English, Chinese)."""
     english, chinese = MOMENTS[moment.kind.value]
-    args = {"client": moment.client or "", "other": thread_name(moment.other or "")}
+    args = {"client": moment.client or "", "other": thread_name(moment.other or ""),
+            "detail": moment.detail}
     return english.format(**args), chinese.format(**args)
 
 
@@ -360,7 +411,7 @@ def timeline(trace: Trace) -> Timeline:
     tracks.append(_backlog_track(backlog))
     tracks.extend(_server_tracks(rows, end_t))
     requests = _requests(trace, rows, backlog)
-    moments = _moments(rows, backlog, requests)
+    moments = _moments(trace, rows, backlog, requests)
     moment_steps = {m.i for m in moments}
     key = tuple(i for i, _, _, _, _, _, event in rows
                 if event in KEY_EVENTS or i in moment_steps)
@@ -568,42 +619,290 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
 
 # -- moments ------------------------------------------------------------------------------
 
-def _moments(rows: list[tuple], backlog: dict, requests: list[RequestTimes]) -> list[Moment]:
+#: The step that puts a response's status line and headers on the wire.
+ANSWER_WRITES = frozenset({"write_headers", "wsgiref_send_preamble"})
+
+#: The events :func:`_moments` looks at; every other step is passed over.
+_MOMENT_EVENTS = READ_STARTS | ANSWER_WRITES | frozenset({
+    "backlog_queued", "read_readline", "parse_request", "read_headers", "send_error",
+    "handle_expect_100", "dispatch_request_routing_error", "dispatch_request_options",
+    "hook_before_request", "hook_after_request", "view_sleep", "view_echo", "read_body",
+    "read_drain", "handle_exception", "wsgiref_hop_by_hop", "generate_chunk", "write_body",
+    "do_teardown_request", "reqctx_push_again", "connection_dropped", "client_timeout",
+    "client_close", "client_abort", "connect_timeout", "process_request_threaded",
+    "process_request_forked", "collect_children_full", "wsgiref_process_exit", "close_request",
+    "close_request_rst"})
+
+_APP_LAYERS = frozenset({Layer.WSGI, Layer.FLASK, Layer.VIEW})
+
+#: Moments that are only part of the story: a request with nothing but these gets
+#: :attr:`MomentKind.ANSWER_BEGINS` (the first one of the run).
+_BACKGROUND = frozenset({MomentKind.TEARDOWN, MomentKind.THREAD_STARTED})
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseHead:
+    """A response's status line and headers as a client received them."""
+
+    version: str
+    status: int
+    #: lower-cased names -> every value, in order
+    headers: dict[str, list[str]]
+
+    def first(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return values[0] if values else None
+
+
+def _header_block(block: bytes) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for line in block.split(b"\r\n"):
+        name, sep, value = line.partition(b":")
+        if sep:
+            headers.setdefault(name.strip().lower().decode("latin-1"), []).append(
+                value.strip().decode("latin-1"))
+    return headers
+
+
+def response_heads(received: bytes) -> list[ResponseHead]:
+    """The final (non-1xx) response heads in what a client received, in order. A body is
+    skipped by its Content-Length or its chunked framing; one with neither runs to the
+    end (RFC 9112 section 6.3), so nothing after it is a response."""
+    out, pos = [], 0
+    while received.startswith(b"HTTP/1.", pos):
+        end = received.find(b"\r\n\r\n", pos)
+        if end < 0:
+            break
+        status_line, _, block = received[pos:end].partition(b"\r\n")
+        parts = status_line.split(b" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            break
+        head = ResponseHead(parts[0].decode("latin-1"), int(parts[1]), _header_block(block))
+        pos = end + 4
+        if head.status < 200:
+            continue  # an interim answer (100 Continue) has no body
+        out.append(head)
+        length = head.first("content-length")
+        if length is not None and length.isdigit():
+            pos += int(length)
+        elif "chunked" in (head.first("transfer-encoding") or ""):
+            last = received.find(b"\r\n0\r\n\r\n", pos - 2)
+            if last < 0:
+                break
+            pos = last + 7
+        else:
+            break
+    return out
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What the trace has said so far about one request, for the moments to come."""
+
+    method: str = ""
+    version: str = ""
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    #: body bytes the app read, or the server drained
+    read: int = 0
+    #: the view asked for the body (``request.get_data()``)
+    view_reads: bool = False
+    #: Werkzeug 0.16's handle_one_request: no limit on the request line
+    unlimited: bool = False
+    after_hooks: int = 0
+    answered: bool = False
+
+    def content_length(self) -> int:
+        value = (self.headers.get("content-length") or ["0"])[0]
+        return int(value) if value.isdigit() else 0
+
+    def chunked(self) -> bool:
+        return "chunked" in ",".join(self.headers.get("transfer-encoding", [])).lower()
+
+
+def _moments(trace: Trace, rows: list[tuple], backlog: dict,
+             requests: list[RequestTimes]) -> list[Moment]:
     out: list[Moment] = []
     by_key = {(r.client, r.request): r for r in requests}
+    heads = {c: response_heads(res.received) for c, res in trace.clients.items()}
+    body_reads = _body_read_times(rows)
+    after_hooks = _counts(rows, "hook_after_request")
+    seen: dict[tuple[str, int], _Seen] = {}
     seen_wsgi: set[tuple[str, int]] = set()
     first_chunk_pending: set[tuple[str, int]] = set()
     first_chunk_done: set[tuple[str, int]] = set()
+    heads_sent: set[tuple[str, int]] = set()
+    forking = False
+
+    def head_of(key: tuple[str, int]) -> ResponseHead | None:
+        found = heads.get(key[0]) or []
+        return found[key[1] - 1] if key[1] is not None and key[1] - 1 < len(found) else None
+
+    def add(i, t, kind, client, request, other=None, detail="") -> None:
+        out.append(Moment(i, t, kind, client, request, other, str(detail)))
+
     for i, t, actor, client, request, layer, event in rows:
+        if layer in _APP_LAYERS and client is not None:
+            seen_wsgi.add((client, request))
+        if event not in _MOMENT_EVENTS:
+            continue  # most steps: nothing to look at (a 200,000-step trace stays fast)
         key = (client, request)
-        if layer in (Layer.WSGI, Layer.FLASK, Layer.VIEW) and client is not None:
-            seen_wsgi.add(key)
+        req = seen.get(key)
+        if req is None:
+            req = seen[key] = _Seen()
         if event == "backlog_queued":
             wait = backlog.get(client)
             r = by_key.get(key)
-            if wait and wait[0] == t and r and r.queued_behind and (wait[2] - wait[0] > 0 or wait[3] is None):
-                out.append(Moment(i, t, MomentKind.QUEUED_BUSY, client, request, r.queued_behind[0]))
+            if not forking and wait and wait[0] == t and r and r.queued_behind and (
+                    wait[2] - wait[0] > 0 or wait[3] is None):
+                add(i, t, MomentKind.QUEUED_BUSY, client, request, r.queued_behind[0])
+        elif event in READ_STARTS:
+            req.unlimited = event == "handle_one_request_unlimited"
+        elif event == "read_readline" and req.unlimited and not req.method:
+            n = step_args(trace, i).get("n", 0)
+            if n > 65537:  # http.server's readline(65537) would have stopped here: a 414
+                add(i, t, MomentKind.LINE_NOT_LIMITED, client, request, detail=f"{n:,}")
+        elif event == "parse_request":
+            words = step_args(trace, i).get("line", b"").split()
+            req.method = words[0].decode("latin-1") if words else ""
+            req.version = words[-1].decode("latin-1") if len(words) == 3 else ""
+        elif event == "read_headers":
+            req.headers = _header_block(step_args(trace, i).get("text", b""))
         elif event == "send_error" and key not in seen_wsgi:
-            out.append(Moment(i, t, MomentKind.ANSWERED_BEFORE_WSGI, client, request))
+            add(i, t, MomentKind.ANSWERED_BEFORE_WSGI, client, request,
+                detail=step_args(trace, i).get("code", ""))
+        elif event == "handle_expect_100" and not req.answered:
+            req.answered = True  # an interim answer, once
+            add(i, t, MomentKind.CONTINUE_SENT, client, request)
+        elif event == "dispatch_request_routing_error":
+            code = step_args(trace, i).get("code")
+            head = head_of(key)
+            if code == 404:
+                add(i, t, MomentKind.NOT_FOUND, client, request)
+            elif code == 405:
+                add(i, t, MomentKind.METHOD_NOT_ALLOWED, client, request,
+                    detail=(head.first("allow") if head else None) or "")
+        elif event == "dispatch_request_options":
+            head = head_of(key)
+            add(i, t, MomentKind.OPTIONS_AUTOMATIC, client, request,
+                detail=(head.first("allow") if head else None) or "")
         elif event == "hook_before_request":
             r = by_key.get(key)
             if r and r.view_skipped and _is_last_hook(rows, i, actor):
-                out.append(Moment(i, t, MomentKind.VIEW_SKIPPED, client, request))
+                add(i, t, MomentKind.VIEW_SKIPPED, client, request)
+        elif event == "hook_after_request":
+            req.after_hooks += 1
+            if req.after_hooks == 1 and after_hooks.get(key, 0) > 1:
+                add(i, t, MomentKind.HOOKS_REVERSED, client, request,
+                    detail=step_args(trace, i).get("name", ""))
         elif event == "view_sleep":
-            out.append(Moment(i, t, MomentKind.VIEW_SLEEPS, client, request, actor))
+            add(i, t, MomentKind.VIEW_SLEEPS, client, request, actor)
+        elif event == "view_echo":
+            req.view_reads = True
+            arrives = body_reads.get(key)
+            if req.content_length() and (arrives is None or arrives > t):
+                add(i, t, MomentKind.BODY_WAIT, client, request, detail=req.content_length())
+        elif event in ("read_body", "read_drain"):
+            n = step_args(trace, i).get("n", 0)
+            req.read += n
+            if event == "read_body" and req.chunked():
+                add(i, t, MomentKind.CHUNKED_UPLOAD_READ if n else MomentKind.CHUNKED_UPLOAD_LOST,
+                    client, request, detail=n)
+            elif event == "read_drain" and n:
+                add(i, t, MomentKind.BODY_DRAINED, client, request, detail=n)
+        elif event == "handle_exception":
+            add(i, t, MomentKind.VIEW_RAISED, client, request,
+                detail=step_args(trace, i).get("error", ""))
+        elif event == "wsgiref_hop_by_hop":
+            add(i, t, MomentKind.HOP_BY_HOP_REFUSED, client, request,
+                detail=step_args(trace, i).get("header", ""))
         elif event == "generate_chunk":
             first_chunk_pending.add(key)
-        elif event in ("write_headers", "write_body") and key in first_chunk_pending \
+        elif event == "do_teardown_request":
+            add(i, t, MomentKind.TEARDOWN, client, request)
+        elif event == "reqctx_push_again":
+            add(i, t, MomentKind.CONTEXT_PUSHED_AGAIN, client, request)
+        elif event == "connection_dropped":
+            add(i, t, MomentKind.CONNECTION_DROPPED, client, request,
+                detail=step_args(trace, i).get("error", ""))
+        elif event in ("client_timeout", "client_close", "client_abort", "connect_timeout"):
+            add(i, t, MomentKind.CLIENT_GAVE_UP, client, request)
+        elif event == "process_request_threaded":
+            add(i, t, MomentKind.THREAD_STARTED, client, request, _started_thread(rows, i, client))
+        elif event == "process_request_forked":
+            forking = True
+        elif event == "collect_children_full":
+            add(i, t, MomentKind.CHILDREN_FULL, client, request,
+                detail=step_args(trace, i).get("max", ""))
+        elif event == "wsgiref_process_exit":
+            add(i, t, MomentKind.PROCESS_EXITED, client, request,
+                detail=step_args(trace, i).get("reset", "") or "-")
+        elif event in ("close_request", "close_request_rst") and client is not None:
+            if req.content_length() and not req.view_reads and req.read < req.content_length():
+                add(i, t, MomentKind.LEFTOVER_BODY, client, request, detail=req.content_length())
+            head = head_of(key)
+            if trace.stack.kind == "wsgiref" and head and head.version == "HTTP/1.0" \
+                    and req.version == "HTTP/1.1":
+                add(i, t, MomentKind.ONE_PER_CONNECTION, client, request)
+        if event in ANSWER_WRITES and client is not None and key not in heads_sent:
+            heads_sent.add(key)
+            head = head_of(key)
+            if head is not None:
+                out.extend(_answer_moments(i, t, key, head, req))
+        if event in ("write_headers", "write_body") and key in first_chunk_pending \
                 and key not in first_chunk_done:
             first_chunk_done.add(key)
-            out.append(Moment(i, t, MomentKind.FIRST_CHUNK, client, request))
-        elif event == "do_teardown_request":
-            out.append(Moment(i, t, MomentKind.TEARDOWN, client, request))
-        elif event in ("client_timeout", "client_close", "client_abort", "connect_timeout"):
-            out.append(Moment(i, t, MomentKind.CLIENT_GAVE_UP, client, request))
-        elif event == "process_request_threaded":
-            out.append(Moment(i, t, MomentKind.THREAD_STARTED, client, request,
-                              _started_thread(rows, i, client)))
+            add(i, t, MomentKind.FIRST_CHUNK, client, request)
+    return _with_first_answer(rows, out, heads)
+
+
+def _answer_moments(i: int, t: int, key: tuple[str, int], head: ResponseHead,
+                    req: _Seen) -> list[Moment]:
+    """What the head of an answer teaches, as it goes out: HEAD's missing body, how a body
+    of unknown length is framed, a hop-by-hop header the app set."""
+    client, request = key
+    out = []
+    if req.method == "HEAD":
+        out.append(Moment(i, t, MomentKind.HEAD_NO_BODY, client, request, None,
+                          head.first("content-length") or "0"))
+    elif head.first("content-length") is None and head.status not in (204, 304):
+        chunked = "chunked" in (head.first("transfer-encoding") or "")
+        out.append(Moment(i, t, MomentKind.CHUNKED_RESPONSE if chunked else MomentKind.END_BY_CLOSE,
+                          client, request, None, head.version))
+    connection = head.headers.get("connection", [])
+    if len(connection) > 1:  # the app's own beside the server's "close"
+        out.append(Moment(i, t, MomentKind.HOP_BY_HOP_PASSED, client, request, None,
+                          f"Connection: {connection[0]}"))
+    return out
+
+
+def _with_first_answer(rows: list[tuple], moments: list[Moment],
+                       heads: dict[str, list[ResponseHead]]) -> list[Moment]:
+    """A run whose requests have no moment of their own (one plain GET) still has one: the
+    first answer going out, after the whole path ran."""
+    if any(m.kind not in _BACKGROUND for m in moments):
+        return moments
+    for i, t, _, client, request, _, event in rows:
+        if event in ANSWER_WRITES and client is not None and heads.get(client):
+            moment = Moment(i, t, MomentKind.ANSWER_BEGINS, client, request, None,
+                            str(heads[client][0].status))
+            return sorted([*moments, moment], key=lambda m: m.i)
+    return moments
+
+
+def _body_read_times(rows: list[tuple]) -> dict[tuple[str, int], int]:
+    """(client, request) -> when the app's first read of the body returned."""
+    out: dict[tuple[str, int], int] = {}
+    for _, t, _, client, request, _, event in rows:
+        if event == "read_body":
+            out.setdefault((client, request), t)
+    return out
+
+
+def _counts(rows: list[tuple], event_name: str) -> dict[tuple[str, int], int]:
+    out: dict[tuple[str, int], int] = {}
+    for _, _, _, client, request, _, event in rows:
+        if event == event_name:
+            out[client, request] = out.get((client, request), 0) + 1
     return out
 
 

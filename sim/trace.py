@@ -301,6 +301,12 @@ def step_facts(trace: Trace) -> list[tuple[int, int, str, str | None, int | None
     return [(i, r[0], r[1], r[2], r[8], layers[r[7]], r[5]) for i, r in enumerate(trace._rows.steps)]
 
 
+def step_args(trace: Trace, index: int) -> dict[str, Any]:
+    """The caption arguments recorded for step ``index`` (raw bytes as bytes), read without
+    making a :class:`Step`: for the engine's own summaries (:mod:`sim.timeline`)."""
+    return trace._rows.args.get(index) or {}
+
+
 def empty_snapshot() -> dict[str, Any]:
     return {"backlog": {}, "sockets": {}, "environ": {}, "ctx": {}, "response": {}, "handler": {}}
 

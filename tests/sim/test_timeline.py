@@ -165,3 +165,97 @@ def test_every_moment_kind_has_a_caption_in_both_languages() -> None:
     queued = next(m for m in tl.moments if m.kind is MomentKind.QUEUED_BUSY)
     english, chinese = sim.moment_caption(queued)
     assert "c2" in english and "busy with c1" in english and "c1" in chinese
+
+
+#: Each gallery scenario's lesson, as the moment where it happens on screen.
+LESSON_MOMENTS = {
+    "01-one-get": MomentKind.ANSWER_BEGINS,
+    "02-two-clients-one-thread": MomentKind.QUEUED_BUSY,
+    "03-two-clients-threaded": MomentKind.THREAD_STARTED,
+    "04-slow-client": MomentKind.QUEUED_BUSY,
+    "05-not-found": MomentKind.NOT_FOUND,
+    "06-method-not-allowed": MomentKind.METHOD_NOT_ALLOWED,
+    "07-before-request-guard": MomentKind.VIEW_SKIPPED,
+    "08-view-raises": MomentKind.VIEW_RAISED,
+    "09-streamed-response": MomentKind.CHUNKED_RESPONSE,
+    "10-long-request-line": MomentKind.ANSWERED_BEFORE_WSGI,
+    "11-post-with-body": MomentKind.BODY_WAIT,
+    "12-blueprints": MomentKind.HOOKS_REVERSED,
+    "13-head-and-options": MomentKind.HEAD_NO_BODY,
+    "14-wsgiref-demo": MomentKind.ONE_PER_CONNECTION,
+    "15-legacy-stream": MomentKind.END_BY_CLOSE,
+    "16-silent-socket": MomentKind.QUEUED_BUSY,
+    "17-leftover-body": MomentKind.LEFTOVER_BODY,
+    "18-expect-100-continue": MomentKind.CONTINUE_SENT,
+    "19-stream-with-context": MomentKind.CONTEXT_PUSHED_AGAIN,
+    "20-hang-up-mid-stream": MomentKind.CONNECTION_DROPPED,
+    "21-promised-body": MomentKind.BODY_WAIT,
+    "22-chunked-upload": MomentKind.CHUNKED_UPLOAD_READ,
+    "23-stream-one-thread": MomentKind.END_BY_CLOSE,
+    "24-hop-by-hop": MomentKind.HOP_BY_HOP_PASSED,
+    "25-hop-by-hop-wsgiref": MomentKind.HOP_BY_HOP_REFUSED,
+    "26-one-and-done": MomentKind.PROCESS_EXITED,
+    "28-chunked-upload-wsgiref": MomentKind.CHUNKED_UPLOAD_LOST,
+    "30-legacy-no-414": MomentKind.LINE_NOT_LIMITED,
+    "31-forking-children": MomentKind.CHILDREN_FULL,
+}
+
+
+def test_every_gallery_scenario_has_a_lesson_moment() -> None:
+    assert set(LESSON_MOMENTS) == {n for n, d in gallery().items()
+                                   if sim.STACKS[d["server"].get("kind", "werkzeug")].implemented}
+
+
+@pytest.mark.parametrize("name,kind", sorted(LESSON_MOMENTS.items()))
+def test_the_lesson_is_a_key_moment(name: str, kind: MomentKind) -> None:
+    _, _, tl = run_gallery(name)
+    found = [m for m in tl.moments if m.kind is kind]
+    assert found, f"{name}: no {kind.value} among {[m.kind.value for m in tl.moments]}"
+    for m in found:
+        assert m.i in tl.key_steps
+        english, chinese = sim.moment_caption(m)
+        assert "{" not in english and "{" not in chinese and english != chinese
+
+
+def test_error_moments_name_the_facts_of_the_answer() -> None:
+    _, trace, tl = run_gallery("06-method-not-allowed")
+    (moment,) = [m for m in tl.moments if m.kind is MomentKind.METHOD_NOT_ALLOWED]
+    assert trace.steps[moment.i].qualname == "flask.app.Flask.dispatch_request"
+    allow = next(line for line in trace.clients["c1"].received.split(b"\r\n")
+                 if line.startswith(b"Allow: "))
+    assert moment.detail == allow.removeprefix(b"Allow: ").decode()
+    assert not [m for m in tl.moments if m.kind is MomentKind.NOT_FOUND]
+
+    _, trace, tl = run_gallery("13-head-and-options")
+    (head,) = [m for m in tl.moments if m.kind is MomentKind.HEAD_NO_BODY]
+    assert head.client == "c1" and trace.clients["c1"].received.endswith(b"\r\n\r\n")
+    assert head.detail == "20"  # Content-Length of the body the GET view made
+    (options,) = [m for m in tl.moments if m.kind is MomentKind.OPTIONS_AUTOMATIC]
+    assert options.client == "c2" and not any(
+        s.layer is sim.Layer.VIEW for s in trace.steps if s.client == "c2")
+
+    _, trace, tl = run_gallery("08-view-raises")
+    (raised,) = [m for m in tl.moments if m.kind is MomentKind.VIEW_RAISED]
+    assert raised.detail == "RuntimeError" and trace.clients["c1"].received.startswith(b"HTTP/1.1 500")
+
+
+def test_a_stream_is_framed_by_the_protocol_the_server_speaks() -> None:
+    # the same view: chunked on the threaded (HTTP/1.1) server, ended by close on one thread
+    kinds = {name: {m.kind for m in run_gallery(name)[2].moments}
+             for name in ("09-streamed-response", "23-stream-one-thread", "15-legacy-stream")}
+    assert MomentKind.CHUNKED_RESPONSE in kinds["09-streamed-response"]
+    assert MomentKind.END_BY_CLOSE not in kinds["09-streamed-response"]
+    for name in ("23-stream-one-thread", "15-legacy-stream"):
+        assert MomentKind.END_BY_CLOSE in kinds[name] and MomentKind.CHUNKED_RESPONSE not in kinds[name]
+
+
+def test_response_heads_skip_interim_answers_and_bodies() -> None:
+    from sim.timeline import response_heads
+
+    raw = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nhi"
+           b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"
+           b"HTTP/1.0 404 NOT FOUND\r\nConnection: a\r\nConnection: b\r\n\r\nrest HTTP/1.1 200 OK\r\n\r\n")
+    heads = response_heads(raw)
+    assert [(h.version, h.status) for h in heads] == [("HTTP/1.1", 200), ("HTTP/1.1", 200),
+                                                       ("HTTP/1.0", 404)]
+    assert heads[0].first("x-a") == "1" and heads[2].headers["connection"] == ["a", "b"]
