@@ -19,7 +19,7 @@ from .highlight import highlight_lines
 from .i18n import N_
 from .lanes import LANES
 from .source import LEGACY_KINDS, SourceNotFound, source_for
-from .traces import KEY_PHASES, Playback
+from .traces import KEY_PHASES, PHASE_LANE, Playback
 
 #: With more clients than this, the lanes show only connections in flight (and the step's
 #: own); the others are listed compactly as "not connected yet" and "done".
@@ -155,22 +155,24 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
             (waiting if tok is None else finished).append(c)
             continue
         req = tok["request"] if tok else None
+        done = tok is not None and tok["style"] == "done"
+        skipped = pb.never_reached(req, i, done) if req else []
         marks = []
         for ph in KEY_PHASES:
             at = req.marks.get(ph) if req else None
-            status = "pending" if at is None or at > i else (
-                "now" if step.client == c and step.phase == ph else "done")
+            if at is None or at > i:
+                status = "skipped" if done or PHASE_LANE[ph] in skipped else "pending"
+            else:
+                status = "now" if step.client == c and step.phase == ph else "done"
             marks.append({"phase": ph, "at": at if at is not None and at <= i else None,
                           "status": status})
-        skipped = (req is not None and req.view_skipped_at is not None
-                   and req.view_skipped_at <= i)
         rows.append({"client": c, "lane": tok["lane"] if tok else None,
                      "since": tok["since"] if tok else None,
                      "request": req.id if req else c,
                      "style": tok["style"] if tok else None,
                      "activity": tok["activity"] if tok else None,
                      "status": tok["status"] if tok else None,
-                     "skipped": ["view"] if skipped else [],
+                     "skipped": skipped,
                      "current": step.client == c, "marks": marks,
                      "started": tok is not None})
 

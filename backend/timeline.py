@@ -36,6 +36,7 @@ MIN_WIDTH = 0.25
 ACTIVITY_LABELS: dict[str, str] = {
     "queued": N_("waiting in the listen backlog"),
     "connecting": N_("connecting"),
+    "connected": N_("connected, sending nothing"),
     "waiting": N_("waiting for the answer"),
     "receiving": N_("receiving the answer"),
     "starting": N_("starting up"),

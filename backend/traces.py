@@ -27,6 +27,8 @@ BYTES_PER_STEP = 700
 
 #: The four phases the issue asks to see "at a glance for every request".
 KEY_PHASES = ("accept", "parse", "run_wsgi", "dispatch")
+#: The lane each key phase happens in: a lane never reached is a phase that never happens.
+PHASE_LANE = {"accept": "loop", "parse": "handler", "run_wsgi": "wsgi", "dispatch": "flask"}
 
 
 def scenario_key(scenario: dict[str, Any]) -> str:
@@ -53,10 +55,25 @@ class Request:
     accepted_at: int | None = None
     #: its last step (the client reading EOF, or the next request beginning)
     last: int = 0
-    #: the view did not run: a before_request hook answered (from sim.timeline)
-    view_skipped_at: int | None = None
     times: Any = None
+    #: the lanes the server's steps for it reached
+    reached: set[str] = field(default_factory=set)
+    #: (step, lanes): from that step on, those lanes are known never to be reached (an
+    #: answer before any WSGI code, a routing error, a before_request that answered)
+    never: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
+
+#: The lanes only the server's code reaches, in the order a request goes through them.
+SERVER_LANES = ("loop", "handler", "wsgi", "flask", "view")
+
+#: Moments that decide lanes a request will never reach.
+_RULES_OUT = {
+    sim.MomentKind.ANSWERED_BEFORE_WSGI: ("wsgi", "flask", "view"),
+    sim.MomentKind.NOT_FOUND: ("view",),
+    sim.MomentKind.METHOD_NOT_ALLOWED: ("view",),
+    sim.MomentKind.OPTIONS_AUTOMATIC: ("view",),
+    sim.MomentKind.VIEW_SKIPPED: ("view",),
+}
 
 #: Events after which a client has its whole answer (or is gone).
 _CLIENT_DONE = frozenset({"client_eof", "client_reset", "client_timeout", "client_close",
@@ -139,6 +156,7 @@ class Playback:
                 req.queued_at = i
             if server:
                 req.server_steps.append(i)
+                req.reached.add(self.lanes[i])
                 if req.accepted_at is None:
                     req.accepted_at = i
                 # The client's connect() is phase "accept" too, but "accepted" means the
@@ -164,15 +182,16 @@ class Playback:
         return self._timeline
 
     def _attach(self, tl: Any) -> None:
-        moments = {(m.client, m.request): m.i for m in tl.moments
-                   if m.kind is sim.MomentKind.VIEW_SKIPPED}
         times = {(r.client, r.request): r for r in tl.requests}
         for r in self.requests:
-            r.view_skipped_at = moments.get((r.client, r.number))
             r.times = times.get((r.client, r.number))
         self.moments_at: dict[int, list[Any]] = {}
+        by_key = {(r.client, r.number): r for r in self.requests}
         for m in tl.moments:
             self.moments_at.setdefault(m.i, []).append(m)
+            lanes = _RULES_OUT.get(m.kind)
+            if lanes and (m.client, m.request) in by_key:
+                by_key[m.client, m.request].never.append((m.i, lanes))
         self._timeline = tl
 
     def moments_of(self, i: int) -> list[Any]:
@@ -261,7 +280,7 @@ class Playback:
         req = self.current_request(i, client)
         if req is None:
             return None
-        self.timeline  # noqa: B018 -- fills req.times and req.view_skipped_at
+        self.timeline  # noqa: B018 -- fills req.times and req.never
         steps = self.trace.steps
         moving = self.request_of[i] is not None and self.requests[self.request_of[i]] is req
         done = i > req.last or (i == req.last and self.events[i] in _CLIENT_DONE)
@@ -283,6 +302,15 @@ class Playback:
                     "status": None, "activity": activity.value, "actor": steps[at].actor}
         return {"lane": "client", "style": "now" if moving else "idle", "request": req,
                 "since": req.start, "status": None, "activity": "connecting"}
+
+    def never_reached(self, req: Request, i: int, done: bool) -> list[str]:
+        """The lanes ``req`` will not reach, as known at step ``i``: what a decision at or
+        before ``i`` ruled out, and once it is done, every server lane it did not reach."""
+        self.timeline  # noqa: B018 -- fills req.never
+        out = {lane for at, lanes in req.never if at <= i for lane in lanes}
+        if done:
+            out |= {lane for lane in SERVER_LANES if lane not in req.reached}
+        return [lane for lane in SERVER_LANES if lane in out]
 
     def token_positions(self, i: int) -> dict[str, tuple[str, int] | None]:
         """For each client, (lane, step index) of where its request is at step ``i``."""

@@ -60,6 +60,8 @@ class Activity(StrEnum):
     # -- clients --------------------------------------------------------------------------
     #: ``connect()`` (SYN sent, maybe retried)
     CONNECTING = "connecting"
+    #: connected (the handshake is done) but has sent nothing: a server reading from it waits
+    CONNECTED = "connected"
     #: connected, but the server has not ``accept()``-ed it: it sits in the listen backlog
     QUEUED = "queued"
     #: sent (some of) its request, waiting for the answer
@@ -469,6 +471,9 @@ def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
             act = _A.QUEUED
         elif act is _A.QUEUED:  # backlog_queued seen before the client's own send
             act = _A.WAITING
+        elif act is _A.CONNECTING and client in queued:
+            # the kernel finished the handshake long ago; the client just sends nothing
+            act = _A.CONNECTED
         layer = Layer.CLIENT if act not in (None, _A.QUEUED) else (Layer.KERNEL if act else None)
         points.setdefault(client, []).append((t, i, act, client, request, layer))
     return [Track(c, TrackKind.CLIENT, c, tuple(_merge(p, end_t, p[-1][1])))

@@ -291,3 +291,46 @@ def test_quick_form_has_the_fields_lessons_need(client):
     assert doc["clients"][1]["then"] == "shutdown_write"
     bad = client.post("/quick", data={"path0": "/", "then0": "explode"})
     assert bad.status_code == 422 and "then must be one of" in bad.text
+
+
+def _step_where(name: str, event: str, client_id: str | None = None) -> int:
+    import sim
+    from backend.services import ROOT as root
+
+    trace = sim.run(json.loads((root / "gallery" / f"{name}.json").read_text()))
+    return next(s.i for s in trace.steps
+                if s.event == event and (client_id is None or s.client == client_id))
+
+
+def test_the_404_step_says_why_and_lights_the_branch_it_takes(client):
+    n = _step_where("05-not-found", "dispatch_request_routing_error")
+    for lang, why in (("en", "raises it instead of calling a view"), ("zh", "而不是调用视图")):
+        html = client.get(f"/s/not-found/step/{n}?lang={lang}").text
+        assert 'class="moment moment-not_found"' in html and why in html
+        assert "calls the view for" not in html
+    html_en = client.get(f"/s/not-found/step/{n}").text
+    lit = re.search(r'<[^>]*class="line lit"[^>]*>(.*?)\n', html_en, re.S)
+    assert lit and "raise_routing_exception" in re.sub(r"<[^>]+>", "", lit.group(1))
+
+
+def test_a_request_answered_before_wsgi_shows_its_app_lanes_never_reached(client):
+    n = _step_where("10-long-request-line", "send_error")
+    html = client.get(f"/s/long-request-line/step/{n}").text
+    for lane in ("wsgi", "flask", "view"):
+        assert f'data-skipped="c1" data-lane="{lane}"' in html
+    assert '<span class="mark skipped" title="never reached">run_wsgi' in html
+    assert '<span class="mark skipped" title="never reached">dispatch' in html
+    # once it is over, nothing of it is pending: parse_request never ran either
+    last = client.get("/api/v1/scenarios/long-request-line/steps/0").json()["total"] - 1
+    html = client.get(f"/s/long-request-line/step/{last}").text
+    assert '<span class="mark pending"' not in html and ">parse</span>" in html
+    # before the decision, the same stages are pending, not skipped
+    html = client.get(f"/s/long-request-line/step/{n - 1}").text
+    assert 'data-skipped="c1"' not in html and '<span class="mark pending"' in html
+
+
+def test_a_silent_client_is_connected_not_connecting(client):
+    n = _step_where("16-silent-socket", "client_close", "c1")
+    html = client.get(f"/s/silent-socket?step={n - 1}").text
+    assert "connected, sending nothing" in html
+    assert 'act-connected' in html

@@ -138,7 +138,27 @@ def test_a_skipped_view_is_known_after_the_guard():
     (req,) = pb.requests
     hook = step_of(pb, "hook_before_request", "c1")
     assert pb.token(hook, "c1")["lane"] == "flask"  # (the timeline is built on first use)
-    assert req.view_skipped_at == hook
+    assert pb.never_reached(req, hook - 1, False) == []
+    assert pb.never_reached(req, hook, False) == ["view"]
+
+
+def test_a_request_answered_before_wsgi_never_reaches_the_app():
+    pb = playback("10-long-request-line")
+    (req,) = pb.requests
+    error = step_of(pb, "send_error", "c1")
+    assert pb.never_reached(req, error - 1, False) == []
+    assert pb.never_reached(req, error, False) == ["wsgi", "flask", "view"]
+    tok = pb.token(pb.total - 1, "c1")
+    assert tok["style"] == "done"
+    assert pb.never_reached(req, pb.total - 1, True) == ["wsgi", "flask", "view"]
+
+
+def test_a_client_never_accepted_reaches_no_server_lane():
+    pb = playback("26-one-and-done")
+    c2 = pb.requests[pb.client_requests["c2"][0]]
+    last = pb.total - 1
+    assert pb.token(last, "c2")["style"] == "done"
+    assert pb.never_reached(c2, last, True) == ["loop", "handler", "wsgi", "flask", "view"]
 
 
 def test_key_steps_and_filters_shape_navigation():
