@@ -6,6 +6,7 @@ Everything here is derived from the engine's public API (``trace.steps[i]``,
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -76,6 +77,12 @@ def show_bytes(text: Any, limit: int = SHOW_LIMIT) -> dict[str, Any]:
             out.append(ch)
     return {"text": "".join(out), "more": size - len(cut), "size": size, "empty": size == 0}
 
+
+
+def part_key(html: str) -> str:
+    """A short digest of one part of the step panel's HTML: two steps whose part has the
+    same key show the same thing there, so the player's script keeps the one on screen."""
+    return hashlib.blake2b(str(html).encode(), digest_size=8).hexdigest()
 
 def source_pane(pb: Playback, qualname: str | None, line: str | None,
                 decl: str | None = None, event: str | None = None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from .console import ansi_html
 from .errors import AppError
 from .gallery import Entry, load_gallery
 from .limits import BudgetError, Budgets, ScenarioSchema, check_document, check_work
-from .player import Filters, step_view
+from .player import Filters, part_key, step_view
 from .store import LinkStore
 from .traces import FragmentCache, Playback, TraceCache, scenario_key
 
@@ -116,6 +116,7 @@ class Services:
         templates = Jinja2Templates(directory=str(settings.templates_dir))
         i18n.install(templates.env)
         templates.env.filters["ansi"] = ansi_html
+        templates.env.filters["part_key"] = part_key
         templates.env.globals["static_url"] = static_url_for(settings.static_dir)
         return cls(settings=settings, gallery=load_gallery(settings.gallery_dir),
                    store=LinkStore(settings.db_path), traces=TraceCache(settings.trace_cache_bytes),

@@ -3,8 +3,9 @@
 One row per actor (each client, the listen backlog, the loop's ``MainThread``, each worker
 thread), bars in SVG placed in percent of the run's virtual time, so zooming is only the
 browser widening the rows (no re-render) and text never stretches. The current step is a
-cursor (a thin rect per row) that the player's script moves; without the script each page
-draws it where it is.
+cursor: one thin rect over every row (not one per row: moving many rects made the browser
+paint the whole timeline again on every step) that the player's script moves; without the
+script each page draws it where it is.
 
 Dense traces stay readable: a group with more than :data:`COLLAPSE_OVER` tracks is drawn as
 one summary row (the busiest activity in each of :data:`BUCKETS` slices of time) until the
@@ -142,8 +143,8 @@ def _moment_marks(moments: list[sim.Moment], sc: Scale, height: int, lang: str, 
     return "".join(out)
 
 
-#: Where the cursor's x goes: the rows are drawn once per trace, language and link, and
-#: each page only puts its step's position in (the script moves it after that).
+#: Where a waterfall row's cursor goes: the rows are drawn once per trace, language and
+#: link, and each page only puts its step's position in.
 CURSOR_X = "\x00cx\x00"
 
 
@@ -151,9 +152,9 @@ def _cursor(x: float | str, height: int) -> str:
     return f'<rect class="tl-cursor" x="{x}%" y="0" width="0.35%" height="{height}"/>'
 
 
-def _svg(inner: str, height: int, cursor_x: float | str = CURSOR_X) -> Markup:
+def _svg(inner: str, height: int) -> Markup:
     return Markup(f'<svg class="tl-svg" width="100%" height="{height}" focusable="false">'
-                  f'{inner}{_cursor(cursor_x, height)}</svg>')
+                  f'{inner}</svg>')
 
 
 def _at(svg: Markup, x: float) -> Markup:
@@ -197,17 +198,13 @@ def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: st
     key moments, with the cursor at step ``i``."""
     view = _cached(pb, ("timeline", lang, all_tracks, href),
                    lambda: _timeline_drawing(pb, lang, all_tracks, href))
-    cx = _scale(pb.timeline).x(pb.trace.steps[i].t)
-    groups = [{**g, "rows": [{**r, "svg": _at(r["svg"], cx)} for r in g["rows"]]}
-              for g in view["groups"]]
-    return {**view, "groups": groups, "cursor": cx}
+    return {**view, "cursor": _scale(pb.timeline).x(pb.trace.steps[i].t)}
 
 
 def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[str, Any]:
     tl: sim.Timeline = pb.timeline
     href = str(escape(href))
     sc = _scale(tl)
-    cx = CURSOR_X
     steps = pb.trace.steps
     moments_by_track: dict[str, list[sim.Moment]] = {}
     for m in tl.moments:
@@ -228,7 +225,7 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
         name = tr(BACKLOG_LABEL, lang) if track.kind is sim.TrackKind.BACKLOG else track.label
         return {"id": track.id, "label": name, "kind": _kind_label(track.kind, lang),
                 "aria": f"{name} ({_kind_label(track.kind, lang)})" + (f": {summary}" if summary else ""),
-                "svg": _svg(inner, height, cx)}
+                "svg": _svg(inner, height)}
 
     def group(gid: str, title: str, tracks: list[sim.Track]) -> dict[str, Any]:
         collapsed = len(tracks) > COLLAPSE_OVER and not all_tracks
@@ -239,7 +236,7 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
                      "kind": tr("summary", lang),
                      "aria": tr(N_("{n} {group}: summary of all their tracks"), lang).format(
                          n=len(tracks), group=title),
-                     "svg": _svg(inner, 18, cx)}]
+                     "svg": _svg(inner, 18)}]
         else:
             rows = [row(t) for t in tracks]
         return {"id": gid, "title": title, "rows": rows, "collapsed": collapsed, "count": len(tracks)}
@@ -258,7 +255,7 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
     used = sorted({b.activity.value for t in tl.tracks for b in t.bars},
                   key=list(ACTIVITY_LABELS).index)
     return {
-        "start": tl.start, "end": tl.end, "span": sc.span, "cursor": cx,
+        "start": tl.start, "end": tl.end, "span": sc.span,
         "axis": _axis(sc, lang), "groups": groups,
         "legend": [{"id": a, "label": label(ACTIVITY_LABELS, a, lang)} for a in used],
         "moments": [{"i": m.i, "t": m.t, "kind": m.kind.value, "client": m.client,

@@ -138,10 +138,12 @@
     var tl = timelineEl();
     if (!tl || !el) return;
     var x = pct(parseFloat(el.getAttribute("data-t")) || 0);
-    $all(".tl-cursor", tl).forEach(function (c) { c.setAttribute("x", x + "%"); });
-    // keep the cursor in view when zoomed
+    var cursor = $("#tl-cursor");
+    if (cursor) cursor.setAttribute("x", x + "%");
+    // keep the cursor in view when zoomed (not measured otherwise: a read of the layout
+    // here would make the browser lay out the new step before it is finished with it)
     var box = $("#tl-scroll"), inner = $("#tl-inner");
-    if (box && inner && inner.offsetWidth > box.clientWidth + 2) {
+    if (zoom > 1 && box && inner && inner.offsetWidth > box.clientWidth + 2) {
       var label = $(".tl-label", inner); var lw = label ? label.offsetWidth : 0;
       var px = lw + (inner.offsetWidth - lw) * x / 100;
       if (px < box.scrollLeft + lw || px > box.scrollLeft + box.clientWidth - 20) box.scrollLeft = Math.max(0, px - box.clientWidth / 2);
@@ -235,6 +237,63 @@
       e.preventDefault();
       setZoom(e.deltaY < 0 ? zoom * 1.25 : zoom / 1.25);
     }, { passive: false });
+  }
+
+  // ---- a new step: only the parts that changed are swapped ----------------------------
+  // The step panel's slow parts (lanes, source, each inspector section) carry a digest of
+  // their HTML (data-key, _step.html's part macro). Replacing the whole panel made the
+  // browser style, lay out and paint every node of it on every step, though most of them
+  // show the same thing as before; here a part whose key did not change stays on screen
+  // (with its scroll position and open or closed sections) and only the rest is replaced.
+  // Containers marked data-parts are walked child by child; anything else is replaced.
+  function syncAttributes(old, next) {
+    Array.prototype.slice.call(old.attributes).forEach(function (a) {
+      if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
+    });
+    Array.prototype.slice.call(next.attributes).forEach(function (a) {
+      if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+    });
+  }
+  function sameShape(olds, nexts) {
+    if (olds.length !== nexts.length) return false;
+    for (var k = 0; k < olds.length; k++) if (olds[k].tagName !== nexts[k].tagName) return false;
+    return true;
+  }
+  function swapParts(old, next, added) {
+    syncAttributes(old, next);
+    var olds = Array.prototype.slice.call(old.children), nexts = Array.prototype.slice.call(next.children);
+    if (!sameShape(olds, nexts)) {
+      old.replaceChildren.apply(old, Array.prototype.slice.call(next.childNodes));
+      added.push.apply(added, nexts);
+      return;
+    }
+    nexts.forEach(function (n, k) {
+      var o = olds[k], key = n.getAttribute("data-key");
+      if (key !== null && o.getAttribute("data-key") === key) return;  // unchanged: keep it
+      if (n.hasAttribute("data-parts") && o.hasAttribute("data-parts")) { swapParts(o, n, added); return; }
+      o.replaceWith(n);
+      added.push(n);
+    });
+  }
+  function defineStepSwap() {
+    // htmx calls an extension's handleSwap for a swap style it does not know itself; the
+    // player asks for this one (htmx:beforeSwap below) only where this script runs, so
+    // without it a step is still swapped whole (outerHTML).
+    window.htmx.defineExtension("step-parts", {
+      handleSwap: function (style, target, fragment, settleInfo) {
+        if (style !== "step-parts") return false;
+        var next = fragment.firstElementChild;
+        var added = [];
+        if (next && next.id === target.id && fragment.children.length === 1) {
+          swapParts(target, next, added);
+        } else {  // not one step panel: replace it whole, as outerHTML would
+          added = Array.prototype.slice.call(fragment.children);
+          target.replaceWith(fragment);
+          settleInfo.elts = added;
+        }
+        return added;  // htmx processes these (their hx-get links) and fires htmx:load
+      }
+    });
   }
 
   // Ask for the next step while the person reads this one: the fragment is cacheable, so
@@ -339,6 +398,7 @@
       return;
     }
     bar.hidden = false;
+    if (window.htmx) defineStepSwap();
     $("#play").addEventListener("click", function () { setPlaying(!playing); });
     var sp = $("#speed");
     var saved = load(SPEED_KEY);
@@ -361,7 +421,9 @@
     $("#help-open").addEventListener("click", function () { help.showModal(); });
 
     doc.body.addEventListener("htmx:beforeSwap", function (e) {
-      if (e.detail.target && e.detail.target.id === "step") recordTokens();
+      if (!e.detail.target || e.detail.target.id !== "step") return;
+      recordTokens();
+      if (window.htmx) e.detail.swapOverride = "step-parts settle:0ms";
     });
     doc.body.addEventListener("htmx:afterSettle", function () { animateTokens(); onArrive(); });
     doc.body.addEventListener("htmx:historyRestore", function () { setPlaying(false); onArrive(); });

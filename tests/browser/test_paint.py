@@ -18,3 +18,50 @@ def test_stepping_takes_no_history_snapshot(page: Page, csp_errors):
     expect(page.locator("#step")).not_to_have_attribute("data-step", "3")
     assert page.evaluate("window.snapshots") == 0
     assert not csp_errors, csp_errors
+
+
+def test_a_step_keeps_the_parts_that_did_not_change(page: Page, csp_errors):
+    """Stepping replaces only the parts of the panel whose key changed, and what is on
+    screen is exactly the server's panel for that step, part for part."""
+    page.goto("/s/two-clients-threaded?step=0&detail=all")
+    kept = replaced = 0
+    for n in range(1, 40):
+        page.evaluate("""() => document.querySelectorAll('#step [data-part]').forEach(
+            p => { p.seen = p.getAttribute('data-key'); })""")
+        page.locator("#ctl-step").click()
+        expect(page.locator("#step")).to_have_attribute("data-step", str(n))
+        k, r, same = page.evaluate("""async (n) => {
+            const parts = [...document.querySelectorAll('#step [data-part]')];
+            const kept = parts.filter(p => p.seen !== undefined).length;
+            const html = await (await fetch(`/s/two-clients-threaded/step/${n}?detail=all`)).text();
+            const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#step');
+            return [kept, parts.length - kept, fresh.isEqualNode(document.querySelector('#step'))];
+        }""", n)
+        assert same, f"step {n}: the panel on screen differs from the server's"
+        kept += k
+        replaced += r
+    # both happen along the way: most inspector sections stay, the lanes and source move
+    assert kept > 0 and replaced > 0, (kept, replaced)
+    assert not csp_errors, csp_errors
+
+
+def test_the_timeline_has_one_cursor_at_the_step(page: Page):
+    """One rect over every track (moving one per track repainted the whole timeline), drawn
+    where the step's virtual time is on the tracks' axis, and moved when the step moves."""
+    page.goto("/s/two-clients-one-thread?step=0&detail=all")
+    assert page.locator("#timeline .tl-cursor").count() == 1
+    seen = "0"
+    for _ in range(2):
+        page.locator("#ctl-next-request").click()
+        expect(page.locator("#step")).not_to_have_attribute("data-step", seen)
+        seen = page.locator("#step").get_attribute("data-step")
+        t = float(page.locator("#step").get_attribute("data-t"))
+        tl = page.locator("#timeline")
+        start, span = float(tl.get_attribute("data-start")), float(tl.get_attribute("data-span"))
+        track = page.locator('[data-track="main"] .tl-track').bounding_box()
+        cursor = page.locator("#tl-cursor").bounding_box()
+        want = track["x"] + track["width"] * (t - start) / span
+        assert abs(cursor["x"] - want) < 3, (cursor, want)
+        rows = page.locator("#timeline .tl-row:not(.tl-axis)")
+        top, bottom = rows.first.bounding_box(), rows.last.bounding_box()
+        assert cursor["y"] <= top["y"] and cursor["y"] + cursor["height"] >= bottom["y"] + bottom["height"] - 1
