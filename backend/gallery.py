@@ -3,7 +3,8 @@
 A file ``NN-some-name.json`` becomes the slug ``some-name``; the number only orders the
 gallery. Each is a plain wsgiscope/scenario@1 document with a ``title`` and an ``x-lesson``
 one-liner, the topic it is grouped under (``x-topic``) and the question it answers
-(``x-question``) (``x-`` fields are allowed by the contract), in English; their translations
+(``x-question``) (``x-`` fields are allowed by the contract), in English, and the slugs of
+scenarios that differ from it in one thing (``x-compare``); their translations
 are in the catalogs (``backend/i18n.py``). ``gallery/pending/`` holds scenarios that need a
 field their stack does not accept yet; they are shown once the engine accepts them.
 """
@@ -103,6 +104,24 @@ QUESTIONS = (
     N_("wsgiref served once and exited."),
     N_("AssertionError: Hop-by-hop headers not allowed."),
 )
+
+
+def comparisons(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """slug -> the other available scenarios to compare it with, in gallery order: those
+    answering the same question (the same app on another stack or setting), and those an
+    ``x-compare`` list names, either way round (``tests/web/test_gallery_page.py`` checks
+    every name)."""
+    shown = [e for e in entries if e.available]
+    by_slug = {e.slug: e for e in shown}
+    pairs: set[tuple[str, str]] = set()
+    for e in shown:
+        for other in e.scenario.get("x-compare") or ():
+            if other in by_slug and other != e.slug:
+                pairs |= {(e.slug, other), (other, e.slug)}
+        pairs |= {(e.slug, o.slug) for o in shown
+                  if o.slug != e.slug and e.question and o.question == e.question}
+    return {e.slug: [o for o in shown if (e.slug, o.slug) in pairs] for e in shown
+            if any(a == e.slug for a, _ in pairs)}
 
 
 def grouped(entries: list[Entry], lang: str, query: str = "") -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import sim
 
 from . import i18n
 from .errors import AppError
-from .gallery import grouped
+from .gallery import comparisons, grouped
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
@@ -99,7 +99,8 @@ def gallery(request: Request) -> Response:
     lang = _lang(request)
     query = request.query_params.get("q", "")[:200]
     return _render(request, "gallery.html", {"entries": entries, "query": query,
-                                             "topics": grouped(entries, lang, query)})
+                                             "topics": grouped(entries, lang, query),
+                                             "compare": comparisons(entries)})
 
 
 def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
@@ -126,9 +127,28 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "slug": slug, "lang": lang,
         "title": entry.title_in(lang) if entry else _title(scenario, slug),
         "lesson": entry.lesson(lang) if entry else "",
+        "compare": _compare_links(svc, slug, lang) if entry else [],
         "saved": entry is None, "events": event_rows(pb, lang, filters, n),
         "filters": filters, "index": _index(pb),
     }
+
+
+def _compare_links(svc: Services, slug: str, lang: str) -> list[dict[str, Any]]:
+    """The scenarios to compare this one with, each opened at its own lesson: the last of
+    its most telling key moments (a second client's wait or its own thread, rather than the
+    first client's)."""
+    out = []
+    for other in comparisons(list(svc.gallery.values())).get(slug, []):
+        moments = svc.playback_of(other.slug).timeline.moments
+        lesson = min(moments, key=lambda m: (_MOMENT_RANK.get(m.kind, 0), -m.i), default=None)
+        out.append({"slug": other.slug, "title": other.title_in(lang), "kind": other.kind_in(lang),
+                    "step": lesson.i if lesson else 0})
+    return out
+
+
+#: Moments that happen in many runs, ranked after those that are one scenario's lesson.
+_MOMENT_RANK = {sim.MomentKind.VIEW_SLEEPS: 1, sim.MomentKind.THREAD_STARTED: 2,
+                sim.MomentKind.TEARDOWN: 3}
 
 
 def _received(raw: bytes | str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ question is answered, and the search finds scenarios by their words or their que
 
 from __future__ import annotations
 
-from backend.gallery import QUESTIONS, TOPICS, grouped, load_gallery
+from backend.gallery import QUESTIONS, TOPICS, comparisons, grouped, load_gallery
 from backend.services import ROOT
 
 GALLERY = load_gallery(ROOT / "gallery")
@@ -51,3 +51,48 @@ def test_gallery_page_groups_and_searches(client):
     assert 'data-topic="topic-1"' in page and "The server hangs when a second tab is open." in page
     page = client.get("/", params={"q": "chunked"}).text
     assert "/s/chunked-upload?" in page and "/s/two-clients-one-thread?" not in page
+
+
+def test_every_x_compare_names_a_scenario_of_the_gallery():
+    slugs = {e.slug for e in GALLERY.values() if e.available}
+    for e in GALLERY.values():
+        for other in e.scenario.get("x-compare", []):
+            assert other in slugs and other != e.slug, (e.slug, other)
+
+
+def test_runs_meant_side_by_side_differ_only_in_the_stack():
+    # the legacy stream is the threaded Werkzeug 3 stream with only server.kind changed
+    def body(slug: str) -> dict:
+        doc = GALLERY[slug].scenario
+        return {k: v for k, v in doc.items() if not k.startswith("x-") and k != "title"}
+
+    legacy, current = body("legacy-stream"), body("streamed-response")
+    assert legacy["server"].pop("kind") == "werkzeug-legacy"
+    assert current["server"].pop("kind") == "werkzeug"
+    assert legacy == current
+    assert "streamed-response" in [o.slug for o in comparisons(list(GALLERY.values()))["legacy-stream"]]
+
+
+def test_the_gallery_links_variants_of_the_same_question(client):
+    html = client.get("/").text
+    card = html[html.index('<h4><a href="/s/chunked-upload?step=0"'):]
+    card = card[:card.index("</li>")]
+    assert 'data-compare="chunked-upload-wsgiref"' in card
+    card = html[html.index('<h4><a href="/s/chunked-upload-wsgiref?step=0"'):]
+    card = card[:card.index("</li>")]
+    assert 'data-compare="chunked-upload"' in card
+    assert "对比" in client.get("/?lang=zh").text
+
+
+def test_the_player_opens_the_other_run_at_its_lesson(client):
+    import re
+
+    html = client.get("/s/two-clients-one-thread?step=0").text
+    link = re.search(r'href="/s/two-clients-threaded\?step=(\d+)" data-compare', html)
+    assert link, "no link to the threaded run"
+    step = client.get(f"/api/v1/scenarios/two-clients-threaded/steps/{link.group(1)}").json()
+    assert step["client"] == "c2"  # the second client, served at once by its own thread
+    back = client.get("/s/two-clients-threaded?step=0").text
+    link = re.search(r'href="/s/two-clients-one-thread\?step=(\d+)" data-compare', back)
+    step = client.get(f"/api/v1/scenarios/two-clients-one-thread/steps/{link.group(1)}").json()
+    assert step["client"] == "c2" and step["actor"] == "kernel"  # queued in the listen backlog
