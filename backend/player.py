@@ -57,11 +57,12 @@ def fragment_url(slug: str, n: int, filters: Filters = Filters()) -> str:
     return f"/s/{slug}/step/{n}" + (f"?{q}" if q else "")
 
 
-def show_bytes(text: Any, limit: int = SHOW_LIMIT) -> dict[str, Any]:
-    """Raw bytes (latin-1 text) made visible: CR/LF and control bytes as escapes."""
+def show_bytes(text: Any, limit: int = SHOW_LIMIT, size: int | None = None) -> dict[str, Any]:
+    """Raw bytes (latin-1 text) made visible: CR/LF and control bytes as escapes. ``size``:
+    how many bytes ``text`` stands for, when the engine has shortened it."""
     if not isinstance(text, str):
         return {"text": "", "more": 0, "size": 0, "empty": True}
-    size = len(text)
+    size = len(text) if size is None else size
     cut = text[:limit]
     out = []
     for ch in cut:
@@ -258,11 +259,12 @@ SOCKET_STATES = (N_("connecting"), N_("queued"), N_("established"), N_("client s
 def _socket(client: str, sock: Any, changed: set[str]) -> dict[str, Any]:
     """One connection's buffers: byte strings shown as bytes, anything else (counts) as is."""
     sock = sock if isinstance(sock, dict) else {}
+    sizes = sock.get("sizes") if isinstance(sock.get("sizes"), dict) else {}
     buffers, other = [], []
     for key, label in _BUFFERS:
         if isinstance(sock.get(key), str):
-            buffers.append((key, label, show_bytes(sock[key])))
-    shown = {key for key, _, _ in buffers} | {"state"}
+            buffers.append((key, label, show_bytes(sock[key], size=sizes.get(key))))
+    shown = {key for key, _, _ in buffers} | {"state", "sizes"}
     for key, value in sock.items():
         if key not in shown:
             other.append((key, "—" if value is None else value))

@@ -13,7 +13,7 @@ from .scenario import Client, Scenario
 from .scheduler import Scheduler, Sleep
 from .stack import werkzeug016_serving, werkzeug_serving, wsgiref_simple_server
 from .stack.flask_app import AppExit, Flask, Flask11
-from .stack.socketserver import socket_view
+from .stack.socketserver import peer_socket_view, socket_view
 from .stack.world import World
 from .stacks import STACKS
 from .trace import ClientEnd, ClientResult, Phase, Recorder, StackInfo, Trace
@@ -204,7 +204,7 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
             client_done(world, conn, client)
             return
         rec.step(cid, cid, Phase.READ, None, "client_send", {"n": len(data), "text": data},
-                 state={f"sockets/{cid}": socket_view(conn, None)})
+                 state={f"sockets/{cid}": peer_socket_view(conn)})
     if decl.then == "shutdown_write":
         if not kernel.client_shutdown_write(conn):
             # ENOTCONN after an RST: like a failed send, the client's end is a reset.
@@ -217,12 +217,12 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
         kernel.client_close(conn)
         client.reader = ClientEnd.CLIENT_CLOSED
         rec.step(cid, cid, Phase.CLOSE, None, "client_close",
-                 state={f"sockets/{cid}": socket_view(conn, None)})
+                 state={f"sockets/{cid}": peer_socket_view(conn)})
     elif decl.then == "reset":
         client.reader = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
         kernel.client_abort(conn)
         rec.step(cid, cid, Phase.CLOSE, None, "client_abort",
-                 state={f"sockets/{cid}": socket_view(conn, None)})
+                 state={f"sockets/{cid}": peer_socket_view(conn)})
     # read_timeout counts from here: wake the reader so it starts counting.
     client.sending = Sending.DONE
     client_done(world, conn, client)

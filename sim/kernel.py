@@ -41,6 +41,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from .scheduler import Scheduler, Wait, Waitable
 
@@ -194,6 +195,11 @@ class Connection:
     client_readable: Waitable = field(init=False)
     #: an RST has reached an open end (for the inspector, which keeps saying ``reset``)
     rst_seen: bool = False
+    #: the handler's side as the inspector last showed it: its ``rfile`` (None before
+    #: ``setup`` and after ``close``) and what its last read returned. A step on the
+    #: client's side (a send, a close) moves only the kernel's buffers and shows this as it
+    #: was (``sim.stack.socketserver.peer_socket_view``).
+    handler_side: tuple[Any, bytes] = (None, b"")
 
     def __post_init__(self) -> None:
         self.server_readable = Waitable(f"{self.client}:server")

@@ -336,6 +336,9 @@ def render_socket(view: tuple) -> dict:
         "recv_buffer": _shown(log, recv_start, recv_end),
         "rfile_buffer": _shown(log, rfile_start, recv_start),
         "consumed": _shown(consumed, 0, len(consumed)),
+        # the three above are shortened past _VIEW_LIMIT: their real lengths
+        "sizes": {"recv_buffer": recv_end - recv_start, "rfile_buffer": recv_start - rfile_start,
+                  "consumed": len(consumed)},
         "bytes_consumed": bytes_consumed,
         "sent": sent,
     }
@@ -350,7 +353,22 @@ def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes 
     step's read returned (a chunked body's read returns decoded bytes, so it is kept, not
     located). Nothing is copied until the step is inspected, so a step costs the same
     whatever the buffers hold. Without ``rfile`` (before ``setup`` and after ``close``) no
-    handler buffer is shown and ``bytes_consumed`` is 0."""
+    handler buffer is shown and ``bytes_consumed`` is 0. The handler's side is kept on the
+    connection for the client's next step (:func:`peer_socket_view`)."""
+    conn.handler_side = (rfile, consumed)
+    return _socket_view(conn, rfile, consumed)
+
+
+def peer_socket_view(conn: Connection) -> tuple:
+    """The connection at a step of the client or of the kernel (a send, a close): the
+    kernel's buffers as they are now, the handler's ``rfile`` buffer, its count and what its
+    last read returned as the handler's last step left them. (Shown as empty, they made a
+    send that arrives while the view is blocked in ``read`` look as if nothing had been
+    read yet.)"""
+    return _socket_view(conn, *conn.handler_side)
+
+
+def _socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes) -> tuple:
     recv_start = conn.server_read
     if rfile is None:
         return ("socket", conn.state.value, conn.to_server, recv_start, len(conn.to_server),
