@@ -116,3 +116,78 @@ def extract_gallery(fileobj, keywords, comment_tags, options) -> Iterator[tuple[
         value = document.get(field)
         if isinstance(value, str) and value:
             yield 1, "gettext", value, [f"gallery: {field}"]
+
+
+#: The validation messages people meet in the editor, by error type: pydantic's own
+#: templates and the engine's (``sim/scenario.py``), in English. A message is translated
+#: when one of its type's templates, filled with the error's values, is exactly that message
+#: (``tests/web/test_i18n.py`` provokes every one from pydantic and the engine), so a
+#: template that drifts in a new release stays English rather than say something else.
+VALIDATION_MESSAGES: dict[str, tuple[str, ...]] = {
+    "missing": (N_("Field required"), N_("a route needs an endpoint or a name")),
+    "extra_forbidden": (N_("Extra inputs are not permitted"),),
+    "int_type": (N_("Input should be a valid integer"),),
+    "int_parsing": (N_("Input should be a valid integer, unable to parse string as an integer"),),
+    "int_from_float": (N_("Input should be a valid integer, got a number with a fractional part"),),
+    "float_type": (N_("Input should be a valid number"),),
+    "float_parsing": (N_("Input should be a valid number, unable to parse string as a number"),),
+    "bool_type": (N_("Input should be a valid boolean"),),
+    "bool_parsing": (N_("Input should be a valid boolean, unable to interpret input"),),
+    "string_type": (N_("Input should be a valid string"),),
+    "list_type": (N_("Input should be a valid list"),),
+    "dict_type": (N_("Input should be a valid dictionary"),),
+    "model_type": (N_("Input should be a valid dictionary or instance of {class_name}"),),
+    "literal_error": (N_("Input should be {expected}"),),
+    "greater_than_equal": (N_("Input should be greater than or equal to {ge}"),),
+    "greater_than": (N_("Input should be greater than {gt}"),),
+    "less_than_equal": (N_("Input should be less than or equal to {le}"),),
+    "less_than": (N_("Input should be less than {lt}"),),
+    "string_too_short": (N_("String should have at least {min_length} character"),
+                         N_("String should have at least {min_length} characters")),
+    "string_too_long": (N_("String should have at most {max_length} character"),
+                        N_("String should have at most {max_length} characters")),
+    "too_short": (N_("{field_type} should have at least {min_length} item after validation, not {actual_length}"),
+                  N_("{field_type} should have at least {min_length} items after validation, not {actual_length}")),
+    "too_long": (N_("{field_type} should have at most {max_length} item after validation, not {actual_length}"),
+                 N_("{field_type} should have at most {max_length} items after validation, not {actual_length}")),
+    "string_pattern_mismatch": (N_("String should match pattern '{pattern}'"),),
+    "value_error": (N_("Value error, {error}"),),
+    # the engine's own (sim/scenario.py)
+    "unknown_field": (N_("unknown field '{name}' (fields of your own must start with 'x-')"),),
+    "view_kind": (N_("a view has exactly one of: text, json, echo, abort, raise, stream (found {found})"),),
+    "stream_only": (N_("interval and with_context go with a stream view"),),
+    "raise_class": (N_("raise names a builtin exception class (ValueError, KeyError, ...), not '{name}'"),),
+    "json_mimetype": (N_("a json view with a mimetype whose list holds lists or objects is not supported "
+                         "(Werkzeug would write them as they are)"),),
+    "abort_code": (N_("abort({code}) names no werkzeug.exceptions class"),),
+    "server": (N_("Cannot have a multi-thread and multi-process server."),
+               N_("wsgiref's WSGIServer serves one connection at a time: no threads or processes"),
+               N_("timeout is what handle_request waits; {start} does not use it"),
+               N_("{kind} starts only with {starts}")),
+}
+
+#: How pydantic joins the last two choices of a list ("'a', 'b' or 'c'").
+_OR = N_(" or ")
+
+
+def validation_template(message: str, kind: str, ctx: dict[str, str]) -> str | None:
+    """The English template ``message`` was made from, or None if none of its type's is."""
+    for template in VALIDATION_MESSAGES.get(kind, ()):
+        try:
+            if template.format(**ctx) == message:
+                return template
+        except (KeyError, IndexError, ValueError):
+            continue
+    return None
+
+
+def error_message(message: str, kind: str, ctx: dict[str, str], lang: str) -> str:
+    """A validation message in ``lang``: its template translated and filled with the same
+    values (a choice list's "or" too); a message with no known template stays English."""
+    template = validation_template(message, kind, ctx)
+    if template is None or lang == SOURCE_LANGUAGE:
+        return message
+    values = dict(ctx)
+    if kind == "literal_error" and "expected" in values:
+        values["expected"] = values["expected"].replace(_OR, tr(_OR, lang))
+    return tr(template, lang).format(**values)

@@ -20,6 +20,7 @@ import sim
 from . import i18n
 from .errors import AppError
 from .gallery import comparisons, grouped
+from .i18n import N_, error_message, tr
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
@@ -259,9 +260,10 @@ def edit(request: Request) -> Response:
 async def run(request: Request) -> Response:
     svc = _svc(request)
     body = await request.body()
+    lang = _lang(request)
     if len(body) > svc.settings.max_scenario_bytes:
-        return _editor(request, "", error="the scenario is too large "
-                       f"(limit {svc.settings.max_scenario_bytes} bytes)", field="", status=413)
+        return _editor(request, "", error=tr(_TOO_LARGE, lang).format(
+            limit=svc.settings.max_scenario_bytes), field="", status=413)
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
     try:  # the API's parser and budgets: depth, digits, NaN, lone surrogates
@@ -271,7 +273,7 @@ async def run(request: Request) -> Response:
                        line=e.line)
     try:
         if not isinstance(scenario, dict):
-            raise AppError(422, "a scenario must be a JSON object", "")
+            raise AppError(422, tr(_NOT_AN_OBJECT, lang), "")
         sim.validate(scenario)
         # the engine may refuse what validation let through; simulate off the event loop
         await run_in_threadpool(svc.playback, scenario)
@@ -282,8 +284,8 @@ async def run(request: Request) -> Response:
                        line=line_of(text, e.field or ""), status=e.status)
     except sim.ScenarioError as e:
         from .jsonpos import line_of
-        return _editor(request, text, error=e.message, field=e.field,
-                       line=line_of(text, e.field), status=422)
+        return _editor(request, text, error=error_message(e.message, e.kind, e.ctx, lang),
+                       field=e.field, line=line_of(text, e.field), status=422)
     return RedirectResponse(f"/s/{slug}?step=0", status_code=303)
 
 
@@ -295,26 +297,36 @@ async def edit_check(request: Request) -> Response:
     in the editor and the answer of "Run" never disagree."""
     svc = _svc(request)
     body = await request.body()
+    lang = _lang(request)
     if len(body) > svc.settings.max_scenario_bytes:
-        return _check_result([{"field": "", "line": 1, "message": "the scenario is too large "
-                               f"(limit {svc.settings.max_scenario_bytes} bytes)"}])
+        return _check_result([{"field": "", "line": 1, "message": tr(_TOO_LARGE, lang).format(
+            limit=svc.settings.max_scenario_bytes)}])
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
-    return _check_result(await run_in_threadpool(scenario_problems, text))
+    return _check_result(await run_in_threadpool(scenario_problems, text, lang))
 
 
-def scenario_problems(text: str) -> list[dict[str, Any]]:
+#: The editor's own messages (the engine's are translated by ``error_message``).
+_TOO_LARGE = N_("the scenario is too large (limit {limit} bytes)")
+_NOT_AN_OBJECT = N_("a scenario must be a JSON object")
+_BAD_JSON = N_("invalid JSON: {error} (column {column})")
+_TOO_DEEP = N_("invalid JSON: nested too deeply or a number too long")
+
+
+def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:
     """What is wrong with a scenario's JSON text: a syntax error at its place, or every
-    field the engine refuses, each with the line where it is written."""
+    field the engine refuses, each with the line where it is written, in ``lang``."""
     from .jsonpos import line_of
 
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
-        return [{"field": "", "line": e.lineno, "message": f"invalid JSON: {e.msg} (column {e.colno})"}]
+        return [{"field": "", "line": e.lineno,
+                 "message": tr(_BAD_JSON, lang).format(error=e.msg, column=e.colno)}]
     except (RecursionError, ValueError):
-        return [{"field": "", "line": 1, "message": "invalid JSON: nested too deeply or a number too long"}]
-    return [{"field": e.field, "line": line_of(text, e.field) or 1, "message": e.message}
+        return [{"field": "", "line": 1, "message": tr(_TOO_DEEP, lang)}]
+    return [{"field": e.field, "line": line_of(text, e.field) or 1,
+             "message": error_message(e.message, e.kind, e.ctx, lang)}
             for e in sim.validation_errors(document)]
 
 

@@ -395,6 +395,12 @@ class Scenario(Model):
         return clients
 
 
+def _error_of(error: dict[str, Any]) -> ScenarioError:
+    """One pydantic error as the engine's, with its type and its template's values."""
+    ctx = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    return ScenarioError(_field_of(error), error["msg"], kind=error["type"], ctx=ctx)
+
+
 def _field_of(error: dict[str, Any]) -> str:
     loc = [str(part) for part in error["loc"]]
     name = (error.get("ctx") or {}).get("name")
@@ -452,7 +458,7 @@ def load(document: Any) -> Scenario:
         scenario = Scenario.model_validate(document)
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
-        raise ScenarioError(_field_of(first), first["msg"]) from None
+        raise _error_of(first) from None
     check_app(scenario.app)
     # The budget (sim/budget.py): bytes sent and an upper bound on the steps, before any work.
     budget.check(scenario, MAX_SEND_BYTES)
@@ -474,7 +480,7 @@ def errors(document: Any) -> list[ScenarioError]:
     try:
         Scenario.model_validate(document)
     except ValidationError as err:
-        return [ScenarioError(_field_of(e), e["msg"]) for e in err.errors(include_url=False)]
+        return [_error_of(e) for e in err.errors(include_url=False)]
     return []
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -146,3 +147,90 @@ def test_every_socket_state_the_engine_shows_has_a_message() -> None:
 
     assert set(SOCKET_STATES) == {state.value for state in SocketState}
     assert all(tr(state, "zh") != state for state in SOCKET_STATES)
+
+
+def _provoked_errors() -> list[tuple[str, str, dict[str, str]]]:
+    """(type, English message, values) of real errors from pydantic and from the engine, one
+    or more for every template of ``VALIDATION_MESSAGES``."""
+    import copy
+    from typing import Annotated, Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+    import sim
+
+    class Strict(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        a: int
+
+    out = []
+    for tp, value in [
+        (Strict, {"b": 1}), (Strict, "x"), (int, "x"), (int, 1.5), (int, None), (float, "x"),
+        (float, None), (bool, "maybe"), (bool, None), (str, 1), (list, "x"), (dict, "x"),
+        (Literal["a", "b", "c"], "z"), (Annotated[int, Field(ge=0)], -1),
+        (Annotated[int, Field(gt=0)], 0), (Annotated[int, Field(le=5)], 9),
+        (Annotated[int, Field(lt=5)], 9), (Annotated[str, Field(min_length=1)], ""),
+        (Annotated[str, Field(min_length=2)], ""), (Annotated[str, Field(max_length=1)], "ab"),
+        (Annotated[str, Field(max_length=2)], "abc"), (Annotated[list, Field(min_length=1)], []),
+        (Annotated[list, Field(min_length=2)], []), (Annotated[list, Field(max_length=1)], [1, 2]),
+        (Annotated[list, Field(max_length=2)], [1, 2, 3]), (Annotated[str, Field(pattern="^a$")], "b"),
+    ]:
+        try:
+            TypeAdapter(tp).validate_python(value)
+        except ValidationError as err:
+            out += [(e["type"], e["msg"], {k: str(v) for k, v in (e.get("ctx") or {}).items()})
+                    for e in err.errors(include_url=False)]
+    base = json.loads((ROOT / "gallery" / "01-one-get.json").read_text())
+
+    def engine(change) -> None:
+        doc = copy.deepcopy(base)
+        change(doc)
+        out.extend((e.kind, e.message, e.ctx) for e in sim.validation_errors(doc))
+
+    view = lambda v: lambda d: d["app"]["routes"][0].__setitem__("view", v)  # noqa: E731
+    engine(lambda d: d.__setitem__("bogus", 1))
+    engine(view({}))
+    engine(view({"text": "x", "interval": 5}))
+    engine(view({"raise": "Nope"}))
+    engine(view({"json": [[1]], "mimetype": "text/plain"}))
+    engine(view({"abort": 419}))
+    engine(view({"text": "x", "status": 42}))  # a ValueError of the engine's: "Value error, ..."
+    engine(lambda d: d["app"]["routes"][0].pop("endpoint"))
+    engine(lambda d: d["server"].update(threaded=True, processes=2))
+    engine(lambda d: d["server"].update(kind="wsgiref", threaded=True))
+    engine(lambda d: d["server"].update(timeout=1))
+    engine(lambda d: d["server"].update(kind="wsgiref", start="app.run"))
+    return out
+
+
+def test_every_validation_template_is_one_pydantic_or_the_engine_fills() -> None:
+    from backend.i18n import VALIDATION_MESSAGES, validation_template
+
+    errors = _provoked_errors()
+    matched = {validation_template(message, kind, ctx) for kind, message, ctx in errors}
+    every = {t for templates in VALIDATION_MESSAGES.values() for t in templates}
+    assert sorted(every - matched) == [], "templates no real error is made from"
+    assert None not in matched, [e for e in errors if validation_template(e[1], e[0], e[2]) is None]
+
+
+def test_validation_messages_in_chinese(client) -> None:
+    from backend.i18n import error_message
+
+    assert error_message("Input should be 'a', 'b' or 'c'", "literal_error",
+                         {"expected": "'a', 'b' or 'c'"}, "zh") == "应为 'a', 'b' 或 'c'"
+    # a message whose template drifted stays English rather than say something else
+    assert error_message("Input should be a whole number", "int_type", {}, "zh") == (
+        "Input should be a whole number")
+    doc = json.loads((ROOT / "gallery" / "01-one-get.json").read_text())
+    wrong_kind = json.dumps({**doc, "server": {"kind": "nginx"}}, indent=2)
+    unknown = json.dumps({**doc, "bogus": 1}, indent=2)
+    for lang, kind_words, unknown_words in (("en", "Input should be 'werkzeug'", "unknown field 'bogus'"),
+                                            ("zh", "应为 'werkzeug'", "未知字段 'bogus'")):
+        for text, words in ((wrong_kind, kind_words), (unknown, unknown_words)):
+            found = client.post(f"/edit/check?lang={lang}", data={"scenario": text}).json()["errors"]
+            assert found and words in found[0]["message"], found
+    html = client.post("/run?lang=zh", data={"scenario": unknown}).text
+    assert "未知字段 &#39;bogus&#39;" in html or "未知字段 'bogus'" in html
+    assert "unknown field" not in html
+    syntax = client.post("/edit/check?lang=zh", data={"scenario": '{"a": 1,\n oops}'}).json()["errors"]
+    assert syntax[0]["message"].startswith("JSON 无效")
