@@ -99,7 +99,7 @@ def source_pane(pb: Playback, qualname: str | None, line: str | None,
             return {"kind": "missing", "qualname": qualname,
                     "reason": "not declared in this scenario"}
         return {"kind": "app", "qualname": qualname, "decl": decl, "lit": lit,
-                "end": len(app.lines), "html": app_code_html(pb.key, app.text, lit - 1)}
+                "end": len(app.lines), "html": numbered_html(pb.app_html, 1, lit - 1)}
     kind = pb.trace.stack.kind
     try:
         src = source_for(qualname, kind)
@@ -136,12 +136,6 @@ def code_html(qualname: str, lit: int, kind: str | None = None) -> Markup:
     revisits the same few hundred (function, line) pairs over and over."""
     src = source_for(qualname, kind)
     return numbered_html(highlight_lines(src.lines), src.start, lit)
-
-
-@lru_cache(maxsize=512)
-def app_code_html(key: str, text: str, lit: int) -> Markup:
-    """The declared app's module as HTML, line ``lit`` (index) marked."""
-    return numbered_html(highlight_lines(text.splitlines()), 1, lit)
 
 
 def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Filters()

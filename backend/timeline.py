@@ -161,14 +161,22 @@ def _at(svg: Markup, x: float) -> Markup:
     return Markup(svg.replace(CURSOR_X, str(x)))
 
 
+#: Drawings kept per trace: the timeline and the waterfall in two languages. The trace
+#: cache weighs a trace with that many (``backend.traces.BYTES_PER_STEP``); a few more
+#: filter combinations are drawn again rather than held beyond what was weighed.
+DRAWINGS_KEPT = 4
+
+
 def _cached(pb: Any, key: tuple, build: Any) -> dict[str, Any]:
     """The drawing of a trace's timeline or waterfall, built once per key (a playback
-    never changes); a few entries per trace (languages, filters)."""
+    never changes); at most :data:`DRAWINGS_KEPT` per trace (languages, filters)."""
     views = pb.__dict__.setdefault("_timeline_views", {})
     view = views.get(key)
     if view is None:
-        if len(views) > 16:
-            views.clear()
+        if len(views) >= DRAWINGS_KEPT:
+            # the oldest (a dict keeps insertion order); another thread may be at it too
+            for old in list(views)[:len(views) - DRAWINGS_KEPT + 1]:
+                views.pop(old, None)
         view = views[key] = build()
     return view
 

@@ -19,11 +19,21 @@ from typing import Any
 
 import sim
 
+from .highlight import highlight_lines
 from .lanes import lane_of
 
-#: Memory per step of a trace with its Playback indexes, measured with tracemalloc (about
-#: 480 bytes on CPython 3.11, ``tests/web/test_traces.py`` checks the bound), with room.
-BYTES_PER_STEP = 700
+#: What a playback holds once the player has shown it, not only once built: the trace and
+#: its indexes (about 590 bytes a step on CPython 3.11), then, built on first use, the
+#: inspector's checkpoints, the timeline and its drawings (a few per language and filter),
+#: about 170-300 bytes a step more, and a fixed part for small traces. The cache is bounded
+#: by this weight, so it must not leave out what comes later: it did (only the built part
+#: was counted), and a "256 MiB" cache held about 1.6 times that. Measured with tracemalloc
+#: for several shapes of trace in ``tests/web/test_traces.py``.
+BYTES_PER_STEP = 1000
+BYTES_PER_CLIENT = 2048
+BYTES_PER_TRACE = 96 * 1024
+#: The scenario itself and the declared app's highlighted source, per byte of its JSON.
+BYTES_PER_SCENARIO_BYTE = 8
 
 #: The four phases the issue asks to see "at a glance for every request".
 KEY_PHASES = ("accept", "parse", "run_wsgi", "dispatch")
@@ -91,6 +101,12 @@ class Nav:
     visible: list[int]
     phase_runs: list[int]
     request_starts: list[int]
+
+
+def playback_weight(steps: int, clients: int, received: int, scenario_bytes: int) -> int:
+    """Estimated bytes a shown trace holds (see :data:`BYTES_PER_STEP`)."""
+    return (BYTES_PER_TRACE + BYTES_PER_STEP * steps + BYTES_PER_CLIENT * clients + received
+            + BYTES_PER_SCENARIO_BYTE * scenario_bytes)
 
 
 class Playback:
@@ -165,12 +181,24 @@ class Playback:
                     req.marks[step.phase] = i
             self.request_of.append(k)
         self.request_starts = sorted(r.start for r in self.requests)
-        #: Estimated bytes this playback holds (trace and indexes), for :class:`TraceCache`.
-        self.weight = (BYTES_PER_STEP * self.total + 64 * len(self.clients)
-                       + sum(len(r.received) for r in trace.clients.values()))
+        #: Estimated bytes this playback holds once shown (trace, indexes, what is built
+        #: on first use), for :class:`TraceCache`.
+        self.weight = playback_weight(self.total, len(self.clients),
+                                      sum(len(r.received) for r in trace.clients.values()),
+                                      len(json.dumps(scenario, ensure_ascii=False)))
         self._navs: dict[tuple[str, str, str], Nav] = {}
+        self._app_html: list[Any] | None = None
         self._timeline: Any = None
         self._timeline_lock = threading.Lock()
+
+    @property
+    def app_html(self) -> list[Any]:
+        """The declared app's source, highlighted once per trace (kept with it, so it is
+        weighed and evicted with it: a cache of its own keyed by the text was bounded by
+        count only, and one app can be as long as a scenario may be)."""
+        if self._app_html is None:  # two threads may both build it: the same list either way
+            self._app_html = highlight_lines(self.app_source.lines) if self.app_source else []
+        return self._app_html
 
     # -- the timeline (built on first use: a trace opened only through the API never needs it)
     @property

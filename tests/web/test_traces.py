@@ -1,8 +1,11 @@
 """Playback indexes: lanes, requests, key-step marks and navigation."""
 
+import gc
 import json
 import time
 import tracemalloc
+
+import pytest
 
 import sim
 from backend.lanes import LANE_IDS
@@ -73,20 +76,77 @@ def test_a_trace_heavier_than_the_cache_is_served_not_kept():
     assert len(cache) == 0 and cache.size == 0
 
 
-def test_playback_weight_bounds_what_a_trace_really_holds():
-    """BYTES_PER_STEP must stay above the measured memory of a trace and its indexes."""
-    a = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
-    a["clients"] = [{"id": f"c{i}", "at": i, "send": ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]}
-                    for i in range(300)]
+def _shape(name: str) -> dict:
+    """Traces of different shapes: few or many steps per client, small or long app."""
+    from benchmarks.scenarios import distinct
+
+    get = ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]
+    echo = ["POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n",
+            {"after": 5, "data": "ping"}, {"after": 5, "data": "pong"}]
+    s = distinct(3 if name == "small" else 11)
+    if name == "get-300":
+        s["clients"] = [{"id": f"c{i}", "at": i, "send": get} for i in range(300)]
+    elif name == "chunked-60":
+        s["clients"] = [{"id": f"c{i}", "at": i, "send": echo} for i in range(60)]
+    elif name == "long-app":
+        s["app"]["routes"] += [{"rule": f"/r{i}", "endpoint": f"r{i}",
+                                "view": {"text": "<p>" + f"route {i} " * 20 + "</p>"}}
+                               for i in range(150)]
+    return s
+
+
+def _show(pb: Playback) -> None:
+    """What the player builds for a trace and keeps: both languages' timeline and waterfall,
+    the step list, the inspector's checkpoints to the end, the declared app's source."""
+    from backend.player import step_view
+    from backend.timeline import timeline_view, waterfall_view
+
+    last = pb.total - 1
+    for lang in ("en", "zh"):
+        timeline_view(pb, lang, 0)
+        waterfall_view(pb, lang, 0)
+    pb.nav()
+    step_view(pb, last, "en", "x")
+    decl = next(i for i, s in enumerate(pb.trace.steps) if s.decl)
+    step_view(pb, decl, "en", "x")
+    assert pb.app_html  # the app pane was built and is held by the playback
+
+
+@pytest.mark.parametrize("shape", ["small", "soak", "get-300", "chunked-60", "long-app"])
+def test_playback_weight_bounds_what_a_shown_trace_really_holds(shape):
+    """The trace cache is bounded by Playback.weight, so the weight must cover what a trace
+    holds after the player has shown it (timeline drawings, checkpoints, app source), not
+    only what it holds when built; and not be so loose that the cache holds a third of its
+    size."""
+    _show(playback("01-one-get"))  # the player's own one-time caches, not any trace's
+    a = _shape(shape)
+    gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         pb = Playback(a, sim.run(a), scenario_key(a))
+        _show(pb)
+        gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
     assert held <= pb.weight, (held, pb.weight, pb.total)
-    assert pb.weight <= 3 * held  # and not so loose that the cache holds a third of its size
+    assert pb.weight <= 3 * held, (held, pb.weight, pb.total)
+
+
+def test_a_trace_keeps_only_the_drawings_its_weight_counts():
+    """Every filter combination has its own timeline link, so its own drawing: a trace
+    stepped through many of them must not hold more drawings than it was weighed with."""
+    from backend.timeline import DRAWINGS_KEPT, timeline_view, waterfall_view
+
+    pb = playback("02-two-clients-one-thread")
+    for k in range(10):
+        timeline_view(pb, "en", 0, href=f"/s/x?client=c{k}&step=")
+        waterfall_view(pb, "zh", 0, href=f"/s/x?client=c{k}&step=")
+    views = pb.__dict__["_timeline_views"]
+    assert len(views) == DRAWINGS_KEPT
+    newest = "/s/x?client=c9&step="  # the newest stay
+    assert ("timeline", "en", False, newest) in views and ("waterfall", "zh", 40, newest) in views
 
 
 def test_playback_indexes_are_linear_in_steps():
