@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -155,3 +156,21 @@ def test_drag_along_the_axis_scrubs(page: Page):
     page.mouse.up()
     # ~617 ms: the latest moment with steps at or before it is 610 ms (c2's view returns)
     expect(page.locator("#step")).to_have_attribute("data-t", "610")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_stages_never_reached_are_shown_skipped_and_fit(page: Page, width: int):
+    # a 414 is answered before any WSGI code: WSGI, Flask and the view are never reached
+    page.set_viewport_size({"width": width, "height": 844})
+    n = step_where("10-long-request-line", "send_error", "c1")
+    page.goto(f"/s/long-request-line?step={n}")
+    marks = page.locator('#step [data-skipped="c1"]')
+    expect(marks).to_have_count(3)
+    boxes = [marks.nth(k).bounding_box() for k in range(3)]
+    cells = [marks.nth(k).locator("xpath=..").bounding_box() for k in range(3)]
+    for box, cell in zip(boxes, cells, strict=True):
+        assert box["width"] > 0 and box["x"] >= cell["x"] - 1
+        assert box["x"] + box["width"] <= cell["x"] + cell["width"] + 1, (width, box, cell)
+    for left, right in itertools.pairwise(boxes):
+        assert left["x"] + left["width"] <= right["x"] + 1, "skipped marks overlap"
+    assert [marks.nth(k).get_attribute("data-lane") for k in range(3)] == ["wsgi", "flask", "view"]
