@@ -55,6 +55,7 @@ ACTIVITY_LABELS: dict[str, str] = {
     "draining": N_("draining an unread body"),
     "closing": N_("closing"),
     "waitpid": N_("blocked in waitpid()"),
+    "watching": N_("watching files (stat reloader)"),
 }
 
 #: The listen backlog's row (sim names it "listen backlog").

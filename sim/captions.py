@@ -165,6 +165,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "{error} escaped the handler: this worker thread ends (the connection was already closed); "
         "the server goes on.",
         "{error} 逃出了请求处理器：这个工作线程结束（连接已关闭）；服务器继续运行。"),
+    "inner_thread_died": (
+        "{error} left serve_forever: Thread-1 (inner) ends and nothing serves any more, but the child's "
+        "main thread keeps watching files and the socket stays open.",
+        "{error} 离开了 serve_forever：Thread-1 (inner) 结束，再也没有人处理请求；但子进程的主线程继续"
+        "监视文件，socket 也仍然打开。"),
     "connection_dropped": ("The client went away ({error}); Werkzeug drops the connection quietly.",
                            "客户端已断开（{error}）；Werkzeug 静默丢弃连接。"),
     "getattr_do": ("do_{command} is looked up: __getattr__ answers every do_* with run_wsgi.",
@@ -331,6 +336,80 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "auto_pop": (
         "wsgi_app's finally: auto_pop pops the request context (it would keep it on an error in debug mode).",
         "wsgi_app 的 finally：auto_pop 弹出请求上下文（调试模式下出错时会保留它）。"),
+    # -- the reloader (werkzeug-legacy, server.use_reloader) ------------------------------------
+    "run_simple_reloader": (
+        "use_reloader, and this is not the reloader's child: run_simple opens the socket itself, early "
+        "(socket, SO_REUSEADDR, bind {host}:{port}, set_inheritable), puts its descriptor in "
+        "os.environ[\"WERKZEUG_SERVER_FD\"] = \"{fd}\" and calls listen({backlog}): the port is "
+        "taken and connections are queued before any child exists.",
+        "开启了 use_reloader，而且这不是重载器的子进程：run_simple 提前自己打开 socket（socket、"
+        "SO_REUSEADDR、bind {host}:{port}、set_inheritable），把描述符写进 "
+        "os.environ[\"WERKZEUG_SERVER_FD\"] = \"{fd}\"，再调用 listen({backlog})：端口已被占用，"
+        "在任何子进程出现之前，连接就已经可以排队了。"),
+    "run_with_reloader": (
+        "run_with_reloader: this process is not WERKZEUG_RUN_MAIN, so it will never serve; it only "
+        "restarts a child again and again (sys.exit(reloader.restart_with_reloader())).",
+        "run_with_reloader：这个进程没有 WERKZEUG_RUN_MAIN，所以它永远不会处理请求；它只负责一次次地"
+        "启动子进程（sys.exit(reloader.restart_with_reloader())）。"),
+    "restart_with_reloader": (
+        "restart_with_reloader prints \" * Restarting with {name}\" and prepares a new Python process.",
+        "restart_with_reloader 打印 \" * Restarting with {name}\"，准备启动一个新的 Python 进程。"),
+    "get_args_for_reloading": (
+        "_get_args_for_reloading: the same command again ({args}). subprocess.call runs it with "
+        "WERKZEUG_RUN_MAIN=true and close_fds=False (fd {fd} is inherited) and blocks until that "
+        "child exits; starting Python and importing Flask takes {spawn} ms here.",
+        "_get_args_for_reloading：再执行一次同样的命令（{args}）。subprocess.call 带着 "
+        "WERKZEUG_RUN_MAIN=true 和 close_fds=False 运行它（继承 fd {fd}），并阻塞到这个子进程退出；"
+        "这里启动 Python 并导入 Flask 需要 {spawn} ms。"),
+    "reloader_child_start": (
+        "{process} starts: a new interpreter with WERKZEUG_RUN_MAIN=true and the listening socket "
+        "inherited as fd {fd}. Your module code runs twice: once in the parent, and again here from "
+        "the top. {waiting} connection(s) already wait in the parent's backlog.",
+        "{process} 启动：一个新的解释器，带着 WERKZEUG_RUN_MAIN=true，并以 fd {fd} 继承了监听 "
+        "socket。你的模块代码会运行两次：父进程一次，这里从头再来一次。父进程的监听队列里已有 "
+        "{waiting} 个连接在等待。"),
+    "flask_run_child": (
+        "app.run() again, in the child: show_server_banner returns at once (WERKZEUG_RUN_MAIN), so "
+        "no banner this time; threaded={threaded}.",
+        "子进程里再次调用 app.run()：show_server_banner 因为 WERKZEUG_RUN_MAIN 立即返回，所以这次"
+        "没有横幅；threaded={threaded}。"),
+    "run_simple_in_child": (
+        "run_simple in the child: is_running_from_reloader() is true, so no socket is opened here: "
+        "straight to run_with_reloader.",
+        "子进程中的 run_simple：is_running_from_reloader() 为真，这里不再打开 socket，直接进入 "
+        "run_with_reloader。"),
+    "run_with_reloader_child": (
+        "run_with_reloader in the child: inner() runs in a daemon thread, {thread}, and this main "
+        "thread becomes the file watcher.",
+        "子进程中的 run_with_reloader：inner() 在守护线程 {thread} 里运行，主线程则变成文件监视器。"),
+    "stat_reloader_run": (
+        "StatReloaderLoop.run: every {interval} s the main thread stat()s the file of every loaded "
+        "module; this first turn only notes their modification times. Until one changes, it only sleeps.",
+        "StatReloaderLoop.run：主线程每 {interval} 秒对每个已加载模块的文件调用 stat()；第一轮只记下"
+        "它们的修改时间。在有文件改变之前，它只是睡眠。"),
+    "run_simple_inner_fd": (
+        "inner() in its thread: WERKZEUG_SERVER_FD is \"{fd}\", so make_server(fd={fd}) will use the "
+        "inherited socket, and log_startup is skipped (the parent printed it).",
+        "线程中的 inner()：WERKZEUG_SERVER_FD 是 \"{fd}\"，所以 make_server(fd={fd}) 会使用继承来的 "
+        "socket，并跳过 log_startup（父进程已经打印过）。"),
+    "wsgi_server_init_fd": (
+        "{cls}.__init__ with fd={fd}: socket.fromfd takes the inherited listening socket; "
+        "HTTPServer.__init__ still makes a socket of its own, which is closed and replaced by it.",
+        "{cls}.__init__ 带着 fd={fd}：socket.fromfd 取得继承来的监听 socket；HTTPServer.__init__ "
+        "仍会创建自己的 socket，随后它被关闭并换成继承来的那个。"),
+    "server_bind_throwaway": (
+        "server_bind on that throwaway socket: port 0 ({host}:0), any free port; it never gets a client.",
+        "在这个临时 socket 上调用 server_bind：端口 0（{host}:0），随便一个空闲端口；它永远不会有客户端。"),
+    "server_activate_throwaway": (
+        "listen() on the throwaway socket; then self.socket = real_sock: the server serves the "
+        "parent's socket, where {waiting} connection(s) already wait.",
+        "在临时 socket 上 listen()；然后 self.socket = real_sock：服务器改用父进程的 socket，"
+        "那里已有 {waiting} 个连接在等待。"),
+    "server_close_inherited": (
+        "server_close() closes this child's copy of the listening socket only: the parent still holds "
+        "it, so the kernel keeps queueing connections ({waiting} waiting) that nobody accepts.",
+        "server_close() 只关闭子进程自己那份监听 socket：父进程仍持有它，所以内核继续为连接排队"
+        "（{waiting} 个在等待），却没有人 accept。"),
     # -- forking (ForkingMixIn) --------------------------------------------------------------
     "process_request_forked": (
         "ForkingMixIn forks {process} to handle this connection.",

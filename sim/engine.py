@@ -14,7 +14,7 @@ from .scheduler import Scheduler, Sleep
 from .stack import werkzeug016_serving, werkzeug_serving, wsgiref_simple_server
 from .stack.flask_app import AppExit, Flask, Flask11
 from .stack.socketserver import peer_socket_view, socket_view
-from .stack.world import World
+from .stack.world import Process, World
 from .stacks import STACKS
 from .trace import ClientEnd, ClientResult, Phase, Recorder, StackInfo, Trace
 
@@ -35,6 +35,9 @@ def check_supported(scenario: Scenario) -> None:
                                            f"(simulated: {ready})")
     if server.processes > 1 and server.kind not in FORKING_KINDS:
         raise ScenarioError("server.processes", "a forking server (processes > 1) is not simulated yet")
+    if server.use_reloader and server.processes > 1:
+        raise ScenarioError("server.processes", "the reloader with a forking server (processes > 1) "
+                                                "is not simulated yet")
     if scenario.app.kind != "flask" and server.kind != "wsgiref":
         raise ScenarioError("app.kind", f"{scenario.app.kind!r} runs only on wsgiref")
 
@@ -79,7 +82,8 @@ def run_scenario(scenario: Scenario, mimetypes: MimeTypes | None = None) -> Trac
                   Listener(scheduler, scenario.server.listen_backlog),
                   mimetypes=mimetypes or SNAPSHOT)
     clients: dict[str, ClientState] = {}
-    scheduler.spawn("main", SERVER_MAINS[scenario.server.kind](world))
+    world.script = SERVER_MAINS[scenario.server.kind]
+    scheduler.spawn("main", world.script(world))
     for index, decl in enumerate(scenario.clients):
         world.client_ports[decl.id] = FIRST_CLIENT_PORT + index
         conn = Connection(decl.id, FIRST_CLIENT_PORT + index)
@@ -116,22 +120,26 @@ def werkzeug_main(world: World):
         world.recorder.step("main", None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
 
 
-def werkzeug_legacy_main(world: World):
+def werkzeug_legacy_main(world: World, process: Process | None = None):
     """The same on Werkzeug 0.16.1 + Flask 1.1.4 (seed 002): ``app.run`` ->
-    ``run_simple`` -> ``inner()`` -> ``make_server``, then ``serve_forever``."""
+    ``run_simple`` -> ``inner()`` -> ``make_server``, then ``serve_forever``.
+
+    This is the person's module (``python app.py``): with the reloader, every child that
+    ``restart_with_reloader`` starts runs it again from the top, as ``process``."""
+    process = world.process if process is None else process
     app = Flask11(world, world.scenario.app)
-    app.record_init()
+    app.record_init(process.main)
     start = world.scenario.server.start_path
     if start == "app.run":
-        server = app.run()
+        serving = app.run(process)
     elif start == "run_simple":
-        server = werkzeug016_serving.run_simple(world, app)
+        serving = werkzeug016_serving.run_simple(world, app, process)
     else:
-        server = werkzeug016_serving.make_server(world, app)
+        serving = werkzeug016_serving.make_server(world, app).serve_forever()
     try:
-        yield from server.serve_forever()
+        yield from serving
     except AppExit as err:
-        world.recorder.step("main", None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
+        world.recorder.step(process.main, None, Phase.CLOSE, None, "process_exit", {"error": err.real_name})
 
 
 def wsgiref_main(world: World):

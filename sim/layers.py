@@ -65,6 +65,11 @@ _LOOP = (
     "werkzeug.serving.run_simple.<locals>.inner",
     "werkzeug.serving.run_simple.<locals>.log_startup",
     "werkzeug.serving.BaseWSGIServer.get_request",
+    # Werkzeug 0.16's reloader: the processes and threads around the loop
+    "werkzeug._reloader.run_with_reloader",
+    "werkzeug._reloader.ReloaderLoop.restart_with_reloader",
+    "werkzeug._reloader._get_args_for_reloading",
+    "werkzeug._reloader.StatReloaderLoop.run",
 )
 _HANDLER = (
     "socketserver.BaseRequestHandler.__init__",

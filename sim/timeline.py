@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .actors import MAIN, is_loop_actor
 from .captions import FLASK_SIGNALS, MOMENTS
 from .layers import Layer
 from .trace import Trace, step_args, step_facts
@@ -55,8 +56,11 @@ class Activity(StrEnum):
     DRAINING = "draining"
     #: closing the connection
     CLOSING = "closing"
-    #: the forking loop waits in ``os.waitpid`` for a child to exit (``max_children`` alive)
+    #: waits in ``os.waitpid`` for a child process to exit: the forking loop with
+    #: ``max_children`` alive, or the reloader's parent in ``subprocess.call``
     WAITPID = "waitpid"
+    #: the reloader's stat loop: ``stat()`` every module file, ``sleep(reloader_interval)``
+    WATCHING = "watching"
     # -- clients --------------------------------------------------------------------------
     #: ``connect()`` (SYN sent, maybe retried)
     CONNECTING = "connecting"
@@ -135,6 +139,13 @@ ACTIVITY: dict[str, Activity] = {
     "process_request_forked": _A.ACCEPTING, "close_request_parent": _A.SELECTING,
     **dict.fromkeys(("service_actions_fork", "collect_children", "child_reaped"), _A.SELECTING),
     "collect_children_full": _A.WAITPID,
+    # Werkzeug 0.16's reloader
+    **dict.fromkeys(("run_simple_reloader", "run_with_reloader", "restart_with_reloader",
+                     "reloader_child_start", "flask_run_child", "run_simple_in_child",
+                     "run_with_reloader_child", "run_simple_inner_fd", "wsgi_server_init_fd",
+                     "server_bind_throwaway", "server_activate_throwaway"), _A.STARTING),
+    "get_args_for_reloading": _A.WAITPID, "stat_reloader_run": _A.WATCHING,
+    **dict.fromkeys(("server_close_inherited", "inner_thread_died"), _A.CLOSING),
     # the standard library's wsgiref
     **dict.fromkeys(("wsgiref_make_server", "wsgiref_server_bind", "wsgiref_server_setup_environ",
                      "wsgiref_set_app"), _A.STARTING),
@@ -172,8 +183,10 @@ CONNECTION_ENDS = frozenset({"close_request", "close_request_rst", "thread_died"
 #: Where the server starts reading a request (Werkzeug 0.16's reads without a limit).
 READ_STARTS = frozenset({"handle_one_request", "handle_one_request_unlimited"})
 
-#: The actor that runs ``serve_forever``: the process's main thread.
-LOOP_ACTOR = "main"
+#: The actor that runs ``serve_forever``: the process's main thread (with the reloader,
+#: the parent's main thread, which serves nothing; each child's ``Thread-1 (inner)`` is its
+#: loop: :func:`sim.actors.is_loop_actor`).
+LOOP_ACTOR = MAIN
 
 
 def thread_name(actor: str) -> str:
@@ -181,7 +194,20 @@ def thread_name(actor: str) -> str:
     ``Thread-N (target)`` (CPython 3.10+), and ``ThreadingMixIn.process_request`` starts
     each worker with ``target=self.process_request_thread``; N counts unnamed threads in
     creation order, as the engine numbers ``thread-N`` (nothing else in the dev server
-    without the reloader creates one). The loop runs in ``MainThread``."""
+    without the reloader creates one). The loop runs in ``MainThread``.
+
+    A reloader child (``child-1``) is another process, whose threads are numbered from 1
+    again: ``run_with_reloader`` starts ``Thread-1 (inner)`` (the loop) before any worker,
+    so its workers are ``Thread-2 (process_request_thread)`` on. The process is named
+    after the thread: ``MainThread, reloader child 1``."""
+    process, _, thread = actor.rpartition("/")
+    if process.startswith("child-"):
+        where = f", reloader child {process.removeprefix('child-')}"
+        number = thread.removeprefix("thread-")
+        target = "inner" if number == "1" else "process_request_thread"
+        return f"Thread-{number} ({target}){where}"
+    if actor.startswith("child-"):
+        return f"MainThread, reloader child {actor.removeprefix('child-')}"
     if actor == LOOP_ACTOR:
         return "MainThread"
     kind, _, number = actor.partition("-")
@@ -396,6 +422,8 @@ KEY_EVENTS = frozenset({
     "close_request", "close_request_rst", "thread_died",
     "handle_one_request_unlimited", "process_request_forked", "collect_children_full", "child_reaped",
     "server_close", "connect_refused", "process_exit",
+    "run_simple_reloader", "get_args_for_reloading", "reloader_child_start", "run_with_reloader_child",
+    "stat_reloader_run", "wsgi_server_init_fd", "server_close_inherited", "inner_thread_died",
 })
 
 
@@ -512,16 +540,23 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
             act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
         elif event in CONNECTION_ENDS:
             points.setdefault(actor, []).append((t, i, _A.CLOSING, client, request, layer))
-            if actor == LOOP_ACTOR:
+            if is_loop_actor(actor):
                 act, client, request, layer = _A.SELECTING, None, None, Layer.LOOP
             else:
                 act = None  # the worker thread returns and ends
         points.setdefault(actor, []).append((t, i, act, client, request, layer))
+    reloading = any(actor.startswith("child-") for actor in points)
     tracks = []
     for actor, p in points.items():
-        kind = (TrackKind.LOOP if actor == LOOP_ACTOR else
-                TrackKind.PROCESS if actor.startswith("process-") else TrackKind.THREAD)
-        tracks.append(Track(actor, kind, thread_name(actor), tuple(_merge(p, end_t, p[-1][1]))))
+        if reloading and actor == LOOP_ACTOR:
+            # the process the person started: it opened the socket and waits for its child
+            kind, label = TrackKind.PROCESS, "MainThread, reloader parent"
+        else:
+            kind = (TrackKind.LOOP if is_loop_actor(actor) else
+                    TrackKind.PROCESS if actor.startswith(("process-", "child-")) and "/" not in actor
+                    else TrackKind.THREAD)
+            label = thread_name(actor)
+        tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, p[-1][1]))))
     return tracks
 
 

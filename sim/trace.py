@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, overload
 
+from .actors import is_loop_actor
 from .captions import CAPTIONS
 from .errors import LimitExceeded
 from .layers import LAYERS, Layer, layer_of
@@ -485,7 +486,7 @@ class Recorder:
         gone: dict[str, Any] = {f"{section}/{client}": None
                                 for section in ("sockets", "environ", "response", "handler")}
         actor = self._served_by.pop(client, None)
-        if actor is not None and actor != "main":
+        if actor is not None and not is_loop_actor(actor):
             gone[f"ctx/{actor}"] = None  # a worker thread serves one connection
         last = len(self._steps) - 1
         if self._state_rows and self._state_rows[-1] == last:

@@ -37,7 +37,7 @@ from .werkzeug_wrappers import (
     get_content_type,
     status_text_016,
 )
-from .world import ORIGIN_KEY
+from .world import MAIN, ORIGIN_KEY, Process
 
 FA = "flask.app.Flask."
 FC = "flask.ctx."
@@ -762,29 +762,33 @@ class Flask11(Flask):
     CALL_HANDLER_LINE = "return handler(e)"
     VIEW_CALL_LINE = "return self.view_functions[rule.endpoint](**req.view_args)"
 
-    def record_init(self) -> None:
+    def record_init(self, actor: str = MAIN) -> None:
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
+        rec.step(actor, None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
                  line="self.add_url_rule(")
         # Flask.__init__ adds the static route before any of the app's own.
         for rule in sorted(self.url_map.rules, key=lambda r: r.endpoint != "static"):
-            rec.step("main", None, Phase.STARTUP, FA + "add_url_rule", "add_url_rule",
+            rec.step(actor, None, Phase.STARTUP, FA + "add_url_rule", "add_url_rule",
                      {"rule": rule.rule, "endpoint": rule.endpoint}, line="self.url_map.add(rule)")
 
-    def run(self):
+    def run(self, process: Process | None = None):
         """Flask 1.1's ``app.run()``: the banner (click), ``threaded=True`` by default, then
-        ``run_simple``."""
+        ``run_simple`` (a generator: it serves). In a reloader child the banner is not
+        printed again (``show_server_banner`` returns when ``WERKZEUG_RUN_MAIN`` is set)."""
         from .werkzeug016_serving import run_simple as run_simple_016
 
+        process = self.world.process if process is None else process
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, FA + "run", "flask_run",
+        in_child = process.environ.get("WERKZEUG_RUN_MAIN") == "true"
+        rec.step(process.main, None, Phase.STARTUP, FA + "run", "flask_run_child" if in_child else "flask_run",
                  {"threaded": self.world.scenario.server.threads},
                  line="run_simple(host, port, self, **options)")
-        for line in (f' * Serving Flask app "{self.name}" (lazy loading)', " * Environment: production",
-                     "   WARNING: This is a development server. Do not use it in a production deployment.",
-                     "   Use a production WSGI server instead.", " * Debug mode: off"):
-            rec.log("main", line)
-        return run_simple_016(self.world, self)
+        if not in_child:
+            for line in (f' * Serving Flask app "{self.name}" (lazy loading)', " * Environment: production",
+                         "   WARNING: This is a development server. Do not use it in a production deployment.",
+                         "   Use a production WSGI server instead.", " * Debug mode: off"):
+                rec.log(process.main, line)
+        return run_simple_016(self.world, self, process)
 
     def wsgi_app(self, environ, start_response):
         origin = environ[ORIGIN_KEY]

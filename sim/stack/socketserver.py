@@ -12,7 +12,7 @@ from ..scheduler import Wait, Waitable
 from ..trace import Phase, view
 from .io import BufferedReader, SocketWriter
 from .tracebacks import last_line
-from .world import World
+from .world import MAIN, Process, World
 
 SS = "socketserver."
 
@@ -23,25 +23,29 @@ class BaseServer:
     #: ``TCPServer.request_queue_size``; Werkzeug sets 128 (``LISTEN_QUEUE``)
     request_queue_size = 5
 
-    def __init__(self, world: World, handler_class: type) -> None:
+    def __init__(self, world: World, handler_class: type, process: Process | None = None,
+                 actor: str = MAIN) -> None:
         self.world = world
         self.rec = world.recorder
         self.RequestHandlerClass = handler_class
-        self.actor = "main"
+        #: the process the server lives in, and the thread that runs its loop (a reloader
+        #: child's ``Thread-1 (inner)``; otherwise the main thread)
+        self.process = world.process if process is None else process
+        self.actor = actor
 
     # -- startup -------------------------------------------------------------------
 
     def tcp_init(self):
         """``TCPServer.__init__`` -> ``BaseServer.__init__`` (no bind: Werkzeug binds itself)."""
-        self.rec.step("main", None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init",
+        self.rec.step(self.actor, None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init",
                       line="self.socket = socket.socket(self.address_family,")
-        self.rec.step("main", None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init",
+        self.rec.step(self.actor, None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init",
                       line="self.RequestHandlerClass = RequestHandlerClass")
 
     def server_bind(self):
         """``TCPServer.server_bind``."""
         host, port = self.server_address
-        self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
+        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
                       {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
 
     def server_close(self):
@@ -49,20 +53,20 @@ class BaseServer:
         connections still waiting in its queue and refuses new ones."""
         waiting = [conn.client for conn in self.world.listener.queue]
         self.world.listener.close()
-        self.rec.step("main", None, Phase.CLOSE, SS + "TCPServer.server_close", "server_close",
+        self.rec.step(self.actor, None, Phase.CLOSE, SS + "TCPServer.server_close", "server_close",
                       {"waiting": len(waiting)}, line="self.socket.close()",
                       state={f"backlog/{cid}": None for cid in waiting})
 
     def server_activate(self):
         self.world.listener.listening = True
-        self.rec.step("main", None, Phase.LISTEN, SS + "TCPServer.server_activate",
+        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_activate",
                       "server_activate", {"backlog": self.world.listener.backlog},
                       line="self.socket.listen(self.request_queue_size)")
 
     # -- the loop ------------------------------------------------------------------
 
     def serve_forever(self):
-        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.serve_forever",
+        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.serve_forever",
                       "serve_forever", {"poll": self.world.scenario.server.poll_interval},
                       line="selector.register(self, selectors.EVENT_READ)")
         listener = self.world.listener
@@ -82,7 +86,7 @@ class BaseServer:
     def handle_request(self, timeout_ms: int | None):
         """``handle_request``: wait (at most ``self.timeout``) for ONE connection, serve
         it, and return; ``handle_timeout`` if none came in time."""
-        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.handle_request",
+        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.handle_request",
                       "handle_request", {"timeout": None if timeout_ms is None else timeout_ms / 1000},
                       line="ready = selector.select(timeout)")
         if (yield from self.world.listener.readable_within(timeout_ms)):
@@ -91,12 +95,12 @@ class BaseServer:
             self.handle_timeout()
 
     def handle_timeout(self) -> None:
-        self.rec.step("main", None, Phase.SELECT, SS + "BaseServer.handle_timeout",
+        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.handle_timeout",
                       "handle_timeout", line="pass")
 
     def _handle_request_noblock(self):
         listener = self.world.listener
-        self.rec.step("main", listener.queue[0].client, Phase.SELECT,
+        self.rec.step(self.actor, listener.queue[0].client, Phase.SELECT,
                       SS + "BaseServer._handle_request_noblock", "handle_request_noblock",
                       line="request, client_address = self.get_request()")
         request = self.get_request()
@@ -113,7 +117,7 @@ class BaseServer:
                 # The bare ``except:`` (an ``Exception`` never gets here: the handler
                 # catches those): close the connection and let the error end the loop.
                 # (still inside _handle_request_noblock: a step without a qualname)
-                self.rec.step("main", request.client, Phase.CLOSE, None, "handle_request_noblock_raise")
+                self.rec.step(self.actor, request.client, Phase.CLOSE, None, "handle_request_noblock_raise")
                 self.shutdown_request(request, self.actor)
                 raise
 
@@ -121,7 +125,7 @@ class BaseServer:
         listener = self.world.listener
         conn = listener.accept()
         port = self.world.client_ports[conn.client]
-        self.rec.step("main", conn.client, Phase.ACCEPT, SS + "TCPServer.get_request",
+        self.rec.step(self.actor, conn.client, Phase.ACCEPT, SS + "TCPServer.get_request",
                       "get_request", {"client": conn.client, "port": port,
                                       "waiting": len(listener.queue)},
                       line="return self.socket.accept()",
@@ -130,7 +134,7 @@ class BaseServer:
         return conn
 
     def verify_request(self, request: Connection) -> bool:
-        self.rec.step("main", request.client, Phase.ACCEPT, SS + "BaseServer.verify_request",
+        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "BaseServer.verify_request",
                       "verify_request", line="return True")
         return True
 
@@ -175,8 +179,8 @@ class ThreadingMixIn:
     """``ThreadingMixIn.process_request``: one new thread per connection."""
 
     def process_request(self, request: Connection):
-        actor = self.world.next_thread_name()
-        self.rec.step("main", request.client, Phase.ACCEPT, SS + "ThreadingMixIn.process_request",
+        actor = self.process.next_thread_name()
+        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "ThreadingMixIn.process_request",
                       "process_request_threaded", {"thread": actor}, line="t.start()")
         self.world.scheduler.spawn(actor, self._bootstrap_inner(actor, request))
         return
@@ -191,7 +195,7 @@ class ThreadingMixIn:
             yield from self.process_request_thread(request, actor)
         except BaseException as err:
             name = getattr(err, "real_name", type(err).__name__)
-            number = actor.removeprefix("thread-")
+            number = actor.rpartition("thread-")[2]
             self.rec.step(actor, request.client, Phase.CLOSE, None, "thread_died", {"error": name})
             if name != "SystemExit":
                 self.rec.log(actor, f"Exception in thread Thread-{number} (process_request_thread):\n{name}")
@@ -224,12 +228,12 @@ class ForkingMixIn:
             self.exited: set[str] = set()
             self.child_exit = Waitable("child exit")
         actor = world.next_process_name()
-        self.rec.step("main", request.client, Phase.ACCEPT, SS + "ForkingMixIn.process_request",
+        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "ForkingMixIn.process_request",
                       "process_request_forked", {"process": actor}, line="pid = os.fork()")
         self.active_children.append(actor)
         world.scheduler.spawn(actor, self.forked_child(request, actor))
         # The parent's copy of the socket: closing it closes nothing the client sees.
-        self.rec.step("main", request.client, Phase.ACCEPT, SS + "TCPServer.close_request",
+        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "TCPServer.close_request",
                       "close_request_parent", {"process": actor}, line="request.close()")
         return
         yield
@@ -249,14 +253,14 @@ class ForkingMixIn:
             self.world.scheduler.wake(self.child_exit)
 
     def service_actions(self):
-        self.rec.step("main", None, Phase.SELECT, SS + "ForkingMixIn.service_actions",
+        self.rec.step(self.actor, None, Phase.SELECT, SS + "ForkingMixIn.service_actions",
                       "service_actions_fork", line="self.collect_children()")
         yield from self.collect_children()
 
     def collect_children(self):
         rec = self.rec
         full = len(self.active_children) >= self.max_children
-        rec.step("main", None, Phase.SELECT, SS + "ForkingMixIn.collect_children",
+        rec.step(self.actor, None, Phase.SELECT, SS + "ForkingMixIn.collect_children",
                  "collect_children_full" if full else "collect_children",
                  {"alive": len(self.active_children), "max": self.max_children},
                  line="pid, _ = os.waitpid(-1, 0)" if full else "pid, _ = os.waitpid(pid, flags)")
@@ -271,7 +275,7 @@ class ForkingMixIn:
 
     def reap(self, actor: str) -> None:
         self.active_children.remove(actor)
-        self.rec.step("main", None, Phase.SELECT, None, "child_reaped",
+        self.rec.step(self.actor, None, Phase.SELECT, None, "child_reaped",
                       {"process": actor, "alive": len(self.active_children)})
 
 

@@ -32,7 +32,7 @@ from . import cpython
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
-from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
+from .socketserver import SS, BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
     DechunkedInput,
@@ -45,7 +45,7 @@ from .werkzeug_serving import (
     wsgi_encoding_dance,
 )
 from .werkzeug_wrappers import ClosingIterator
-from .world import ORIGIN_KEY, Origin
+from .world import MAIN, ORIGIN_KEY, Origin, Process
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -294,27 +294,54 @@ class BaseWSGIServer(BaseServer):
     multiprocess = False
     request_queue_size = LISTEN_QUEUE
 
-    def __init__(self, world, app, handler_class=WSGIRequestHandler) -> None:
-        super().__init__(world, handler_class)
+    def __init__(self, world, app, handler_class=WSGIRequestHandler, process: Process | None = None,
+                 actor: str = MAIN, fd: int | None = None) -> None:
+        super().__init__(world, handler_class, process, actor)
         self.app = app
         server = world.scenario.server
         self.host = server.host
         self.port = server.port
         self.server_address = (server.host, server.port)
+        #: ``WERKZEUG_SERVER_FD`` in a reloader child: the listening socket it inherited
+        self.fd = fd
 
     def init(self, cls_name: str):
-        self.rec.step("main", None, Phase.STARTUP, WS + "BaseWSGIServer.__init__", "wsgi_server_init_016",
-                      {"cls": cls_name}, line="HTTPServer.__init__(self, server_address, handler)")
+        if self.fd is None:
+            self.rec.step(self.actor, None, Phase.STARTUP, WS + "BaseWSGIServer.__init__",
+                          "wsgi_server_init_016", {"cls": cls_name},
+                          line="HTTPServer.__init__(self, server_address, handler)")
+            self.tcp_init()
+            self.server_bind()
+            self.server_activate()
+            return
+        # With an fd, HTTPServer.__init__ still makes, binds and listens on a socket of its
+        # own (port 0: any free port), which is then closed and replaced by the inherited one.
+        self.rec.step(self.actor, None, Phase.STARTUP, WS + "BaseWSGIServer.__init__",
+                      "wsgi_server_init_fd", {"cls": cls_name, "fd": self.fd},
+                      line="real_sock = socket.fromfd(fd, self.address_family, socket.SOCK_STREAM)")
         self.tcp_init()
-        self.server_bind()
-        self.server_activate()
+        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_bind",
+                      "server_bind_throwaway", {"host": self.host},
+                      line="self.socket.bind(self.server_address)")
+        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_activate",
+                      "server_activate_throwaway", {"waiting": len(self.world.listener.queue)},
+                      line="self.socket.listen(self.request_queue_size)")
+
+    def server_close(self):
+        if self.fd is None:
+            return super().server_close()
+        # Only this process's copy of the socket is closed: the parent (and the fd the
+        # child inherited) keep it open, so the kernel goes on queueing connections.
+        self.rec.step(self.actor, None, Phase.CLOSE, SS + "TCPServer.server_close",
+                      "server_close_inherited", {"waiting": len(self.world.listener.queue)},
+                      line="self.socket.close()")
 
     def get_request(self):
         """0.16 overrides it: ``con, info = self.socket.accept()``."""
         listener = self.world.listener
         conn = listener.accept()
         port = self.world.client_ports[conn.client]
-        self.rec.step("main", conn.client, Phase.ACCEPT, WS + "BaseWSGIServer.get_request",
+        self.rec.step(self.actor, conn.client, Phase.ACCEPT, WS + "BaseWSGIServer.get_request",
                       "get_request", {"client": conn.client, "port": port,
                                       "waiting": len(listener.queue)},
                       line="con, info = self.socket.accept()",
@@ -327,7 +354,7 @@ class BaseWSGIServer(BaseServer):
         self.rec.log(actor, message.rstrip())
 
     def serve_forever(self):
-        self.rec.step("main", None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
+        self.rec.step(self.actor, None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
                       "wsgi_serve_forever", line="HTTPServer.serve_forever(self)")
         # As in 3.x: a view's non-Exception ends the loop; KeyboardInterrupt is swallowed,
         # and the listening socket is closed either way.
@@ -348,8 +375,8 @@ class ForkingWSGIServer(ForkingMixIn, BaseWSGIServer):
     multiprocess = True
 
 
-def make_server(world, app):
-    """``make_server(host, port, app, threaded, processes, ...)``."""
+def make_server(world, app, process: Process | None = None, actor: str = MAIN, fd: int | None = None):
+    """``make_server(host, port, app, threaded, processes, ..., fd=fd)``."""
     cfg = world.scenario.server
     if cfg.threads:
         chosen, line = "ThreadedWSGIServer", "return ThreadedWSGIServer("
@@ -357,34 +384,80 @@ def make_server(world, app):
         chosen, line = "ForkingWSGIServer", "return ForkingWSGIServer("
     else:
         chosen, line = "BaseWSGIServer", "return BaseWSGIServer("
-    world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "make_server_016",
+    world.recorder.step(actor, None, Phase.STARTUP, WS + "make_server", "make_server_016",
                         {"cls": chosen}, line=line)
     if chosen == "ThreadedWSGIServer":
-        server: BaseWSGIServer = ThreadedWSGIServer(world, app)
+        server: BaseWSGIServer = ThreadedWSGIServer(world, app, process=process, actor=actor, fd=fd)
     elif chosen == "ForkingWSGIServer":
-        server = ForkingWSGIServer(world, app)
+        server = ForkingWSGIServer(world, app, process=process, actor=actor, fd=fd)
         server.max_children = cfg.processes
     else:
-        server = BaseWSGIServer(world, app)
+        server = BaseWSGIServer(world, app, process=process, actor=actor, fd=fd)
     server.init(chosen)
     return server
 
 
-def run_simple(world, app):
-    """``run_simple`` without the reloader: ``inner()`` makes the server and logs where it
-    listens; the caller then runs ``srv.serve_forever()`` (inner's last line)."""
-    rec = world.recorder
-    rec.step("main", None, Phase.STARTUP, WS + "run_simple", "run_simple",
-             {"threaded": world.scenario.server.threads}, line="inner()")
-    rec.step("main", None, Phase.STARTUP, WS + "run_simple.<locals>.inner", "run_simple_inner",
-             line="srv = make_server(")
-    server = make_server(world, app)
-    log_startup(world, server)
-    return server
+def is_running_from_reloader(process: Process) -> bool:
+    return process.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
-def log_startup(world, server: BaseWSGIServer) -> None:
-    url = f"http://{server.host}:{server.port}/"
-    world.recorder.step("main", None, Phase.STARTUP, WS + "run_simple.<locals>.log_startup",
+def run_simple(world, app, process: Process | None = None):
+    """``run_simple``. Without the reloader, ``inner()`` makes the server, logs where it
+    listens and serves. With it, the first process opens the listening socket itself (so
+    the port is taken before any child exists), puts its descriptor in
+    ``WERKZEUG_SERVER_FD``, and hands over to ``run_with_reloader``, which starts the child
+    that runs ``inner()``; in that child, ``run_simple`` goes straight to
+    ``run_with_reloader``."""
+    from . import werkzeug016_reloader
+
+    process = world.process if process is None else process
+    actor = process.main
+    rec, cfg = world.recorder, world.scenario.server
+    if not cfg.use_reloader:
+        rec.step(actor, None, Phase.STARTUP, WS + "run_simple", "run_simple",
+                 {"threaded": cfg.threads}, line="inner()")
+        yield from inner(world, app, process, actor)
+        return
+    if is_running_from_reloader(process):
+        rec.step(actor, None, Phase.STARTUP, WS + "run_simple", "run_simple_in_child",
+                 line="run_with_reloader(inner, extra_files, reloader_interval, reloader_type)")
+    else:
+        fd = str(PARENT_SOCKET_FD)
+        process.environ["WERKZEUG_SERVER_FD"] = fd
+        world.listener.listening = True
+        rec.step(actor, None, Phase.LISTEN, WS + "run_simple", "run_simple_reloader",
+                 {"host": cfg.host, "port": cfg.port, "fd": fd, "backlog": world.listener.backlog},
+                 line="s.listen(LISTEN_QUEUE)")
+        log_startup(world, actor, cfg.host, cfg.port)
+    yield from werkzeug016_reloader.run_with_reloader(world, app, process)
+
+
+#: The descriptor of the socket ``run_simple`` opens early in a freshly started ``python
+#: app.py``: the first one after stdin, stdout and stderr.
+PARENT_SOCKET_FD = 3
+
+
+def inner(world, app, process: Process, actor: str):
+    """``run_simple``'s ``inner()``: ``make_server`` (with the inherited socket's ``fd``
+    in a reloader child), ``log_startup`` unless the socket was inherited, then
+    ``serve_forever``."""
+    fd_text = process.environ.get("WERKZEUG_SERVER_FD")
+    fd = int(fd_text) if fd_text is not None else None
+    if fd is None:
+        world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.inner",
+                            "run_simple_inner", line="srv = make_server(")
+    else:
+        world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.inner",
+                            "run_simple_inner_fd", {"fd": fd},
+                            line='fd = int(os.environ["WERKZEUG_SERVER_FD"])')
+    server = make_server(world, app, process, actor, fd)
+    if fd is None:
+        log_startup(world, actor, server.host, server.port)
+    yield from server.serve_forever()
+
+
+def log_startup(world, actor: str, host: str, port: int) -> None:
+    url = f"http://{host}:{port}/"
+    world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.log_startup",
                         "log_startup", {"url": url}, line='" * Running on %s://%s:%d/ %s",')
-    server.log("info", f" * Running on {url} (Press CTRL+C to quit)", "main")
+    world.recorder.log(actor, f" * Running on {url} (Press CTRL+C to quit)")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..actors import MAIN, thread_actor
 from ..kernel import Kernel, Listener
 from ..mimetable import SNAPSHOT, MimeTypes
 from ..scenario import Scenario
@@ -17,6 +20,26 @@ from ..trace import Recorder
 VIRTUAL_EPOCH = 1_767_225_600
 
 
+@dataclass(slots=True, eq=False)
+class Process:
+    """A simulated operating-system process, as far as the dev server cares: the actor of
+    its ``MainThread``, the part of ``os.environ`` Werkzeug reads (``WERKZEUG_RUN_MAIN``,
+    ``WERKZEUG_SERVER_FD``), and how many threads it has started.
+
+    The process a person starts is ``main``; the reloader's children are ``child-1``,
+    ``child-2`` ... (one per restart), and their threads ``child-1/thread-1`` (the one
+    running ``inner``), ``child-1/thread-2`` ...: ``threading`` numbers unnamed threads per
+    process, so each child counts from 1 again."""
+
+    main: str = MAIN
+    environ: dict[str, str] = field(default_factory=dict)
+    threads_started: int = 0
+
+    def next_thread_name(self) -> str:
+        self.threads_started += 1
+        return thread_actor(self.main, self.threads_started)
+
+
 @dataclass(slots=True)
 class World:
     scenario: Scenario
@@ -24,12 +47,18 @@ class World:
     kernel: Kernel
     recorder: Recorder
     listener: Listener
-    threads_started: int = 0
     processes_forked: int = 0
+    #: the process the person started (its environ is empty of Werkzeug's variables)
+    process: Process = field(default_factory=Process)
     #: the table ``mimetypes.guess_type`` reads (the caller's, or the reference snapshot)
     mimetypes: MimeTypes = SNAPSHOT
     #: the client address ``accept()`` reports for each connection
     client_ports: dict[str, int] = field(default_factory=dict)
+    #: the person's module (``python app.py``) as a main thread's body, ``script(world,
+    #: process)``: the reloader's parent runs it, and so does every child it starts
+    script: Callable[[World, Process], Any] | None = None
+    #: reloader children started so far
+    children_started: int = 0
 
     def wall_second(self) -> int:
         """The simulated wall clock, in whole seconds since the Unix epoch."""
@@ -43,9 +72,6 @@ class World:
         self.processes_forked += 1
         return f"process-{self.processes_forked}"
 
-    def next_thread_name(self) -> str:
-        self.threads_started += 1
-        return f"thread-{self.threads_started}"
 
 
 #: The environ key under which a simulated server passes :class:`Origin` to the app.

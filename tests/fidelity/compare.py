@@ -5,7 +5,7 @@ of human-readable differences (empty = the simulation is faithful). The rules:
 
 * every client receives the same bytes (``Date``/``Server``/``ETag`` values normalized) and
   ends the same way;
-* per server actor (``main``, ``thread-N``), the simulated steps' qualnames (None skipped)
+* per server actor (``main``, ``thread-N``, ``child-N/thread-K``), the simulated steps' qualnames (None skipped)
   form a SUBSEQUENCE of that thread's real calls, and they COVER every key call the real
   thread made (as many times as it made it);
 * the console log is the same, line by line (dates and ports normalized, tracebacks as
@@ -83,7 +83,9 @@ USER_FUNCTION_PREFIX = "app."
 # match_request does not).
 ENVIRON_POINT = "flask.ctx.RequestContext.__init__"
 
-_SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+)$")
+#: the main thread, its worker threads, forked children, and Werkzeug 0.16's reloader
+#: children (``child-N``) with their threads (``child-N/thread-K``)
+_SERVER_ACTOR = re.compile(r"^(main|thread-\d+|process-\d+|child-\d+(/thread-\d+)?)$")
 # Values that differ between runs of the real server, or between reality and a simulator
 # that has no clock and no file system: the version banner, the time, the file's path hash.
 # Flask 1.1's static files also carry ``Expires`` (now + 12 hours).

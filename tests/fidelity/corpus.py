@@ -25,6 +25,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # ForkingWSGIServer: a child process per connection, at most 4 at a time
     "legacy-fork": {"kind": "werkzeug-legacy", "threaded": False, "processes": 4},
     "wz-fork": {"kind": "werkzeug", "threaded": False, "processes": 4},
+    # run_simple(use_reloader=True): the parent opens the socket, a child (the same module
+    # run again, WERKZEUG_RUN_MAIN=true) serves it from Thread-1 (inner)
+    "legacy-reload": {"kind": "werkzeug-legacy", "threaded": False, "use_reloader": True},
+    "legacy-reload-t": {"kind": "werkzeug-legacy", "threaded": True, "use_reloader": True},
     # the standard library's wsgiref (single-threaded; its start is the case's own)
     "wsgiref": {"kind": "wsgiref"},
 }

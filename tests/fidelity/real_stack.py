@@ -215,6 +215,9 @@ SIGNAL_SENDS = frozenset({SIGNAL_SEND, "flask.signals._FakeSignal.send"})
 class CallRecorder:
     """A setprofile hook that keeps, per thread, the qualnames of recorded calls."""
 
+    #: entering one of these starts the scenario's clock (``serving``)
+    clock_starts: frozenset[str] = SERVER_LOOPS
+
     def __init__(self) -> None:
         self._local = threading.local()
         self._threads: list[tuple[threading.Thread, list[str]]] = []
@@ -251,7 +254,7 @@ class CallRecorder:
             sent.append(getattr(frame.f_locals.get("self"), "name", "?"))
         if qualname not in PERIODIC_CALLS:
             self.activity += 1
-        if qualname in SERVER_LOOPS:
+        if qualname in self.clock_starts:
             self.serving.set()
 
     def snapshot(self) -> dict[str, list[str]]:
@@ -858,7 +861,7 @@ class ClientRun:
 
     def run(self, t0: float, port: int) -> ClientResult:
         stop_profiling_this_thread()
-        _sleep_until(t0 + self.script.at_s)
+        self._sleep_until(t0, t0 + self.script.at_s)
         try:
             sock = self.sock = self.connect(port)
         except ConnectionRefusedError:
@@ -870,7 +873,7 @@ class ClientRun:
         if self.script.then != "close":
             reader = threading.Thread(target=self._read, args=(sock,), daemon=True)
             reader.start()
-        self._send(sock, t0 + self.script.at_s)
+        self._send(sock, t0, t0 + self.script.at_s)
         if self.script.then == "close":
             sock.close()
             return ClientResult("", "reset" if self.send_failed else "client_closed")
@@ -914,16 +917,20 @@ class ClientRun:
     def connect(self, port: int) -> socket.socket:
         return socket.create_connection(("127.0.0.1", port))
 
-    def _send(self, sock: socket.socket, t_connect: float) -> None:
+    def _send(self, sock: socket.socket, t0: float, t_connect: float) -> None:
         due = t_connect
         for delay, data in self.script.chunks:
             due += delay
-            _sleep_until(due)
+            self._sleep_until(t0, due)
             try:
                 sock.sendall(data)
             except OSError:  # EPIPE / ECONNRESET: the server closed or reset
                 self.send_failed = True
                 return
+
+    def _sleep_until(self, t0: float, when: float) -> None:
+        """Wait until ``when`` (the scenario's time ``when - t0``)."""
+        _sleep_until(when)
 
     def _read(self, sock: socket.socket) -> None:
         stop_profiling_this_thread()
@@ -1018,8 +1025,9 @@ class Child:
         threads = [threading.Thread(target=play, args=(run,), daemon=True) for run in runs]
         for thread in threads:
             thread.start()
+        self._clients_started(t0, runs)
         for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()) + 5.0)
+            thread.join(max(0.0, max(run.deadline for run in runs) - time.monotonic()) + 5.0)
         missing = [run.script.id for run in runs if run.script.id not in results]
         if missing:
             raise RuntimeError(f"clients did not finish: {missing}")
@@ -1044,6 +1052,9 @@ class Child:
             environs=self.environs.by_client({run.local_port: run.script.id for run in runs})
             if self.environs is not None else {},
         )
+
+    def _clients_started(self, t0: float, runs: list[ClientRun]) -> None:
+        """Called once the clients' threads run (a conductor may move their deadlines)."""
 
     def _settle(self) -> None:
         """Wait until the server made no (non-periodic) call for SETTLE_QUIET_S longer than
@@ -1071,8 +1082,16 @@ def _stops_the_server(scenario: dict[str, Any]) -> bool:
 
 
 def child_main() -> None:
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        from .reloader import child_main as reloader_child_main
+
+        reloader_child_main()  # started by the reloader's parent below: it never returns
     scenario = json.load(sys.stdin)
     kind = scenario.get("server", {}).get("kind", "werkzeug")
+    if kind == "werkzeug-legacy" and scenario.get("server", {}).get("use_reloader"):
+        from .reloader import parent_main
+
+        parent_main(scenario)  # it never returns
     if kind == "wsgiref":
         from .wsgiref_stack import child_main as wsgiref_child_main
 

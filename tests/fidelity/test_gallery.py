@@ -23,9 +23,8 @@ SIMULATED_KINDS = {"werkzeug", "werkzeug-legacy", "wsgiref"}
 
 
 def _valid(document: dict) -> bool:
-    """A gallery entry that needs a field its stack does not have yet (``server.start:
-    "handle_request"``, ``server.use_reloader``) waits hidden in the gallery; it is judged
-    once the engine accepts it."""
+    """A gallery entry that needs a field its stack does not have yet waits hidden in
+    ``gallery/pending/``; it is judged once the engine accepts it."""
     try:
         sim.validate(document)
     except sim.ScenarioError:

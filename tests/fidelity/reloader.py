@@ -1,0 +1,409 @@
+"""Recording Werkzeug 0.16's reloader (``server.use_reloader``): both processes.
+
+``run_simple(use_reloader=True)`` turns the recorder's own process into the reloader's
+parent: it opens the socket, then ``restart_with_reloader`` runs the same command again
+(``python -m tests.fidelity.real_stack``, found by ``_get_args_for_reloading``) with
+``WERKZEUG_RUN_MAIN=true`` and waits for it. That child is this module again, in its other
+role:
+
+* the parent (:func:`parent_main`) reads the scenario from stdin, leaves it in the working
+  directory for its children (``scenario.json``, with the port it chose), profiles its main
+  thread as ``main``, and plays the clients from a conductor thread. The clock starts when
+  ``run_with_reloader`` is entered: the socket listens from then on, as it does at the
+  simulation's time 0, and no child exists yet;
+* a child (:func:`child_main`) takes the next number N (``child-N.pid``, made exclusively:
+  children run one after another), profiles every thread (``MainThread`` as ``child-N``,
+  ``Thread-K (...)`` as ``child-N/thread-K``: the real numbers, which the simulation must
+  give too), captures its console with the time of each write, and runs the same start as
+  the parent, which in a child serves. When the parent's conductor is done it sends
+  SIGUSR1: the child writes what it recorded to ``child-N.json`` and exits (``os._exit``).
+
+The parent then adds each child's calls, signals, environs and console records to its own;
+console records of both processes are ordered by the time their write completed
+(``time.monotonic`` is the same clock in every process of the machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .real_stack import (
+    SETTLE_QUIET_S,
+    CallRecorder,
+    Child,
+    ClientRun,
+    ConsoleCapture,
+    EnvironRecorder,
+    LogRecord,
+    Recording,
+    build_flask_app,
+    free_port_like,
+    longest_app_pause_s,
+)
+
+SCENARIO_FILE = "scenario.json"
+#: the parent's clock starts here: its socket listens, and the first child is about to start
+RUN_WITH_RELOADER = "werkzeug._reloader.run_with_reloader"
+#: how long a child has to write its recording once asked
+REPORT_TIMEOUT_S = 10.0
+#: ``server.reloader_spawn``'s default (``sim.scenario.DEFAULT_RELOADER_SPAWN_MS``: this
+#: module runs in the legacy environment, without the engine; a test keeps them equal)
+DEFAULT_RELOADER_SPAWN_MS = 200
+#: how long a child may take to start serving (a loaded machine: seconds)
+CHILD_START_TIMEOUT_S = 30.0
+
+
+class TimedConsole(ConsoleCapture):
+    """The console capture, also keeping when each write happened."""
+
+    def __init__(self, actor_of: Any) -> None:
+        super().__init__(actor_of)
+        self.times: list[float] = []
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError("console capture takes text")  # click's probe, as the parent class
+        with self._lock:
+            self._writes.append((threading.current_thread(), s))
+            self.times.append(time.monotonic())
+        return len(s)
+
+    def timed_records(self) -> list[tuple[float, LogRecord]]:
+        """Each record with the time of the write that completed it (its newline)."""
+        with self._lock:
+            writes, times = list(self._writes), list(self.times)
+        done = [when for (_, s), when in zip(writes, times, strict=True) if s.endswith("\n")]
+        records = self.records()
+        return [(done[n] if n < len(done) else float("inf"), record) for n, record in enumerate(records)]
+
+
+def start(app: Any, server_decl: dict[str, Any], port: int) -> None:
+    """``app.run`` or ``run_simple`` with the reloader, as ``server.start`` says."""
+    import werkzeug.serving as serving
+
+    start_path = server_decl.get("start", "app.run")
+    threaded = bool(server_decl.get("threaded", start_path == "app.run"))
+    options = {"threaded": threaded, "use_reloader": True}
+    if server_decl.get("reloader_interval") is not None:
+        options["reloader_interval"] = server_decl["reloader_interval"]
+    if server_decl.get("backlog") is not None:
+        serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
+        serving.LISTEN_QUEUE = server_decl["backlog"]  # the parent's own listen()
+    if start_path == "app.run":
+        app.run(host="127.0.0.1", port=port, **options)
+    else:
+        serving.run_simple("127.0.0.1", port, app, **options)
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+class _Listening:
+    """What the conductor reads from a server: where it listens."""
+
+    def __init__(self, port: int) -> None:
+        self.server_address = ("127.0.0.1", port)
+
+
+#: a client's deadline until the first child serves (finite: it is also a join timeout)
+UNTIL_THE_CHILD_SERVES_S = 3600.0
+
+
+class ChildClock:
+    """When the first child started serving, once it has (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.serving = threading.Event()
+        self.up = 0.0
+        self.spawn_s = DEFAULT_RELOADER_SPAWN_MS / 1000
+
+
+class ReloaderClientRun(ClientRun):
+    """A client on the scenario's clock, which stops while the first child is late.
+
+    The simulation gives a child ``server.reloader_spawn`` ms to start; the real one takes
+    0.2 s on a quiet machine and seconds on a loaded one, while the clients only wait in
+    the backlog. So what the scenario times before the child's start happens at its time
+    from the parent's ``listen()``, and what it times from then on happens that long after
+    the child really serves: ``t0 + v`` for ``v`` before the start, ``up + (v - spawn)``
+    after. The "open" deadline and ``read_timeout`` go by the same clock."""
+
+    clock = ChildClock()
+    t0 = 0.0
+
+    def __init__(self, script: Any, deadline: float) -> None:
+        super().__init__(script, time.monotonic() + UNTIL_THE_CHILD_SERVES_S)
+        self.scenario_deadline = deadline
+
+    def run(self, t0: float, port: int) -> Any:
+        self.t0 = t0
+        return super().run(t0, port)
+
+    def _virtual(self, real: float) -> float:
+        """The scenario's time (s) at the monotonic time ``real``."""
+        clock = self.clock
+        if real - self.t0 < clock.spawn_s:
+            return real - self.t0
+        if not clock.serving.is_set() or real <= clock.up:
+            return clock.spawn_s  # stopped until the child serves
+        return clock.spawn_s + (real - clock.up)
+
+    def _read_timed_out(self, now: float) -> bool:
+        # read_timeout counts on the scenario's clock too: a client waiting for a late
+        # child does not give up earlier than it would in the simulation
+        if self.script.read_timeout_s is None or self.reading_phase_since is None:
+            return False
+        quiet_since = max(self.reading_phase_since, self.last_data_at)
+        return self._virtual(now) - self._virtual(quiet_since) >= self.script.read_timeout_s
+
+    def _sleep_until(self, t0: float, when: float) -> None:
+        virtual = when - t0
+        if virtual >= self.clock.spawn_s:
+            self.clock.serving.wait()
+            when = self.clock.up + (virtual - self.clock.spawn_s)
+        super()._sleep_until(t0, when)
+
+
+class ReloaderConductor(Child):
+    """The harness's conductor, with the children's recordings added to the parent's."""
+
+    workdir: Path = Path.cwd()
+
+    def _clients_started(self, t0: float, runs: list[ClientRun]) -> None:
+        """The scenario's clock waits for the first child (``ReloaderClientRun``)."""
+        clock = ReloaderClientRun.clock
+        clock.up = max(wait_for(self.workdir / "child-1.serving", CHILD_START_TIMEOUT_S), t0 + clock.spawn_s)
+        clock.serving.set()
+        late = clock.up - (t0 + clock.spawn_s)
+        for run in runs:
+            run.deadline = run.scenario_deadline + late
+
+    def _settle(self) -> None:
+        # The children's calls are in other processes: wait as long as the quiet the
+        # harness asks of any server, plus the app's longest pause, after the clients.
+        time.sleep(SETTLE_QUIET_S + longest_app_pause_s(self.scenario))
+
+    def _play(self) -> Recording:
+        try:
+            recording = super()._play()
+        except BaseException:
+            kill_children(self.workdir)  # they hold the harness's pipes open
+            raise
+        ports = {run.local_port: run.script.id for run in self.runs}
+        records = [(when, record) for when, record in self.console.timed_records()]
+        for child in collect_children(self.workdir):
+            number = child["number"]
+            for thread, calls in child["calls"].items():
+                recording.calls[thread] = calls
+            for thread, sent in child["signals"].items():
+                recording.signals[thread] = [name.replace("-", "_") for name in sent]
+            for port, environ in child["environs"]:
+                recording.environs.setdefault(ports.get(port, f"port {port}"), []).append(environ)
+            capture = TimedConsole(lambda _thread, number=number: f"child-{number}")
+            for when, s in child["writes"]:
+                capture.write(s)
+                capture.times[-1] = when
+            records.extend(capture.timed_records())
+        recording.log = [record for _, record in sorted(records, key=lambda pair: pair[0])]
+        return recording
+
+
+def wait_for(path: Path, timeout_s: float) -> float:
+    """Wait until ``path`` exists; return the time (monotonic) written in it."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path.name} did not appear in {timeout_s} s")
+        time.sleep(0.005)
+    for _ in range(100):
+        with contextlib.suppress(ValueError):
+            return float(path.read_text())
+        time.sleep(0.005)  # being written
+    raise RuntimeError(f"{path.name} holds no time")
+
+
+def _child_pids(workdir: Path) -> dict[int, int]:
+    return {int(path.stem.split("-")[1]): int(path.read_text() or 0)
+            for path in workdir.glob("child-*.pid")}
+
+
+def _process_state(pid: int) -> str:
+    """The state letter of ``/proc/<pid>/stat`` (R, S, Z ...), or "gone"."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"
+
+
+def kill_children(workdir: Path) -> None:
+    for pid in _child_pids(workdir).values():
+        with contextlib.suppress(OSError):
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+
+
+def collect_children(workdir: Path) -> list[dict[str, Any]]:
+    """Ask every child still running to report (SIGUSR1), wait for the reports, and read
+    them in order; a child that does not report in time is killed and named."""
+    pids = _child_pids(workdir)
+    for number, pid in sorted(pids.items()):
+        if pid and not (workdir / f"child-{number}.json").exists():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + REPORT_TIMEOUT_S
+    missing = sorted(pids)
+    while missing and time.monotonic() < deadline:
+        missing = [n for n in missing if not (workdir / f"child-{n}.json").exists()]
+        time.sleep(0.01)
+    states = {n: _process_state(pids[n]) for n in missing}
+    for number in missing:
+        with contextlib.suppress(OSError):
+            os.kill(pids[number], signal.SIGKILL)
+    if missing:
+        errors = {n: (workdir / f"child-{n}.error").read_text() for n in missing
+                  if (workdir / f"child-{n}.error").exists()}
+        raise RuntimeError(f"reloader children did not report (number: state before the kill): {states} {errors}")
+    return [json.loads((workdir / f"child-{n}.json").read_text()) for n in sorted(pids)]
+
+
+def parent_main(scenario: dict[str, Any]) -> None:
+    """The reloader's parent: the process the person started. Never returns."""
+    import mimetypes
+
+    mimetypes.init()
+    port = free_port_like(scenario.get("server", {}).get("port", 5000))
+    workdir = Path.cwd()
+    (workdir / SCENARIO_FILE).write_text(json.dumps({"scenario": scenario, "port": port}))
+    recorder = CallRecorder()
+    recorder.clock_starts = frozenset({RUN_WITH_RELOADER})
+    console = TimedConsole(recorder.actor_name)
+    sys.stdout = sys.stderr = console
+    spawn = scenario["server"].get("reloader_spawn")
+    if spawn is not None:
+        ReloaderClientRun.clock.spawn_s = spawn / 1000
+    conductor = ReloaderConductor(scenario, recorder, console, environs=None,
+                                  client_run_class=ReloaderClientRun)
+    conductor.workdir = workdir
+    conductor.server = _Listening(port)
+    conductor.listening.set()
+    threading.Thread(target=conductor.conduct, name="conductor", daemon=True).start()
+    recorder.install()
+    try:
+        start(build_flask_app(scenario.get("app", {}), workdir), scenario["server"], port)
+        problem = "run_simple returned before the conductor finished\n"
+    except SystemExit:
+        # restart_with_reloader returns (and sys.exit follows) once the conductor has asked
+        # the child to report and exit: the conductor ends this process itself.
+        sys.setprofile(None)
+        threading.Event().wait()
+    except BaseException:
+        import traceback
+
+        problem = traceback.format_exc()
+    sys.setprofile(None)
+    kill_children(workdir)
+    sys.__stderr__.write(problem)
+    sys.__stderr__.flush()
+    os._exit(1)
+
+
+# --------------------------------------------------------------------------- a child
+
+
+def _take_number(workdir: Path) -> int:
+    number = 1
+    while True:
+        try:
+            fd = os.open(workdir / f"child-{number}.pid", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            number += 1
+            continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return number
+
+
+class ChildCallRecorder(CallRecorder):
+    """Names this process's threads as the simulation does: ``child-N`` and
+    ``child-N/thread-K``, K the number ``threading`` gave the thread here."""
+
+    def __init__(self, number: int, workdir: Path) -> None:
+        super().__init__()
+        self.number = number
+        self._serving_file: Path | None = workdir / f"child-{number}.serving"
+
+    def _hook(self, frame: Any, event: str, arg: object) -> None:
+        super()._hook(frame, event, arg)
+        if self._serving_file is not None and self.serving.is_set():
+            # serve_forever was entered: tell the parent when (an atomic rename)
+            path, self._serving_file = self._serving_file, None
+            path.with_suffix(".tmp").write_text(repr(time.monotonic()))
+            path.with_suffix(".tmp").rename(path)
+
+    def actor_name(self, thread: threading.Thread) -> str:
+        if thread is threading.main_thread():
+            return f"child-{self.number}"
+        name = thread.name.split(" ", 1)[0]  # "Thread-2 (process_request_thread)"
+        return f"child-{self.number}/thread-{name.removeprefix('Thread-')}"
+
+
+def child_main() -> None:
+    """A reloader child (``WERKZEUG_RUN_MAIN=true``). Never returns."""
+    import mimetypes
+
+    workdir = Path.cwd()
+    saved = json.loads((workdir / SCENARIO_FILE).read_text())
+    scenario, port = saved["scenario"], saved["port"]
+    number = _take_number(workdir)
+    mimetypes.init()
+    recorder = ChildCallRecorder(number, workdir)
+    console = TimedConsole(recorder.actor_name)
+    sys.stdout = sys.stderr = console
+    environs = EnvironRecorder(recorder, console)
+
+    def report(status: int) -> None:
+        sys.setprofile(None)
+        threading.setprofile(None)
+        try:
+            with console._lock:
+                writes = [(when, s) for when, (_, s) in zip(console.times, console._writes, strict=True)]
+            data = {"number": number, "calls": recorder.snapshot(), "signals": recorder.signals(),
+                    "environs": list(environs.seen), "writes": writes}
+            text = json.dumps(data)
+        except BaseException:  # the parent reports it rather than wait for nothing
+            import traceback
+
+            (workdir / f"child-{number}.error").write_text(traceback.format_exc())
+            os._exit(1)
+        path = workdir / f"child-{number}.json"
+        path.with_suffix(".tmp").write_text(text)
+        path.with_suffix(".tmp").rename(path)
+        os._exit(status)
+
+    signal.signal(signal.SIGUSR1, lambda _signum, _frame: report(0))
+    import werkzeug.serving as serving
+
+    real_make_server = serving.make_server
+
+    def make_server(*args: Any, **kwargs: Any) -> Any:
+        server = real_make_server(*args, **kwargs)
+        if hasattr(server.app, "request_context"):
+            environs.install(server.app)
+        return server
+
+    serving.make_server = make_server
+    recorder.install()
+    try:
+        start(build_flask_app(scenario.get("app", {}), workdir), scenario["server"], port)
+    except SystemExit as exit_:
+        # trigger_reload's sys.exit(3) (or the SIGTERM handler's 0): the process ends with it
+        report(exit_.code if isinstance(exit_.code, int) else 1)
+    report(1)

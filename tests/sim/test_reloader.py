@@ -1,0 +1,124 @@
+"""Werkzeug 0.16's reloader (``server.use_reloader``): the parent that opens the socket and
+waits, the child that runs the module again and serves from ``Thread-1 (inner)``, and the
+scenario fields. Judged against the real reloader by the ``legacy-reload`` and
+``legacy-reload-t`` variants of the case corpus (``tests/fidelity/reloader.py``)."""
+
+from __future__ import annotations
+
+import pytest
+from simhelpers import get, scenario
+
+import sim
+from sim.scenario import DEFAULT_RELOADER_SPAWN_MS
+from tests.fidelity import reloader as real_reloader
+
+
+def reloading(*sends: str, **server) -> dict:
+    doc = scenario(*sends, server={"kind": "werkzeug-legacy", "use_reloader": True, **server})
+    return doc
+
+
+def test_the_parent_listens_before_any_child_and_only_waits() -> None:
+    trace = sim.run(reloading(get(), threaded=False))
+    parent = [s for s in trace.steps if s.actor == "main"]
+    assert [s.event for s in parent][-5:] == ["run_simple_reloader", "log_startup", "run_with_reloader",
+                                              "restart_with_reloader", "get_args_for_reloading"]
+    listen = next(s for s in parent if s.event == "run_simple_reloader")
+    assert listen.qualname == "werkzeug.serving.run_simple" and listen.line == "s.listen(LISTEN_QUEUE)"
+    assert 'WERKZEUG_SERVER_FD"] = "3"' in listen.caption
+    # the parent serves nothing: no connection is ever handled by it
+    assert all(s.client is None for s in parent)
+    assert [line.line for line in trace.log if line.actor == "main"][-2:] == [
+        " * Running on http://127.0.0.1:5000/ (Press CTRL+C to quit)", " * Restarting with stat"]
+
+
+def test_clients_wait_in_the_parents_backlog_until_the_child_serves() -> None:
+    trace = sim.run(reloading(get(), threaded=False))
+    queued = next(s for s in trace.steps if s.event == "backlog_queued" and s.client == "c1")
+    child = next(s for s in trace.steps if s.event == "reloader_child_start")
+    accept = next(s for s in trace.steps if s.event == "get_request" and s.client == "c1")
+    assert queued.t < child.t == DEFAULT_RELOADER_SPAWN_MS <= accept.t
+    assert "1 connection(s) already wait" in child.caption
+    assert trace.clients["c1"].received.endswith(b"hi")
+    assert not any(s.event == "connect_refused" for s in trace.steps)
+
+
+def test_the_child_runs_the_module_again_and_serves_from_thread_1_inner() -> None:
+    trace = sim.run(reloading(get(), get(), threaded=True))
+    child_main = [s.event for s in trace.steps if s.actor == "child-1"]
+    assert child_main == ["reloader_child_start", "flask_init", "add_url_rule", "add_url_rule", "flask_run_child",
+                          "run_simple_in_child", "run_with_reloader_child", "stat_reloader_run"]
+    inner = [s for s in trace.steps if s.actor == "child-1/thread-1"]
+    assert [s.event for s in inner][:4] == ["run_simple_inner_fd", "make_server_016", "wsgi_server_init_fd", "tcp_init"]
+    assert {"server_bind_throwaway", "server_activate_throwaway", "wsgi_serve_forever"} <= {s.event for s in inner}
+    # the workers of the child are its Thread-2, Thread-3: Thread-1 is inner
+    served_by = {s.client: s.actor for s in trace.steps if s.event == "handler_init"}
+    assert served_by == {"c1": "child-1/thread-2", "c2": "child-1/thread-3"}
+    assert sim.thread_name("child-1/thread-1") == "Thread-1 (inner), reloader child 1"
+    assert sim.thread_name("child-1/thread-2") == "Thread-2 (process_request_thread), reloader child 1"
+    # the banner is the parent's alone; the child logs the requests
+    assert [line.actor for line in trace.log if "Serving Flask app" in line.line] == ["main"]
+    assert {line.actor for line in trace.log if '"GET / HTTP/1.1" 200' in line.line} == {
+        "child-1/thread-2", "child-1/thread-3"}
+
+
+def test_reloader_interval_and_spawn_time_are_the_scenarios() -> None:
+    trace = sim.run(reloading(get(), threaded=False, reloader_interval=0.25, reloader_spawn=700))
+    stat = next(s for s in trace.steps if s.event == "stat_reloader_run")
+    assert stat.t == 700 and "every 0.25 s" in stat.caption
+
+
+def test_the_run_ends_when_nothing_else_can_happen() -> None:
+    """The stat loop's idle turns are not steps: a reloader run is as long as its clients."""
+    trace = sim.run(reloading(get(), threaded=False))
+    assert trace.steps[len(trace.steps) - 1].t == DEFAULT_RELOADER_SPAWN_MS
+
+
+def test_a_views_system_exit_stops_serving_but_the_socket_stays_open() -> None:
+    routes = [{"rule": "/stop", "endpoint": "stop", "view": {"raise": "SystemExit"}},
+              {"rule": "/", "endpoint": "index", "view": {"text": "hi"}}]
+    doc = reloading(get("/stop"), threaded=False)
+    doc["app"]["routes"] = routes
+    doc["clients"].append({"id": "c2", "at": 600, "read_timeout": 300, "send": [get()]})
+    trace = sim.run(doc)
+    events = [s.event for s in trace.steps if s.actor == "child-1/thread-1"]
+    assert events[-2:] == ["server_close_inherited", "inner_thread_died"]
+    assert trace.clients["c2"].end is sim.ClientEnd.TIMEOUT  # queued, never accepted, not refused
+
+
+def test_timeline_has_parent_child_and_thread_tracks() -> None:
+    trace = sim.run(reloading(get(), threaded=True))
+    tracks = {t.id: t for t in sim.timeline(trace).tracks}
+    assert tracks["main"].label == "MainThread, reloader parent"
+    assert tracks["main"].kind is sim.TrackKind.PROCESS
+    assert tracks["main"].bars[-1].activity is sim.Activity.WAITPID
+    assert tracks["child-1"].label == "MainThread, reloader child 1"
+    assert tracks["child-1"].bars[-1].activity is sim.Activity.WATCHING
+    assert tracks["child-1/thread-1"].kind is sim.TrackKind.LOOP
+    assert tracks["child-1/thread-1"].bars[-1].activity is sim.Activity.SELECTING
+    assert tracks["child-1/thread-2"].kind is sim.TrackKind.THREAD
+
+
+@pytest.mark.parametrize(("server", "field", "words"), [
+    ({"kind": "werkzeug", "use_reloader": True}, "server.use_reloader", "werkzeug-legacy"),
+    ({"kind": "werkzeug-legacy", "start": "make_server", "use_reloader": True}, "server.use_reloader",
+     "make_server has no reloader"),
+    ({"kind": "werkzeug-legacy", "reloader_interval": 0.5}, "server.reloader_interval", "use_reloader"),
+    ({"kind": "werkzeug-legacy", "reloader_spawn": 100}, "server.reloader_spawn", "use_reloader"),
+    ({"kind": "werkzeug-legacy", "use_reloader": True, "reloader_interval": 0}, "server.reloader_interval", ""),
+])
+def test_bad_reloader_fields_name_the_field(server: dict, field: str, words: str) -> None:
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.validate(scenario(get(), server=server))
+    assert err.value.field == field and words in str(err.value)
+
+
+def test_a_forking_child_under_the_reloader_is_refused_by_name() -> None:
+    doc = reloading(get(), threaded=False, processes=2, start="run_simple")
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.run(doc)
+    assert err.value.field == "server.processes"
+
+
+def test_the_harness_assumes_the_engines_default_spawn_time() -> None:
+    assert real_reloader.DEFAULT_RELOADER_SPAWN_MS == DEFAULT_RELOADER_SPAWN_MS
