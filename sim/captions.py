@@ -656,6 +656,12 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "65,537 bytes and answer 414.",
         "Werkzeug 0.16 的 handle_one_request 调用 readline() 时不设上限：{detail} 字节的请求行被整行读入，"
         "继续交给 WSGI。http.server（以及 Werkzeug 3）读到 65,537 字节就停下，回答 414。"),
+    "module_runs_again": (
+        "The reloader's child starts and runs your module again from the top: a second Flask app, "
+        "the same routes, in another process. It serves the socket the parent opened, where "
+        "{detail} connection(s) have been waiting meanwhile; none was refused.",
+        "重载器的子进程启动，从头再运行一遍你的模块：另一个进程里的第二个 Flask 应用，同样的路由。"
+        "它使用父进程打开的 socket，在此期间已有 {detail} 个连接在那里等待，没有一个被拒绝。"),
     "children_full": (
         "{detail} children are alive, the most the forking server allows: collect_children "
         "blocks in os.waitpid until one exits, and meanwhile the loop accepts no one; new "

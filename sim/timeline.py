@@ -360,6 +360,8 @@ class MomentKind(StrEnum):
     LINE_NOT_LIMITED = "line_not_limited"
     #: the forking server has ``max_children`` alive: the loop blocks in ``os.waitpid``
     CHILDREN_FULL = "children_full"
+    #: the reloader's child starts: the person's module runs a second time
+    MODULE_RUNS_AGAIN = "module_runs_again"
     #: ``stream_with_context`` pushes the request context again for the generator
     CONTEXT_PUSHED_AGAIN = "context_pushed_again"
     #: a write to a client that left fails, and Werkzeug drops the connection quietly
@@ -671,7 +673,7 @@ _MOMENT_EVENTS = READ_STARTS | ANSWER_WRITES | frozenset({
     "do_teardown_request", "reqctx_push_again", "connection_dropped", "client_timeout",
     "client_close", "client_abort", "connect_timeout", "process_request_threaded",
     "process_request_forked", "collect_children_full", "wsgiref_process_exit", "close_request",
-    "close_request_rst"})
+    "close_request_rst", "reloader_child_start"})
 
 _APP_LAYERS = frozenset({Layer.WSGI, Layer.FLASK, Layer.VIEW})
 
@@ -873,6 +875,9 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
         elif event == "collect_children_full":
             add(i, t, MomentKind.CHILDREN_FULL, client, request,
                 detail=step_args(trace, i).get("max", ""))
+        elif event == "reloader_child_start":
+            add(i, t, MomentKind.MODULE_RUNS_AGAIN, client, request, actor,
+                detail=step_args(trace, i).get("waiting", 0))
         elif event == "wsgiref_process_exit":
             add(i, t, MomentKind.PROCESS_EXITED, client, request,
                 detail=step_args(trace, i).get("reset", "") or "-")

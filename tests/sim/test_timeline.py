@@ -197,6 +197,7 @@ LESSON_MOMENTS = {
     "26-one-and-done": MomentKind.PROCESS_EXITED,
     "28-chunked-upload-wsgiref": MomentKind.CHUNKED_UPLOAD_LOST,
     "30-legacy-no-414": MomentKind.LINE_NOT_LIMITED,
+    "27-two-processes": MomentKind.MODULE_RUNS_AGAIN,
     "31-forking-children": MomentKind.CHILDREN_FULL,
 }
 
