@@ -326,6 +326,9 @@ def why(r: sim.RequestTimes, lang: str) -> list[str]:
         if behind:
             out.append(tr(N_("waited {ms} ms in the listen backlog: the only thread was busy with "
                              "{behind}"), lang).format(ms=queued, behind=behind))
+        elif r.queued_for_waitpid:
+            out.append(tr(N_("waited {ms} ms in the listen backlog: the loop was blocked in "
+                             "waitpid(), as many children alive as allowed"), lang).format(ms=queued))
         else:
             out.append(tr(N_("waited {ms} ms in the listen backlog"), lang).format(ms=queued))
     reading = r.duration("reading")

@@ -284,6 +284,8 @@ class RequestTimes:
     status: int | None = None
     #: which other connections the server's only thread served while this one was queued
     queued_behind: tuple[str, ...] = ()
+    #: it was queued while the forking loop sat in ``os.waitpid`` (``max_children`` alive)
+    queued_for_waitpid: bool = False
     #: ms the view slept for this request
     slept: int = 0
     #: how the client's connection ended (last request only)
@@ -583,6 +585,8 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
     in_backlog: set[str] = set()  # at most backlog + 1 connections
     last_served: tuple[str, str] | None = None
     sleeping: dict[str, tuple[RequestTimes, int]] = {}  # actor -> (request, since t)
+    in_waitpid = False
+    waited_for_waitpid: set[str] = set()
     for i, t, actor, client, request, layer, event in rows:
         if actor in sleeping:
             asleep, since = sleeping.pop(actor)
@@ -591,7 +595,15 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             in_backlog.add(client)
         elif event == "get_request":
             in_backlog.discard(client)
-        if actor != "kernel" and actor != client and client is not None and in_backlog \
+        if event == "collect_children_full":
+            in_waitpid = True
+        elif event == "child_reaped":
+            in_waitpid = False
+        if in_waitpid:
+            waited_for_waitpid |= in_backlog
+        # Only the loop's own work keeps it from accept(): a worker thread or a forked
+        # child serving another connection does not (the loop is free, or in waitpid).
+        if actor == LOOP_ACTOR and client is not None and in_backlog \
                 and (actor, client) != last_served:
             # only when a server actor turns to another connection: steps come in runs
             last_served = (actor, client)
@@ -639,6 +651,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             end = wait[2] if wait[3] is not None else r.end
             r.segments.append(Segment("queued", wait[0], end, wait[1]))
             r.queued_behind = tuple(sorted(queued_behind.get(client, ())))
+            r.queued_for_waitpid = client in waited_for_waitpid
         if "reading" in m:
             stop = m.get("app", m.get("sending", m.get("server_end", m["reading"])))
             r.segments.append(Segment("reading", m["reading"], stop, m["reading_i"]))
@@ -672,8 +685,8 @@ _MOMENT_EVENTS = READ_STARTS | ANSWER_WRITES | frozenset({
     "read_drain", "handle_exception", "wsgiref_hop_by_hop", "generate_chunk", "write_body",
     "do_teardown_request", "reqctx_push_again", "connection_dropped", "client_timeout",
     "client_close", "client_abort", "connect_timeout", "process_request_threaded",
-    "process_request_forked", "collect_children_full", "wsgiref_process_exit", "close_request",
-    "close_request_rst", "reloader_child_start"})
+    "collect_children_full", "wsgiref_process_exit", "close_request", "close_request_rst",
+    "reloader_child_start"})
 
 _APP_LAYERS = frozenset({Layer.WSGI, Layer.FLASK, Layer.VIEW})
 
@@ -773,7 +786,6 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
     first_chunk_pending: set[tuple[str, int]] = set()
     first_chunk_done: set[tuple[str, int]] = set()
     heads_sent: set[tuple[str, int]] = set()
-    forking = False
 
     def head_of(key: tuple[str, int]) -> ResponseHead | None:
         found = heads.get(key[0]) or []
@@ -794,7 +806,7 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
         if event == "backlog_queued":
             wait = backlog.get(client)
             r = by_key.get(key)
-            if not forking and wait and wait[0] == t and r and r.queued_behind and (
+            if wait and wait[0] == t and r and r.queued_behind and (
                     wait[2] - wait[0] > 0 or wait[3] is None):
                 add(i, t, MomentKind.QUEUED_BUSY, client, request, r.queued_behind[0])
         elif event in READ_STARTS:
@@ -870,8 +882,6 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
             add(i, t, MomentKind.CLIENT_GAVE_UP, client, request)
         elif event == "process_request_threaded":
             add(i, t, MomentKind.THREAD_STARTED, client, request, _started_thread(rows, i, client))
-        elif event == "process_request_forked":
-            forking = True
         elif event == "collect_children_full":
             add(i, t, MomentKind.CHILDREN_FULL, client, request,
                 detail=step_args(trace, i).get("max", ""))

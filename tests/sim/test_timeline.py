@@ -260,3 +260,15 @@ def test_response_heads_skip_interim_answers_and_bodies() -> None:
     assert [(h.version, h.status) for h in heads] == [("HTTP/1.1", 200), ("HTTP/1.1", 200),
                                                        ("HTTP/1.0", 404)]
     assert heads[0].first("x-a") == "1" and heads[2].headers["connection"] == ["a", "b"]
+
+
+def test_a_queued_client_waits_for_the_loop_not_for_other_workers() -> None:
+    # forking: children serve c1 and c2; c3 waits because the loop sits in waitpid
+    _, _, tl = run_gallery("31-forking-children")
+    c3 = next(r for r in tl.requests if r.client == "c3")
+    assert c3.duration("queued") == 100 and c3.queued_behind == () and c3.queued_for_waitpid
+    assert not [m for m in tl.moments if m.kind is MomentKind.QUEUED_BUSY]
+    # one thread: the loop itself serves c1 while c2 waits
+    _, _, tl = run_gallery("02-two-clients-one-thread")
+    c2 = next(r for r in tl.requests if r.client == "c2")
+    assert c2.queued_behind == ("c1",) and not c2.queued_for_waitpid

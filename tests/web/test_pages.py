@@ -334,3 +334,9 @@ def test_a_silent_client_is_connected_not_connecting(client):
     html = client.get(f"/s/silent-socket?step={n - 1}").text
     assert "connected, sending nothing" in html
     assert 'act-connected' in html
+
+
+def test_a_forking_server_queues_for_waitpid_not_for_a_busy_thread(client):
+    html = client.get("/s/forking-children?step=0").text
+    assert "the loop was blocked in waitpid()" in html
+    assert "the only thread was busy" not in html
