@@ -587,6 +587,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
     sleeping: dict[str, tuple[RequestTimes, int]] = {}  # actor -> (request, since t)
     in_waitpid = False
     waited_for_waitpid: set[str] = set()
+    loops: set[str] = set()
     for i, t, actor, client, request, layer, event in rows:
         if actor in sleeping:
             asleep, since = sleeping.pop(actor)
@@ -595,6 +596,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             in_backlog.add(client)
         elif event == "get_request":
             in_backlog.discard(client)
+            loops.add(actor)
         if event == "collect_children_full":
             in_waitpid = True
         elif event == "child_reaped":
@@ -603,7 +605,8 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             waited_for_waitpid |= in_backlog
         # Only the loop's own work keeps it from accept(): a worker thread or a forked
         # child serving another connection does not (the loop is free, or in waitpid).
-        if actor == LOOP_ACTOR and client is not None and in_backlog \
+        # The loop is whoever calls accept() (MainThread, or a reloader child's thread).
+        if actor in loops and client is not None and in_backlog \
                 and (actor, client) != last_served:
             # only when a server actor turns to another connection: steps come in runs
             last_served = (actor, client)
