@@ -588,6 +588,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
     in_waitpid = False
     waited_for_waitpid: set[str] = set()
     loops: set[str] = set()
+    ended: set[tuple[str, int]] = set()  # the client read EOF, was reset or gave up
     for i, t, actor, client, request, layer, event in rows:
         if actor in sleeping:
             asleep, since = sleeping.pop(actor)
@@ -623,7 +624,10 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             r = reqs[key] = RequestTimes(client, request, i, t, t, i)
             marks[key] = {}
             order.append(key)
-        r.end, r.last = t, i
+        if key not in ended:  # a send after EOF (into a closed socket) is not waiting for it
+            r.end, r.last = t, i
+        if actor == client and event in CLIENT_ENDS:
+            ended.add(key)
         m = marks[key]
         if actor != client and actor != "kernel":
             if event in READ_STARTS:

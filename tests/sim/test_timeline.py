@@ -272,3 +272,15 @@ def test_a_queued_client_waits_for_the_loop_not_for_other_workers() -> None:
     _, _, tl = run_gallery("02-two-clients-one-thread")
     c2 = next(r for r in tl.requests if r.client == "c2")
     assert c2.queued_behind == ("c1",) and not c2.queued_for_waitpid
+
+
+def test_a_request_ends_when_its_client_has_the_answer_or_leaves() -> None:
+    # c1 reads EOF at 10 ms; its second request, sent at 100 ms into the closed socket, is no wait
+    _, trace, tl = run_gallery("17-leftover-body")
+    (r,) = tl.requests
+    eof = next(s for s in trace.steps if s.event == "client_eof")
+    assert r.end == eof.t == 10 and r.last == eof.i
+    # the client that hangs up mid-stream is done when it leaves, not when the server notices
+    _, trace, tl = run_gallery("20-hang-up-mid-stream")
+    (r,) = tl.requests
+    assert r.end == next(s.t for s in trace.steps if s.event == "client_close") == 450
