@@ -134,7 +134,11 @@ with open(sys.argv[2]) as f:
 access = int(sys.argv[3])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start, cpu = time.perf_counter(), time.process_time()
-trace = sim.run(document)
+try:
+    trace = sim.run(document)
+except sim.ScenarioError as err:  # an older engine may not simulate the scenario's kind
+    print(json.dumps({"refused": str(err)}))
+    sys.exit(0)
 elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 ends = sorted({r.end for r in trace.clients.values()})
@@ -182,7 +186,10 @@ def measure(root: Path, document: dict, repeat: int, access: int = 0,
                 if "MemoryError" in out.stderr or out.returncode < 0:
                     return {"failed": f"ran out of its {cap_mib} MiB cap"}
                 raise SystemExit(f"benchmark run failed:\n{out.stderr[-2000:]}")
-            runs.append(json.loads(out.stdout))
+            run = json.loads(out.stdout)
+            if "refused" in run:
+                return {"failed": "does not simulate this kind", "refused": run["refused"]}
+            runs.append(run)
     finally:
         os.unlink(path)
     best = min(runs, key=lambda r: r["seconds"])
@@ -267,6 +274,8 @@ def figure(r: dict) -> str:
 
 
 def ratio(base: dict, new: dict, key: str, cap_mib: int) -> str:
+    if "refused" in base:
+        return "n/a (the baseline does not simulate this kind)"
     if "failed" in base:
         if key == "peak_kib" and "cap" in base["failed"]:
             return f"> {cap_mib * 1024 / new[key]:.0f}x (the baseline passed its cap)"
@@ -315,12 +324,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, build in big.items():
             document = build(sizes[name])
             new = measure(ROOT, document, args.repeat, access=args.access)
+            if "refused" in new:
+                raise SystemExit(f"{name}: the engine refused the scenario: {new['refused']}")
             base = measure(base_root, document, 1, cap_mib=args.baseline_cap,
                            timeout=args.baseline_timeout)
             results[name] = new
             print(f"\n{name} ({sizes[name]}):")
             print(f"  now:      {figure(new)}; ends {new['ends']}")
-            print(f"  baseline: {figure(base)}")
+            print(f"  baseline: {'baseline ' if 'refused' in base else ''}{figure(base)}")
             cap = args.baseline_cap
             print(f"  ratio baseline / now: wall {ratio(base, new, 'seconds', cap)}, "
                   f"CPU {ratio(base, new, 'cpu', cap)}, memory {ratio(base, new, 'peak_kib', cap)}")
