@@ -209,6 +209,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                       "match_request 询问 URL 映射哪条规则匹配。"),
     "map_match": ("MapAdapter.match looks up {method} {path}: it matches the endpoint {endpoint!r}.",
                   "MapAdapter.match 查找 {method} {path}：匹配到端点 {endpoint!r}。"),
+    "no_url_adapter": ("Map.bind cannot IDNA-encode the Host {host!r}: create_url_adapter raised "
+                       "BadHost, so no URL is matched and the request will get a 400.",
+                       "Map.bind 无法对 Host {host!r} 做 IDNA 编码：create_url_adapter 抛出 BadHost，"
+                       "因此不匹配任何 URL，请求将得到 400。"),
     "map_match_failed": ("MapAdapter.match looks up {method} {path}: no route, so a {error} error is stored for later.",
                          "MapAdapter.match 查找 {method} {path}：没有匹配的路由，记下一个 {error} 错误，稍后抛出。"),
     "full_dispatch_request": ("full_dispatch_request: before_request hooks, the view, then finalize.",

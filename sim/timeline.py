@@ -114,7 +114,7 @@ ACTIVITY: dict[str, Activity] = {
     **dict.fromkeys(("run_wsgi", "make_environ", "execute", "start_response"), _A.WSGI),
     # Flask
     **dict.fromkeys(("flask_call", "wsgi_app", "request_context", "reqctx_init", "reqctx_push",
-                     "app_context", "appctx_init", "appctx_push", "match_request", "map_match",
+                     "app_context", "appctx_init", "appctx_push", "match_request", "no_url_adapter", "map_match",
                      "map_match_failed", "full_dispatch_request", "preprocess_request",
                      "dispatch_request", "dispatch_request_routing_error", "dispatch_request_options",
                      "raise_routing_exception", "make_default_options_response", "static_lambda",

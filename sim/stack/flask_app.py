@@ -20,7 +20,7 @@ from ..layers import Layer
 from ..scenario import App, Blueprint, Hook, Route, View, exception_class
 from ..scheduler import Sleep
 from ..trace import Phase
-from . import blinker_base
+from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_sansio
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext, StreamWithContext11
 from .http_status import WERKZEUG_ERRORS
@@ -104,7 +104,26 @@ class Flask:
             self.scaffolds[bp.name] = _scaffold(bp)
             for route in bp.routes:
                 rules.append(self._route_rule(route, bp))
-        self.url_map = Map(rules)
+        self.url_map = self.url_map_class(rules)
+
+    #: ``Flask.url_map_class`` / ``url_rule_class``: Werkzeug 3's map and rules
+    url_map_class: Any = Map
+    url_rule_class: Any = Rule
+    #: what ``make_response`` turns into JSON (Flask 2.2 added lists)
+    JSON_RETURN_TYPES: tuple[type, ...] = (dict, list)
+    #: ``make_response``'s TypeErrors, word for word
+    NONE_RETURNED = (
+        "The view function for {endpoint!r} did not return a valid response. The function either"
+        " returned None or ended without a return statement."
+    )
+    BAD_RETURN = (
+        "The view function did not return a valid response. The return type must be a string,"
+        " dict, list, tuple with headers or status, Response instance, or WSGI callable, but it"
+        " was a {type}."
+    )
+    #: ``MapAdapter.match``: its qualname and the line it spends its time on
+    MATCH_QUALNAME = "werkzeug.routing.map.MapAdapter.match"
+    MATCH_LINE = "result = self.map._matcher.match(domain_part, path_part, method, websocket)"
 
     #: what sends Flask's signals (Flask 3.1.3 on blinker 1.9)
     signal_send = blinker_base.SEND
@@ -124,7 +143,7 @@ class Flask:
               blueprint: str | None = None, strict_slashes: bool = True) -> Rule:
         method_set, automatic = rule_methods(methods)
         self.endpoints[endpoint] = Endpoint(endpoint, view_name, view, blueprint)
-        return Rule(rule, endpoint, method_set, strict_slashes, automatic)
+        return self.url_rule_class(rule, endpoint, method_set, strict_slashes, automatic)
 
     # -- startup ---------------------------------------------------------------------
 
@@ -202,26 +221,41 @@ class Flask:
             # A converter argument of the wrong type (``int(min='a')``) fails in to_python:
             # it escapes match_request (which catches HTTPException only) and ctx.push, so
             # wsgi_app handles it as the app's own error (a 500).
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
+            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, self.MATCH_QUALNAME,
                           "map_match_failed", {"method": request.method, "path": request.path,
                                                "endpoint": None, "error": type(err).__name__},
-                          line="result = self.map._matcher.match(domain_part, path_part, method, websocket)")
+                          line=self.MATCH_LINE)
             raise AppRaised(type(err).__name__, str(err)) from None
         except NotFound:
             request.routing_exception = HTTPException(404)
         except MethodNotAllowed as err:
             request.routing_exception = HTTPException(405, valid_methods=err.valid_methods)
         except RequestRedirect as err:
-            request.routing_exception = HTTPException(308, new_url=_redirect_url(request, err.new_path))
+            request.routing_exception = HTTPException(308, new_url=self.redirect_url(request, err.new_path))
         else:
             request.set_rule(rule, values)
         routed = request.routing_exception
         # One step, with the outcome in its caption: matching never blocks.
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "werkzeug.routing.map.MapAdapter.match",
+        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, self.MATCH_QUALNAME,
                       "map_match" if routed is None else "map_match_failed",
                       {"method": request.method, "path": request.path, "endpoint": request.endpoint,
                        "error": routed.code if routed else None},
-                      line="result = self.map._matcher.match(domain_part, path_part, method, websocket)")
+                      line=self.MATCH_LINE)
+
+    def redirect_url(self, request, new_path: str) -> str:
+        """``MapAdapter.make_redirect_url``: the adapter's server name is ``get_host``
+        lower-cased (``bind_to_environ``); ``new_path`` comes quoted from ``Map.match``;
+        the query string is kept as it came."""
+        return _redirect_url(get_host(request.environ).lower(), request, new_path)
+
+    def request_repr(self, environ: dict[str, Any]) -> str:
+        """``repr(request)``: what ``environ["werkzeug.request"]`` shows in the inspector."""
+        return werkzeug_sansio.request_repr(environ)
+
+    def bind_error(self, request) -> HTTPException | None:
+        """What ``create_url_adapter`` raises in ``RequestContext.__init__``: never here
+        (Werkzeug 3's ``get_host`` empties a host it cannot use before ``Map.bind``)."""
+        return None
 
     def full_dispatch_request(self, ctx: RequestContext):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
@@ -333,8 +367,8 @@ class Flask:
                 # ``Response(value, status, headers, mimetype=...)``: the value itself is the
                 # body, as Werkzeug takes it (not JSON).
                 return response_of_value(body, view.status, headers, view.mimetype)
-            if isinstance(body, dict | list):
-                # ``return {...}``: make_response hands a dict or list to app.json.response
+            if isinstance(body, self.JSON_RETURN_TYPES):
+                # ``return {...}``: make_response hands a dict (or list) to the JSON response
                 body = Response.from_text(_json_body(body), mimetype="application/json")
             return _with_status(body, view.status, headers, view.mimetype)
         if kind == "echo":
@@ -478,14 +512,14 @@ class Flask:
             else:
                 rv, status = rv
         if rv is None:
-            raise AppRaised("TypeError", _NONE_RETURNED.format(endpoint=ctx.request.endpoint))
+            raise AppRaised("TypeError", self.NONE_RETURNED.format(endpoint=ctx.request.endpoint))
         if isinstance(rv, HTTPException):
             rv = rv.get_response()
         elif isinstance(rv, str | bytes):
             data = rv.encode() if isinstance(rv, str) else rv
             return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
         elif not isinstance(rv, Response):
-            raise AppRaised("TypeError", _BAD_RETURN.format(type=type(rv).__name__))
+            raise AppRaised("TypeError", self.BAD_RETURN.format(type=type(rv).__name__))
         if status is not None:
             rv.set_status(status)
         if headers:
@@ -665,15 +699,6 @@ def _with_status(body, status, headers: dict[str, str], mimetype: str | None) ->
     return body
 
 
-_NONE_RETURNED = (
-    "The view function for {endpoint!r} did not return a valid response. The function either"
-    " returned None or ended without a return statement."
-)
-_BAD_RETURN = (
-    "The view function did not return a valid response. The return type must be a string,"
-    " dict, list, tuple with headers or status, Response instance, or WSGI callable, but it"
-    " was a {type}."
-)
 
 
 def _fill(value: Any, args: dict[str, Any]) -> Any:
@@ -716,14 +741,10 @@ def get_host(environ: dict) -> str:
     return host
 
 
-def _redirect_url(request, new_path: str) -> str:
-    """``MapAdapter.make_redirect_url``: the adapter's server name is ``get_host`` lower-cased
-    (``bind_to_environ``); ``new_path`` comes quoted from ``Map.match``; the query string is
-    kept as it came."""
-    host = get_host(request.environ).lower()
-    path = new_path
+def _redirect_url(host: str, request, new_path: str) -> str:
+    """``MapAdapter.make_redirect_url`` for the adapter's server name ``host``."""
     query = request.environ.get("QUERY_STRING", "").encode("latin1").decode(errors="replace")
-    return urlunsplit(("http", host, path, query or None, None))
+    return urlunsplit(("http", host, new_path, query or None, None))
 
 
 def _show_args(args: dict[str, Any] | None) -> str:
@@ -750,7 +771,6 @@ def _rv_kind(rv: Any) -> str:
 # ``auto_pop``, the order of teardown hooks (the app's before a blueprint's), the source lines
 # that are lit, and Werkzeug 0.16's error pages.
 
-W016_MATCH = "werkzeug.routing.MapAdapter.match"
 W016_RESPONSE = "werkzeug.wrappers.base_response.BaseResponse."
 
 
@@ -758,6 +778,19 @@ class Flask11(Flask):
     """``flask.app.Flask`` of Flask 1.1.4."""
 
     signal_send = blinker_base.FAKE_SEND
+    url_map_class = werkzeug016_routing.Map
+    url_rule_class = werkzeug016_routing.Rule
+    JSON_RETURN_TYPES = (dict,)
+    NONE_RETURNED = (
+        "The view function did not return a valid response. The function either returned None"
+        " or ended without a return statement."
+    )
+    BAD_RETURN = (
+        "The view function did not return a valid response. The return type must be a string,"
+        " dict, tuple, Response instance, or WSGI callable, but it was a {type}."
+    )
+    MATCH_QUALNAME = "werkzeug.routing.MapAdapter.match"
+    MATCH_LINE = "rv = rule.match(path, method)"
     FIND_HANDLER_LINE = "handler = self._find_error_handler(e)"
     CALL_HANDLER_LINE = "return handler(e)"
     VIEW_CALL_LINE = "return self.view_functions[rule.endpoint](**req.view_args)"
@@ -828,24 +861,24 @@ class Flask11(Flask):
                       line="return AppContext(self)")
         return AppContext11(self, ctx)
 
-    def match(self, ctx: RequestContext) -> None:
-        request = ctx.request
+    def redirect_url(self, request, new_path: str) -> str:
+        """0.16's ``make_redirect_url``: the server name is ``get_host`` as it came, lower-cased
+        and IDNA-encoded by ``Map.bind`` (``bind_error`` has checked that it encodes)."""
+        return _redirect_url(werkzeug016_routing.encode_idna(werkzeug016_urls.get_host(request.environ).lower()),
+                             request, new_path)
+
+    def request_repr(self, environ: dict[str, Any]) -> str:
+        return werkzeug016_urls.request_repr(environ)
+
+    def bind_error(self, request) -> HTTPException | None:
+        """``Map.bind`` IDNA-encodes the host; a host that will not encode raises ``BadHost``
+        (a 400) in ``create_url_adapter``, inside ``RequestContext.__init__``: the context
+        then has no URL adapter and ``push`` never calls ``match_request``."""
         try:
-            rule, values = self.url_map.match(request.path, request.method)
-        except NotFound:
-            request.routing_exception = HTTPException(404)
-        except MethodNotAllowed as err:
-            request.routing_exception = HTTPException(405, valid_methods=err.valid_methods)
-        except RequestRedirect as err:
-            request.routing_exception = HTTPException(308, new_url=_redirect_url(request, err.new_path))
-        else:
-            request.set_rule(rule, values)
-        routed = request.routing_exception
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, W016_MATCH,
-                      "map_match" if routed is None else "map_match_failed",
-                      {"method": request.method, "path": request.path, "endpoint": request.endpoint,
-                       "error": routed.code if routed else None},
-                      line="rv = rule.match(path, method)")
+            werkzeug016_routing.encode_idna(werkzeug016_urls.get_host(request.environ).lower())
+        except UnicodeError:
+            return HTTPException(400)
+        return None
 
     def full_dispatch_request(self, ctx: RequestContext):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
@@ -999,23 +1032,9 @@ class InternalServerErrorApp016:
 
 
 def _absolute_location(headers: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """0.16's ``get_wsgi_headers`` with ``autocorrect_location_header``: a relative
-    ``Location`` is joined to the request's root URL (``get_current_url(root_only=True)``)."""
-    from urllib.parse import urljoin
-
-    out = []
-    for key, value in headers:
-        if key.lower() == "location" and "://" not in value:
-            host = environ.get("HTTP_HOST")
-            if host is None:
-                host = environ["SERVER_NAME"]
-                if environ["SERVER_PORT"] != "80":
-                    host = f"{host}:{environ['SERVER_PORT']}"
-            elif host.endswith(":80"):
-                host = host[:-3]
-            value = urljoin(f"http://{host}/", value)
-        out.append((key, value))
-    return out
+    """0.16's ``get_wsgi_headers``: every ``Location`` made absolute (in its place)."""
+    return [(key, werkzeug016_urls.absolute_location(value, environ) if key.lower() == "location" else value)
+            for key, value in headers]
 
 
 #: ``SEND_FILE_MAX_AGE_DEFAULT`` of Flask 1.1: 12 hours (Flask 2 made it None: no-cache)

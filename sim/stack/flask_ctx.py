@@ -18,7 +18,6 @@ from typing import Any
 from ..trace import Phase, view
 from .http_server import http_date
 from .socketserver import socket_view
-from .werkzeug_sansio import request_repr
 from .werkzeug_serving import environ_view
 from .werkzeug_wrappers import HTTPException
 from .werkzeug_wsgi import get_input_stream
@@ -114,11 +113,13 @@ class RequestContext:
         self.actor = self.request.origin.actor
         self.client = self.request.origin.client
         # werkzeug.wrappers.Request.__init__: the environ keeps the request object
-        environ["werkzeug.request"] = request_repr(environ)
+        environ["werkzeug.request"] = app.request_repr(environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}
         self.app_ctx: AppContext | None = None
         #: Flask 1.1: pushes beyond the first (``stream_with_context``'s ``with ctx:``)
         self.extra_pushes = 0
+        #: what ``create_url_adapter`` raised here, if it did (then there is no URL adapter)
+        self.bind_error = app.bind_error(self.request)
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
@@ -153,6 +154,13 @@ class RequestContext:
 
     def push_request(self) -> None:
         self.stacks["request"].append(f"{self.request.method} {self.request.path}")
+        if self.bind_error is not None:
+            # ``if self.url_adapter is not None: self.match_request()``: no adapter, no match
+            self.request.routing_exception = self.bind_error
+            self.app.rec.step(self.actor, self.client, Phase.DISPATCH, None, "no_url_adapter",
+                              {"host": self.request.environ.get("HTTP_HOST", "")},
+                              state={f"ctx/{self.actor}": self.stacks_view()})
+            return
         self.app.rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
                           "match_request", line="result = self.url_adapter.match(return_rule=True)",
                           state={f"ctx/{self.actor}": self.stacks_view()})

@@ -1,7 +1,8 @@
 """Randomized differential tests: seeded random scenarios on the real stack and in the engine.
 
 ``SEEDS`` is a fixed set, each run on both variants (wz-nt, wz-t) with live recordings,
-several at a time as in test_fidelity.py. Any seed at all: ``python -m
+several at a time as in test_fidelity.py; ``OTHER_STACK_SEEDS`` run on Werkzeug 0.16 +
+Flask 1.1 (without and with threads) and on wsgiref. Any seed at all: ``python -m
 tests.fidelity.randomized --seeds 0-999 --jobs 3``.
 """
 
@@ -19,10 +20,20 @@ import sim
 
 from .compare import compare
 from .corpus import scenario_for
-from .randomized import CONVERTERS, RANDOM_VARIANTS, draw_scenario, outcome, perturbations, scenario_for_seed
+from .randomized import (
+    CONVERTERS,
+    RANDOM_VARIANTS,
+    draw_scenario,
+    for_variant,
+    outcome,
+    perturbations,
+    scenario_for_seed,
+)
 from .real_stack import Recording, record
 
 SEEDS = range(20)
+OTHER_STACK_SEEDS = range(20, 30)
+OTHER_STACK_VARIANTS = ("legacy-nt", "legacy-t", "wsgiref")
 PARALLEL_RECORDINGS = 3
 #: further real runs of a seed whose first run differs (see the test)
 RETRIES = 2
@@ -39,7 +50,7 @@ def randomized_recordings(request: pytest.FixtureRequest) -> Iterator[dict[str, 
             wanted.append((callspec.params["seed"], callspec.params["variant"]))
     pool = ThreadPoolExecutor(PARALLEL_RECORDINGS)
     yield {
-        f"{seed}.{variant}": pool.submit(record, scenario_for(scenario_for_seed(seed), variant))
+        f"{seed}.{variant}": pool.submit(record, for_variant(scenario_for_seed(seed), variant))
         for seed, variant in wanted
     }
     pool.shutdown(cancel_futures=True)
@@ -51,7 +62,20 @@ def randomized_recordings(request: pytest.FixtureRequest) -> Iterator[dict[str, 
 def test_random_scenario_matches_real_stack(
     seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
 ) -> None:
-    scenario = scenario_for(scenario_for_seed(seed), variant)
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("variant", OTHER_STACK_VARIANTS)
+@pytest.mark.parametrize("seed", OTHER_STACK_SEEDS)
+def test_random_scenario_matches_the_other_real_stacks(
+    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
+) -> None:
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+def _assert_matches(seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]) -> None:
+    scenario = for_variant(scenario_for_seed(seed), variant)
     differences = compare(scenario, randomized_recordings[f"{seed}.{variant}"].result())
     for _ in range(RETRIES):
         if not differences:
