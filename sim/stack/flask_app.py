@@ -27,7 +27,7 @@ from .http_status import WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
-from .werkzeug_utils import is_resource_modified, send_file
+from .werkzeug_utils import RangeNotSatisfiable, is_resource_modified, parse_range_016, send_file
 from .werkzeug_wrappers import (
     ClosingIterator,
     Headers,
@@ -523,8 +523,12 @@ class Flask:
         if status is not None:
             rv.set_status(status)
         if headers:
-            rv.headers.update(headers)
+            self.apply_headers(rv, headers)
         return rv
+
+    def apply_headers(self, response: Response, headers: dict[str, str]) -> None:
+        """``rv.headers.update(headers)``: a returned header replaces the response's own."""
+        response.headers.update(headers)
 
     def process_response(self, ctx: RequestContext, response: Response) -> Response:
         request = ctx.request
@@ -952,6 +956,11 @@ class Flask11(Flask):
     def internal_server_error_app(self):
         return InternalServerErrorApp016()
 
+    def apply_headers(self, response: Response, headers: dict[str, str]) -> None:
+        """Flask 1.1: ``rv.headers.extend(headers)``: a returned header is added after the
+        response's own (a dict returned with a ``Content-Type``: two of them)."""
+        response.headers.items.extend(headers.items())
+
     def make_response(self, ctx: RequestContext, rv) -> Response:
         if isinstance(rv, HTTPException):  # 0.16's error page, then as Flask 3 goes on
             self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
@@ -1043,7 +1052,7 @@ SEND_FILE_MAX_AGE_11 = 43200
 
 def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mimetypes) -> Response:
     """``flask.helpers.send_file`` of Flask 1.1 for a static file, then 0.16's
-    ``make_conditional`` (ranges are not modelled here)."""
+    ``make_conditional(request, accept_ranges=True, complete_length=fsize)``."""
     from .http_server import http_date
 
     environ = request.environ
@@ -1059,6 +1068,18 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
     if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
         headers.set("Date", request.date_header())
         headers.set("Accept-Ranges", "bytes")
+        # _process_range_request (an If-Range is not modelled: the range is then ignored)
+        if "HTTP_RANGE" in environ and "HTTP_IF_RANGE" not in environ:
+            span = parse_range_016(environ["HTTP_RANGE"], len(data))
+            if span is None:
+                raise RangeNotSatisfiable(len(data))
+            start, stop = span
+            if stop - start != len(data):  # "Be sure not to send 206 response if requested range is the full content."
+                headers.set("Content-Length", str(stop - start))
+                headers.set("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
+                response.status_code = 206
+                response.body = [data[start:stop]]
+                return response
         if not is_resource_modified(environ, etag, mtime):
             response.status_code = 304
     return response

@@ -118,6 +118,52 @@ def parse_single_range(value: str, length: int) -> tuple[int, int] | None:
     return start, min(stop, length)
 
 
+def parse_range_016(value: str, length: int) -> tuple[int, int] | None:
+    """0.16's ``parse_range_header`` + ``Range.range_for_length`` (``is_byte_range_valid``):
+    one ``bytes`` range as ``(start, stop)``; None where 0.16 answers 416. Its checks differ
+    from 3.x's: ``str.isdigit`` and ``int`` on the parts, a suffix ``-0`` is empty."""
+    if not value or "=" not in value:
+        return None
+    units, spec = value.split("=", 1)
+    ranges = []
+    last_end = 0
+    for item in spec.split(","):
+        item = item.strip()
+        if "-" not in item:
+            return None
+        if item.startswith("-"):
+            if last_end < 0:
+                return None
+            try:
+                begin, end = int(item), None
+            except ValueError:
+                return None
+            last_end = -1
+        else:
+            first, last = (part.strip() for part in item.split("-", 1))
+            if not first.isdigit() or int(first) < last_end or last_end < 0:
+                return None
+            begin = int(first)
+            if last:
+                if not last.isdigit() or begin >= int(last) + 1:
+                    return None
+                end = int(last) + 1
+            else:
+                end = None
+            last_end = end if end is not None else -1
+        ranges.append((begin, end))
+    if units.strip().lower() != "bytes" or len(ranges) != 1:
+        return None
+    start, stop = ranges[0]
+    if stop is None:
+        stop = length
+        if start < 0:
+            start += length
+    if start >= stop or not 0 <= start < length:
+        return None
+    return start, min(stop, length)
+
+
 def is_resource_modified(environ: dict, etag: str, mtime: int) -> bool:
     """``werkzeug.http.is_resource_modified`` (``ignore_if_range=True``): the simulated ETag
     can only equal ``*``, so ``If-None-Match`` matches only ``*``, and any ``If-Match``

@@ -301,5 +301,8 @@ def error_response_016(exc: HTTPException) -> Response:
     headers = Headers([("Content-Type", "text/html")])
     if exc.valid_methods:
         headers.items.append(("Allow", ", ".join(exc.valid_methods)))
+    if exc.code == 416 and getattr(exc, "length", None) is not None:
+        # RequestedRangeNotSatisfiable.get_headers
+        headers.items.append(("Content-Range", f"bytes */{exc.length}"))
     headers.set("Content-Length", str(len(body)))
     return Response(exc.code, headers, [body])

@@ -1037,13 +1037,22 @@ class Child:
         calls, log, signals = self.recorder.snapshot(), self.console.records(), self.recorder.signals()
         if self.forks is not None:
             self.forks.add_children(calls, log, ConsoleCapture, signals)
-        listening_on = f"127.0.0.1:{port}"
+        # The address as the server writes it (127.0.0.1, or the name wsgiref's server_bind
+        # got from getfqdn) with the port the kernel gave, back to the declared port.
         declared = scenario_address(self.scenario)
+        rewrites = {f"127.0.0.1:{port}": declared}
+        server_name = getattr(self.server, "server_name", "127.0.0.1")
+        if server_name != "127.0.0.1":
+            rewrites[f"{server_name}:{port}"] = f"{server_name}:{declared.rsplit(':', 1)[1]}"
+
+        def as_declared(received: str) -> str:
+            for real, declared_address in rewrites.items():
+                received = received.replace(real, declared_address)
+            return received
+
         return Recording(
             clients={
-                run.script.id: ClientResult(
-                    results[run.script.id].received.replace(listening_on, declared), results[run.script.id].end
-                )
+                run.script.id: ClientResult(as_declared(results[run.script.id].received), results[run.script.id].end)
                 for run in runs
             },
             calls=calls,

@@ -16,7 +16,8 @@ for wsgiref, and why:
   when ``wsgiref.handlers`` is imported, and every request's environ starts from it; the
   child empties ``os.environ`` first (the engine models an empty one).
 * **The port is the scenario's when it names one** (``demo_app`` prints ``SERVER_PORT``);
-  otherwise the kernel picks one, as for Werkzeug.
+  otherwise a free one with as many digits as the default 5000, written back as 5000 in what
+  the clients receive (a redirect without a ``Host`` names ``localhost:<port>``).
 * **handle_request returns, and the process would exit.** The child then closes the
   listening socket (what the kernel does at exit: queued connections are reset), without
   profiling, and waits for the conductor to end the process.
@@ -44,6 +45,7 @@ from .real_stack import (
     _end_of_traceback,
     build_flask_app,
     collapse_tracebacks,
+    free_port_like,
     normalize_log_text,
 )
 
@@ -166,7 +168,10 @@ def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> 
     if server_decl.get("backlog") is not None:
         # listen(request_queue_size): this child process serves one scenario only
         simple_server.WSGIServer.request_queue_size = server_decl["backlog"]
-    httpd = simple_server.make_server("127.0.0.1", server_decl.get("port", 0), app)
+    # the scenario's port when it names one; else one like the default 5000, rewritten back
+    # to it in what the clients receive (a redirect names it), as for Werkzeug
+    port = server_decl["port"] if "port" in server_decl else free_port_like(5000)
+    httpd = simple_server.make_server("127.0.0.1", port, app)
     if httpd.fileno() != LISTEN_FD:
         raise RuntimeError(f"the listening socket is fd {httpd.fileno()}, not {LISTEN_FD}")
     httpd.app = app  # where the harness looks for the app (Werkzeug's servers have it)
