@@ -196,8 +196,10 @@ async def step_fragment(request: Request, slug: str, n: str) -> Response:
     if body is None:
         body = await run_in_threadpool(svc.render_fragment, pb, key)
     # A step's HTML never changes for a given link, step and language (Vary: Cookie covers
-    # the language), so the browser may keep it: the player prefetches the next step.
-    headers = {"HX-Push-Url": page_url(slug, i, filters), "Vary": "Accept-Encoding, Cookie",
+    # the language), so the browser may keep it: the player prefetches the next step. No
+    # HX-Push-Url: the player's script sets the URL from the panel's data-page (player.js,
+    # updateUrl), replacing the entry for a step and pushing one for a jump.
+    headers = {"Vary": "Accept-Encoding, Cookie",
                "Cache-Control": "private, max-age=300"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         resp = Response(body, media_type="text/html; charset=utf-8",

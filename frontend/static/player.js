@@ -126,6 +126,27 @@
     lastPhase = phase;
   }
 
+  // History: stepping (one step forward or back, by button, key or playback) replaces the
+  // current entry, so Back leaves the stepping; a jump (phase, request, event, timeline,
+  // key moment) pushes one, so Back returns to where it was made. The step panel names its
+  // page (data-page) and the URL is set here, not by htmx from a header: htmx's history
+  // bookkeeping (a storage probe, two history calls and a page search per step) was a fifth
+  // of a step's time on a busy machine. A response that does name a URL (the event filter's)
+  // is left to htmx.
+  function updateUrl(e) {
+    var el = stepEl(), d = e.detail || {};
+    if (!el || e.target !== el || (d.xhr && d.xhr.getResponseHeader("HX-Push-Url"))) return;
+    var url = el.getAttribute("data-page");
+    if (!url || url === location.pathname + location.search) return;
+    var elt = d.requestConfig && d.requestConfig.elt;
+    var key = elt && elt.getAttribute ? elt.getAttribute("data-key") : null;
+    if (key === "step" || key === "back") { history.replaceState({ htmx: true }, "", url); return; }
+    // Back to the entry being left reloads its step: htmx's popstate handler does that for
+    // entries marked as its own, as it marked them itself before pushing.
+    if (!(history.state && history.state.htmx)) history.replaceState({ htmx: true }, "", location.href);
+    history.pushState({ htmx: true }, "", url);
+  }
+
   // ---- the timeline: cursor, click or drag to jump, zoom and pan ---------------------
   var tlIndex = null;
   function timelineEl() { return $("#timeline"); }
@@ -379,16 +400,6 @@
     var lt = $("#lang-toggle");
     if (lt) lt.addEventListener("click", function (e) { e.preventDefault(); switchLang(); });
     doc.addEventListener("keydown", onKey);
-    // History: stepping (one step forward or back, by button, key or playback) replaces the
-    // current entry, so Back leaves the stepping; a jump (phase, request, event, timeline,
-    // key moment) pushes one, so Back returns to where it was made.
-    doc.body.addEventListener("htmx:beforeHistoryUpdate", function (e) {
-      var cfg = e.detail && e.detail.requestConfig;
-      var elt = cfg && cfg.elt;
-      var key = elt && elt.getAttribute ? elt.getAttribute("data-key") : null;
-      if (key === "step" || key === "back") e.detail.history.type = "replace";
-    });
-
     initGallerySearch();
     var bar = $("#playerbar");
     if (!bar) {
@@ -425,7 +436,7 @@
       recordTokens();
       if (window.htmx) e.detail.swapOverride = "step-parts settle:0ms";
     });
-    doc.body.addEventListener("htmx:afterSettle", function () { animateTokens(); onArrive(); });
+    doc.body.addEventListener("htmx:afterSettle", function (e) { updateUrl(e); animateTokens(); onArrive(); });
     doc.body.addEventListener("htmx:historyRestore", function () { setPlaying(false); onArrive(); });
     doc.body.addEventListener("htmx:responseError", function () { setPlaying(false); });
     lastPhase = stepEl() && stepEl().getAttribute("data-phase");
