@@ -25,7 +25,7 @@ from ..trace import Phase, view
 from .flask_helpers import END
 from .io import STDERR
 from .socketserver import socket_view
-from .tracebacks import last_line
+from .tracebacks import AppExit, last_line
 from .werkzeug_serving import environ_view, next_chunk, response_view
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
@@ -184,7 +184,9 @@ class BaseHandler:
             self.rec.step(self.actor, self.client, Phase.CLOSE, None, "wsgiref_client_gone",
                           {"error": type(err).__name__.rstrip("_")})
             return
-        except HandlerError as err:
+        except (HandlerError, AppExit) as err:
+            # the bare ``except:``: a SystemExit or KeyboardInterrupt from the app is handled
+            # like any error (logged, a 500); the server goes on
             yield from self.handle_error(err)
 
     def setup_environ(self) -> None:
