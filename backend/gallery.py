@@ -100,6 +100,7 @@ QUESTIONS = (
     N_("My 404 handler doesn't fire."),
     N_("HEAD ran my GET view, or HEAD gives a 500."),
     N_("My code runs twice / Address already in use."),
+    N_("Saving a file cut my request off."),
     N_("A very long URL gives a 414."),
     N_("wsgiref served once and exited."),
     N_("AssertionError: Hop-by-hop headers not allowed."),

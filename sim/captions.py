@@ -409,6 +409,31 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "parent's socket, where {waiting} connection(s) already wait.",
         "在临时 socket 上 listen()；然后 self.socket = real_sock：服务器改用父进程的 socket，"
         "那里已有 {waiting} 个连接在等待。"),
+    "get_args_for_reloading_again": (
+        "subprocess.call returned 3, so restart_with_reloader goes round its loop: \" * Restarting "
+        "with stat\" again, the same command again ({args}) with the same fd {fd}; {waiting} "
+        "connection(s) wait in the parent's backlog meanwhile.",
+        "subprocess.call 返回了 3，于是 restart_with_reloader 再转一圈：再次打印 \" * Restarting with "
+        "stat\"，用同样的 fd {fd} 再执行同样的命令（{args}）；在此期间有 {waiting} 个连接在父进程的监听队列里等待。"),
+    "trigger_reload": (
+        "A stat turn finds {file} newer than it was: trigger_reload logs it, then sys.exit(3).",
+        "某一轮 stat 发现 {file} 比之前新：trigger_reload 记录日志，然后 sys.exit(3)。"),
+    "log_reload": (
+        "log_reload prints \" * Detected change in '{file}', reloading\".",
+        "log_reload 打印 \" * Detected change in '{file}', reloading\"。"),
+    "reloader_child_exit": (
+        "sys.exit(3) ends {process}: its daemon threads stop wherever they are, mid-request or not, "
+        "and the kernel closes the sockets it held (still open: {open}). The parent still holds the "
+        "listening socket: {waiting} connection(s) stay queued for the next child.",
+        "sys.exit(3) 结束了 {process}：它的守护线程不管是否正在处理请求都就地停止，内核关闭它持有的 "
+        "socket（仍打开的：{open}）。父进程仍持有监听 socket：{waiting} 个连接留在队列里等下一个子进程。"),
+    "exit_closes": (
+        "{process} exited with this connection open: the kernel closes it (FIN), and the client reads "
+        "end-of-file after whatever it had received.",
+        "{process} 退出时这个连接还开着：内核关闭它（FIN），客户端在已收到的内容之后读到文件结束。"),
+    "exit_closes_rst": (
+        "{process} exited with this connection open and unread bytes in it: the kernel resets it (RST).",
+        "{process} 退出时这个连接还开着，而且还有未读的字节：内核用 RST 重置它。"),
     "server_close_inherited": (
         "server_close() closes this child's copy of the listening socket only: the parent still holds "
         "it, so the kernel keeps queueing connections ({waiting} waiting) that nobody accepts.",
@@ -660,6 +685,12 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "65,537 bytes and answer 414.",
         "Werkzeug 0.16 的 handle_one_request 调用 readline() 时不设上限：{detail} 字节的请求行被整行读入，"
         "继续交给 WSGI。http.server（以及 Werkzeug 3）读到 65,537 字节就停下，回答 414。"),
+    "reloaded": (
+        "The stat loop of {other} sees that {detail} changed: the child exits with code 3, its "
+        "threads stop wherever they are (a request under way gets no answer), and the parent, "
+        "which still holds the socket, starts a new child; connections meanwhile wait in the backlog.",
+        "{other} 的 stat 循环发现 {detail} 改变了：子进程以退出码 3 结束，它的线程就地停止（正在处理的请求"
+        "得不到回答）；仍持有 socket 的父进程启动新的子进程，在此期间的连接在监听队列里等待。"),
     "module_runs_again": (
         "The reloader's child starts and runs your module again from the top: a second Flask app, "
         "the same routes, in another process. It serves the socket the parent opened, where "

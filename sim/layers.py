@@ -70,6 +70,8 @@ _LOOP = (
     "werkzeug._reloader.ReloaderLoop.restart_with_reloader",
     "werkzeug._reloader._get_args_for_reloading",
     "werkzeug._reloader.StatReloaderLoop.run",
+    "werkzeug._reloader.ReloaderLoop.trigger_reload",
+    "werkzeug._reloader.ReloaderLoop.log_reload",
 )
 _HANDLER = (
     "socketserver.BaseRequestHandler.__init__",

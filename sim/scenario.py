@@ -42,6 +42,7 @@ MAX_CLIENTS = 20_000
 MAX_SEND_BYTES = 16 * 1024 * 1024
 MAX_TIME_MS = 3_600_000
 MAX_ROUTES = 500
+MAX_FILE_CHANGES = 20
 
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -422,12 +423,31 @@ class Server(Model):
         return self.spec.backlog if self.backlog is None else self.backlog
 
 
+class FileChange(Model):
+    """The person saves a file at ``at`` ms: the reloader's stat loop notices it on its
+    next turn (a change before the child's first turn is its starting point, not a change)."""
+
+    at: Ms
+    #: the file saved: the app's module (``/srv/app/app.py``)
+    file: Literal["app.py"] = "app.py"
+
+
 class Scenario(Model):
     format: Literal["wsgiscope/scenario@1"]
     title: str = ""
     server: Server = Server()
     app: App = App()
     clients: Annotated[list[Client], Field(max_length=MAX_CLIENTS)] = []
+    #: files the person saves while the server runs (only with ``server.use_reloader``)
+    file_changes: Annotated[list[FileChange], Field(max_length=MAX_FILE_CHANGES)] = []
+
+    @field_validator("file_changes")
+    @classmethod
+    def _changes_need_the_reloader(cls, changes: list[FileChange], info: ValidationInfo) -> list[FileChange]:
+        server = info.data.get("server")
+        if changes and (server is None or not server.use_reloader):
+            raise ValueError("file changes are noticed by the reloader only: set server.use_reloader")
+        return changes
 
     @field_validator("clients")
     @classmethod

@@ -71,6 +71,8 @@ class Scheduler:
         #: actors whose generator has not finished, in spawn order (a finished one is
         #: dropped at once: a run of 10,000 clients must not keep 20,000 dead generators)
         self._actors: dict[Actor, None] = {}
+        #: the actor whose generator is executing
+        self.running: Actor | None = None
 
     def spawn(self, name: str, body: ActorBody, at: int | None = None) -> Actor:
         actor = Actor(name, body)
@@ -84,6 +86,17 @@ class Scheduler:
         for actor in list(self._actors):
             actor.body.close()
         self._actors.clear()
+
+    def stop(self, which: Callable[[str], bool]) -> None:
+        """End the actors ``which`` names, except the one running now (the threads of a
+        process that exits, from its main thread): their pending events and waits become
+        void, and their generators are closed now, in spawn order. What their cleanup does
+        is the caller's to hide (a real process that exits runs no ``finally`` of its
+        threads)."""
+        for actor in [a for a in self._actors if which(a.name) and a is not self.running]:
+            actor.token += 1
+            del self._actors[actor]
+            actor.body.close()
 
     def wake(self, waitable: Waitable) -> None:
         """Make every actor waiting on ``waitable`` runnable now."""
@@ -107,6 +120,7 @@ class Scheduler:
                 )
             self.now = when
             actor.token += 1
+            self.running = actor
             try:
                 request = actor.body.send(value)
             except StopIteration:

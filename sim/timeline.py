@@ -144,8 +144,10 @@ ACTIVITY: dict[str, Activity] = {
                      "reloader_child_start", "flask_run_child", "run_simple_in_child",
                      "run_with_reloader_child", "run_simple_inner_fd", "wsgi_server_init_fd",
                      "server_bind_throwaway", "server_activate_throwaway"), _A.STARTING),
-    "get_args_for_reloading": _A.WAITPID, "stat_reloader_run": _A.WATCHING,
-    **dict.fromkeys(("server_close_inherited", "inner_thread_died"), _A.CLOSING),
+    **dict.fromkeys(("get_args_for_reloading", "get_args_for_reloading_again"), _A.WAITPID),
+    "stat_reloader_run": _A.WATCHING,
+    **dict.fromkeys(("server_close_inherited", "inner_thread_died", "trigger_reload", "log_reload",
+                     "reloader_child_exit", "exit_closes", "exit_closes_rst"), _A.CLOSING),
     # the standard library's wsgiref
     **dict.fromkeys(("wsgiref_make_server", "wsgiref_server_bind", "wsgiref_server_setup_environ",
                      "wsgiref_set_app"), _A.STARTING),
@@ -364,6 +366,8 @@ class MomentKind(StrEnum):
     CHILDREN_FULL = "children_full"
     #: the reloader's child starts: the person's module runs a second time
     MODULE_RUNS_AGAIN = "module_runs_again"
+    #: the stat loop saw a saved file: the child exits with 3 and the parent starts another
+    RELOADED = "reloaded"
     #: ``stream_with_context`` pushes the request context again for the generator
     CONTEXT_PUSHED_AGAIN = "context_pushed_again"
     #: a write to a client that left fails, and Werkzeug drops the connection quietly
@@ -428,6 +432,7 @@ KEY_EVENTS = frozenset({
     "server_close", "connect_refused", "process_exit",
     "run_simple_reloader", "get_args_for_reloading", "reloader_child_start", "run_with_reloader_child",
     "stat_reloader_run", "wsgi_server_init_fd", "server_close_inherited", "inner_thread_died",
+    "get_args_for_reloading_again", "trigger_reload", "reloader_child_exit", "exit_closes", "exit_closes_rst",
 })
 
 
@@ -532,6 +537,14 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
     points: dict[str, list[tuple]] = {}
     for i, t, actor, client, request, layer, event in rows:
         if actor == "kernel" or actor == client:
+            continue
+        if event == "reloader_child_exit":
+            # the process is gone: every thread of it stops here, its main thread too
+            for other, p in points.items():
+                if other.startswith(actor + "/") and p[-1][2] is not None:
+                    p.append((t, i, None, None, None, None))
+            points.setdefault(actor, []).append((t, i, _A.CLOSING, client, request, layer))
+            points[actor].append((t, i, None, None, None, None))
             continue
         act: Activity | None = activity_of(event)
         if event == "close_request_parent":
@@ -693,7 +706,7 @@ _MOMENT_EVENTS = READ_STARTS | ANSWER_WRITES | frozenset({
     "do_teardown_request", "reqctx_push_again", "connection_dropped", "client_timeout",
     "client_close", "client_abort", "connect_timeout", "process_request_threaded",
     "collect_children_full", "wsgiref_process_exit", "close_request", "close_request_rst",
-    "reloader_child_start"})
+    "reloader_child_start", "trigger_reload"})
 
 _APP_LAYERS = frozenset({Layer.WSGI, Layer.FLASK, Layer.VIEW})
 
@@ -892,6 +905,8 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
         elif event == "collect_children_full":
             add(i, t, MomentKind.CHILDREN_FULL, client, request,
                 detail=step_args(trace, i).get("max", ""))
+        elif event == "trigger_reload":
+            add(i, t, MomentKind.RELOADED, client, request, actor, detail=step_args(trace, i).get("file", ""))
         elif event == "reloader_child_start":
             add(i, t, MomentKind.MODULE_RUNS_AGAIN, client, request, actor,
                 detail=step_args(trace, i).get("waiting", 0))

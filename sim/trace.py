@@ -413,6 +413,9 @@ class Recorder:
         self._over: dict[str, set[str]] = {}
         #: connections over on both sides, oldest first, still shown in the snapshot
         self._finished: deque[str] = deque()
+        #: while set, nothing is recorded: the cleanup of threads whose process has exited
+        #: (Python runs their ``finally`` blocks; the real threads just stop)
+        self.muted = False
 
     def step(
         self,
@@ -430,6 +433,8 @@ class Recorder:
     ) -> None:
         # The hottest function of a run (every step of every request comes here): the
         # common cases are tested first, without calls.
+        if self.muted:
+            return
         if actor == client:
             if layer is None:
                 layer = Layer.CLIENT if qualname is None else (_LAYER_GET(qualname) or _layer(qualname))
@@ -511,7 +516,8 @@ class Recorder:
             raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
 
     def log(self, actor: str, line: str) -> None:
-        self.log_lines.append(LogLine(self._clock.now, actor, line))
+        if not self.muted:
+            self.log_lines.append(LogLine(self._clock.now, actor, line))
 
     def seal(self) -> tuple[Rows, list[LogLine]]:
         """End the recording and hand over what was recorded. Anything recorded later goes

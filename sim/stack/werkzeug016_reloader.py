@@ -15,6 +15,11 @@ in ``WERKZEUG_SERVER_FD``):
   main thread becomes the stat reloader (``StatReloaderLoop.run``: every
   ``reloader_interval`` seconds it ``stat()``s every loaded module's file).
 
+* a saved file (``file_changes``) is seen by the child's next stat turn: ``trigger_reload``
+  logs it and ``sys.exit(3)`` ends the child, with its threads wherever they are and the
+  connections it held closed by the kernel; the parent's ``subprocess.call`` returns 3 and
+  it starts the next child, which takes the same socket.
+
 Clients that connect while no child serves yet are queued by the kernel on the parent's
 socket: nothing is refused. The stat loop's turns that find no change change nothing and
 are not steps (as ``serve_forever``'s idle ``select()`` turns are not).
@@ -23,9 +28,11 @@ are not steps (as ``serve_forever``'s idle ``select()`` turns are not).
 
 from __future__ import annotations
 
-from ..scheduler import Wait, Waitable
+from ..kernel import EndState
+from ..scheduler import Sleep, Wait, Waitable
 from ..trace import Phase
 from .flask_app import AppExit
+from .socketserver import socket_view
 from .world import Process
 
 R = "werkzeug._reloader."
@@ -82,24 +89,69 @@ class ReloaderLoop:
 
     def restart_with_reloader(self):
         """Start the child and wait for it (``subprocess.call``), again and again while it
-        exits with 3."""
+        exits with 3 (a file changed)."""
         world, parent = self.world, self.process
         rec = self.rec
         rec.step(parent.main, None, Phase.STARTUP, R + "ReloaderLoop.restart_with_reloader",
                  "restart_with_reloader", {"name": self.name},
                  line='_log("info", " * Restarting with %s" % self.name)')
-        rec.log(parent.main, f" * Restarting with {self.name}")
-        rec.step(parent.main, None, Phase.STARTUP, R + "_get_args_for_reloading", "get_args_for_reloading",
-                 {"args": RELOAD_ARGS, "spawn": world.scenario.server.reloader_spawn_ms,
-                  "fd": parent.environ.get("WERKZEUG_SERVER_FD")},
-                 line="rv = [sys.executable]")
-        world.children_started += 1
-        child = Process(f"child-{world.children_started}", {**parent.environ, "WERKZEUG_RUN_MAIN": "true"})
-        world.scheduler.spawn(child.main, _child_process(world, child),
-                              at=world.scheduler.now + world.scenario.server.reloader_spawn_ms)
-        # exit_code = subprocess.call(args, env=new_environ, close_fds=False): the child
-        # serves until it is stopped; nothing here ends it (yet), so the parent waits.
-        yield Wait(Waitable(f"{child.main} exit"))
+        event = "get_args_for_reloading"
+        while True:
+            rec.log(parent.main, f" * Restarting with {self.name}")
+            rec.step(parent.main, None, Phase.STARTUP, R + "_get_args_for_reloading", event,
+                     {"args": RELOAD_ARGS, "spawn": world.scenario.server.reloader_spawn_ms,
+                      "fd": parent.environ.get("WERKZEUG_SERVER_FD"),
+                      "waiting": len(world.listener.queue)},
+                     line="rv = [sys.executable]")
+            world.children_started += 1
+            child = Process(f"child-{world.children_started}", {**parent.environ, "WERKZEUG_RUN_MAIN": "true"})
+            world.scheduler.spawn(child.main, _child_process(world, child),
+                                  at=world.scheduler.now + world.scenario.server.reloader_spawn_ms)
+            # exit_code = subprocess.call(args, env=new_environ, close_fds=False)
+            while child.exit_code is None:
+                yield Wait(child.exited)
+            # The child only ever exits with 3 here (trigger_reload): start another.
+            event = "get_args_for_reloading_again"
+
+    def trigger_reload(self, filename: str) -> None:
+        self.rec.step(self.process.main, None, Phase.CLOSE, R + "ReloaderLoop.trigger_reload", "trigger_reload",
+                      {"file": filename}, line="self.log_reload(filename)")
+        self.log_reload(filename)
+        exit_process(self.world, self.process, 3)
+
+    def log_reload(self, filename: str) -> None:
+        self.rec.step(self.process.main, None, Phase.CLOSE, R + "ReloaderLoop.log_reload", "log_reload",
+                      {"file": filename},
+                      line='_log("info", " * Detected change in %r, reloading" % filename)')
+        self.rec.log(self.process.main, f" * Detected change in {filename!r}, reloading")
+
+
+def exit_process(world, process: Process, code: int) -> None:
+    """``sys.exit(code)`` in a reloader child: the interpreter ends without waiting for its
+    daemon threads (``inner`` and the workers stop wherever they are), and the kernel
+    closes every socket the process still held. Its copy of the listening socket goes too,
+    but the parent's keeps it listening, and the connections queued there stay queued."""
+    open_sockets = [conn for conn in process.sockets if conn.server_end is not EndState.CLOSED]
+    world.recorder.step(process.main, None, Phase.CLOSE, None, "reloader_child_exit",
+                        {"process": process.main, "code": code,
+                         "open": ", ".join(conn.client for conn in open_sockets) or "-",
+                         "waiting": len(world.listener.queue)})
+    # The threads stop. Closing their generators runs their cleanup, which records nothing
+    # and closes each connection as the exit does: FIN, or RST over unread bytes.
+    world.recorder.muted = True
+    try:
+        world.scheduler.stop(process.owns)
+    finally:
+        world.recorder.muted = False
+    for conn in open_sockets:
+        if conn.server_end is not EndState.CLOSED:  # no thread had it (accepted, not yet handled)
+            world.kernel.close(conn)
+        reset = conn.client_end in (EndState.RESET_UNREPORTED, EndState.RESET)
+        world.recorder.step("kernel", conn.client, Phase.CLOSE, None,
+                            "exit_closes_rst" if reset else "exit_closes", {"process": process.main},
+                            state={f"sockets/{conn.client}": socket_view(conn, None)})
+    process.exit_code = code
+    world.scheduler.wake(process.exited)
 
 
 def _child_process(world, child: Process):
@@ -117,9 +169,31 @@ class StatReloaderLoop(ReloaderLoop):
 
     def run(self):
         """The first turn notes every module file's ``st_mtime``; every later turn,
-        ``reloader_interval`` seconds apart, compares. Nothing changes here, so after the
-        first turn the loop only sleeps."""
+        ``reloader_interval`` ms apart, compares, and the first change it sees reloads. Turns
+        that see none change nothing and are not steps, so the loop sleeps straight to the
+        turn that will see the next declared change, or for ever."""
         self.rec.step(self.process.main, None, Phase.STARTUP, R + "StatReloaderLoop.run", "stat_reloader_run",
                       {"interval": self.interval_ms / 1000},
                       line="for filename in chain(_iter_module_files(), self.extra_files):")
-        yield Wait(Waitable(f"{self.process.main} files"))
+        turn = noticing_turn(self.world.scheduler.now, self.interval_ms,
+                             [change.at for change in self.world.scenario.file_changes])
+        if turn is None:
+            yield Wait(Waitable(f"{self.process.main} files"))
+            return
+        yield Sleep(turn - self.world.scheduler.now)
+        self.trigger_reload(APP_MODULE_PATH)
+
+
+#: where the simulated app's module lives (beside ``werkzeug_utils.STATIC_FOLDER``)
+APP_MODULE_PATH = "/srv/app/app.py"
+
+
+def noticing_turn(first_turn: int, interval_ms: int, changes: list[int]) -> int | None:
+    """The time of the first turn after ``first_turn`` that sees a change: one made after
+    the first turn (that turn only notes the times: an earlier change is its starting
+    point), seen by the first turn at or after it."""
+    later = [at for at in changes if at > first_turn]
+    if not later:
+        return None
+    first = min(later)
+    return first_turn + -(-(first - first_turn) // interval_ms) * interval_ms

@@ -340,6 +340,8 @@ class BaseWSGIServer(BaseServer):
         """0.16 overrides it: ``con, info = self.socket.accept()``."""
         listener = self.world.listener
         conn = listener.accept()
+        if self.fd is not None:  # a reloader child: it may exit with the connection open
+            self.process.sockets.append(conn)
         port = self.world.client_ports[conn.client]
         self.rec.step(self.actor, conn.client, Phase.ACCEPT, WS + "BaseWSGIServer.get_request",
                       "get_request", {"client": conn.client, "port": port,

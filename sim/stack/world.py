@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..actors import MAIN, thread_actor
-from ..kernel import Kernel, Listener
+from ..kernel import Connection, Kernel, Listener
 from ..mimetable import SNAPSHOT, MimeTypes
 from ..scenario import Scenario
-from ..scheduler import Scheduler
+from ..scheduler import Scheduler, Waitable
 from ..trace import Recorder
 
 #: The simulated wall clock starts here (2026-01-01 00:00:00 UTC): ``Date`` headers and
@@ -34,6 +34,15 @@ class Process:
     main: str = MAIN
     environ: dict[str, str] = field(default_factory=dict)
     threads_started: int = 0
+    #: the connections it accepted: the kernel closes those still open when it exits
+    sockets: list[Connection] = field(default_factory=list)
+    #: ``sys.exit``'s code once it has exited (``subprocess.call`` returns it to the parent)
+    exit_code: int | None = None
+    exited: Waitable = field(default_factory=lambda: Waitable("process exit"))
+
+    def owns(self, actor: str) -> bool:
+        """Whether ``actor`` is one of this process's threads."""
+        return actor == self.main or actor.startswith(self.main + "/")
 
     def next_thread_name(self) -> str:
         self.threads_started += 1

@@ -894,7 +894,9 @@ class ClientRun:
             except OSError:
                 self.send_failed = True
         self.reading_phase_since = time.monotonic()
-        reader.join(max(0.0, self.deadline - time.monotonic()) + 1.0)
+        # (the deadline may move while it waits: a reloader run's clock can stop)
+        while reader.is_alive() and time.monotonic() < self.deadline + 1.0:
+            reader.join(TICK_S * 4)
         end = self.reader_end or "open"
         if end != "open":
             sock.close()
@@ -1027,7 +1029,8 @@ class Child:
             thread.start()
         self._clients_started(t0, runs)
         for thread in threads:
-            thread.join(max(0.0, max(run.deadline for run in runs) - time.monotonic()) + 5.0)
+            while thread.is_alive() and time.monotonic() < max(run.deadline for run in runs) + 5.0:
+                thread.join(TICK_S * 4)
         missing = [run.script.id for run in runs if run.script.id not in results]
         if missing:
             raise RuntimeError(f"clients did not finish: {missing}")

@@ -17,6 +17,13 @@ role:
   give too), captures its console with the time of each write, and runs the same start as
   the parent, which in a child serves. When the parent's conductor is done it sends
   SIGUSR1: the child writes what it recorded to ``child-N.json`` and exits (``os._exit``).
+  A child that reloads (``sys.exit(3)`` from ``trigger_reload``) writes it as it exits.
+
+With ``file_changes``, the parent writes ``app.py`` into the working directory (the app's
+root), every child imports it (so its stat loop watches it), and the conductor moves its
+modification time on at each change's time. The clients and the saves go by the scenario
+clock (:class:`ScenarioClock`), which stops while a real child is later than the
+simulation allows.
 
 The parent then adds each child's calls, signals, environs and console records to its own;
 console records of both processes are ordered by the time their write completed
@@ -26,6 +33,7 @@ console records of both processes are ordered by the time their write completed
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import signal
@@ -47,9 +55,15 @@ from .real_stack import (
     build_flask_app,
     free_port_like,
     longest_app_pause_s,
+    stop_profiling_this_thread,
 )
 
 SCENARIO_FILE = "scenario.json"
+#: the app's module, written into the working directory (the app's root) and imported by
+#: every child when the scenario changes it, so the stat loop watches it
+APP_MODULE_FILE = "app.py"
+#: where the simulation's app lives (``sim.stack.werkzeug016_reloader.APP_MODULE_PATH``)
+SIMULATED_APP_DIR = "/srv/app"
 #: the parent's clock starts here: its socket listens, and the first child is about to start
 RUN_WITH_RELOADER = "werkzeug._reloader.run_with_reloader"
 #: how long a child has to write its recording once asked
@@ -113,48 +127,105 @@ class _Listening:
         self.server_address = ("127.0.0.1", port)
 
 
-#: a client's deadline until the first child serves (finite: it is also a join timeout)
+#: a client's deadline before the scenario clock sets it (finite: it is also a join timeout)
 UNTIL_THE_CHILD_SERVES_S = 3600.0
+#: how often the scenario clock looks for children that started or exited
+CLOCK_POLL_S = 0.005
 
 
-class ChildClock:
-    """When the first child started serving, once it has (monotonic seconds)."""
+class ScenarioClock:
+    """The scenario's time in a real run with the reloader: it stops while the real stack
+    is later than the simulation allows.
 
-    def __init__(self) -> None:
-        self.serving = threading.Event()
-        self.up = 0.0
+    The simulation gives every child ``server.reloader_spawn`` ms to start (from the parent's
+    ``listen()``, then from the previous child's exit) and sees a saved file at the next
+    stat turn, at most ``reloader_interval`` later; a real child takes 0.15 s to start on a
+    quiet machine and seconds on a loaded one, and a loaded machine's stat turns drift
+    (each ``stat()``s every module file). Meanwhile the clients only wait. So the scenario's
+    clock runs with the real one, but stops from ``spawn`` after a child was started until it
+    serves, and from ``interval`` after a save until the child that should see it exits:
+    what the scenario times there happens afterwards. Clients' sends, ``read_timeout``,
+    "open" deadlines and the saves themselves all go by this clock. It learns of starts and
+    exits from the children's ``child-N.serving`` and ``child-N.exited`` files."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.t0 = 0.0
         self.spawn_s = DEFAULT_RELOADER_SPAWN_MS / 1000
+        self.interval_s = 1.0
+        self.serving: dict[int, float] = {}
+        self.exited: dict[int, float] = {}
+        #: (virtual time of a save, the child then serving), in order
+        self.saves: list[tuple[float, int]] = []
+        #: [start, end or None] (monotonic): when the clock stood still
+        self.pauses: list[list[float | None]] = []
+        self._lock = threading.Lock()
+
+    def virtual(self, now: float) -> float:
+        """The scenario's time (s) at the monotonic time ``now``."""
+        with self._lock:
+            paused = sum(max(0.0, min(now, end if end is not None else now) - start)
+                         for start, end in self.pauses)
+        return now - self.t0 - paused
+
+    def sleep_until(self, virtual: float) -> None:
+        while (behind := virtual - self.virtual(time.monotonic())) > 0:
+            time.sleep(min(behind, CLOCK_POLL_S))
+
+    def saved(self, virtual: float) -> None:
+        with self._lock:
+            self.saves.append((virtual, len(self.exited) + 1))
+
+    def _late(self, now: float) -> float | None:
+        """When what the clock waits for should have happened, if it has not yet."""
+        number = len(self.exited) + 1  # the child that serves or should
+        if number not in self.serving:
+            due = self.t0 + self.spawn_s if number == 1 else self.exited[number - 1] + self.spawn_s
+            return due if now >= due else None
+        for virtual, child in self.saves:
+            if child == number and self.virtual(now) >= virtual + self.interval_s:
+                return now  # the save is not seen yet: the clock stops now
+        return None
+
+    def watch(self, runs: list[ClientRun], stop: threading.Event) -> None:
+        """Note the children's starts and exits, stop and restart the clock, and keep each
+        client's "open" deadline at its scenario time."""
+        stop_profiling_this_thread()
+        while not stop.is_set():
+            for kind, found in (("serving", self.serving), ("exited", self.exited)):
+                path = self.workdir / f"child-{len(found) + 1}.{kind}"
+                if path.exists():
+                    with contextlib.suppress(ValueError):
+                        when = float(path.read_text())
+                        with self._lock:
+                            found[len(found) + 1] = when
+            now = time.monotonic()
+            late = self._late(now)
+            with self._lock:
+                open_pause = self.pauses[-1] if self.pauses and self.pauses[-1][1] is None else None
+                if open_pause is not None and late is None:
+                    open_pause[1] = now
+                elif open_pause is None and late is not None:
+                    self.pauses.append([late, None])
+            virtual_now = self.virtual(now)
+            for run in runs:
+                if isinstance(run, ReloaderClientRun):
+                    run.deadline = now + (run.scenario_deadline - self.t0 - virtual_now)
+            time.sleep(CLOCK_POLL_S)
 
 
 class ReloaderClientRun(ClientRun):
-    """A client on the scenario's clock, which stops while the first child is late.
+    """A client on the scenario clock (:class:`ScenarioClock`)."""
 
-    The simulation gives a child ``server.reloader_spawn`` ms to start; the real one takes
-    0.2 s on a quiet machine and seconds on a loaded one, while the clients only wait in
-    the backlog. So what the scenario times before the child's start happens at its time
-    from the parent's ``listen()``, and what it times from then on happens that long after
-    the child really serves: ``t0 + v`` for ``v`` before the start, ``up + (v - spawn)``
-    after. The "open" deadline and ``read_timeout`` go by the same clock."""
-
-    clock = ChildClock()
-    t0 = 0.0
+    clock: ScenarioClock
 
     def __init__(self, script: Any, deadline: float) -> None:
         super().__init__(script, time.monotonic() + UNTIL_THE_CHILD_SERVES_S)
         self.scenario_deadline = deadline
 
     def run(self, t0: float, port: int) -> Any:
-        self.t0 = t0
+        self.clock.t0 = t0  # every client has the same: the clock's origin
         return super().run(t0, port)
-
-    def _virtual(self, real: float) -> float:
-        """The scenario's time (s) at the monotonic time ``real``."""
-        clock = self.clock
-        if real - self.t0 < clock.spawn_s:
-            return real - self.t0
-        if not clock.serving.is_set() or real <= clock.up:
-            return clock.spawn_s  # stopped until the child serves
-        return clock.spawn_s + (real - clock.up)
 
     def _read_timed_out(self, now: float) -> bool:
         # read_timeout counts on the scenario's clock too: a client waiting for a late
@@ -162,14 +233,10 @@ class ReloaderClientRun(ClientRun):
         if self.script.read_timeout_s is None or self.reading_phase_since is None:
             return False
         quiet_since = max(self.reading_phase_since, self.last_data_at)
-        return self._virtual(now) - self._virtual(quiet_since) >= self.script.read_timeout_s
+        return self.clock.virtual(now) - self.clock.virtual(quiet_since) >= self.script.read_timeout_s
 
     def _sleep_until(self, t0: float, when: float) -> None:
-        virtual = when - t0
-        if virtual >= self.clock.spawn_s:
-            self.clock.serving.wait()
-            when = self.clock.up + (virtual - self.clock.spawn_s)
-        super()._sleep_until(t0, when)
+        self.clock.sleep_until(when - t0)
 
 
 class ReloaderConductor(Child):
@@ -178,13 +245,26 @@ class ReloaderConductor(Child):
     workdir: Path = Path.cwd()
 
     def _clients_started(self, t0: float, runs: list[ClientRun]) -> None:
-        """The scenario's clock waits for the first child (``ReloaderClientRun``)."""
+        """The scenario clock starts with the clients; the first child must serve in time."""
         clock = ReloaderClientRun.clock
-        clock.up = max(wait_for(self.workdir / "child-1.serving", CHILD_START_TIMEOUT_S), t0 + clock.spawn_s)
-        clock.serving.set()
-        late = clock.up - (t0 + clock.spawn_s)
-        for run in runs:
-            run.deadline = run.scenario_deadline + late
+        self.stop_watching = threading.Event()
+        threading.Thread(target=clock.watch, args=(runs, self.stop_watching), daemon=True).start()
+        changes = self.scenario.get("file_changes", [])
+        if changes:
+            threading.Thread(target=self._save_files, args=(changes,), daemon=True).start()
+        wait_for(self.workdir / "child-1.serving", CHILD_START_TIMEOUT_S)
+
+    def _save_files(self, changes: list[dict[str, Any]]) -> None:
+        """Each file change, at its time: the module's modification time one second later
+        (``StatReloaderLoop`` compares ``st_mtime`` with what it saw before)."""
+        stop_profiling_this_thread()
+        module = self.workdir / APP_MODULE_FILE
+        clock = ReloaderClientRun.clock
+        for change in sorted(changes, key=lambda c: c["at"]):
+            clock.sleep_until(change["at"] / 1000)
+            mtime = module.stat().st_mtime_ns + 1_000_000_000
+            os.utime(module, ns=(mtime, mtime))
+            clock.saved(change["at"] / 1000)
 
     def _settle(self) -> None:
         # The children's calls are in other processes: wait as long as the quiet the
@@ -197,6 +277,8 @@ class ReloaderConductor(Child):
         except BaseException:
             kill_children(self.workdir)  # they hold the harness's pipes open
             raise
+        finally:
+            self.stop_watching.set()
         ports = {run.local_port: run.script.id for run in self.runs}
         records = [(when, record) for when, record in self.console.timed_records()]
         for child in collect_children(self.workdir):
@@ -209,11 +291,18 @@ class ReloaderConductor(Child):
                 recording.environs.setdefault(ports.get(port, f"port {port}"), []).append(environ)
             capture = TimedConsole(lambda _thread, number=number: f"child-{number}")
             for when, s in child["writes"]:
-                capture.write(s)
+                # the module's path as the simulation names it (the real one is a temporary dir)
+                capture.write(s.replace(str(self.workdir), SIMULATED_APP_DIR))
                 capture.times[-1] = when
             records.extend(capture.timed_records())
         recording.log = [record for _, record in sorted(records, key=lambda pair: pair[0])]
         return recording
+
+
+def _write_time(path: Path, when: float) -> None:
+    """A monotonic time in a file, atomically (the parent polls for it)."""
+    path.with_suffix(".tmp").write_text(repr(when))
+    path.with_suffix(".tmp").rename(path)
 
 
 def wait_for(path: Path, timeout_s: float) -> float:
@@ -282,13 +371,18 @@ def parent_main(scenario: dict[str, Any]) -> None:
     port = free_port_like(scenario.get("server", {}).get("port", 5000))
     workdir = Path.cwd()
     (workdir / SCENARIO_FILE).write_text(json.dumps({"scenario": scenario, "port": port}))
+    if scenario.get("file_changes"):
+        (workdir / APP_MODULE_FILE).write_text("# the module the scenario saves (file_changes)\n")
     recorder = CallRecorder()
     recorder.clock_starts = frozenset({RUN_WITH_RELOADER})
     console = TimedConsole(recorder.actor_name)
     sys.stdout = sys.stderr = console
-    spawn = scenario["server"].get("reloader_spawn")
+    ReloaderClientRun.clock = ScenarioClock(workdir)
+    spawn, interval = scenario["server"].get("reloader_spawn"), scenario["server"].get("reloader_interval")
     if spawn is not None:
         ReloaderClientRun.clock.spawn_s = spawn / 1000
+    if interval is not None:
+        ReloaderClientRun.clock.interval_s = interval
     conductor = ReloaderConductor(scenario, recorder, console, environs=None,
                                   client_run_class=ReloaderClientRun)
     conductor.workdir = workdir
@@ -345,8 +439,7 @@ class ChildCallRecorder(CallRecorder):
         if self._serving_file is not None and self.serving.is_set():
             # serve_forever was entered: tell the parent when (an atomic rename)
             path, self._serving_file = self._serving_file, None
-            path.with_suffix(".tmp").write_text(repr(time.monotonic()))
-            path.with_suffix(".tmp").rename(path)
+            _write_time(path, time.monotonic())
 
     def actor_name(self, thread: threading.Thread) -> str:
         if thread is threading.main_thread():
@@ -355,10 +448,20 @@ class ChildCallRecorder(CallRecorder):
         return f"child-{self.number}/thread-{name.removeprefix('Thread-')}"
 
 
+def _die_with_the_parent() -> None:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)``: when the parent's harness ends, so does this
+    child, whatever it is doing (a child left running would keep the harness's pipes open)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def child_main() -> None:
     """A reloader child (``WERKZEUG_RUN_MAIN=true``). Never returns."""
     import mimetypes
 
+    _die_with_the_parent()
     workdir = Path.cwd()
     saved = json.loads((workdir / SCENARIO_FILE).read_text())
     scenario, port = saved["scenario"], saved["port"]
@@ -370,6 +473,7 @@ def child_main() -> None:
     environs = EnvironRecorder(recorder, console)
 
     def report(status: int) -> None:
+        exited = time.monotonic()
         sys.setprofile(None)
         threading.setprofile(None)
         try:
@@ -386,6 +490,8 @@ def child_main() -> None:
         path = workdir / f"child-{number}.json"
         path.with_suffix(".tmp").write_text(text)
         path.with_suffix(".tmp").rename(path)
+        if status == 3:  # a reload: the parent's clock stops until the next child serves
+            _write_time(workdir / f"child-{number}.exited", exited)
         os._exit(status)
 
     signal.signal(signal.SIGUSR1, lambda _signum, _frame: report(0))
@@ -400,6 +506,8 @@ def child_main() -> None:
         return server
 
     serving.make_server = make_server
+    if scenario.get("file_changes"):
+        importlib.import_module(APP_MODULE_FILE.removesuffix(".py"))  # watched from now on
     recorder.install()
     try:
         start(build_flask_app(scenario.get("app", {}), workdir), scenario["server"], port)

@@ -10,6 +10,7 @@ from simhelpers import get, scenario
 
 import sim
 from sim.scenario import DEFAULT_RELOADER_SPAWN_MS
+from sim.stack.werkzeug016_reloader import noticing_turn
 from tests.fidelity import reloader as real_reloader
 
 
@@ -122,3 +123,81 @@ def test_a_forking_child_under_the_reloader_is_refused_by_name() -> None:
 
 def test_the_harness_assumes_the_engines_default_spawn_time() -> None:
     assert real_reloader.DEFAULT_RELOADER_SPAWN_MS == DEFAULT_RELOADER_SPAWN_MS
+
+
+# -- a saved file: trigger_reload, the child's exit, the next child -----------------------
+
+SLOW = [{"rule": "/", "endpoint": "index", "view": {"text": "hi"}},
+        {"rule": "/slow", "endpoint": "slow", "view": {"text": "slow", "sleep": 1500}}]
+
+
+def saving(*changes: int, threaded: bool = False, clients: list[dict] | None = None) -> dict:
+    doc = reloading(threaded=threaded, reloader_interval=0.3)
+    doc["app"]["routes"] = SLOW
+    doc["clients"] = clients if clients is not None else [
+        {"id": "c1", "at": 0, "send": [get()]},
+        {"id": "c2", "at": 600, "send": [get("/slow")]},
+        {"id": "c3", "at": 1700, "send": [get()]}]
+    doc["file_changes"] = [{"at": at} for at in changes]
+    return doc
+
+
+@pytest.mark.parametrize(("first_turn", "changes", "seen"), [
+    (200, [900], 1100),          # turns at 200, 500, 800, 1100
+    (200, [800], 800),           # a change at a turn's time is seen by that turn
+    (200, [150, 900], 1100),     # before the first turn: its starting point, not a change
+    (1300, [900, 1150], None),   # both before this child's first turn
+    (1300, [900, 2100], 2200),
+])
+def test_the_turn_that_sees_a_change(first_turn: int, changes: list[int], seen: int | None) -> None:
+    assert noticing_turn(first_turn, 300, changes) == seen
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_save_ends_the_child_mid_request_and_the_next_child_serves(threaded: bool) -> None:
+    trace = sim.run(saving(900, threaded=threaded))
+    trigger = next(s for s in trace.steps if s.event == "trigger_reload")
+    assert (trigger.actor, trigger.t, trigger.qualname) == (
+        "child-1", 1100, "werkzeug._reloader.ReloaderLoop.trigger_reload")
+    exit_step = next(s for s in trace.steps if s.event == "reloader_child_exit")
+    assert "still open: c2" in exit_step.caption
+    # c2 was inside its 1.5 s view: the kernel closes it, the client reads EOF and nothing
+    assert trace.clients["c2"].received == b"" and trace.clients["c2"].end is sim.ClientEnd.EOF
+    # no step of child 1's threads after its exit (they stopped where they were)
+    assert not [s for s in trace.steps if s.i > exit_step.i and s.actor.startswith("child-1")]
+    # the parent loops: _get_args_for_reloading again, and child 2 starts 200 ms later
+    again = next(s for s in trace.steps if s.event == "get_args_for_reloading_again")
+    assert again.actor == "main" and again.t == 1100
+    start2 = next(s for s in trace.steps if s.event == "reloader_child_start" and s.actor == "child-2")
+    assert start2.t == 1300
+    assert {s.actor for s in trace.steps if s.event == "handler_init" and s.client == "c3"} == {
+        "child-2/thread-2" if threaded else "child-2/thread-1"}
+    assert trace.clients["c3"].received.endswith(b"hi")
+    lines = [(line.actor, line.line) for line in trace.log if line.actor in ("main", "child-1")]
+    assert lines[-2:] == [("child-1", " * Detected change in '/srv/app/app.py', reloading"),
+                          ("main", " * Restarting with stat")]
+
+
+def test_a_save_while_the_next_child_starts_is_its_starting_point() -> None:
+    trace = sim.run(saving(900, 1150))
+    assert [s.actor for s in trace.steps if s.event == "trigger_reload"] == ["child-1"]
+    assert not any(s.actor == "child-3" for s in trace.steps)
+
+
+def test_the_timeline_ends_the_exited_childs_threads() -> None:
+    trace = sim.run(saving(900, threaded=True))
+    exit_t = next(s.t for s in trace.steps if s.event == "reloader_child_exit")
+    tracks = {t.id: t for t in sim.timeline(trace).tracks}
+    for actor in ("child-1", "child-1/thread-1", "child-1/thread-3"):
+        assert tracks[actor].bars[-1].end == exit_t
+    assert tracks["child-2/thread-1"].bars[-1].end == trace.steps[len(trace.steps) - 1].t
+    moments = [m for m in sim.timeline(trace).moments if m.kind is sim.MomentKind.RELOADED]
+    assert [(m.t, m.other) for m in moments] == [(1100, "child-1")]
+
+
+def test_file_changes_need_the_reloader() -> None:
+    doc = scenario(get(), server={"kind": "werkzeug-legacy"})
+    doc["file_changes"] = [{"at": 100}]
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.validate(doc)
+    assert err.value.field == "file_changes" and "use_reloader" in str(err.value)

@@ -199,6 +199,7 @@ LESSON_MOMENTS = {
     "30-legacy-no-414": MomentKind.LINE_NOT_LIMITED,
     "27-two-processes": MomentKind.MODULE_RUNS_AGAIN,
     "31-forking-children": MomentKind.CHILDREN_FULL,
+    "32-reload-on-save": MomentKind.RELOADED,
 }
 
 
