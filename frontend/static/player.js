@@ -118,7 +118,7 @@
       code.scrollTop = Math.max(0, lit.offsetTop - code.offsetTop - code.clientHeight / 3);
     }
     moveCursors(el);
-    prefetchNext(el);
+    afterPaint(function () { prefetchNext(el); });
     if (playing) {
       if (breakpoints()[phase] && phase !== lastPhase) setPlaying(false);
       else schedule();
@@ -317,8 +317,19 @@
     });
   }
 
-  // Ask for the next step while the person reads this one: the fragment is cacheable, so
-  // the click is answered from the browser's cache.
+  // Run ``fn`` once the frame now being prepared has been painted (a task posted from its
+  // animation frame), so work the person does not see yet does not delay what they see.
+  function afterPaint(fn) {
+    if (!window.requestAnimationFrame || !window.MessageChannel) { setTimeout(fn, 0); return; }
+    requestAnimationFrame(function () {
+      var ch = new MessageChannel();
+      ch.port1.onmessage = fn;
+      ch.port2.postMessage(0);
+    });
+  }
+
+  // Ask for the next step while the person reads this one (after the step is painted): the
+  // fragment is cacheable, so the click is answered from the browser's cache.
   var prefetched = {};
   function prefetchNext(el) {
     var next = $('[data-key="step"]', el);

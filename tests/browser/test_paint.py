@@ -65,3 +65,14 @@ def test_the_timeline_has_one_cursor_at_the_step(page: Page):
         rows = page.locator("#timeline .tl-row:not(.tl-axis)")
         top, bottom = rows.first.bounding_box(), rows.last.bounding_box()
         assert cursor["y"] <= top["y"] and cursor["y"] + cursor["height"] >= bottom["y"] + bottom["height"] - 1
+
+
+def test_the_next_step_is_fetched_while_this_one_is_read(page: Page):
+    """The player asks for the next step once this one is painted (before any click), so
+    the click that follows can be answered from the browser's cache."""
+    page.goto("/s/one-get?step=0&detail=all")
+    with page.expect_request(lambda r: r.url.endswith("/s/one-get/step/2?detail=all")):
+        page.locator("#ctl-step").click()
+        expect(page.locator("#step")).to_have_attribute("data-step", "1")
+    page.locator("#ctl-step").click()
+    expect(page.locator("#step")).to_have_attribute("data-step", "2")
