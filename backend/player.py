@@ -118,16 +118,20 @@ def source_pane(pb: Playback, qualname: str | None, line: str | None,
 
 def numbered_html(lines: list[Markup], first: int, lit: int) -> Markup:
     """Highlighted lines, numbered from ``first``, line ``lit`` (index) marked. Few
-    elements: a number span per line, and one wrapper for the lit line only (every element
-    costs the browser a little on each swap)."""
-    out = []
+    elements, as every one costs the browser a little each time the pane is built: the
+    numbers are one column of text beside the lines (``gutter``), and only the lit line
+    has a wrapper, holding its own number (drawn over the gutter's gap, app.css)."""
+    gutter, out = [], []
     for n, html in enumerate(lines):
-        no = f'<span class="no" aria-hidden="true">{first + n}</span>'
         if n == lit:
-            out.append(f'<span class="line lit" aria-current="true">{no}{html}\n</span>')
+            gutter.append("")
+            out.append(f'<span class="line lit" aria-current="true"><span class="no" '
+                       f'aria-hidden="true">{first + n}</span>{html}\n</span>')
         else:
-            out.append(f"{no}{html}\n")
-    return Markup("".join(out))
+            gutter.append(str(first + n))
+            out.append(f"{html}\n")
+    return Markup(f'<span class="numbered"><span class="gutter" aria-hidden="true">'
+                  f'{chr(10).join(gutter)}</span><span class="lines">{"".join(out)}</span></span>')
 
 
 @lru_cache(maxsize=2048)

@@ -115,7 +115,8 @@
     var lit = $(".code .line.lit", el);
     if (lit) {
       var code = lit.closest(".code");
-      code.scrollTop = Math.max(0, lit.offsetTop - code.offsetTop - code.clientHeight / 3);
+      code.scrollTop = Math.max(0, code.scrollTop + lit.getBoundingClientRect().top -
+                                   code.getBoundingClientRect().top - code.clientHeight / 3);
     }
     moveCursors(el);
     afterPaint(function () { prefetchNext(el); });

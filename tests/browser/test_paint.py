@@ -76,3 +76,38 @@ def test_the_next_step_is_fetched_while_this_one_is_read(page: Page):
         expect(page.locator("#step")).to_have_attribute("data-step", "1")
     page.locator("#ctl-step").click()
     expect(page.locator("#step")).to_have_attribute("data-step", "2")
+
+
+def test_line_numbers_are_one_column_level_with_their_lines(page: Page):
+    """The source pane's numbers are one text column beside the lines (not an element per
+    line); each number sits level with its line, and the lit line's number in the gap."""
+    checked = 0
+    for n in (20, 33, 45):
+        page.goto(f"/s/one-get?step={n}&detail=all")
+        got = page.evaluate("""() => {
+            const code = document.querySelector('#step .code');
+            if (!code || !code.querySelector('.line.lit')) return null;
+            const gutter = code.querySelector('.gutter'), lines = code.querySelector('.lines');
+            const lit = code.querySelector('.line.lit'), no = lit.querySelector('.no');
+            const rows = gutter.textContent.split('\\n');
+            const k = rows.indexOf('');
+            const g = gutter.getBoundingClientRect(), l = lines.getBoundingClientRect();
+            const h = g.height / rows.length;
+            return {rows: rows.length, spans: code.querySelectorAll('.no').length, k,
+                    first: +rows[0] || +rows[1] - 1, no: +no.textContent,
+                    heights: [g.height, l.height], litTop: lit.getBoundingClientRect().top,
+                    noBox: no.getBoundingClientRect(), want: g.top + k * h, gutterLeft: g.left,
+                    shown: [code.getBoundingClientRect(), lit.getBoundingClientRect()]
+                           .map(r => [r.top, r.bottom])};
+        }""")
+        if got is None:
+            continue
+        assert got["spans"] == 1  # only the lit line carries its number as an element
+        assert got["no"] == got["first"] + got["k"]
+        assert abs(got["heights"][0] - got["heights"][1]) < 2, got
+        assert abs(got["litTop"] - got["want"]) < 1.5, got
+        assert abs(got["noBox"]["top"] - got["litTop"]) < 1.5 and abs(got["noBox"]["x"] - got["gutterLeft"]) < 1.5, got
+        box, line = got["shown"]
+        assert box[0] <= line[0] and line[1] <= box[1], got  # scrolled into view in its box
+        checked += 1
+    assert checked >= 2
