@@ -11,6 +11,11 @@ Dense traces stay readable: a group with more than :data:`COLLAPSE_OVER` tracks 
 one summary row (the busiest activity in each of :data:`BUCKETS` slices of time) until the
 person asks for every track, and a single track with more than :data:`MAX_BARS` bars is
 summarised the same way.
+
+A run whose virtual clock stands still while its requests are served (``sim.Axis.STEPS``:
+one GET, a 404) is drawn on a step axis instead: a bar spans the steps of its activity, at
+least one, so every actor's work shows in order, and the axis and the heading say that
+they count steps, not milliseconds.
 """
 
 from __future__ import annotations
@@ -76,17 +81,40 @@ def label(table: dict[str, str], key: str, lang: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Scale:
+    """Positions in percent of the width: of virtual ms from ``start``, or of steps."""
+
     start: int
     span: int
+    axis: sim.Axis = sim.Axis.TIME
 
-    def x(self, t: int) -> float:
+    def x(self, t: float) -> float:
         return round((t - self.start) * 100 / self.span, 3)
 
-    def w(self, t0: int, t1: int) -> float:
+    def w(self, t0: float, t1: float) -> float:
         return round(max((t1 - t0) * 100 / self.span, MIN_WIDTH), 3)
+
+    def at(self, t: int, i: int) -> float:
+        """Where step ``i`` (at ``t`` ms) is: on a step axis, the middle of its slot."""
+        return self.x(i + 0.5) if self.axis is sim.Axis.STEPS else self.x(t)
+
+    def extents(self, spans: list[tuple[int, int, int, int]]) -> list[tuple[float, float]]:
+        """(x, width) of each (start ms, end ms, first step, until step), in order. On a
+        step axis each gets at least one step and begins where the one before it ended:
+        a change of activity within one step (a worker closes the connection and the loop
+        is back in ``select()``) still shows both, one after the other."""
+        if self.axis is not sim.Axis.STEPS:
+            return [(self.x(a), self.w(a, b)) for a, b, _, _ in spans]
+        out, free = [], 0
+        for _, _, first, until in spans:
+            a = max(first, free)
+            free = max(until, a + 1)
+            out.append((self.x(a), self.w(a, free)))
+        return out
 
 
 def _scale(tl: sim.Timeline) -> Scale:
+    if tl.axis is sim.Axis.STEPS:
+        return Scale(0, max(tl.steps, 1), sim.Axis.STEPS)
     return Scale(tl.start, max(tl.end - tl.start, 1))
 
 
@@ -100,13 +128,18 @@ def _bar_title(actor_label: str, bar: sim.Bar, lang: str) -> str:
 
 def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str) -> str:
     out = []
+    rows: dict[int, list[sim.Bar]] = {}
     for bar in track.bars:
-        y = 2 + bar.row * row_h
-        title = escape(_bar_title(track.label, bar, lang))
-        out.append(
-            f'<a href="{href}{bar.first}" data-step="{bar.first}" tabindex="-1"><title>{title}</title>'
-            f'<rect class="bar act-{bar.activity.value}" x="{sc.x(bar.start)}%" y="{y}" '
-            f'width="{sc.w(bar.start, bar.end)}%" height="{row_h - 3}"/></a>')
+        rows.setdefault(bar.row, []).append(bar)
+    for row, bars in rows.items():
+        y = 2 + row * row_h
+        places = sc.extents([(b.start, b.end, b.first, b.until) for b in bars])
+        for bar, (x, w) in zip(bars, places, strict=True):
+            title = escape(_bar_title(track.label, bar, lang))
+            out.append(
+                f'<a href="{href}{bar.first}" data-step="{bar.first}" tabindex="-1"><title>{title}</title>'
+                f'<rect class="bar act-{bar.activity.value}" x="{x}%" y="{y}" '
+                f'width="{w}%" height="{row_h - 3}"/></a>')
     return "".join(out)
 
 
@@ -114,12 +147,14 @@ def _bucketed_svg(bars: list[sim.Bar], sc: Scale, lang: str, href: str) -> str:
     """Many bars as one summary: in each slice of time, the activity that took the most
     time there (an instantaneous bar counts as a sliver), linked to its first step."""
     best: list[dict[str, list]] = [dict() for _ in range(BUCKETS)]
+    steps = sc.axis is sim.Axis.STEPS
     for bar in bars:
-        b0 = min(int((bar.start - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
-        b1 = min(int((bar.end - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
+        a, z = (bar.first, bar.until) if steps else (bar.start, bar.end)
+        b0 = min(int((a - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
+        b1 = min(int((z - sc.start) * BUCKETS / sc.span), BUCKETS - 1)
         for b in range(b0, b1 + 1):
             cell = best[b].setdefault(bar.activity.value, [0.0, bar.first])
-            cell[0] += max(bar.end - bar.start, sc.span / BUCKETS / 50)
+            cell[0] += max(z - a, sc.span / BUCKETS / 50)
     out = []
     width = 100 / BUCKETS
     for b, cells in enumerate(best):
@@ -139,7 +174,7 @@ def _moment_marks(moments: list[sim.Moment], sc: Scale, height: int, lang: str, 
     for m in moments:
         text = escape(sim.moment_caption(m)[1 if lang == "zh" else 0])
         out.append(f'<a href="{href}{m.i}" data-step="{m.i}" tabindex="-1"><title>{text}</title>'
-                   f'<rect class="tl-moment mo-{m.kind.value}" x="{sc.x(m.t)}%" y="0" width="0.5%" '
+                   f'<rect class="tl-moment mo-{m.kind.value}" x="{sc.at(m.t, m.i)}%" y="0" width="0.5%" '
                    f'height="{height}"/></a>')
     return "".join(out)
 
@@ -207,7 +242,7 @@ def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: st
     key moments, with the cursor at step ``i``."""
     view = _cached(pb, ("timeline", lang, all_tracks, href),
                    lambda: _timeline_drawing(pb, lang, all_tracks, href))
-    return {**view, "cursor": _scale(pb.timeline).x(pb.trace.steps[i].t)}
+    return {**view, "cursor": _scale(pb.timeline).at(pb.trace.steps[i].t, i)}
 
 
 def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[str, Any]:
@@ -264,8 +299,8 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
     used = sorted({b.activity.value for t in tl.tracks for b in t.bars},
                   key=list(ACTIVITY_LABELS).index)
     return {
-        "start": tl.start, "end": tl.end, "span": sc.span,
-        "axis": _axis(sc, lang), "groups": groups,
+        "start": tl.start, "end": tl.end, "span": sc.span, "kind": tl.axis.value,
+        "steps": tl.steps, "axis": _axis(sc, lang), "groups": groups,
         "legend": [{"id": a, "label": label(ACTIVITY_LABELS, a, lang)} for a in used],
         "moments": [{"i": m.i, "t": m.t, "kind": m.kind.value, "client": m.client,
                      "text": sim.moment_caption(m)[1 if lang == "zh" else 0]}
@@ -277,7 +312,8 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
 
 
 def _axis(sc: Scale, lang: str) -> Markup:
-    """Tick marks at round numbers of ms (1, 2, 5 x 10^k), about eight of them."""
+    """Tick marks at round numbers of ms or of steps (1, 2, 5 x 10^k), about eight of them."""
+    unit = tr(N_("step {n}"), lang) if sc.axis is sim.Axis.STEPS else "{n} ms"
     raw = sc.span / 8
     mag = 10 ** max(0, len(str(int(raw))) - 1)
     step = next((m * mag for m in (1, 2, 5, 10) if m * mag >= raw), 10 * mag)
@@ -285,14 +321,15 @@ def _axis(sc: Scale, lang: str) -> Markup:
     ticks = []
     t = first
     n = 0
-    while t <= sc.start + sc.span:
-        x = sc.x(t)
+    steps = sc.axis is sim.Axis.STEPS
+    while t <= sc.start + sc.span - steps:  # steps count from 0: the last is span - 1
+        x = sc.at(t, t) if steps else sc.x(t)
         # near an edge a centred label would be cut off (on a phone, "600 ms" at 97 %)
         anchor = "start" if x < 8 else ("end" if x > 92 else "middle")
         # every other label hides on a narrow screen (app.css), so they never overlap
         odd = ' class="odd"' if n % 2 else ""
         ticks.append(f'<line x1="{x}%" x2="{x}%" y1="14" y2="20" class="tick"/>'
-                     f'<text x="{x}%" y="11" text-anchor="{anchor}"{odd}>{t} ms</text>')
+                     f'<text x="{x}%" y="11" text-anchor="{anchor}"{odd}>{unit.format(n=t)}</text>')
         t += step
         n += 1
     return Markup(f'<svg class="tl-svg tl-axis-svg" width="100%" height="20" aria-hidden="true" '
@@ -358,7 +395,7 @@ def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?st
     """Each request like a browser's network panel, and why its time went where it went."""
     view = _cached(pb, ("waterfall", lang, limit, href),
                    lambda: _waterfall_drawing(pb, lang, limit, href))
-    cx = _scale(pb.timeline).x(pb.trace.steps[i].t)
+    cx = _scale(pb.timeline).at(pb.trace.steps[i].t, i)
     return {**view, "rows": [{**r, "svg": _at(r["svg"], cx)} for r in view["rows"]]}
 
 
@@ -371,11 +408,12 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
     rows = []
     for r in tl.requests[:limit]:
         segs = []
-        for s in r.segments:
+        places = sc.extents([(s.start, s.end, s.first, s.until) for s in r.segments])
+        for s, (x, w) in zip(r.segments, places, strict=True):
             title = escape(f"{label(SEGMENT_LABELS, s.kind, lang)}: {s.end - s.start} ms")
             segs.append(f'<a href="{href}{s.first}" data-step="{s.first}" tabindex="-1"><title>{title}</title>'
-                        f'<rect class="seg seg-{s.kind}" x="{sc.x(s.start)}%" y="3" '
-                        f'width="{sc.w(s.start, s.end)}%" height="12"/></a>')
+                        f'<rect class="seg seg-{s.kind}" x="{x}%" y="3" '
+                        f'width="{w}%" height="12"/></a>')
         reqs = lines.get(r.client) or []
         rid = r.client if r.request == 1 else f"{r.client}·{r.request}"
         rows.append({
@@ -387,7 +425,7 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
             "durations": {k: r.duration(k) for k in SEGMENT_LABELS},
             "latency": r.latency, "why": why(r, lang),
         })
-    return {"rows": rows, "more": max(0, len(tl.requests) - limit),
+    return {"rows": rows, "more": max(0, len(tl.requests) - limit), "axis": tl.axis.value,
             "headline": [{"id": r["id"], "latency": r["latency"], "why": r["why"], "first": r["first"]}
                          for r in rows[:HEADLINE_REQUESTS]],
             "columns": [{"id": k, "label": label(SEGMENT_LABELS, k, lang)} for k in SEGMENT_LABELS]}

@@ -28,6 +28,7 @@ from .mimetable import MimeTypes
 from .stacks import STACKS, StackSpec
 from .timeline import (
     Activity,
+    Axis,
     Bar,
     Moment,
     MomentKind,
@@ -49,6 +50,7 @@ __all__ = [
     "STACKS",
     "Activity",
     "AppSource",
+    "Axis",
     "Bar",
     "ClientEnd",
     "ClientResult",

@@ -243,6 +243,9 @@ class Bar:
     layer: Layer | None
     #: for backlog bars: the row (0..) so that overlapping waits do not hide each other
     row: int = 0
+    #: the step where it ends (the next bar's ``first``; the run's step count for the
+    #: last one): its extent on a step axis, where a bar of 0 ms still has a width
+    until: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +267,8 @@ class Segment:
     start: int
     end: int
     first: int
+    #: the step where it ends (its extent on a step axis, like :attr:`Bar.until`)
+    until: int = 0
 
 
 @dataclass(slots=True)
@@ -397,6 +402,29 @@ def moment_caption(moment: Moment) -> tuple[str, str]:
     return english.format(**args), chinese.format(**args)
 
 
+class Axis(StrEnum):
+    """What the timeline's horizontal axis counts."""
+
+    #: virtual milliseconds: a bar is as wide as the time its activity took
+    TIME = "time"
+    #: steps, in order: a bar is as wide as the steps it spans, whatever their time
+    STEPS = "steps"
+
+
+def axis_for(requests: Iterable[RequestTimes], start: int, end: int) -> Axis:
+    """Milliseconds when time is part of the story; steps when the virtual clock stands
+    still while every request is served (one GET, a 404: nothing waits, nothing sleeps).
+    On a time axis such a run is a column of zero-width bars at 0 ms, and the order in
+    which the actors did their work, which is the whole lesson there, cannot be seen."""
+    if end == start:
+        return Axis.STEPS
+    requests = list(requests)
+    if requests and all(r.duration("queued") + r.duration("reading") + r.duration("app") == 0
+                        for r in requests):
+        return Axis.STEPS
+    return Axis.TIME
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     tracks: tuple[Track, ...]
@@ -407,6 +435,10 @@ class Timeline:
     end: int
     #: the step indexes the "key steps" level of detail shows
     key_steps: tuple[int, ...]
+    #: what the horizontal axis counts (:func:`axis_for`)
+    axis: Axis = Axis.TIME
+    #: the number of steps (a step axis runs from 0 to this)
+    steps: int = 0
 
 
 #: Events a person stepping "over" the boilerplate still stops at: where a request moves
@@ -443,7 +475,7 @@ def timeline(trace: Trace) -> Timeline:
     # reads (200,000 steps: 0.3 s instead of 2 s).
     rows = step_facts(trace)
     if not rows:
-        return Timeline((), (), (), 0, 0, ())
+        return Timeline((), (), (), 0, 0, (), Axis.STEPS, 0)
     end_t = rows[-1][1]
     backlog = _backlog_waits(rows)
     tracks = _client_tracks(rows, backlog, end_t)
@@ -454,7 +486,8 @@ def timeline(trace: Trace) -> Timeline:
     moment_steps = {m.i for m in moments}
     key = tuple(i for i, _, _, _, _, _, event in rows
                 if event in KEY_EVENTS or i in moment_steps)
-    return Timeline(tuple(tracks), tuple(requests), tuple(moments), rows[0][1], end_t, key)
+    return Timeline(tuple(tracks), tuple(requests), tuple(moments), rows[0][1], end_t, key,
+                    axis_for(requests, rows[0][1], end_t), len(rows))
 
 
 # -- tracks -------------------------------------------------------------------------------
@@ -471,9 +504,10 @@ def _backlog_waits(rows: list[tuple]) -> dict[str, tuple[int, int, int, int | No
 
 
 def _merge(points: Iterable[tuple[int, int, Activity | None, str | None, int | None, Layer | None]],
-           end_t: int, last_step: int) -> list[Bar]:
+           end_t: int, steps: int) -> list[Bar]:
     """Bars from (t, step, activity, client, request, layer) change points: an activity
-    lasts until the next point; equal neighbours merge; None is "nothing" (no bar)."""
+    lasts until the next point (the run's end, ``end_t`` ms and ``steps``, for the last);
+    equal neighbours merge; None is "nothing" (no bar)."""
     bars: list[Bar] = []
     cur: list | None = None
     for t, i, activity, client, request, layer in points:
@@ -481,10 +515,15 @@ def _merge(points: Iterable[tuple[int, int, Activity | None, str | None, int | N
             cur[3] = i
             continue
         if cur is not None:
-            bars.append(Bar(cur[0], cur[1], t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6]))
+            # a next activity begins at step i; "nothing" at i (a worker thread returns)
+            # still leaves the step that ended the bar inside it
+            until = i if activity is not None else max(i, cur[3] + 1)
+            bars.append(Bar(cur[0], cur[1], t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6],
+                            until=until))
         cur = [activity, t, i, i, client, request, layer] if activity is not None else None
     if cur is not None:
-        bars.append(Bar(cur[0], cur[1], end_t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6]))
+        bars.append(Bar(cur[0], cur[1], end_t, cur[2], max(cur[3], cur[2]), cur[4], cur[5], cur[6],
+                        until=steps))
     return bars
 
 
@@ -513,7 +552,7 @@ def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
             act = _A.CONNECTED
         layer = Layer.CLIENT if act not in (None, _A.QUEUED) else (Layer.KERNEL if act else None)
         points.setdefault(client, []).append((t, i, act, client, request, layer))
-    return [Track(c, TrackKind.CLIENT, c, tuple(_merge(p, end_t, p[-1][1])))
+    return [Track(c, TrackKind.CLIENT, c, tuple(_merge(p, end_t, len(rows))))
             for c, p in points.items()]
 
 
@@ -529,7 +568,8 @@ def _backlog_track(backlog: dict) -> Track:
             row_free.append(0)
         row_free[row] = end if end is not None else 1 << 62
         bars.append(Bar(_A.QUEUED, t0, end if end is not None else t0, i0,
-                        i1 if i1 is not None else i0, client, 1, Layer.KERNEL, row))
+                        i1 if i1 is not None else i0, client, 1, Layer.KERNEL, row,
+                        until=(i1 if i1 is not None else i0) + 1))  # through accept()
     return Track("backlog", TrackKind.BACKLOG, "listen backlog", tuple(bars), max(1, len(row_free)))
 
 
@@ -573,7 +613,7 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
                     TrackKind.PROCESS if actor.startswith(("process-", "child-")) and "/" not in actor
                     else TrackKind.THREAD)
             label = thread_name(actor)
-        tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, p[-1][1]))))
+        tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, len(rows)))))
     return tracks
 
 
@@ -659,7 +699,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
                 m["view"] = i
             if event == "finalize_request":
                 m["finalized"] = i
-            m["server_end"] = t
+            m["server_end"], m["server_end_i"] = t, i
     out = []
     last_of_client: dict[str, RequestTimes] = {}
     statuses = {c: _statuses(res.received) for c, res in trace.clients.items()}
@@ -669,18 +709,21 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
         wait = backlog.get(client)
         if r.request == 1 and wait is not None:
             end = wait[2] if wait[3] is not None else r.end
-            r.segments.append(Segment("queued", wait[0], end, wait[1]))
+            r.segments.append(Segment("queued", wait[0], end, wait[1],
+                                      wait[3] if wait[3] is not None else r.last))
             r.queued_behind = tuple(sorted(queued_behind.get(client, ())))
             r.queued_for_waitpid = client in waited_for_waitpid
         if "reading" in m:
             stop = m.get("app", m.get("sending", m.get("server_end", m["reading"])))
-            r.segments.append(Segment("reading", m["reading"], stop, m["reading_i"]))
+            until = m.get("app_i", m.get("sending_i", m.get("server_end_i", m["reading_i"])))
+            r.segments.append(Segment("reading", m["reading"], stop, m["reading_i"], until))
         if "app" in m:
             stop = m.get("sending", m.get("server_end", m["app"]))
-            r.segments.append(Segment("app", m["app"], stop, m["app_i"]))
+            until = m.get("sending_i", m.get("server_end_i", m["app_i"]))
+            r.segments.append(Segment("app", m["app"], stop, m["app_i"], until))
         if "sending" in m:
             r.segments.append(Segment("sending", m["sending"], max(m["server_end"], r.end),
-                                      m["sending_i"]))
+                                      m["sending_i"], max(m["server_end_i"], r.last)))
         codes = statuses.get(client) or []
         r.status = codes[r.request - 1] if r.request - 1 < len(codes) else None
         r.view_skipped = ("hooked" in m and "finalized" in m and m.get("view", -1) < m["hooked"])

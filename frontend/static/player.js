@@ -156,10 +156,14 @@
     var start = parseFloat(tl.getAttribute("data-start")), span = parseFloat(tl.getAttribute("data-span")) || 1;
     return Math.max(0, Math.min(100, (t - start) * 100 / span));
   }
+  // A run whose clock stands still is drawn on a step axis (backend/timeline.py): there
+  // a position is a step number, and step n sits in the middle of its slot.
+  function onSteps() { var tl = timelineEl(); return !!tl && tl.getAttribute("data-axis") === "steps"; }
   function moveCursors(el) {
     var tl = timelineEl();
     if (!tl || !el) return;
-    var x = pct(parseFloat(el.getAttribute("data-t")) || 0);
+    var x = onSteps() ? pct((parseFloat(el.getAttribute("data-step")) || 0) + 0.5)
+                      : pct(parseFloat(el.getAttribute("data-t")) || 0);
     var cursor = $("#tl-cursor");
     if (cursor) cursor.setAttribute("x", x + "%");
     // keep the cursor in view when zoomed (not measured otherwise: a read of the layout
@@ -181,6 +185,10 @@
                      { source: tl, target: "#step", swap: "outerHTML settle:0ms" });
   }
   function stepAtTime(t) {
+    if (onSteps()) {
+      var last = (parseFloat(timelineEl().getAttribute("data-span")) || 1) - 1;
+      return Math.max(0, Math.min(last, Math.floor(t)));
+    }
     if (!tlIndex) {
       try { tlIndex = JSON.parse(($("#trace-index") || {}).textContent || "{}").times || []; } catch (e) { tlIndex = []; }
     }

@@ -174,3 +174,20 @@ def test_stages_never_reached_are_shown_skipped_and_fit(page: Page, width: int):
     for left, right in itertools.pairwise(boxes):
         assert left["x"] + left["width"] <= right["x"] + 1, "skipped marks overlap"
     assert [marks.nth(k).get_attribute("data-lane") for k in range(3)] == ["wsgi", "flask", "view"]
+
+
+def test_a_run_at_one_instant_steps_along_a_step_axis(page: Page):
+    """One GET takes no virtual time: the timeline counts steps, the cursor moves one
+    step's slot per step, and a click on a track lands on the step under the pointer."""
+    page.goto("/s/one-get?step=10")
+    region = page.get_by_role("region", name="Timeline")
+    expect(region).to_have_attribute("data-axis", "steps")
+    total = int(region.get_attribute("data-span"))
+    cursor = page.locator("#tl-cursor")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#step")).to_have_attribute("data-step", "11")
+    assert float(cursor.get_attribute("x").rstrip("%")) == pytest.approx(11.5 * 100 / total, abs=0.01)
+    track = page.locator('[data-track="main"] .tl-svg')
+    box = track.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 40.5 / total, box["y"] + box["height"] - 1)
+    expect(page.locator("#step")).to_have_attribute("data-step", "40")

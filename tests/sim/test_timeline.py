@@ -285,3 +285,59 @@ def test_a_request_ends_when_its_client_has_the_answer_or_leaves() -> None:
     _, trace, tl = run_gallery("20-hang-up-mid-stream")
     (r,) = tl.requests
     assert r.end == next(s.t for s in trace.steps if s.event == "client_close") == 450
+
+
+@pytest.mark.parametrize(("name", "axis"), [
+    ("01-one-get", sim.Axis.STEPS), ("05-not-found", sim.Axis.STEPS), ("14-wsgiref-demo", sim.Axis.STEPS),
+    ("28-chunked-upload-wsgiref", sim.Axis.STEPS),
+    # time is the lesson: the backlog wait, the sleeping view, a stream's chunks
+    ("02-two-clients-one-thread", sim.Axis.TIME), ("04-slow-client", sim.Axis.TIME),
+    ("09-streamed-response", sim.Axis.TIME), ("15-legacy-stream", sim.Axis.TIME)])
+def test_a_run_whose_clock_stands_still_counts_steps(name: str, axis: sim.Axis) -> None:
+    _, trace, tl = run_gallery(name)
+    assert tl.axis is axis
+    assert tl.steps == len(trace.steps)
+
+
+def test_the_axis_follows_the_time_requests_take() -> None:
+    from sim.timeline import Segment, axis_for
+
+    def req(*segments: Segment) -> sim.RequestTimes:
+        r = sim.RequestTimes("c1", 1, 0, 0, 10, 9)
+        r.segments.extend(segments)
+        return r
+
+    # all at one instant, or only the drain's 10 ms after the answer: steps
+    assert axis_for([], 0, 0) is sim.Axis.STEPS
+    assert axis_for([req(Segment("app", 0, 0, 3, 5), Segment("sending", 0, 10, 5, 9))], 0, 10) \
+        is sim.Axis.STEPS
+    # any wait in the backlog, for the request to arrive, or in the app: time
+    for kind in ("queued", "reading", "app"):
+        assert axis_for([req(Segment(kind, 0, 1, 3, 5))], 0, 10) is sim.Axis.TIME
+    assert axis_for([], 0, 5) is sim.Axis.TIME  # nothing was served, but the clock moved
+
+
+@pytest.mark.parametrize("name", ["01-one-get", "05-not-found", "14-wsgiref-demo", "03-two-clients-threaded"])
+def test_bars_and_segments_end_at_the_step_where_the_next_begins(name: str) -> None:
+    _, trace, tl = run_gallery(name)
+    for track in tl.tracks:
+        by_row: dict[int, list[sim.Bar]] = {}
+        for bar in track.bars:
+            by_row.setdefault(bar.row, []).append(bar)
+        for bars in by_row.values():
+            for bar, after in zip(bars, [*bars[1:], None], strict=True):
+                assert bar.first <= bar.last <= bar.until <= tl.steps, bar
+                # its steps lie before its end, but for one where the actor's activity
+                # changes within the step (closing, then back in select()): the next
+                # bar begins at that very step
+                assert bar.last < bar.until or (after is not None and after.first == bar.last), bar
+                if after is not None:
+                    assert bar.until <= after.first
+    server = [t for t in tl.tracks if t.kind in (TrackKind.LOOP, TrackKind.THREAD)]
+    # a loop that runs to the end of the run ends at the last step
+    assert any(t.bars[-1].until == len(trace.steps) for t in server)
+    for r in tl.requests:
+        for s, after in zip(r.segments, [*r.segments[1:], None], strict=True):
+            assert s.first <= s.until <= r.last + 1
+            if after is not None:
+                assert s.until <= after.first
