@@ -229,6 +229,7 @@ def _summary(track_bars: list[sim.Bar], lang: str) -> str:
 TRACK_KINDS: dict[str, str] = {
     "client": N_("client"), "backlog": N_("kernel"), "loop": N_("server loop"),
     "thread": N_("worker thread"), "process": N_("child process"),
+    "main": N_("main thread"),
 }
 
 
@@ -291,9 +292,13 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
                                                   sim.TrackKind.PROCESS)]
     loop = [t for t in server if t.kind is sim.TrackKind.LOOP]
     workers = [t for t in server if t.kind is not sim.TrackKind.LOOP]
+    # with the reloader: the parent's and each child's main thread, which serve nothing
+    mains = [t for t in tl.tracks if t.kind is sim.TrackKind.MAIN]
     groups = [group("clients", tr("Clients", lang), clients),
-              group("kernel", tr("Kernel", lang), kernel),
-              group("loop", tr("Server loop", lang), loop)]
+              group("kernel", tr("Kernel", lang), kernel)]
+    if mains:
+        groups.append(group("processes", tr(N_("Processes"), lang), mains))
+    groups.append(group("loop", tr("Server loop", lang), loop))
     if workers:
         groups.append(group("workers", tr("Server threads", lang), workers))
     used = sorted({b.activity.value for t in tl.tracks for b in t.bars},

@@ -225,7 +225,11 @@ class TrackKind(StrEnum):
     BACKLOG = "backlog"
     LOOP = "loop"
     THREAD = "thread"
+    #: a forked child (``process-N``)
     PROCESS = "process"
+    #: with the reloader: the main thread of the parent or of a child, which serves nothing
+    #: (the parent waits in ``subprocess.call``, a child's watches files)
+    MAIN = "main"
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,11 +611,11 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
     for actor, p in points.items():
         if reloading and actor == LOOP_ACTOR:
             # the process the person started: it opened the socket and waits for its child
-            kind, label = TrackKind.PROCESS, "MainThread, reloader parent"
+            kind, label = TrackKind.MAIN, "MainThread, reloader parent"
         else:
             kind = (TrackKind.LOOP if is_loop_actor(actor) else
-                    TrackKind.PROCESS if actor.startswith(("process-", "child-")) and "/" not in actor
-                    else TrackKind.THREAD)
+                    TrackKind.MAIN if actor.startswith("child-") and "/" not in actor else
+                    TrackKind.PROCESS if actor.startswith("process-") else TrackKind.THREAD)
             label = thread_name(actor)
         tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, len(rows)))))
     return tracks

@@ -15,8 +15,9 @@ role:
   children run one after another), profiles every thread (``MainThread`` as ``child-N``,
   ``Thread-K (...)`` as ``child-N/thread-K``: the real numbers, which the simulation must
   give too), captures its console with the time of each write, and runs the same start as
-  the parent, which in a child serves. When the parent's conductor is done it sends
-  SIGUSR1: the child writes what it recorded to ``child-N.json`` and exits (``os._exit``).
+  the parent, which in a child serves. When the parent's conductor is done it leaves
+  ``child-N.stop``: the child writes what it recorded to ``child-N.json`` and exits
+  (``os._exit``).
   A child that reloads (``sys.exit(3)`` from ``trigger_reload``) writes it as it exits.
 
 With ``file_changes``, the parent writes ``app.py`` into the working directory (the app's
@@ -33,6 +34,7 @@ console records of both processes are ordered by the time their write completed
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import importlib
 import json
 import os
@@ -340,13 +342,11 @@ def kill_children(workdir: Path) -> None:
 
 
 def collect_children(workdir: Path) -> list[dict[str, Any]]:
-    """Ask every child still running to report (SIGUSR1), wait for the reports, and read
-    them in order; a child that does not report in time is killed and named."""
+    """Ask every child still running to report (``child-N.stop``), wait for the reports, and
+    read them in order; a child that does not report in time is killed and named."""
     pids = _child_pids(workdir)
-    for number, pid in sorted(pids.items()):
-        if pid and not (workdir / f"child-{number}.json").exists():
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGUSR1)
+    for number in sorted(pids):
+        (workdir / f"child-{number}.stop").touch()
     deadline = time.monotonic() + REPORT_TIMEOUT_S
     missing = sorted(pids)
     while missing and time.monotonic() < deadline:
@@ -357,8 +357,8 @@ def collect_children(workdir: Path) -> list[dict[str, Any]]:
         with contextlib.suppress(OSError):
             os.kill(pids[number], signal.SIGKILL)
     if missing:
-        errors = {n: (workdir / f"child-{n}.error").read_text() for n in missing
-                  if (workdir / f"child-{n}.error").exists()}
+        errors = {n: (workdir / f"child-{n}.{kind}").read_text() for n in missing for kind in ("error", "fault")
+                  if (workdir / f"child-{n}.{kind}").exists()}
         raise RuntimeError(f"reloader children did not report (number: state before the kill): {states} {errors}")
     return [json.loads((workdir / f"child-{n}.json").read_text()) for n in sorted(pids)]
 
@@ -494,7 +494,19 @@ def child_main() -> None:
             _write_time(workdir / f"child-{number}.exited", exited)
         os._exit(status)
 
-    signal.signal(signal.SIGUSR1, lambda _signum, _frame: report(0))
+    # Asked to stop, it reports from a thread of the harness's own: named, so it takes no
+    # number from threading's counter (the server's threads keep their real numbers), and
+    # started before the profiler, so it is not recorded.
+    stop = workdir / f"child-{number}.stop"
+
+    def wait_for_stop() -> None:
+        while not stop.exists():
+            time.sleep(0.01)
+        report(0)
+
+    threading.Thread(target=wait_for_stop, name="reporter", daemon=True).start()
+    faults = (workdir / f"child-{number}.fault").open("w")
+    faulthandler.enable(faults)  # a child that dies of a signal says where
     import werkzeug.serving as serving
 
     real_make_server = serving.make_server

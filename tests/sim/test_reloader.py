@@ -91,9 +91,10 @@ def test_timeline_has_parent_child_and_thread_tracks() -> None:
     trace = sim.run(reloading(get(), threaded=True))
     tracks = {t.id: t for t in sim.timeline(trace).tracks}
     assert tracks["main"].label == "MainThread, reloader parent"
-    assert tracks["main"].kind is sim.TrackKind.PROCESS
+    assert tracks["main"].kind is sim.TrackKind.MAIN
     assert tracks["main"].bars[-1].activity is sim.Activity.WAITPID
     assert tracks["child-1"].label == "MainThread, reloader child 1"
+    assert tracks["child-1"].kind is sim.TrackKind.MAIN
     assert tracks["child-1"].bars[-1].activity is sim.Activity.WATCHING
     assert tracks["child-1/thread-1"].kind is sim.TrackKind.LOOP
     assert tracks["child-1/thread-1"].bars[-1].activity is sim.Activity.SELECTING
