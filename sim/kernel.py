@@ -68,6 +68,12 @@ class EndState(Enum):
     """One end of a connection, after the handshake (Linux's ``tcp_states``, folded to what
     changes an outcome: FIN_WAIT1/2 are one state, CLOSING/LAST_ACK/TIME_WAIT another)."""
 
+    #: ``Enum.__hash__`` is a Python function (it hashes the member's name), and every
+    #: transition and state test hashes members (a large run: hundreds of thousands of
+    #: times); members are equal only to themselves, so hashing by identity is the same
+    #: contract at C speed.
+    __hash__ = object.__hash__
+
     ESTABLISHED = "established"
     #: this end sent FIN (``shutdown(SHUT_WR)``); it still reads
     FIN_WAIT = "fin_wait"
@@ -85,6 +91,7 @@ class EndState(Enum):
 
 
 class EndEvent(Enum):
+    __hash__ = object.__hash__  # as EndState's
     SHUTDOWN = "shutdown(SHUT_WR)"
     CLOSE = "close()"
     PEER_FIN = "FIN from the peer"

@@ -123,7 +123,7 @@ class RequestContext:
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
-                     state={f"environ/{self.client}": environ_view(dict(environ))})
+                     state={f"environ/{self.client}": environ_view(environ)})
 
     def stacks_view(self) -> tuple:
         """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
@@ -178,6 +178,6 @@ class RequestContext:
         environ["werkzeug.request"] = None
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
                  state={f"ctx/{self.actor}": self.stacks_view(),
-                        f"environ/{self.client}": environ_view(dict(environ))})
+                        f"environ/{self.client}": environ_view(environ)})
         if pop_app:
             self.app_ctx.pop(self, exc)

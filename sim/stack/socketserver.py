@@ -373,10 +373,12 @@ def peer_socket_view(conn: Connection) -> tuple:
 
 
 def _socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes) -> tuple:
+    # ``_value_``, not ``.value``: the enum's property is a Python call, and this runs for
+    # most steps of a large run
     recv_start = conn.server_read
     if rfile is None:
-        return ("socket", conn.state.value, conn.to_server, recv_start, len(conn.to_server),
+        return ("socket", conn.state._value_, conn.to_server, recv_start, len(conn.to_server),
                 recv_start, consumed, len(conn.to_client), 0)
     position = rfile.consumed
-    return ("socket", conn.state.value, conn.to_server, recv_start, len(conn.to_server),
+    return ("socket", conn.state._value_, conn.to_server, recv_start, len(conn.to_server),
             position, consumed, len(conn.to_client), position)

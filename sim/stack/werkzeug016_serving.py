@@ -130,7 +130,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ = {",
-                      state={f"environ/{self.client}": environ_view(dict(environ))})
+                      state={f"environ/{self.client}": environ_view(environ)})
         return environ
 
     def execute(self, app):

@@ -22,7 +22,7 @@ from .io import STDERR
 from .socketserver import ForkingMixIn, ThreadingMixIn, socket_view
 from .tracebacks import last_line
 from .werkzeug_wrappers import ClosingIterator
-from .world import ORIGIN_KEY, Origin, is_private
+from .world import ORIGIN_KEY, PRIVATE_KEYS, Origin
 
 WS = "werkzeug.serving."
 WH = WS + "WSGIRequestHandler."
@@ -193,17 +193,23 @@ class DechunkedInput:
 
 
 def environ_view(environ: dict[str, Any]) -> tuple:
-    """The WSGI environ at one moment, for the inspector (a view: see
-    :data:`sim.trace.VIEWS`). The caller passes a copy: Flask adds ``werkzeug.request``
-    later."""
-    return ("environ", environ)
+    """The WSGI environ at this moment, for the inspector (a view: see
+    :data:`sim.trace.VIEWS`), as it shows it: strings as they are, anything else as Python
+    prints it, the simulation's own keys (:data:`PRIVATE_KEYS`) left out. It is made text
+    now, not when shown (Flask adds ``werkzeug.request`` later, so it is read now in any
+    case), and kept as a tuple of keys and one of values: strings and tuples of strings are
+    what the cyclic GC does not walk, where a copy of the environ (a dict of two dozen
+    entries holding the request's objects) would be walked by every full collection of a
+    large run, and would keep every finished connection's objects alive with the trace."""
+    shown = dict(environ)
+    for key in PRIVATE_KEYS:
+        shown.pop(key, None)
+    return ("environ", tuple(shown), tuple(map(str, shown.values())))
 
 
 @view("environ")
 def render_environ(view: tuple) -> dict[str, str]:
-    """The environ shown as text values: strings as they are, anything else as Python
-    prints it; the simulation's own keys (:func:`is_private`) left out."""
-    return {key: str(value) for key, value in view[1].items() if not is_private(key)}
+    return dict(zip(view[1], view[2], strict=True))
 
 
 #: the inspector shows the response body's first 4 KiB
@@ -303,7 +309,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
-                      state={f"environ/{self.client}": environ_view(dict(environ))})
+                      state={f"environ/{self.client}": environ_view(environ)})
         return environ
 
     def execute(self, app):

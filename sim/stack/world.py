@@ -90,9 +90,14 @@ ORIGIN_KEY = "wsgiscope.origin"
 DROPPED_BODY_KEY = "wsgiscope.dropped_body"
 
 
+#: Every environ key of the simulation's own (``wsgiscope.`` and a name), which no real
+#: environ has: a new one must be listed here, or the inspector shows it.
+PRIVATE_KEYS = (ORIGIN_KEY, DROPPED_BODY_KEY)
+
+
 def is_private(key: str) -> bool:
     """An environ key of the simulation's own, which no real environ has."""
-    return key.startswith("wsgiscope.")
+    return key in PRIVATE_KEYS
 
 
 @dataclass(frozen=True, slots=True)

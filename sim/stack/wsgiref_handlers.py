@@ -206,7 +206,7 @@ class BaseHandler:
         self.step(Phase.RUN_WSGI, "setup_environ", "wsgiref_setup_environ",
                   {"method": env.get("REQUEST_METHOD"), "path": env.get("PATH_INFO")},
                   line="env = self.environ = self.os_environ.copy()",
-                  state={f"environ/{self.client}": environ_view(dict(env))})
+                  state={f"environ/{self.client}": environ_view(env)})
 
     # -- start_response and write -------------------------------------------------------
 
