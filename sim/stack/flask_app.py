@@ -27,7 +27,7 @@ from .http_status import WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
-from .werkzeug_utils import RangeNotSatisfiable, is_resource_modified, parse_range_016, send_file
+from .werkzeug_utils import RangeNotSatisfiable, file_chunks, is_resource_modified, parse_range_016, send_file
 from .werkzeug_wrappers import (
     ClosingIterator,
     Headers,
@@ -1064,7 +1064,7 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
     # the ETag names the file's absolute path on the server: its value is the machine's
     etag = f"{float(mtime)}-{len(data)}-{zlib.adler32(f'/app/static/{filename}'.encode()) & 0xFFFFFFFF}"
     headers.items.append(("ETag", f'"{etag}"'))
-    response = Response(200, headers, [data], direct_passthrough=True)
+    response = Response(200, headers, file_chunks(data), direct_passthrough=True)
     if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
         headers.set("Date", request.date_header())
         headers.set("Accept-Ranges", "bytes")
@@ -1078,7 +1078,7 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
                 headers.set("Content-Length", str(stop - start))
                 headers.set("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
                 response.status_code = 206
-                response.body = [data[start:stop]]
+                response.body = file_chunks(data[start:stop])
                 return response
         if not is_resource_modified(environ, etag, mtime):
             response.status_code = 304

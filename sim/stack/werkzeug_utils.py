@@ -50,6 +50,18 @@ def quote_header_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+#: ``wrap_file``'s ``buffer_size``: what each read of a served file asks for
+FILE_BUFFER_SIZE = 8192
+
+
+def file_chunks(data: bytes) -> list[bytes]:
+    """What the file wrapper (``werkzeug.wsgi.FileWrapper``, or the server's
+    ``wsgi.file_wrapper``: wsgiref's ``FileWrapper``) yields for a file holding ``data``: a
+    read of ``FILE_BUFFER_SIZE`` at a time until an empty read, so an empty file yields
+    nothing at all (wsgiref then never calls ``write``)."""
+    return [data[i:i + FILE_BUFFER_SIZE] for i in range(0, len(data), FILE_BUFFER_SIZE)]
+
+
 def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str,
               mimetypes: MimeTypes) -> Response:
     download_name = filename.rsplit("/", 1)[-1]
@@ -68,18 +80,20 @@ def send_file(filename: str, data: bytes, mtime: int, environ: dict, date: str,
         ("Cache-Control", "no-cache"),
         ("ETag", f'"{etag}"'),
     ]
-    response = Response(200, headers, [data], direct_passthrough=True)
-    return make_conditional(response, environ, etag, mtime, date)
+    response = Response(200, headers, file_chunks(data), direct_passthrough=True)
+    return make_conditional(response, environ, etag, mtime, date, data)
 
 
 def make_conditional(response: Response, environ: dict, etag: str, mtime: int,
-                     date: str) -> Response:
+                     date: str, data: bytes) -> Response:
+    """``Response.make_conditional(environ, accept_ranges=True, complete_length=len(data))``
+    for a file holding ``data``."""
     if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
         return response
     headers = response.headers
     headers.set("Date", date)
     headers.set("Accept-Ranges", "bytes")
-    length = len(response.body[0])
+    length = len(data)
     if "HTTP_RANGE" in environ and "HTTP_IF_RANGE" not in environ and length:
         span = parse_single_range(environ["HTTP_RANGE"], length)
         if span is None:
@@ -88,7 +102,7 @@ def make_conditional(response: Response, environ: dict, etag: str, mtime: int,
         headers.set("Content-Length", str(stop - start))
         headers.set("Content-Range", f"bytes {start}-{stop - 1}/{length}")
         response.status_code = 206
-        response.body = [response.body[0][start:stop]]
+        response.body = file_chunks(data[start:stop])
         return response
     if not is_resource_modified(environ, etag, mtime):
         response.status_code = 412 if environ.get("HTTP_IF_MATCH") else 304
