@@ -66,6 +66,39 @@ ACTIVITY_LABELS: dict[str, str] = {
 #: The listen backlog's row (sim names it "listen backlog").
 BACKLOG_LABEL = N_("listen backlog")
 
+#: How a body of unknown length arrives (``sim.BodyMarkKind``), as short words on the
+#: client's track: a chunked stream and one ended by the close look alike in time, and
+#: these are the difference.
+BODY_MARK_LABELS: dict[str, str] = {
+    "chunk": N_("chunk"),
+    "last_chunk": N_("0 = end"),
+    "unframed": N_("bytes"),
+    "close_ends_body": N_("EOF = end"),
+}
+
+#: The same in the legend.
+BODY_MARK_LEGEND: dict[str, str] = {
+    "chunk": N_("a chunk: its size comes first"),
+    "last_chunk": N_("the 0-size chunk: the body is complete"),
+    "unframed": N_("body bytes with no length and no chunks"),
+    "close_ends_body": N_("EOF: the close is the body's end"),
+}
+
+#: And in a mark's tooltip.
+BODY_MARK_TITLES: dict[str, str] = {
+    "chunk": N_("{client} reads a chunk ({data}): its size comes first, so the client knows "
+                "where it ends."),
+    "last_chunk": N_("{client} reads the last chunks ({data}) and the 0-size chunk: the body "
+                     "is complete, without waiting for the connection to close."),
+    "unframed": N_("{client} reads body bytes ({data}) with no length and no chunks: it "
+                   "cannot tell whether more will come."),
+    "close_ends_body": N_("The server closed the connection: only now does {client} know "
+                          "that the body is complete."),
+}
+
+#: Height of the band above a client's bars where its body marks' words go.
+MARK_BAND = 11
+
 SEGMENT_LABELS: dict[str, str] = {
     "queued": N_("queued in backlog"),
     "reading": N_("request arriving"),
@@ -126,13 +159,13 @@ def _bar_title(actor_label: str, bar: sim.Bar, lang: str) -> str:
         ms=bar.end - bar.start, step=bar.first)
 
 
-def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str) -> str:
+def _bars_svg(track: sim.Track, sc: Scale, lang: str, row_h: int, href: str, top: int = 0) -> str:
     out = []
     rows: dict[int, list[sim.Bar]] = {}
     for bar in track.bars:
         rows.setdefault(bar.row, []).append(bar)
     for row, bars in rows.items():
-        y = 2 + row * row_h
+        y = top + 2 + row * row_h
         places = sc.extents([(b.start, b.end, b.first, b.until) for b in bars])
         for bar, (x, w) in zip(bars, places, strict=True):
             title = escape(_bar_title(track.label, bar, lang))
@@ -166,6 +199,28 @@ def _bucketed_svg(bars: list[sim.Bar], sc: Scale, lang: str, href: str) -> str:
         out.append(f'<a href="{href}{first}" data-step="{first}" tabindex="-1"><title>{title}</title>'
                    f'<rect class="bar act-{act}" x="{round(b * width, 3)}%" y="2" '
                    f'width="{round(width, 3)}%" height="13"/></a>')
+    return "".join(out)
+
+
+def _body_marks_svg(marks: list[sim.BodyMark], sc: Scale, lang: str, href: str, height: int) -> str:
+    """A notch across the client's bar at each read that carried body framing, and its
+    word above it. Reads at one place (the last bytes, then EOF) share one word, the
+    last one's: it is the one that ends the body."""
+    groups: dict[float, list[sim.BodyMark]] = {}
+    for m in marks:
+        groups.setdefault(sc.at(m.t, m.i), []).append(m)
+    out = []
+    for x, group in groups.items():
+        last = group[-1]
+        title = " ".join(tr(BODY_MARK_TITLES[m.kind.value], lang).format(
+            client=m.client, data=repr(m.data.decode("latin-1"))[:24]) for m in group)
+        word = label(BODY_MARK_LABELS, last.kind.value, lang)
+        anchor = "start" if x < 4 else ("end" if x > 96 else "middle")
+        out.append(f'<a href="{href}{last.i}" data-step="{last.i}" tabindex="-1"><title>{escape(title)}</title>'
+                   f'<rect class="tl-mark mk-{last.kind.value}" x="{x}%" y="{MARK_BAND}" width="3" '
+                   f'height="{height - MARK_BAND}"/>'
+                   f'<text class="tl-mark-word mk-{last.kind.value}" x="{x}%" y="{MARK_BAND - 2}" '
+                   f'text-anchor="{anchor}">{escape(word)}</text></a>')
     return "".join(out)
 
 
@@ -251,6 +306,9 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
     href = str(escape(href))
     sc = _scale(tl)
     steps = pb.trace.steps
+    body_marks: dict[str, list[sim.BodyMark]] = {}
+    for bm in tl.body_marks:
+        body_marks.setdefault(bm.client, []).append(bm)
     moments_by_track: dict[str, list[sim.Moment]] = {}
     for m in tl.moments:
         s = steps[m.i]
@@ -259,11 +317,15 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
 
     def row(track: sim.Track) -> dict[str, Any]:
         row_h = 16 if track.kind is not sim.TrackKind.BACKLOG else 11
-        height = max(18, track.rows * row_h + 3)
+        marks = body_marks.get(track.id, []) if track.kind is sim.TrackKind.CLIENT else []
+        top = MARK_BAND if marks else 0
+        height = max(18, track.rows * row_h + 3) + top
         if len(track.bars) > MAX_BARS:
             inner = _bucketed_svg(list(track.bars), sc, lang, href)
         else:
-            inner = _bars_svg(track, sc, lang, row_h, href)
+            inner = _bars_svg(track, sc, lang, row_h, href, top)
+        if marks:
+            inner += _body_marks_svg(marks, sc, lang, href, height)
         inner += _moment_marks(moments_by_track.get(track.id, []), sc, height, lang, href)
         summary = _summary(list(track.bars), lang)
         # a thread's name is its real name, in any language; the backlog is words
@@ -307,6 +369,9 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
         "start": tl.start, "end": tl.end, "span": sc.span, "kind": tl.axis.value,
         "steps": tl.steps, "axis": _axis(sc, lang), "groups": groups,
         "legend": [{"id": a, "label": label(ACTIVITY_LABELS, a, lang)} for a in used],
+        "mark_legend": [{"id": k, "word": label(BODY_MARK_LABELS, k, lang),
+                         "label": label(BODY_MARK_LEGEND, k, lang)}
+                        for k in BODY_MARK_LEGEND if k in {m.kind.value for m in tl.body_marks}],
         "moments": [{"i": m.i, "t": m.t, "kind": m.kind.value, "client": m.client,
                      "text": sim.moment_caption(m)[1 if lang == "zh" else 0]}
                     for m in tl.moments if m.kind is not sim.MomentKind.TEARDOWN
@@ -359,8 +424,9 @@ def request_lines(scenario: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def why(r: sim.RequestTimes, lang: str) -> list[str]:
-    """Plain reasons for where a request's time went."""
+def why(r: sim.RequestTimes, lang: str, marks: tuple[sim.BodyMarkKind, ...] = ()) -> list[str]:
+    """Plain reasons for where a request's time went; ``marks``: what its client read of
+    a body of unknown length (how the end of that body was known)."""
     out = []
     queued = r.duration("queued")
     if queued > 0:
@@ -380,11 +446,25 @@ def why(r: sim.RequestTimes, lang: str) -> list[str]:
         out.append(tr(N_("the view slept {ms} ms"), lang).format(ms=r.slept))
     if r.view_skipped:
         out.append(tr(N_("the view never ran: a before_request hook answered"), lang))
-    if r.status is None:
-        out.append(tr(N_("got no answer"), lang))
-    if r.end_kind in END_REASONS:
-        out.append(label(END_REASONS, r.end_kind, lang))
+    if sim.BodyMarkKind.LAST_CHUNK in marks:
+        out.append(tr(N_("the body came in chunks, and the 0-size chunk ended it"), lang))
+    elif sim.BodyMarkKind.CLOSE_ENDS_BODY in marks:
+        out.append(tr(N_("the body had no length: only the server closing the connection "
+                         "ended it"), lang))
+    if hung_up(r):
+        out.append(tr(N_("hung up before reading any answer"), lang))
+    else:
+        if r.status is None:
+            out.append(tr(N_("got no answer"), lang))
+        if r.end_kind in END_REASONS:
+            out.append(label(END_REASONS, r.end_kind, lang))
     return out
+
+
+def hung_up(r: sim.RequestTimes) -> bool:
+    """The client closed its side without reading an answer (``then: "close"``): it did
+    not fail to get one, it left."""
+    return r.status is None and r.end_kind == str(sim.ClientEnd.CLIENT_CLOSED)
 
 
 #: How a request's client ended, when that is part of why its time went where it did.
@@ -411,6 +491,10 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
     cx = CURSOR_X
     lines = request_lines(pb.scenario)
     rows = []
+    last_request = {r.client: r.request for r in tl.requests}
+    marks: dict[str, tuple[sim.BodyMarkKind, ...]] = {}
+    for m in tl.body_marks:
+        marks[m.client] = (*marks.get(m.client, ()), m.kind)
     for r in tl.requests[:limit]:
         segs = []
         places = sc.extents([(s.start, s.end, s.first, s.until) for s in r.segments])
@@ -424,11 +508,14 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
         rows.append({
             "id": rid, "first": r.first,
             "line": reqs[r.request - 1] if r.request - 1 < len(reqs) else "",
-            "status": r.status, "actor": sim.thread_name(r.actor) if r.actor else "",
+            "status": r.status, "hung_up": hung_up(r),
+            "actor": sim.thread_name(r.actor) if r.actor else "",
             "svg": Markup(f'<svg class="tl-svg" width="100%" height="18" focusable="false">{"".join(segs)}'
                           f'{_cursor(cx, 18)}</svg>'),
             "durations": {k: r.duration(k) for k in SEGMENT_LABELS},
-            "latency": r.latency, "why": why(r, lang),
+            # a client's reads follow its last answer (the dev servers close after each)
+            "latency": r.latency,
+            "why": why(r, lang, marks.get(r.client, ()) if r.request == last_request[r.client] else ()),
         })
     return {"rows": rows, "more": max(0, len(tl.requests) - limit), "axis": tl.axis.value,
             "headline": [{"id": r["id"], "latency": r["latency"], "why": r["why"], "first": r["first"]}

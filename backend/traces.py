@@ -87,7 +87,7 @@ _RULES_OUT = {
 
 #: Events after which a client has its whole answer (or is gone).
 _CLIENT_DONE = frozenset({"client_eof", "client_reset", "client_timeout", "client_close",
-                          "client_abort", "connect_timeout", "client_send_failed"})
+                          "client_hang_up", "client_abort", "connect_timeout", "client_send_failed"})
 
 #: What a token looks like: where the request is, and whether it moves or waits there.
 TOKEN_STYLES = ("now", "waiting", "idle", "done", "skipped")

@@ -72,7 +72,16 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "client_shutdown_failed": (
         "The client's shutdown(SHUT_WR) fails (ENOTCONN): an RST has already closed the connection.",
         "客户端的 shutdown(SHUT_WR) 失败（ENOTCONN）：连接已被 RST 关闭。"),
-    "client_close": ("The client closes the connection.", "客户端关闭连接。"),
+    "client_send_nothing": (
+        "The client sends nothing: an empty send puts no byte on the wire.",
+        "客户端什么也没发送：空的 send 不会往线路上放任何字节。"),
+    "client_close": ("The client closes the connection without reading an answer: its kernel sends FIN.",
+                     "客户端不读响应就关闭了连接：它的内核发出 FIN。"),
+    "client_hang_up": (
+        "The client hangs up: it closes its socket with {bytes} of the answer unread, so its "
+        "kernel sends RST instead of FIN. The server finds out only at its next write.",
+        "客户端挂断了：它关闭 socket 时还有 {n} 字节的响应没读，所以它的内核发出的是 RST 而不是 "
+        "FIN。服务器要到下一次写的时候才会发现。"),
     "client_abort": ("The client aborts the connection (SO_LINGER 0): its kernel sends RST.",
                      "客户端中止连接（SO_LINGER 0）：它的内核发送 RST。"),
     "client_recv": ("The client receives {bytes}: {text}", "客户端收到 {n} 字节：{text}"),

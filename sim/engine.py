@@ -211,8 +211,10 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
             client.sending = Sending.FAILED
             client_done(world, conn, client)
             return
-        rec.step(cid, cid, Phase.READ, None, "client_send", {"n": len(data), "text": data},
-                 state={f"sockets/{cid}": peer_socket_view(conn)})
+        # An empty chunk puts nothing on the wire: a scenario's way to let time pass
+        # before what the client does next (close, half-close), not a send to show.
+        rec.step(cid, cid, Phase.READ, None, "client_send" if data else "client_send_nothing",
+                 {"n": len(data), "text": data}, state={f"sockets/{cid}": peer_socket_view(conn)})
     if decl.then == "shutdown_write":
         if not kernel.client_shutdown_write(conn):
             # ENOTCONN after an RST: like a failed send, the client's end is a reset.
@@ -222,10 +224,11 @@ def client_main(world: World, decl: Client, conn: Connection, client: ClientStat
             return
         rec.step(cid, cid, Phase.READ, None, "client_shutdown")
     elif decl.then == "close":
-        kernel.client_close(conn)
+        unread = kernel.client_close(conn)
         client.reader = ClientEnd.CLIENT_CLOSED
-        rec.step(cid, cid, Phase.CLOSE, None, "client_close",
-                 state={f"sockets/{cid}": peer_socket_view(conn)})
+        # with answer bytes unread the close is a hang-up: Linux sends RST, not FIN
+        rec.step(cid, cid, Phase.CLOSE, None, "client_hang_up" if unread else "client_close",
+                 {"n": unread}, state={f"sockets/{cid}": peer_socket_view(conn)})
     elif decl.then == "reset":
         client.reader = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
         kernel.client_abort(conn)

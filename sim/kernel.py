@@ -412,16 +412,19 @@ class Kernel:
         self.scheduler.wake(conn.server_readable)
         return True
 
-    def client_close(self, conn: Connection) -> None:
-        """The client closes; unread bytes in its buffer turn the FIN into an RST."""
-        unread = conn.client_read < len(conn.to_client)
+    def client_close(self, conn: Connection) -> int:
+        """The client closes; unread bytes in its buffer turn the FIN into an RST. Returns
+        how many bytes it left unread when that sent an RST (0: a FIN)."""
+        unread = len(conn.to_client) - conn.client_read
         conn.client_end = next_state("client", conn.client_end, EndEvent.CLOSE)
         conn.client_read = len(conn.to_client)  # discarded
-        if unread and conn.server_end is not EndState.CLOSED:
+        reset = unread > 0 and conn.server_end is not EndState.CLOSED
+        if reset:
             rst_to(conn, "server")
         else:
             conn.server_end = next_state("server", conn.server_end, EndEvent.PEER_FIN)
         self.scheduler.wake(conn.server_readable)
+        return unread if reset else 0
 
     def client_abort(self, conn: Connection) -> None:
         """The client closes with ``SO_LINGER`` 0: RST, whatever it had read."""

@@ -87,8 +87,11 @@ ACTIVITY: dict[str, Activity] = {
     "client_connect": _A.CONNECTING, "syn_dropped": _A.CONNECTING,
     "syn_dropped_last": _A.CONNECTING, "backlog_queued": _A.QUEUED,
     "client_send": _A.WAITING, "client_shutdown": _A.WAITING, "client_recv": _A.RECEIVING,
+    # nothing on the wire: the client goes on as before (:func:`_client_tracks`)
+    "client_send_nothing": _A.WAITING,
     # a client's last step: nothing after it
     "connect_timeout": _A.CLOSING, "client_send_failed": _A.CLOSING, "client_close": _A.CLOSING,
+    "client_hang_up": _A.CLOSING,
     "client_shutdown_failed": _A.CLOSING,
     "client_abort": _A.CLOSING, "client_eof": _A.CLOSING, "client_reset": _A.CLOSING,
     "client_timeout": _A.CLOSING, "connect_refused": _A.CLOSING,
@@ -175,7 +178,8 @@ def activity_of(event: str) -> Activity:
 
 
 #: Events after which a client is gone (its track ends).
-CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close", "client_abort",
+CLIENT_ENDS = frozenset({"connect_timeout", "client_send_failed", "client_close", "client_hang_up",
+                         "client_abort",
                          "client_eof", "client_reset", "client_timeout", "connect_refused"})
 
 #: Events after which a server actor's connection is over: a worker thread (or child) ends,
@@ -406,6 +410,130 @@ def moment_caption(moment: Moment) -> tuple[str, str]:
     return english.format(**args), chinese.format(**args)
 
 
+class BodyMarkKind(StrEnum):
+    """What a client learns from bytes of a body sent without Content-Length."""
+
+    #: one or more chunks arrived (``Transfer-Encoding: chunked``: size in hex, CRLF,
+    #: the bytes, CRLF; RFC 9112 section 7.1): the client knows each one's end
+    CHUNK = "chunk"
+    #: the zero-size last chunk arrived (with any before it): the body is complete, and
+    #: the client knows it without waiting for the connection to close
+    LAST_CHUNK = "last_chunk"
+    #: body bytes with neither a length nor chunking: more may follow, or not
+    UNFRAMED = "unframed"
+    #: the server closed the connection: only now is such a body known to be complete
+    #: (RFC 9112 section 6.3, the last rule)
+    CLOSE_ENDS_BODY = "close_ends_body"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMark:
+    """A client's read (or its EOF) that tells it something about a body's end."""
+
+    i: int
+    t: int
+    client: str
+    kind: BodyMarkKind
+    #: the body bytes this read carried (the chunks' data, without their framing)
+    data: bytes = b""
+
+
+class _Framing(StrEnum):
+    HEAD = "head"
+    LENGTH = "length"
+    CHUNKED = "chunked"
+    UNTIL_CLOSE = "until_close"
+
+
+@dataclass(slots=True)
+class _BodyReader:
+    """Reads a client's received bytes as its HTTP client would, a read at a time, and
+    says what each read told it about a body of unknown length. (A HEAD answer's
+    Content-Length announces a body that never comes; a connection that carries one and
+    then another answer would be misread here: the dev servers close after each.)"""
+
+    buf: bytes = b""
+    framing: _Framing = _Framing.HEAD
+    left: int = 0
+
+    def feed(self, data: bytes) -> tuple[list[BodyMarkKind], bytes]:
+        self.buf += data
+        kinds: list[BodyMarkKind] = []
+        body = b""
+        while self.buf:
+            if self.framing is _Framing.HEAD:
+                end = self.buf.find(b"\r\n\r\n")
+                if end < 0:
+                    break
+                status_line, _, block = self.buf[:end].partition(b"\r\n")
+                self.buf = self.buf[end + 4:]
+                parts = status_line.split(b" ", 2)
+                status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 200
+                headers = _header_block(block)
+                length = (headers.get("content-length") or [""])[0]
+                if status < 200 or status in (204, 304):
+                    continue  # no body: the next head follows
+                if "chunked" in ",".join(headers.get("transfer-encoding", [])).lower():
+                    self.framing = _Framing.CHUNKED
+                elif length.isdigit():
+                    self.framing, self.left = _Framing.LENGTH, int(length)
+                else:
+                    self.framing = _Framing.UNTIL_CLOSE
+            elif self.framing is _Framing.LENGTH:
+                taken = min(self.left, len(self.buf))
+                self.buf, self.left = self.buf[taken:], self.left - taken
+                if not self.left:
+                    self.framing = _Framing.HEAD
+            elif self.framing is _Framing.UNTIL_CLOSE:
+                body += self.buf
+                self.buf = b""
+                kinds.append(BodyMarkKind.UNFRAMED)
+            else:
+                line_end = self.buf.find(b"\r\n")
+                size_text = self.buf[:line_end].split(b";")[0].strip() if line_end >= 0 else b""
+                try:
+                    size = int(size_text, 16)
+                except ValueError:
+                    break  # the size line is not all here yet
+                if len(self.buf) < line_end + 2 + size + 2:
+                    break  # nor the whole chunk
+                body += self.buf[line_end + 2:line_end + 2 + size]
+                self.buf = self.buf[line_end + 2 + size + 2:]
+                if size:
+                    kinds.append(BodyMarkKind.CHUNK)
+                else:
+                    kinds.append(BodyMarkKind.LAST_CHUNK)
+                    self.framing = _Framing.HEAD
+        return kinds, body
+
+
+def body_marks(trace: Trace, rows: list[tuple]) -> tuple[BodyMark, ...]:
+    """Each client read of a body sent without Content-Length, and the EOF that ends one
+    sent with no framing at all: the difference, on the client's side, between a chunked
+    stream (each chunk says where it ends, a zero-size one ends the body) and a stream
+    whose end is the connection closing. Plain Content-Length bodies get no marks."""
+    readers: dict[str, _BodyReader] = {}
+    pos: dict[str, int] = {}
+    out = []
+    for i, t, actor, client, _, _, event in rows:
+        if actor != client or event not in ("client_recv", "client_eof"):
+            continue
+        reader = readers.setdefault(client, _BodyReader())
+        if event == "client_eof":
+            if reader.framing is _Framing.UNTIL_CLOSE:
+                out.append(BodyMark(i, t, client, BodyMarkKind.CLOSE_ENDS_BODY))
+            continue
+        n = step_args(trace, i).get("n", 0)
+        start = pos.get(client, 0)
+        pos[client] = start + n
+        kinds, body = reader.feed(trace.clients[client].received[start:start + n])
+        if kinds:
+            kind = (BodyMarkKind.LAST_CHUNK if BodyMarkKind.LAST_CHUNK in kinds
+                    else kinds[0])
+            out.append(BodyMark(i, t, client, kind, body))
+    return tuple(out)
+
+
 class Axis(StrEnum):
     """What the timeline's horizontal axis counts."""
 
@@ -443,6 +571,8 @@ class Timeline:
     axis: Axis = Axis.TIME
     #: the number of steps (a step axis runs from 0 to this)
     steps: int = 0
+    #: how the body of an answer of unknown length arrives at its client (:func:`body_marks`)
+    body_marks: tuple[BodyMark, ...] = ()
 
 
 #: Events a person stepping "over" the boilerplate still stops at: where a request moves
@@ -450,8 +580,8 @@ class Timeline:
 KEY_EVENTS = frozenset({
     "flask_init", "server_activate", "serve_forever",
     "client_connect", "syn_dropped", "syn_dropped_last", "connect_timeout", "backlog_queued",
-    "client_send", "client_send_failed", "client_shutdown", "client_shutdown_failed", "client_close",
-    "client_abort",
+    "client_send", "client_send_nothing", "client_send_failed", "client_shutdown",
+    "client_shutdown_failed", "client_close", "client_hang_up", "client_abort",
     "client_recv", "client_eof", "client_reset", "client_timeout",
     "get_request", "process_request", "process_request_threaded", "process_request_thread",
     "handle_one_request", "parse_request", "handle_expect_100", "send_error", "read_drain",
@@ -491,7 +621,7 @@ def timeline(trace: Trace) -> Timeline:
     key = tuple(i for i, _, _, _, _, _, event in rows
                 if event in KEY_EVENTS or i in moment_steps)
     return Timeline(tuple(tracks), tuple(requests), tuple(moments), rows[0][1], end_t, key,
-                    axis_for(requests, rows[0][1], end_t), len(rows))
+                    axis_for(requests, rows[0][1], end_t), len(rows), body_marks(trace, rows))
 
 
 # -- tracks -------------------------------------------------------------------------------
@@ -541,6 +671,8 @@ def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
         wait = backlog.get(client)
         if actor == client:
             act = None if event in CLIENT_ENDS else activity_of(event)
+            if event == "client_send_nothing":
+                act = own.get(client)  # nothing went on the wire: it does what it did
             own[client] = act
         elif wait and i in (wait[1], wait[3]):
             queued[client] = i == wait[1]
@@ -751,7 +883,7 @@ _MOMENT_EVENTS = READ_STARTS | ANSWER_WRITES | frozenset({
     "hook_before_request", "hook_after_request", "view_sleep", "view_echo", "read_body",
     "read_drain", "handle_exception", "wsgiref_hop_by_hop", "generate_chunk", "write_body",
     "do_teardown_request", "reqctx_push_again", "connection_dropped", "client_timeout",
-    "client_close", "client_abort", "connect_timeout", "process_request_threaded",
+    "client_close", "client_hang_up", "client_abort", "connect_timeout", "process_request_threaded",
     "collect_children_full", "wsgiref_process_exit", "close_request", "close_request_rst",
     "reloader_child_start", "trigger_reload"})
 
@@ -945,7 +1077,8 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
         elif event == "connection_dropped":
             add(i, t, MomentKind.CONNECTION_DROPPED, client, request,
                 detail=step_args(trace, i).get("error", ""))
-        elif event in ("client_timeout", "client_close", "client_abort", "connect_timeout"):
+        elif event in ("client_timeout", "client_close", "client_hang_up", "client_abort",
+                       "connect_timeout"):
             add(i, t, MomentKind.CLIENT_GAVE_UP, client, request)
         elif event == "process_request_threaded":
             add(i, t, MomentKind.THREAD_STARTED, client, request, _started_thread(rows, i, client))

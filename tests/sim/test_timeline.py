@@ -284,7 +284,7 @@ def test_a_request_ends_when_its_client_has_the_answer_or_leaves() -> None:
     # the client that hangs up mid-stream is done when it leaves, not when the server notices
     _, trace, tl = run_gallery("20-hang-up-mid-stream")
     (r,) = tl.requests
-    assert r.end == next(s.t for s in trace.steps if s.event == "client_close") == 450
+    assert r.end == next(s.t for s in trace.steps if s.event == "client_hang_up") == 450
 
 
 @pytest.mark.parametrize(("name", "axis"), [
@@ -341,3 +341,61 @@ def test_bars_and_segments_end_at_the_step_where_the_next_begins(name: str) -> N
             assert s.first <= s.until <= r.last + 1
             if after is not None:
                 assert s.until <= after.first
+
+
+def test_a_chunked_stream_and_a_stream_ended_by_the_close_read_differently() -> None:
+    """Gallery 09 and 15 send the same chunks at the same times; the client's reads
+    are where they differ: each chunk says where it ends, and a 0-size one ends the
+    body, or bytes come with no framing and only the EOF ends them."""
+    kinds = {name: [(m.t, m.kind) for m in run_gallery(name)[2].body_marks]
+             for name in ("09-streamed-response", "15-legacy-stream", "01-one-get")}
+    K = sim.BodyMarkKind
+    assert kinds["09-streamed-response"] == [(200, K.CHUNK), (400, K.CHUNK), (600, K.LAST_CHUNK)]
+    assert kinds["15-legacy-stream"] == [(200, K.UNFRAMED), (400, K.UNFRAMED), (600, K.UNFRAMED),
+                                         (600, K.CLOSE_ENDS_BODY)]
+    assert kinds["01-one-get"] == []  # Content-Length: nothing to mark
+    (*_, last) = run_gallery("09-streamed-response")[2].body_marks
+    assert last.data == b"c"  # the chunk's bytes, not its framing
+
+
+def test_the_body_reader_reads_as_a_client_does() -> None:
+    from sim.timeline import BodyMarkKind as K
+    from sim.timeline import _BodyReader
+
+    reader = _BodyReader()
+    # an interim answer has no body; the chunked head and a size line split across reads
+    assert reader.feed(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n") == ([], b"")
+    assert reader.feed(b"Transfer-Encoding: chunked\r\n\r\n1") == ([], b"")
+    assert reader.feed(b"0\r\n0123456789abcdef\r\n") == ([K.CHUNK], b"0123456789abcdef")
+    assert reader.feed(b"0\r\n\r\n") == ([K.LAST_CHUNK], b"")
+    # then an answer with a length: its body is no mark
+    assert reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") == ([], b"")
+    plain = _BodyReader()
+    assert plain.feed(b"HTTP/1.0 200 OK\r\n\r\nab") == ([K.UNFRAMED], b"ab")
+
+
+def test_a_client_that_hangs_up_is_told_as_a_hang_up() -> None:
+    """Gallery 20's client waits 450 ms (an empty chunk) and closes with the answer
+    unread: a hang-up that sends RST, not a send of 0 bytes."""
+    _, trace, tl = run_gallery("20-hang-up-mid-stream")
+    c1 = [s for s in trace.steps if s.actor == "c1"]
+    events = [s.event for s in c1]
+    assert "client_send_nothing" in events and "client_close" not in events
+    hang_up = next(s for s in c1 if s.event == "client_hang_up")
+    assert hang_up.t == 450
+    unread = trace.clients["c1"].received  # what it read: nothing
+    assert unread == b""
+    assert "hangs up" in hang_up.caption and "RST" in hang_up.caption and "0 bytes" not in hang_up.caption
+    assert "挂断" in hang_up.caption_zh
+    assert any(m.kind is MomentKind.CLIENT_GAVE_UP and m.i == hang_up.i for m in tl.moments)
+    # the server learns of it at its next write: the connection is dropped
+    assert any(m.kind is MomentKind.CONNECTION_DROPPED for m in tl.moments)
+    # a close with nothing unread is a plain close (FIN)
+    _, silent, _ = run_gallery("16-silent-socket")
+    assert [s.event for s in silent.steps if s.actor == "c1"][-2:] == ["client_send_nothing",
+                                                                       "client_close"]
+    # no gallery run tells of a send of 0 bytes any more
+    for name in gallery():
+        trace = sim.run(gallery()[name])
+        assert not any(s.event == "client_send" and "sends 0 bytes" in s.caption
+                       for s in trace.steps), name

@@ -56,3 +56,50 @@ def test_the_cursor_sits_on_its_step(client) -> None:
     html = client.get("/s/one-get?step=67").text
     x = float(re.search(r'id="tl-cursor" x="([\d.]+)%"', html)[1])
     assert x == pytest.approx(67.5 * 100 / 76, abs=0.01)
+
+
+def client_row(html: str, client: str) -> str:
+    row = re.search(rf'data-track="{client}">(.*?)</div>', html, re.S)
+    assert row, f"no row for {client}"
+    return row[1]
+
+
+def test_a_chunked_stream_and_one_ended_by_the_close_look_different(client) -> None:
+    """Gallery 09 and 15 have the same bars; the marks on the client's track, the legend
+    and the line under the timeline are where they differ."""
+    chunked = client.get("/s/streamed-response?step=0").text
+    row = client_row(chunked, "c1")
+    assert row.count('class="tl-mark mk-chunk"') == 2 and row.count('class="tl-mark mk-last_chunk"') == 1
+    assert ">chunk</text>" in row and ">0 = end</text>" in row and "mk-close_ends_body" not in row
+    assert "the 0-size chunk: the body is complete" in chunked  # the legend
+    assert "the body came in chunks, and the 0-size chunk ended it" in chunked
+
+    closed = client.get("/s/legacy-stream?step=0").text
+    row = client_row(closed, "c1")
+    assert "mk-chunk" not in row and "mk-last_chunk" not in row
+    assert row.count('class="tl-mark mk-unframed"') == 2  # the third shares its place with EOF
+    assert row.count('class="tl-mark mk-close_ends_body"') == 1 and ">EOF = end</text>" in row
+    assert "only the server closing the connection ended it" in closed
+    # the marks are drawn where the reads happened: at 200, 400 and 600 of 600 ms
+    xs = [float(x) for x in re.findall(r'<rect class="tl-mark [^"]*" x="([\d.]+)%"', row)]
+    assert xs == pytest.approx([200 / 6, 400 / 6, 100], abs=0.01)
+
+
+def test_a_run_without_such_a_body_has_no_marks(client) -> None:
+    html = client.get("/s/two-clients-threaded?step=0").text
+    assert "tl-mark" not in html and "mk-sw" not in html
+
+
+def test_body_marks_in_chinese(client) -> None:
+    html = client.get("/s/legacy-stream?step=0&lang=zh").text
+    assert ">EOF=结束</text>" in html and "只有服务器关闭连接才标志着它结束" in html
+
+
+def test_a_client_that_hangs_up_is_said_to_hang_up(client) -> None:
+    html = client.get("/s/hang-up-mid-stream?step=0").text
+    assert "hung up before reading any answer" in html and "got no answer" not in html
+    assert "The client hangs up: it closes its socket with 188 bytes of the answer unread" in html
+    assert "The client sends nothing: an empty send puts no byte on the wire." in html
+    assert "sends 0 bytes" not in html
+    zh = client.get("/s/hang-up-mid-stream?step=0&lang=zh").text
+    assert "还没读到任何响应就挂断了" in zh and "客户端挂断了" in zh and "已挂断" in zh
