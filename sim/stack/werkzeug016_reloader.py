@@ -13,8 +13,7 @@ in ``WERKZEUG_SERVER_FD``):
   routes), and ``run_simple`` -> ``run_with_reloader`` starts a daemon thread running
   ``inner`` (``Thread-1 (inner)``: ``make_server(fd=...)``, ``serve_forever``), while its
   main thread becomes the stat reloader (``StatReloaderLoop.run``: every
-  ``reloader_interval`` seconds it ``stat()``s every loaded module's file).
-
+  ``reloader_interval`` seconds it ``stat()``s every loaded module's file);
 * a saved file (``file_changes``) is seen by the child's next stat turn: ``trigger_reload``
   logs it and ``sys.exit(3)`` ends the child, with its threads wherever they are and the
   connections it held closed by the kernel; the parent's ``subprocess.call`` returns 3 and
