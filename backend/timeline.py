@@ -210,8 +210,10 @@ def _body_marks_svg(marks: list[sim.BodyMark], sc: Scale, lang: str, href: str, 
     for m in marks:
         groups.setdefault(sc.at(m.t, m.i), []).append(m)
     out = []
-    for x, group in groups.items():
+    for n, (x, group) in enumerate(groups.items()):
         last = group[-1]
+        # on a phone only the first and the last word fit (app.css hides the others)
+        mid = " mid" if 0 < n < len(groups) - 1 else ""
         title = " ".join(tr(BODY_MARK_TITLES[m.kind.value], lang).format(
             client=m.client, data=repr(m.data.decode("latin-1"))[:24]) for m in group)
         word = label(BODY_MARK_LABELS, last.kind.value, lang)
@@ -219,7 +221,7 @@ def _body_marks_svg(marks: list[sim.BodyMark], sc: Scale, lang: str, href: str, 
         out.append(f'<a href="{href}{last.i}" data-step="{last.i}" tabindex="-1"><title>{escape(title)}</title>'
                    f'<rect class="tl-mark mk-{last.kind.value}" x="{x}%" y="{MARK_BAND}" width="3" '
                    f'height="{height - MARK_BAND}"/>'
-                   f'<text class="tl-mark-word mk-{last.kind.value}" x="{x}%" y="{MARK_BAND - 2}" '
+                   f'<text class="tl-mark-word mk-{last.kind.value}{mid}" x="{x}%" y="{MARK_BAND - 2}" '
                    f'text-anchor="{anchor}">{escape(word)}</text></a>')
     return "".join(out)
 

@@ -34,6 +34,9 @@ PAGES = [
     ("player", "/s/two-clients-one-thread?step=40", None),
     ("player-zh", "/s/one-get?step=30&lang=zh", None),
     ("player-filtered", "/s/two-clients-one-thread?step=60&client=c2", None),
+    # the body marks' words on a client's track (chunks, the last chunk; EOF)
+    ("player-chunked", "/s/streamed-response?step=77", None),
+    ("player-close-ends-body", "/s/legacy-stream?step=78", None),
     ("editor", "/edit?from=one-get", None),
     ("source", "/source/socketserver", None),
     ("not-found", "/s/zzzzzzz", None),

@@ -72,6 +72,9 @@ def test_a_chunked_stream_and_one_ended_by_the_close_look_different(client) -> N
     assert row.count('class="tl-mark mk-chunk"') == 2 and row.count('class="tl-mark mk-last_chunk"') == 1
     assert ">chunk</text>" in row and ">0 = end</text>" in row and "mk-close_ends_body" not in row
     assert "the 0-size chunk: the body is complete" in chunked  # the legend
+    # a phone has room for the first and the last word only: the others are marked to hide
+    words = re.findall(r'<text class="tl-mark-word ([^"]*)"', row)
+    assert words == ["mk-chunk", "mk-chunk mid", "mk-last_chunk"]
     assert "the body came in chunks, and the 0-size chunk ended it" in chunked
 
     closed = client.get("/s/legacy-stream?step=0").text
