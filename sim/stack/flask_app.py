@@ -35,6 +35,7 @@ from .werkzeug_wrappers import (
     Response,
     error_response_016,
     get_content_type,
+    status_016,
     status_text_016,
 )
 from .world import MAIN, ORIGIN_KEY, Process
@@ -984,10 +985,10 @@ class Flask11(Flask):
 
     def call_response(self, ctx: RequestContext, response: Response, start_response):
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, W016_RESPONSE + "__call__", "response_call",
-                      {"status": status_text_016(response.status_code)},
+                      {"status": status_016(response)},
                       line="start_response(status, headers)")
         headers = response.wsgi_headers()
-        start_response(status_text_016(response.status_code), _absolute_location(headers, ctx.request.environ))
+        start_response(status_016(response), _absolute_location(headers, ctx.request.environ))
         if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
                 or response.status_code in (204, 304)):
             body: Any = ()

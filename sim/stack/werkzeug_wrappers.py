@@ -76,6 +76,8 @@ class Response:
     direct_passthrough: bool = False
     #: the status line as set from a string with a reason (``"201 Made"``), kept as it is
     status_line: str | None = None
+    #: the string the status was last set from (0.16 keeps any string as it is: ``"404"``)
+    status_string: str | None = None
 
     @property
     def status(self) -> str:
@@ -84,10 +86,11 @@ class Response:
     def set_status(self, value: int | str) -> None:
         """The ``status`` / ``status_code`` setters (``_clean_status``): a code gets its
         reason from the table; a string with a reason is kept as it is (stripped)."""
-        self.status_line = None
+        self.status_line = self.status_string = None
         if isinstance(value, int):
             self.status_code = value
             return
+        self.status_string = value
         value = value.strip()
         code_str, sep, _ = value.partition(" ")
         # scenario validation admits only "<3 digits>[ reason]", so int() cannot fail here
@@ -275,6 +278,12 @@ def escape_016(text: str) -> str:
 def status_text_016(code: int) -> str:
     name = "Unknown" if code in MISSING_IN_016 else HTTP_STATUS_CODES.get(code, "Unknown")
     return f"{code} {name.upper()}"
+
+
+def status_016(response: Response) -> str:
+    """0.16's ``BaseResponse.status``: a string set as the status is kept as it came (a
+    bare ``"404"`` has no reason); a code gets its reason from 0.16's table."""
+    return response.status_string or status_text_016(response.status_code)
 
 
 def error_response_016(exc: HTTPException) -> Response:
