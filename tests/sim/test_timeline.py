@@ -200,6 +200,9 @@ LESSON_MOMENTS = {
     "27-two-processes": MomentKind.MODULE_RUNS_AGAIN,
     "31-forking-children": MomentKind.CHILDREN_FULL,
     "32-reload-on-save": MomentKind.RELOADED,
+    "33-same-requests-werkzeug": MomentKind.CHUNKED_UPLOAD_READ,
+    "34-same-requests-legacy": MomentKind.CHUNKED_UPLOAD_READ,
+    "35-same-requests-wsgiref": MomentKind.CHUNKED_UPLOAD_LOST,
 }
 
 
