@@ -67,33 +67,51 @@ class Background:
     A thread per job is no bound: a new link opened every second under load started a
     pre-render thread each, and they starved the request threads (a step fragment took
     over 60 s in a soak run). Newest first; when full, the oldest waiting job is dropped
-    (its trace is still rendered on demand when stepped).
+    (its trace is still rendered on demand when stepped). The worker ends when no job is
+    left and the next job starts another, so an idle server (or a test's many apps) keeps
+    no thread, and :meth:`join` can wait for the work to be done.
     """
 
     def __init__(self, pending: int = 2) -> None:
         self._jobs: deque[Callable[[], None]] = deque(maxlen=pending)
-        self._wake = threading.Condition()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.dropped = 0
 
     def submit(self, job: Callable[[], None]) -> None:
-        with self._wake:
+        with self._lock:
             if len(self._jobs) == self._jobs.maxlen:
                 self.dropped += 1
             self._jobs.append(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="wsgiscope-background")
+                                                name=BACKGROUND_THREAD)
                 self._thread.start()
-            self._wake.notify()
+
+    @property
+    def idle(self) -> bool:
+        """No worker thread: every job has run."""
+        return self._thread is None
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the worker has run every job and ended."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
-            with self._wake:
-                while not self._jobs:
-                    self._wake.wait()
+            with self._lock:
+                if not self._jobs:
+                    self._thread = None
+                    return
                 job = self._jobs.pop()
             job()
+
+
+#: the name of the background worker's thread
+BACKGROUND_THREAD = "wsgiscope-background"
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 import gc
 import json
+import threading
 import time
 import tracemalloc
 
@@ -9,7 +10,7 @@ import pytest
 
 import sim
 from backend.lanes import LANE_IDS
-from backend.services import ROOT
+from backend.services import BACKGROUND_THREAD, ROOT
 from backend.traces import KEY_PHASES, Playback, TraceCache, scenario_key
 
 
@@ -120,6 +121,10 @@ def test_playback_weight_bounds_what_a_shown_trace_really_holds(shape):
     size."""
     _show(playback("01-one-get"))  # the player's own one-time caches, not any trace's
     a = _shape(shape)
+    # tracemalloc counts every thread: apps made by earlier tests may still pre-render
+    for thread in threading.enumerate():
+        if thread.name == BACKGROUND_THREAD:
+            thread.join(60)
     gc.collect()
     tracemalloc.start()
     try:
