@@ -869,7 +869,7 @@ class Flask11(Flask):
     def redirect_url(self, request, new_path: str) -> str:
         """0.16's ``make_redirect_url``: the server name is ``get_host`` as it came, lower-cased
         and IDNA-encoded by ``Map.bind`` (``bind_error`` has checked that it encodes)."""
-        return _redirect_url(werkzeug016_routing.encode_idna(werkzeug016_urls.get_host(request.environ).lower()),
+        return _redirect_url(werkzeug016_urls.encode_idna(werkzeug016_urls.get_host(request.environ).lower()),
                              request, new_path)
 
     def request_repr(self, environ: dict[str, Any]) -> str:
@@ -880,7 +880,7 @@ class Flask11(Flask):
         (a 400) in ``create_url_adapter``, inside ``RequestContext.__init__``: the context
         then has no URL adapter and ``push`` never calls ``match_request``."""
         try:
-            werkzeug016_routing.encode_idna(werkzeug016_urls.get_host(request.environ).lower())
+            werkzeug016_urls.encode_idna(werkzeug016_urls.get_host(request.environ).lower())
         except UnicodeError:
             return HTTPException(400)
         return None

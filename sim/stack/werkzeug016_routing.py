@@ -30,7 +30,6 @@ from typing import Any
 from urllib.parse import quote
 
 from .._pyset import HashSet
-from . import werkzeug016_urls
 from .werkzeug_routing import (
     BaseConverter,
     MethodNotAllowed,
@@ -38,6 +37,7 @@ from .werkzeug_routing import (
     RequestRedirect,
     ValidationError,
     _pythonize,
+    allowed_methods,
     get_converter,
 )
 
@@ -172,12 +172,6 @@ class Rule:
                 -len(self._argument_weights), self._argument_weights)
 
 
-def encode_idna(server_name: str) -> str:
-    """``_internal._encode_idna`` as ``Map.bind`` uses it: an ASCII name as it is, any other
-    one label by label through the ``idna`` codec (UnicodeError: ``BadHost``, a 400)."""
-    return werkzeug016_urls._encode_idna(server_name)
-
-
 class Map:
     """``Map`` with Flask 1.1's settings (strict slashes), bound as Flask binds it (no
     subdomain). ``rules`` keeps definition order; matching uses ``match_compare_key`` order
@@ -214,11 +208,4 @@ class Map:
         raise NotFound()
 
     def allowed_methods(self, path_info: str) -> list[str]:
-        """``MapAdapter.allowed_methods``: ``match`` with method ``--``."""
-        try:
-            self.match(path_info, "--")
-        except MethodNotAllowed as err:
-            return err.valid_methods
-        except (NotFound, RequestRedirect):
-            return []
-        return []
+        return allowed_methods(self.match, path_info)

@@ -101,11 +101,13 @@ def _split_host(hostport: str) -> tuple[str | None, str | None]:
     return hostport[1:end], rest[1:] if rest.startswith(":") else None
 
 
-def _decode_netloc(netloc: str) -> str:
-    """``URL.decode_netloc``: the host from Punycode, a valid port, the unquoted auth."""
+def _netloc(netloc: str, host_codec, name_codec) -> str:
+    """``URL.decode_netloc`` / ``encode_netloc``: ``_split_netloc`` and ``_split_host``, the
+    host through ``host_codec`` (bracketed if it holds a colon), the port only if it is a
+    valid one, the auth's names through ``name_codec``."""
     auth, hostport = netloc.split("@", 1) if "@" in netloc else ("", netloc)
     host, port_text = _split_host(hostport)
-    rv = _decode_idna(host or "")
+    rv = host_codec(host or "")
     if ":" in rv:
         rv = f"[{rv}]"
     try:
@@ -115,8 +117,26 @@ def _decode_netloc(netloc: str) -> str:
     if port is not None and 0 <= port <= 65535:
         rv = f"{rv}:{port}"
     username, _, password = auth.partition(":")
-    names = ":".join(filter(None, [_unquote_legacy(username), _unquote_legacy(password)]))
+    names = ":".join(filter(None, [name_codec(username), name_codec(password)]))
     return f"{names}@{rv}" if names else rv
+
+
+def _decode_netloc(netloc: str) -> str:
+    """``URL.decode_netloc``: the host from Punycode, the auth unquoted."""
+    return _netloc(netloc, _decode_idna, _unquote_legacy)
+
+
+def _ascii_host(host: str) -> str:
+    """``URL.ascii_host``: to Punycode; a name the codec refuses loses its non-ASCII."""
+    try:
+        return encode_idna(host)
+    except UnicodeError:
+        return host.encode("ascii", "ignore").decode("ascii")
+
+
+def _encode_netloc(netloc: str) -> str:
+    """``URL.encode_netloc``: the host to Punycode, the auth quoted."""
+    return _netloc(netloc, _ascii_host, lambda name: quote(name, safe="/:%"))
 
 
 def _unquote_legacy(text: str) -> str:
@@ -128,16 +148,25 @@ def _unquote_legacy(text: str) -> str:
         return data.decode("latin1")
 
 
+def url_parse(url: str) -> tuple[str, str | None, str, str, str]:
+    """``urls.url_parse`` of what these helpers meet: ``scheme://netloc/path?query#fragment``
+    or a path (netloc None)."""
+    scheme, netloc = "", None
+    if "://" in url:
+        scheme, _, url = url.partition("://")
+        ends = [i for i in (url.find(c) for c in "/?#") if i >= 0]
+        cut = min(ends) if ends else len(url)
+        scheme, netloc, url = scheme.lower(), url[:cut], url[cut:]
+    url, _, fragment = url.partition("#")
+    path, _, query = url.partition("?")
+    return scheme, netloc, path, query, fragment
+
+
 def uri_to_iri(uri: str) -> str:
     """``urls.uri_to_iri`` of ``scheme://netloc/path?query`` (``url_parse`` then
-    ``url_unparse``; a fragment cannot occur, ``#`` came quoted)."""
-    scheme, _, rest = uri.partition("://")
-    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
-    cut = min(ends) if ends else len(rest)
-    netloc, rest = rest[:cut], rest[cut:]
-    rest, _, fragment = rest.partition("#")
-    path, _, query = rest.partition("?")
-    url = f"{scheme.lower()}://{_decode_netloc(netloc)}"
+    ``url_unparse``)."""
+    scheme, netloc, path, query, fragment = url_parse(uri)
+    url = f"{scheme}://{_decode_netloc(netloc or '')}"
     path = _unquote_to_iri(path)
     if path and path[:1] != "/":
         path = "/" + path
@@ -166,30 +195,10 @@ def get_current_url(environ: dict, strip_querystring: bool = False) -> str:
 _TO_URI_SAFE = ":/?#[]@!$&'()*+,;=%"
 
 
-def _encode_netloc(netloc: str) -> str:
-    """``URL.encode_netloc``: the host to Punycode (``ascii_host``), a valid port, the auth
-    quoted."""
-    auth, hostport = netloc.split("@", 1) if "@" in netloc else ("", netloc)
-    host, port_text = _split_host(hostport)
-    try:
-        rv = _encode_idna(host or "")
-    except UnicodeError:
-        rv = (host or "").encode("ascii", "ignore").decode("ascii")
-    if ":" in rv:
-        rv = f"[{rv}]"
-    try:
-        port = int(port_text) if port_text is not None else None
-    except ValueError:
-        port = None
-    if port is not None and 0 <= port <= 65535:
-        rv = f"{rv}:{port}"
-    username, _, password = auth.partition(":")
-    names = ":".join(filter(None, [quote(username, safe="/:%"), quote(password, safe="/:%")]))
-    return f"{names}@{rv}" if names else rv
-
-
-def _encode_idna(host: str) -> str:
-    """``_internal._encode_idna`` (the routing map's copy is the same function)."""
+def encode_idna(host: str) -> str:
+    """``_internal._encode_idna``: an ASCII name as it is, any other one label by label
+    through the ``idna`` codec (a UnicodeError where it refuses: ``Map.bind`` makes that a
+    ``BadHost``, a 400)."""
     try:
         host.encode("ascii")
         return host
@@ -203,16 +212,8 @@ def iri_to_uri(iri: str, safe_conversion: bool = False) -> str:
     ``safe_conversion``, an ASCII IRI without whitespace is returned as it is."""
     if safe_conversion and iri.isascii() and len(iri.split()) == 1:
         return iri
-    url = ""
-    rest = iri
-    if "://" in iri:
-        scheme, _, rest = iri.partition("://")
-        ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
-        cut = min(ends) if ends else len(rest)
-        url = f"{scheme.lower()}://{_encode_netloc(rest[:cut])}"
-        rest = rest[cut:]
-    rest, _, fragment = rest.partition("#")
-    path, _, query = rest.partition("?")
+    scheme, netloc, path, query, fragment = url_parse(iri)
+    url = "" if netloc is None else f"{scheme}://{_encode_netloc(netloc)}"
     url += quote(path, safe=_TO_URI_SAFE)
     if query:
         url += "?" + quote(query, safe=_TO_URI_SAFE)

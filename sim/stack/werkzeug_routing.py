@@ -562,11 +562,16 @@ class Map:
             raise NotFound() from None
 
     def allowed_methods(self, path_info: str) -> list[str]:
-        """``MapAdapter.allowed_methods``: ``match`` with method ``--``."""
-        try:
-            self.match(path_info, "--")
-        except MethodNotAllowed as err:
-            return err.valid_methods
-        except (NotFound, RequestRedirect):
-            return []
+        return allowed_methods(self.match, path_info)
+
+
+def allowed_methods(match, path_info: str) -> list[str]:
+    """``MapAdapter.allowed_methods`` (the same in 0.16 and 3.x): ``match`` with method
+    ``--``; the methods of the 405 it raises, else none."""
+    try:
+        match(path_info, "--")
+    except MethodNotAllowed as err:
+        return err.valid_methods
+    except (NotFound, RequestRedirect):
         return []
+    return []
