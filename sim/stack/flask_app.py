@@ -27,7 +27,14 @@ from .http_status import WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
-from .werkzeug_utils import RangeNotSatisfiable, file_chunks, is_resource_modified, parse_range_016, send_file
+from .werkzeug_utils import (
+    RangeNotSatisfiable,
+    file_chunks,
+    is_resource_modified,
+    parse_range_016,
+    partial_content,
+    send_file,
+)
 from .werkzeug_wrappers import (
     ClosingIterator,
     Headers,
@@ -1076,11 +1083,7 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
                 raise RangeNotSatisfiable(len(data))
             start, stop = span
             if stop - start != len(data):  # "Be sure not to send 206 response if requested range is the full content."
-                headers.set("Content-Length", str(stop - start))
-                headers.set("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
-                response.status_code = 206
-                response.body = file_chunks(data[start:stop])
-                return response
+                return partial_content(response, data, start, stop)
         if not is_resource_modified(environ, etag, mtime):
             response.status_code = 304
     return response

@@ -16,24 +16,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from ..mimetable import MimeTypes
-from .werkzeug_wrappers import Headers, HTTPException, Response, get_content_type
+from .werkzeug_wrappers import Headers, RangeNotSatisfiable, Response, get_content_type
 
 #: The simulated app's static folder (only its path shows, in the ETag).
 STATIC_FOLDER = "/srv/app/static"
 _PLAIN_INT = re.compile(r"\d+", re.ASCII)
-
-
-class RangeNotSatisfiable(HTTPException):
-    """``RequestedRangeNotSatisfiable(length)``: a 416 with ``Content-Range: bytes */length``."""
-
-    def __init__(self, length: int) -> None:
-        super().__init__(416)
-        self.length = length
-
-    def get_response(self) -> Response:
-        response = super().get_response()
-        response.headers.items.insert(1, ("Content-Range", f"bytes */{self.length}"))
-        return response
 
 
 #: ``werkzeug.http._token_chars``: a header value of only these needs no quotes
@@ -98,14 +85,19 @@ def make_conditional(response: Response, environ: dict, etag: str, mtime: int,
         span = parse_single_range(environ["HTTP_RANGE"], length)
         if span is None:
             raise RangeNotSatisfiable(length)
-        start, stop = span
-        headers.set("Content-Length", str(stop - start))
-        headers.set("Content-Range", f"bytes {start}-{stop - 1}/{length}")
-        response.status_code = 206
-        response.body = file_chunks(data[start:stop])
-        return response
+        return partial_content(response, data, *span)
     if not is_resource_modified(environ, etag, mtime):
         response.status_code = 412 if environ.get("HTTP_IF_MATCH") else 304
+    return response
+
+
+def partial_content(response: Response, data: bytes, start: int, stop: int) -> Response:
+    """The 206 of ``_process_range_request``: the length of the range (in place), its
+    ``Content-Range``, and the file wrapper read from ``start`` to ``stop``."""
+    response.headers.set("Content-Length", str(stop - start))
+    response.headers.set("Content-Range", f"bytes {start}-{stop - 1}/{len(data)}")
+    response.status_code = 206
+    response.body = file_chunks(data[start:stop])
     return response
 
 

@@ -275,6 +275,19 @@ def escape_016(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+class RangeNotSatisfiable(HTTPException):
+    """``RequestedRangeNotSatisfiable(length)``: a 416 with ``Content-Range: bytes */length``."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(416)
+        self.length = length
+
+    def get_response(self) -> Response:
+        response = super().get_response()
+        response.headers.items.insert(1, ("Content-Range", f"bytes */{self.length}"))
+        return response
+
+
 def status_text_016(code: int) -> str:
     name = "Unknown" if code in MISSING_IN_016 else HTTP_STATUS_CODES.get(code, "Unknown")
     return f"{code} {name.upper()}"
@@ -310,8 +323,7 @@ def error_response_016(exc: HTTPException) -> Response:
     headers = Headers([("Content-Type", "text/html")])
     if exc.valid_methods:
         headers.items.append(("Allow", ", ".join(exc.valid_methods)))
-    if exc.code == 416 and getattr(exc, "length", None) is not None:
-        # RequestedRangeNotSatisfiable.get_headers
+    if isinstance(exc, RangeNotSatisfiable):  # RequestedRangeNotSatisfiable.get_headers
         headers.items.append(("Content-Range", f"bytes */{exc.length}"))
     headers.set("Content-Length", str(len(body)))
     return Response(exc.code, headers, [body])
