@@ -48,7 +48,9 @@ class Entry:
         server = self.scenario.get("server") or {}
         kind = str(server.get("kind", "werkzeug"))
         if kind.startswith("werkzeug"):
-            kind += ", " + (N_("threaded") if server.get("threaded") else N_("one thread"))
+            threads = sim.STACKS[kind].runs_threads(server.get("start"), server.get("threaded"),
+                                                    server.get("processes", 1))
+            kind += ", " + (N_("threaded") if threads else N_("one thread"))
         return kind
 
     def kind_in(self, lang: str) -> str:

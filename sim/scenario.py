@@ -398,9 +398,7 @@ class Server(Model):
     @property
     def threads(self) -> bool:
         """Whether the server runs a thread per connection."""
-        if self.threaded is not None:
-            return self.threaded
-        return self.start_path in self.spec.threaded_starts and self.processes == 1
+        return self.spec.runs_threads(self.start, self.threaded, self.processes)
 
     @property
     def start_path(self) -> str:

@@ -39,6 +39,13 @@ class StackSpec:
     def default_start(self) -> str:
         return self.starts[0]
 
+    def runs_threads(self, start: str | None, threaded: bool | None, processes: int = 1) -> bool:
+        """Whether a server started so runs a thread per connection: ``threaded`` if the
+        scenario says, else what the start does by default (one process only)."""
+        if threaded is not None:
+            return threaded
+        return (start or self.default_start) in self.threaded_starts and processes == 1
+
 
 STACKS: Mapping[str, StackSpec] = MappingProxyType({
     "werkzeug": StackSpec(

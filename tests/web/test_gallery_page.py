@@ -96,3 +96,13 @@ def test_the_player_opens_the_other_run_at_its_lesson(client):
     link = re.search(r'href="/s/two-clients-one-thread\?step=(\d+)" data-compare', back)
     step = client.get(f"/api/v1/scenarios/two-clients-one-thread/steps/{link.group(1)}").json()
     assert step["client"] == "c2" and step["actor"] == "kernel"  # queued in the listen backlog
+
+
+def test_the_card_says_how_the_server_really_runs():
+    """``app.run`` runs a thread per connection unless the scenario says otherwise: a
+    scenario that leaves ``threaded`` out is threaded, as the engine runs it."""
+    by_slug = {e.slug: e.kind for e in GALLERY.values()}
+    assert by_slug["same-requests-werkzeug"] == "werkzeug, threaded"
+    assert by_slug["same-requests-legacy"] == "werkzeug-legacy, threaded"
+    assert by_slug["two-clients-one-thread"] == "werkzeug, one thread"
+    assert by_slug["forking-children"] == "werkzeug-legacy, one thread"
