@@ -9,7 +9,7 @@ import tracemalloc
 
 import sim
 from benchmarks.engine import chunks_scenario, distinct_scenario, stream_scenario
-from sim.trace import KEEP_FINISHED
+from sim.trace import BLOCK, KEEP_FINISHED, Column
 
 
 def bytes_per_step(doc: dict) -> float:
@@ -81,3 +81,32 @@ def test_memory_is_flat_over_many_distinct_scenarios():
         trace.state_at(len(trace.steps) - 1)
     gc.collect()
     assert rss_kib() - before < 3 * 1024, "more than 3 MiB left behind by 400 scenarios"
+
+
+def test_a_column_reads_like_the_list_of_its_values():
+    column = Column()
+    values = [(i, f"v{i}") for i in range(3 * BLOCK + 5)]
+    column.tail.extend(values)
+    assert column.seal() == 2 * BLOCK  # one block stays in the tail
+    assert len(column.blocks) == 2 and len(column.tail) == BLOCK + 5
+    assert len(column) == len(values) and list(column) == values
+    for i in (0, BLOCK - 1, BLOCK, 2 * BLOCK - 1, 2 * BLOCK, 3 * BLOCK + 4):
+        assert column[i] == values[i]
+    for start, stop in ((0, 0), (3, 9), (BLOCK - 2, BLOCK + 3), (5, 3 * BLOCK + 5),
+                        (2 * BLOCK - 1, 2 * BLOCK + 1), (2 * BLOCK + 7, 3 * BLOCK)):
+        assert column.range(start, stop) == values[start:stop]
+
+
+def test_a_long_trace_is_not_walked_by_the_collector():
+    """The sealed blocks of steps are untracked once the GC has seen them, so a full
+    collection does not visit every step of every trace a program holds."""
+    trace = sim.run(distinct_scenario(7) | {"clients": [
+        {"id": f"c{i}", "at": 20 * i, "send": ["GET / HTTP/1.1\r\nHost: x\r\n\r\n"]}
+        for i in range(300)]})
+    gc.collect()
+    blocks = trace._rows.steps.blocks
+    assert len(trace.steps) > 2 * BLOCK and blocks
+    assert not [k for k, block in enumerate(blocks) if gc.is_tracked(block)]
+    # and the names steps carry are shared, not one copy per step
+    names = [(s.qualname, s.event) for s in trace.steps]
+    assert len({id(q) for q, _ in names if q}) == len({q for q, _ in names if q})
