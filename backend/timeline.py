@@ -330,8 +330,10 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
             inner += _body_marks_svg(marks, sc, lang, href, height)
         inner += _moment_marks(moments_by_track.get(track.id, []), sc, height, lang, href)
         summary = _summary(list(track.bars), lang)
-        # a thread's name is its real name, in any language; the backlog is words
-        name = tr(BACKLOG_LABEL, lang) if track.kind is sim.TrackKind.BACKLOG else track.label
+        # a thread's name is its real name, in any language; the backlog and the process
+        # a thread runs in are words
+        name = (tr(BACKLOG_LABEL, lang) if track.kind is sim.TrackKind.BACKLOG else
+                track.label_zh if lang == "zh" and track.label_zh else track.label)
         return {"id": track.id, "label": name, "kind": _kind_label(track.kind, lang),
                 "aria": f"{name} ({_kind_label(track.kind, lang)})" + (f": {summary}" if summary else ""),
                 "svg": _svg(inner, height)}
@@ -511,7 +513,7 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
             "id": rid, "first": r.first,
             "line": reqs[r.request - 1] if r.request - 1 < len(reqs) else "",
             "status": r.status, "hung_up": hung_up(r),
-            "actor": sim.thread_name(r.actor) if r.actor else "",
+            "actor": sim.thread_names(r.actor)[lang == "zh"] if r.actor else "",
             "svg": Markup(f'<svg class="tl-svg" width="100%" height="18" focusable="false">{"".join(segs)}'
                           f'{_cursor(cx, 18)}</svg>'),
             "durations": {k: r.duration(k) for k in SEGMENT_LABELS},

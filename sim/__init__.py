@@ -42,6 +42,7 @@ from .timeline import (
     activity_of,
     moment_caption,
     thread_name,
+    thread_names,
     timeline,
 )
 from .trace import PHASES, ClientEnd, ClientResult, LogLine, Phase, StackInfo, Step, Trace
@@ -82,6 +83,7 @@ __all__ = [
     "run",
     "scenario_schema",
     "thread_name",
+    "thread_names",
     "timeline",
     "validate",
     "validation_errors",

@@ -160,8 +160,8 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "down and re-raises it, out of the server loop.",
         "这个错误不是 Exception：_handle_request_noblock 的裸 except 关闭连接后把它重新抛出，跳出服务器循环。"),
     "server_close": (
-        "server_close(): the listening socket is closed; the kernel resets the {waiting} connection(s) "
-        "still in its queue and will refuse new ones.",
+        "server_close(): the listening socket is closed; the kernel resets the connections still in "
+        "its queue ({waiting}) and will refuse new ones.",
         "server_close()：监听 socket 被关闭；内核重置队列中仍在等待的 {waiting} 个连接，之后的新连接都会被拒绝。"),
     "process_exit": (
         "{error} leaves app.run(): the server process ends.",
@@ -377,7 +377,7 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "reloader_child_start": (
         "{process} starts: a new interpreter with WERKZEUG_RUN_MAIN=true and the listening socket "
         "inherited as fd {fd}. Your module code runs twice: once in the parent, and again here from "
-        "the top. {waiting} connection(s) already wait in the parent's backlog.",
+        "the top. Connections already waiting in the parent's backlog: {waiting}.",
         "{process} 启动：一个新的解释器，带着 WERKZEUG_RUN_MAIN=true，并以 fd {fd} 继承了监听 "
         "socket。你的模块代码会运行两次：父进程一次，这里从头再来一次。父进程的监听队列里已有 "
         "{waiting} 个连接在等待。"),
@@ -415,13 +415,13 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "在这个临时 socket 上调用 server_bind：端口 0（{host}:0），随便一个空闲端口；它永远不会有客户端。"),
     "server_activate_throwaway": (
         "listen() on the throwaway socket; then self.socket = real_sock: the server serves the "
-        "parent's socket, where {waiting} connection(s) already wait.",
+        "parent's socket; connections already waiting there: {waiting}.",
         "在临时 socket 上 listen()；然后 self.socket = real_sock：服务器改用父进程的 socket，"
         "那里已有 {waiting} 个连接在等待。"),
     "get_args_for_reloading_again": (
         "subprocess.call returned 3, so restart_with_reloader goes round its loop: \" * Restarting "
-        "with stat\" again, the same command again ({args}) with the same fd {fd}; {waiting} "
-        "connection(s) wait in the parent's backlog meanwhile.",
+        "with stat\" again, the same command again ({args}) with the same fd {fd}; meanwhile "
+        "connections wait in the parent's backlog (now {waiting}).",
         "subprocess.call 返回了 3，于是 restart_with_reloader 再转一圈：再次打印 \" * Restarting with "
         "stat\"，用同样的 fd {fd} 再执行同样的命令（{args}）；在此期间有 {waiting} 个连接在父进程的监听队列里等待。"),
     "trigger_reload": (
@@ -433,7 +433,7 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "reloader_child_exit": (
         "sys.exit(3) ends {process}: its daemon threads stop wherever they are, mid-request or not, "
         "and the kernel closes the sockets it held (still open: {open}). The parent still holds the "
-        "listening socket: {waiting} connection(s) stay queued for the next child.",
+        "listening socket: connections queued there stay for the next child (now {waiting}).",
         "sys.exit(3) 结束了 {process}：它的守护线程不管是否正在处理请求都就地停止，内核关闭它持有的 "
         "socket（仍打开的：{open}）。父进程仍持有监听 socket：{waiting} 个连接留在队列里等下一个子进程。"),
     "exit_closes": (
@@ -695,17 +695,17 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "Werkzeug 0.16 的 handle_one_request 调用 readline() 时不设上限：{detail} 字节的请求行被整行读入，"
         "继续交给 WSGI。http.server（以及 Werkzeug 3）读到 65,537 字节就停下，回答 414。"),
     "reloaded": (
-        "The stat loop of {other} sees that {detail} changed: the child exits with code 3, its "
+        "The stat loop ({other}) sees that {detail} changed: the child exits with code 3, its "
         "threads stop wherever they are (a request under way gets no answer), and the parent, "
         "which still holds the socket, starts a new child; connections meanwhile wait in the backlog.",
-        "{other} 的 stat 循环发现 {detail} 改变了：子进程以退出码 3 结束，它的线程就地停止（正在处理的请求"
+        "stat 循环（{other}）发现 {detail} 改变了：子进程以退出码 3 结束，它的线程就地停止（正在处理的请求"
         "得不到回答）；仍持有 socket 的父进程启动新的子进程，在此期间的连接在监听队列里等待。"),
     "module_runs_again": (
         "The reloader's child starts and runs your module again from the top: a second Flask app, "
-        "the same routes, in another process. It serves the socket the parent opened, where "
-        "{detail} connection(s) have been waiting meanwhile; none was refused.",
+        "the same routes, in another process. It serves the socket the parent opened: connections "
+        "that came while no child served waited there, none refused ({detail} this time).",
         "重载器的子进程启动，从头再运行一遍你的模块：另一个进程里的第二个 Flask 应用，同样的路由。"
-        "它使用父进程打开的 socket，在此期间已有 {detail} 个连接在那里等待，没有一个被拒绝。"),
+        "它使用父进程打开的 socket：没有子进程服务期间到来的连接都在那里等待，没有一个被拒绝（这次有 {detail} 个）。"),
     "children_full": (
         "{detail} children are alive, the most the forking server allows: collect_children "
         "blocks in os.waitpid until one exits, and meanwhile the loop accepts no one; new "

@@ -204,24 +204,38 @@ def thread_name(actor: str) -> str:
 
     A reloader child (``child-1``) is another process, whose threads are numbered from 1
     again: ``run_with_reloader`` starts ``Thread-1 (inner)`` (the loop) before any worker,
-    so its workers are ``Thread-2 (process_request_thread)`` on. The process is named
-    after the thread: ``MainThread, reloader child 1``."""
+    so its workers are ``Thread-2 (process_request_thread)`` on. The process comes first
+    (``child 1: Thread-1 (inner)``): where a label is cut short (a phone's timeline), what
+    tells two tracks apart is still shown."""
+    return thread_names(actor)[0]
+
+
+def thread_names(actor: str, reloading: bool = False) -> tuple[str, str]:
+    """:func:`thread_name` in (English, Chinese): the thread's own name is the same in any
+    language, the process it runs in is words. ``reloading``: the run has a reloader, so
+    ``MainThread`` is the parent's (the process the person started)."""
     process, _, thread = actor.rpartition("/")
     if process.startswith("child-"):
-        where = f", reloader child {process.removeprefix('child-')}"
         number = thread.removeprefix("thread-")
         target = "inner" if number == "1" else "process_request_thread"
-        return f"Thread-{number} ({target}){where}"
+        return _in_process(process, f"Thread-{number} ({target})")
     if actor.startswith("child-"):
-        return f"MainThread, reloader child {actor.removeprefix('child-')}"
+        return _in_process(actor, "MainThread")
     if actor == LOOP_ACTOR:
-        return "MainThread"
+        return ("parent: MainThread", "父进程：MainThread") if reloading else ("MainThread",) * 2
     kind, _, number = actor.partition("-")
     if kind == "thread" and number.isdigit():
-        return f"Thread-{number} (process_request_thread)"
+        return (f"Thread-{number} (process_request_thread)",) * 2
     if kind == "process" and number.isdigit():
-        return f"child process {number} (os.fork)"
-    return actor
+        # a forked child: ForkingMixIn.process_request calls os.fork() per connection
+        return f"child {number} (os.fork)", f"子进程 {number} (os.fork)"
+    return actor, actor
+
+
+def _in_process(process: str, thread: str) -> tuple[str, str]:
+    """A thread of reloader child ``child-N``."""
+    number = process.removeprefix("child-")
+    return f"child {number}: {thread}", f"子进程 {number}：{thread}"
 
 
 class TrackKind(StrEnum):
@@ -265,6 +279,8 @@ class Track:
     bars: tuple[Bar, ...]
     #: rows the bars use (backlog waits can overlap)
     rows: int = 1
+    #: the label in Chinese (the process a thread runs in is words); empty: as ``label``
+    label_zh: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,9 +421,9 @@ class Moment:
 def moment_caption(moment: Moment) -> tuple[str, str]:
     """Why the moment matters, (English, Chinese)."""
     english, chinese = MOMENTS[moment.kind.value]
-    args = {"client": moment.client or "", "other": thread_name(moment.other or ""),
-            "detail": moment.detail}
-    return english.format(**args), chinese.format(**args)
+    names = thread_names(moment.other or "")
+    args = {"client": moment.client or "", "detail": moment.detail}
+    return english.format(**args, other=names[0]), chinese.format(**args, other=names[1])
 
 
 class BodyMarkKind(StrEnum):
@@ -743,13 +759,13 @@ def _server_tracks(rows: list[tuple], end_t: int) -> list[Track]:
     for actor, p in points.items():
         if reloading and actor == LOOP_ACTOR:
             # the process the person started: it opened the socket and waits for its child
-            kind, label = TrackKind.MAIN, "MainThread, reloader parent"
+            kind = TrackKind.MAIN
         else:
             kind = (TrackKind.LOOP if is_loop_actor(actor) else
                     TrackKind.MAIN if actor.startswith("child-") and "/" not in actor else
                     TrackKind.PROCESS if actor.startswith("process-") else TrackKind.THREAD)
-            label = thread_name(actor)
-        tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, len(rows)))))
+        label, label_zh = thread_names(actor, reloading)
+        tracks.append(Track(actor, kind, label, tuple(_merge(p, end_t, len(rows))), label_zh=label_zh))
     return tracks
 
 

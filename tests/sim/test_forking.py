@@ -49,3 +49,13 @@ def test_threads_and_processes_together_are_refused() -> None:
     doc = scenario(get(), server={"kind": "werkzeug-legacy", "threaded": True, "processes": 2})
     with pytest.raises(sim.ScenarioError, match="multi-thread and multi-process"):
         sim.run(doc)
+
+
+def test_child_tracks_are_named_by_their_number_first() -> None:
+    """A forked child's track says which child first (a phone's timeline cuts labels to
+    about 15 characters: three "child process …" rows could not be told apart)."""
+    doc = scenario(get(), get(), routes=SLOW,
+                   server={"kind": "werkzeug-legacy", "threaded": False, "processes": 2, "start": "run_simple"})
+    tracks = [t for t in sim.timeline(sim.run(doc)).tracks if t.kind is sim.TrackKind.PROCESS]
+    assert [(t.label, t.label_zh) for t in tracks] == [
+        ("child 1 (os.fork)", "子进程 1 (os.fork)"), ("child 2 (os.fork)", "子进程 2 (os.fork)")]

@@ -39,7 +39,7 @@ def test_clients_wait_in_the_parents_backlog_until_the_child_serves() -> None:
     child = next(s for s in trace.steps if s.event == "reloader_child_start")
     accept = next(s for s in trace.steps if s.event == "get_request" and s.client == "c1")
     assert queued.t < child.t == DEFAULT_RELOADER_SPAWN_MS <= accept.t
-    assert "1 connection(s) already wait" in child.caption
+    assert "already waiting in the parent's backlog: 1." in child.caption
     assert trace.clients["c1"].received.endswith(b"hi")
     assert not any(s.event == "connect_refused" for s in trace.steps)
 
@@ -55,8 +55,8 @@ def test_the_child_runs_the_module_again_and_serves_from_thread_1_inner() -> Non
     # the workers of the child are its Thread-2, Thread-3: Thread-1 is inner
     served_by = {s.client: s.actor for s in trace.steps if s.event == "handler_init"}
     assert served_by == {"c1": "child-1/thread-2", "c2": "child-1/thread-3"}
-    assert sim.thread_name("child-1/thread-1") == "Thread-1 (inner), reloader child 1"
-    assert sim.thread_name("child-1/thread-2") == "Thread-2 (process_request_thread), reloader child 1"
+    assert sim.thread_name("child-1/thread-1") == "child 1: Thread-1 (inner)"
+    assert sim.thread_name("child-1/thread-2") == "child 1: Thread-2 (process_request_thread)"
     # the banner is the parent's alone; the child logs the requests
     assert [line.actor for line in trace.log if "Serving Flask app" in line.line] == ["main"]
     assert {line.actor for line in trace.log if '"GET / HTTP/1.1" 200' in line.line} == {
@@ -90,15 +90,32 @@ def test_a_views_system_exit_stops_serving_but_the_socket_stays_open() -> None:
 def test_timeline_has_parent_child_and_thread_tracks() -> None:
     trace = sim.run(reloading(get(), threaded=True))
     tracks = {t.id: t for t in sim.timeline(trace).tracks}
-    assert tracks["main"].label == "MainThread, reloader parent"
+    assert tracks["main"].label == "parent: MainThread"
     assert tracks["main"].kind is sim.TrackKind.MAIN
     assert tracks["main"].bars[-1].activity is sim.Activity.WAITPID
-    assert tracks["child-1"].label == "MainThread, reloader child 1"
+    assert tracks["child-1"].label == "child 1: MainThread"
     assert tracks["child-1"].kind is sim.TrackKind.MAIN
     assert tracks["child-1"].bars[-1].activity is sim.Activity.WATCHING
     assert tracks["child-1/thread-1"].kind is sim.TrackKind.LOOP
     assert tracks["child-1/thread-1"].bars[-1].activity is sim.Activity.SELECTING
     assert tracks["child-1/thread-2"].kind is sim.TrackKind.THREAD
+
+
+def test_track_labels_start_with_what_tells_them_apart() -> None:
+    """A label cut short (a phone's timeline shows about 15 characters) still names the
+    process, which is words: in Chinese mode it is Chinese; the thread's name is its own."""
+    def server_tracks(threaded: bool) -> list[sim.Track]:
+        tracks = sim.timeline(sim.run(reloading(get(), threaded=threaded))).tracks
+        return [t for t in tracks if t.kind in (sim.TrackKind.MAIN, sim.TrackKind.LOOP,
+                                                sim.TrackKind.THREAD)]
+
+    one_thread = server_tracks(False)
+    assert [t.label[:15] for t in one_thread] == ["parent: MainThr", "child 1: MainTh", "child 1: Thread"]
+    server = server_tracks(True)
+    assert {t.id: t.label_zh for t in server} == {
+        "main": "父进程：MainThread", "child-1": "子进程 1：MainThread",
+        "child-1/thread-1": "子进程 1：Thread-1 (inner)",
+        "child-1/thread-2": "子进程 1：Thread-2 (process_request_thread)"}
 
 
 @pytest.mark.parametrize(("server", "field", "words"), [

@@ -106,3 +106,19 @@ def test_a_client_that_hangs_up_is_said_to_hang_up(client) -> None:
     assert "sends 0 bytes" not in html
     zh = client.get("/s/hang-up-mid-stream?step=0&lang=zh").text
     assert "还没读到任何响应就挂断了" in zh and "客户端挂断了" in zh and "已挂断" in zh
+
+
+def track_labels(html: str) -> list[str]:
+    return re.findall(r'<span class="tl-label" title="[^"]*"><b>([^<]*)</b>', html)
+
+
+@pytest.mark.parametrize(("slug", "lang", "names"), [
+    ("two-processes", "en", ["parent: MainThread", "child 1: MainThread", "child 1: Thread-1 (inner)"]),
+    ("two-processes", "zh", ["父进程：MainThread", "子进程 1：MainThread", "子进程 1：Thread-1 (inner)"]),
+    ("forking-children", "zh", ["MainThread", "子进程 1 (os.fork)", "子进程 2 (os.fork)", "子进程 3 (os.fork)"]),
+])
+def test_process_tracks_say_which_process_first_in_the_pages_language(client, slug, lang, names) -> None:
+    """The process a thread runs in is words (Chinese in Chinese mode), and comes first: a
+    phone cuts labels short, and "MainThread, re…" twice told nothing apart."""
+    labels = track_labels(client.get(f"/s/{slug}?step=0&lang={lang}").text)
+    assert labels[-len(names):] == names
