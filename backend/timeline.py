@@ -441,6 +441,9 @@ def why(r: sim.RequestTimes, lang: str, marks: tuple[sim.BodyMarkKind, ...] = ()
         elif r.queued_for_waitpid:
             out.append(tr(N_("waited {ms} ms in the listen backlog: the loop was blocked in "
                              "waitpid(), as many children alive as allowed"), lang).format(ms=queued))
+        elif r.queued_for_child:
+            out.append(tr(N_("waited {ms} ms in the listen backlog: no reloader child was serving "
+                             "the socket yet, and the parent never accepts"), lang).format(ms=queued))
         else:
             out.append(tr(N_("waited {ms} ms in the listen backlog"), lang).format(ms=queued))
     reading = r.duration("reading")
@@ -455,6 +458,8 @@ def why(r: sim.RequestTimes, lang: str, marks: tuple[sim.BodyMarkKind, ...] = ()
     elif sim.BodyMarkKind.CLOSE_ENDS_BODY in marks:
         out.append(tr(N_("the body had no length: only the server closing the connection "
                          "ended it"), lang))
+    if r.server_exited:
+        out.append(tr(N_("the reloader's child serving it exited mid-request (a saved file)"), lang))
     if hung_up(r):
         out.append(tr(N_("hung up before reading any answer"), lang))
     else:

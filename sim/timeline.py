@@ -317,6 +317,11 @@ class RequestTimes:
     queued_behind: tuple[str, ...] = ()
     #: it was queued while the forking loop sat in ``os.waitpid`` (``max_children`` alive)
     queued_for_waitpid: bool = False
+    #: it was queued while no reloader child served the socket (the first one, or the next
+    #: after a saved file, was starting): only the parent held it, and it never accepts
+    queued_for_child: bool = False
+    #: the reloader's child serving it exited mid-request (``sys.exit(3)`` on a saved file)
+    server_exited: bool = False
     #: ms the view slept for this request
     slept: int = 0
     #: how the client's connection ended (last request only)
@@ -792,6 +797,10 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
     sleeping: dict[str, tuple[RequestTimes, int]] = {}  # actor -> (request, since t)
     in_waitpid = False
     waited_for_waitpid: set[str] = set()
+    # with the reloader, from run_simple until a child serves, and again from a child's exit
+    no_child_serving = False
+    waited_for_child: set[str] = set()
+    answered: set[tuple[str, int]] = set()  # the server side closed the connection
     loops: set[str] = set()
     ended: set[tuple[str, int]] = set()  # the client read EOF, was reset or gave up
     for i, t, actor, client, request, layer, event in rows:
@@ -809,6 +818,14 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             in_waitpid = False
         if in_waitpid:
             waited_for_waitpid |= in_backlog
+        if event == "run_simple_reloader" or event == "reloader_child_exit":
+            no_child_serving = True
+        elif event == "wsgi_serve_forever" and is_loop_actor(actor):
+            no_child_serving = False
+        if no_child_serving:
+            waited_for_child |= in_backlog
+        if event == "reloader_child_exit":
+            _stopped_by_exit(actor, t, i, reqs, marks, answered, sleeping)
         # Only the loop's own work keeps it from accept(): a worker thread or a forked
         # child serving another connection does not (the loop is free, or in waitpid).
         # The loop is whoever calls accept() (MainThread, or a reloader child's thread).
@@ -833,6 +850,8 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
             r.end, r.last = t, i
         if actor == client and event in CLIENT_ENDS:
             ended.add(key)
+        if event in CONNECTION_ENDS:
+            answered.add(key)
         m = marks[key]
         if actor != client and actor != "kernel":
             if event in READ_STARTS:
@@ -865,6 +884,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
                                       wait[3] if wait[3] is not None else r.last))
             r.queued_behind = tuple(sorted(queued_behind.get(client, ())))
             r.queued_for_waitpid = client in waited_for_waitpid
+            r.queued_for_child = client in waited_for_child
         if "reading" in m:
             stop = m.get("app", m.get("sending", m.get("server_end", m["reading"])))
             until = m.get("app_i", m.get("sending_i", m.get("server_end_i", m["reading_i"])))
@@ -885,6 +905,22 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
         res = trace.clients.get(client)
         r.end_kind = str(res.end) if res is not None else None
     return out
+
+
+def _stopped_by_exit(process: str, t: int, i: int, reqs: dict, marks: dict,
+                     answered: set, sleeping: dict) -> None:
+    """A reloader child exits (``sys.exit(3)``): its threads stop where they are. A
+    request one of them was serving spent its time in the server until now (a view asleep
+    slept until now), and it will get no more."""
+    for key, r in reqs.items():
+        if key in answered or (key[0], key[1] + 1) in reqs or r.actor is None \
+                or not r.actor.startswith(f"{process}/"):
+            continue  # over (a next request on its connection began), or another's
+        r.server_exited = True
+        marks[key]["server_end"], marks[key]["server_end_i"] = t, i
+        asleep = sleeping.pop(r.actor, None)
+        if asleep is not None:
+            asleep[0].slept += t - asleep[1]
 
 
 # -- moments ------------------------------------------------------------------------------

@@ -278,6 +278,30 @@ def test_a_queued_client_waits_for_the_loop_not_for_other_workers() -> None:
     assert c2.queued_behind == ("c1",) and not c2.queued_for_waitpid
 
 
+def test_with_the_reloader_a_client_waits_for_a_child_to_serve() -> None:
+    """Only a reloader child accepts: a connection that comes while none serves (the first
+    starting, or the next after a save) waits in the parent's backlog, and says why."""
+    _, _, tl = run_gallery("27-two-processes")
+    c1, c2 = tl.requests
+    assert c1.duration("queued") == 200 and c1.queued_for_child and c1.queued_behind == ()
+    assert c2.duration("queued") == 0 and not c2.queued_for_child
+    _, _, tl = run_gallery("32-reload-on-save")
+    c1, c2, c3 = tl.requests
+    # c3 comes at 1200 ms: child 1 exited at 1100, child 2 serves from 1300
+    assert (c3.start, c3.duration("queued"), c3.queued_for_child) == (1200, 100, True)
+    assert not c2.queued_for_child and not c3.server_exited
+
+
+def test_a_request_cut_off_by_a_reload_spent_its_time_in_the_view() -> None:
+    """c2's view sleeps from 600 ms; the save stops child 1 at 1100 ms: those 500 ms were
+    the view's (not 0 ms anywhere), and the request ended because its process did."""
+    _, trace, tl = run_gallery("32-reload-on-save")
+    c2 = next(r for r in tl.requests if r.client == "c2")
+    exit_t = next(s.t for s in trace.steps if s.event == "reloader_child_exit")
+    assert exit_t == 1100 and c2.server_exited and c2.status is None
+    assert c2.slept == 500 and c2.duration("app") == 500 and c2.latency == 500
+
+
 def test_a_request_ends_when_its_client_has_the_answer_or_leaves() -> None:
     # c1 reads EOF at 10 ms; its second request, sent at 100 ms into the closed socket, is no wait
     _, trace, tl = run_gallery("17-leftover-body")

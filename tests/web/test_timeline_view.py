@@ -122,3 +122,13 @@ def test_process_tracks_say_which_process_first_in_the_pages_language(client, sl
     phone cuts labels short, and "MainThread, re…" twice told nothing apart."""
     labels = track_labels(client.get(f"/s/{slug}?step=0&lang={lang}").text)
     assert labels[-len(names):] == names
+
+
+def test_a_reload_says_why_a_client_waited_and_why_one_got_nothing(client) -> None:
+    html = client.get("/s/reload-on-save?step=0").text
+    # c3 comes while child 1 has exited and child 2 is starting
+    assert html.count("waited 100 ms in the listen backlog: no reloader child was serving the socket yet") == 2
+    assert "the view slept 500 ms" in html
+    assert "the reloader&#39;s child serving it exited mid-request (a saved file)" in html
+    zh = client.get("/s/reload-on-save?step=0&lang=zh").text
+    assert "重载器服务它的子进程在请求中途退出" in zh and "还没有重载器子进程在服务这个 socket" in zh
