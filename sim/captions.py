@@ -65,6 +65,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "client_send": (
         "The client sends {bytes}; they wait in the server's kernel buffer until the server reads them: {text}",
         "客户端发送 {n} 字节；它们先在服务器内核的缓冲区里等着，直到服务器去读：{text}"),
+    "client_send_unread": (
+        "The client sends {bytes}, but the server has already closed this connection: nobody will "
+        "read them, and the server's kernel answers with a reset (RST): {text}",
+        "客户端发送 {n} 字节，但服务器已经关闭了这个连接：没有人会读它们，服务器的内核以重置（RST）作答：{text}"),
     "client_send_failed": ("The client's send fails: the connection was reset.",
                            "客户端发送失败：连接已被重置（RST）。"),
     "client_shutdown": ("The client half-closes its side (shutdown SHUT_WR): the server reads EOF.",

@@ -209,6 +209,7 @@ def client_main(world: World, decl: Client, client: ClientState):
         # Sending goes on whatever the reading side saw (an early answer and EOF): a send to
         # a socket the server closed is answered with RST, and the next one fails.
         data = chunk.data.encode("latin-1")
+        unread = bool(data) and kernel.server_closed(conn)
         if not kernel.client_send(conn, data):
             rec.step(cid, cid, Phase.READ, None, "client_send_failed")
             client.sending = Sending.FAILED
@@ -216,7 +217,8 @@ def client_main(world: World, decl: Client, client: ClientState):
             return
         # An empty chunk puts nothing on the wire: a scenario's way to let time pass
         # before what the client does next (close, half-close), not a send to show.
-        rec.step(cid, cid, Phase.READ, None, "client_send" if data else "client_send_nothing",
+        event = "client_send_unread" if unread else "client_send" if data else "client_send_nothing"
+        rec.step(cid, cid, Phase.READ, None, event,
                  {"n": len(data), "text": data}, state={f"sockets/{cid}": peer_socket_view(conn)})
     if decl.then == "shutdown_write":
         if not kernel.client_shutdown_write(conn):

@@ -386,6 +386,10 @@ class Kernel:
 
     # -- the client's end --------------------------------------------------------------
 
+    def server_closed(self, conn: Connection) -> bool:
+        """The server has closed its end: bytes sent now are never read."""
+        return conn.server_end is EndState.CLOSED
+
     def client_send(self, conn: Connection, data: bytes) -> bool:
         """The client sends; False when the send fails because an RST came back."""
         if conn.client_end in _RESET_STATES:

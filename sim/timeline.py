@@ -92,6 +92,8 @@ ACTIVITY: dict[str, Activity] = {
     # a client's last step: nothing after it
     "connect_timeout": _A.CLOSING, "client_send_failed": _A.CLOSING, "client_close": _A.CLOSING,
     "client_hang_up": _A.CLOSING,
+    # bytes into a connection the server closed: the client waits for nothing now
+    "client_send_unread": _A.CLOSING,
     "client_shutdown_failed": _A.CLOSING,
     "client_abort": _A.CLOSING, "client_eof": _A.CLOSING, "client_reset": _A.CLOSING,
     "client_timeout": _A.CLOSING, "connect_refused": _A.CLOSING,
@@ -601,7 +603,7 @@ class Timeline:
 KEY_EVENTS = frozenset({
     "flask_init", "server_activate", "serve_forever",
     "client_connect", "syn_dropped", "syn_dropped_last", "connect_timeout", "backlog_queued",
-    "client_send", "client_send_nothing", "client_send_failed", "client_shutdown",
+    "client_send", "client_send_nothing", "client_send_unread", "client_send_failed", "client_shutdown",
     "client_shutdown_failed", "client_close", "client_hang_up", "client_abort",
     "client_recv", "client_eof", "client_reset", "client_timeout",
     "get_request", "process_request", "process_request_threaded", "process_request_thread",

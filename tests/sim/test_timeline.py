@@ -426,3 +426,19 @@ def test_a_client_that_hangs_up_is_told_as_a_hang_up() -> None:
         trace = sim.run(gallery()[name])
         assert not any(s.event == "client_send" and "sends 0 bytes" in s.caption
                        for s in trace.steps), name
+
+
+@pytest.mark.parametrize(("name", "client", "t"), [
+    ("35-same-requests-wsgiref", "c2", 700), ("17-leftover-body", "c1", 100),
+    ("28-chunked-upload-wsgiref", "c1", 100)])
+def test_bytes_sent_after_the_server_closed_are_not_said_to_wait_for_it(name, client, t) -> None:
+    """wsgiref answers c2 before its last chunk comes and closes: those bytes are never read
+    (the server's kernel answers RST); the caption must not say they wait to be read."""
+    _, trace, tl = run_gallery(name)
+    closed = next(s.i for s in trace.steps if s.event == "close_request" and s.client == client)
+    late = [s for s in trace.steps if s.actor == client and s.i > closed and s.event.startswith("client_send")]
+    assert [(s.event, s.t) for s in late] == [("client_send_unread", t)]
+    assert "nobody will read them" in late[0].caption and "until the server reads" not in late[0].caption
+    # after it the client waits for nothing: no "waiting for the answer" bar
+    track = next(tr for tr in tl.tracks if tr.id == client)
+    assert all(b.activity is not Activity.WAITING for b in track.bars if b.first >= late[0].i)
