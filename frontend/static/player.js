@@ -269,40 +269,61 @@
     }, { passive: false });
   }
 
-  // ---- a new step: only the parts that changed are swapped ----------------------------
+  // ---- a new step: only what changed is rebuilt -------------------------------------
   // The step panel's slow parts (lanes, source, each inspector section) carry a digest of
-  // their HTML (data-key, _step.html's part macro). Replacing the whole panel made the
-  // browser style, lay out and paint every node of it on every step, though most of them
-  // show the same thing as before; here a part whose key did not change stays on screen
-  // (with its scroll position and open or closed sections) and only the rest is replaced.
-  // Containers marked data-parts are walked child by child; anything else is replaced.
-  function syncAttributes(old, next) {
+  // their HTML (data-key, _step.html's part macro): a part whose key did not change stays
+  // on screen as it is (with its scroll position and open or closed sections). The rest is
+  // brought to the new step in place: an element whose children have the same shape as
+  // the new ones (same tags, same number) keeps them and only takes the new attributes and
+  // text; only where the shape differs are the new nodes put in. Replacing the controls,
+  // caption, lanes and changed sections whole made the browser create, style and lay out
+  // about 200 elements a step, though most of them differ from the last step in an href, a
+  // class or a number.
+  function syncAttributes(old, next, rebind) {
+    var hx = false;
     Array.prototype.slice.call(old.attributes).forEach(function (a) {
-      if (!next.hasAttribute(a.name)) old.removeAttribute(a.name);
+      if (next.hasAttribute(a.name)) return;
+      old.removeAttribute(a.name);
+      if (a.name.lastIndexOf("hx-", 0) === 0) hx = true;
     });
     Array.prototype.slice.call(next.attributes).forEach(function (a) {
-      if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+      if (old.getAttribute(a.name) === a.value) return;
+      old.setAttribute(a.name, a.value);
+      if (a.name.lastIndexOf("hx-", 0) === 0) hx = true;
     });
+    // htmx read the old hx-get when it set up the element: it must set it up again
+    if (hx) rebind.push(old);
   }
+  // Form fields are replaced, not updated: a field's attribute no longer sets what it shows
+  // once a person has typed in it.
+  var FIELDS = { INPUT: 1, SELECT: 1, TEXTAREA: 1 };
   function sameShape(olds, nexts) {
     if (olds.length !== nexts.length) return false;
-    for (var k = 0; k < olds.length; k++) if (olds[k].tagName !== nexts[k].tagName) return false;
+    for (var k = 0; k < olds.length; k++) {
+      var o = olds[k], n = nexts[k];
+      if (o.nodeType !== n.nodeType) return false;
+      if (o.nodeType === 1 && (o.tagName !== n.tagName || FIELDS[o.tagName])) return false;
+    }
     return true;
   }
-  function swapParts(old, next, added) {
-    syncAttributes(old, next);
-    var olds = Array.prototype.slice.call(old.children), nexts = Array.prototype.slice.call(next.children);
+  function morph(old, next, added) {
+    syncAttributes(old, next, added);
+    var olds = Array.prototype.slice.call(old.childNodes), nexts = Array.prototype.slice.call(next.childNodes);
     if (!sameShape(olds, nexts)) {
-      old.replaceChildren.apply(old, Array.prototype.slice.call(next.childNodes));
-      added.push.apply(added, nexts);
+      old.replaceChildren.apply(old, nexts);
+      nexts.forEach(function (n) { if (n.nodeType === 1) added.push(n); });
       return;
     }
     nexts.forEach(function (n, k) {
-      var o = olds[k], key = n.getAttribute("data-key");
-      if (key !== null && o.getAttribute("data-key") === key) return;  // unchanged: keep it
-      if (n.hasAttribute("data-parts") && o.hasAttribute("data-parts")) { swapParts(o, n, added); return; }
-      o.replaceWith(n);
-      added.push(n);
+      var o = olds[k];
+      if (n.nodeType !== 1) {
+        if (o.nodeValue !== n.nodeValue) o.nodeValue = n.nodeValue;
+        return;
+      }
+      // a part (not a control: their data-key names the key that presses them) whose
+      // digest did not change is kept as it is
+      if (n.hasAttribute("data-part") && o.getAttribute("data-key") === n.getAttribute("data-key")) return;
+      morph(o, n, added);
     });
   }
   function defineStepSwap() {
@@ -315,7 +336,7 @@
         var next = fragment.firstElementChild;
         var added = [];
         if (next && next.id === target.id && fragment.children.length === 1) {
-          swapParts(target, next, added);
+          morph(target, next, added);
         } else {  // not one step panel: replace it whole, as outerHTML would
           added = Array.prototype.slice.call(fragment.children);
           target.replaceWith(fragment);
