@@ -519,11 +519,15 @@ UNSTABLE = "unstable: two real runs differ: "
 
 def for_variant(document: dict[str, Any], variant: str) -> dict[str, Any]:
     """A drawn scenario on one variant. The draw picks Werkzeug's starts; on a stack that
-    lacks the drawn one (wsgiref has no ``app.run`` or ``run_simple``) the stack's default
-    start is used."""
+    lacks the drawn one (wsgiref has no ``app.run`` or ``run_simple``), or under the
+    reloader, which ``make_server`` does not take, the stack's default start is used."""
+    from sim.scenario import RELOADER_STARTS
+
     scenario = scenario_for(document, variant)
     server = scenario["server"]
     if server.get("start") not in (None, *STACKS[server["kind"]].starts):
+        del server["start"]
+    if server.get("use_reloader") and server.get("start") not in (None, *RELOADER_STARTS):
         del server["start"]
     return scenario
 
