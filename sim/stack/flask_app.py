@@ -362,10 +362,7 @@ class Flask:
         if kind == "abort":
             raise HTTPException(view.abort)
         if kind == "raise":
-            found = exception_class(view.raise_)
-            if found is not None and not issubclass(found, Exception):
-                raise AppExit(view.raise_)
-            raise AppRaised(view.raise_)
+            raise raised(view.raise_)
         headers = dict(view.headers)
         if kind == "text":
             return _with_status(view.text, view.status, headers, view.mimetype)
@@ -651,6 +648,22 @@ def error_handler_spec(declared: dict[str, Any]) -> dict[int | None, dict[str, A
 #: against Werkzeug by tests/sim/test_flask_app.py)
 _HTTP_EXCEPTION_BASES = {"ClientDisconnected": ("BadRequest",), "TooManyRequests": ("_RetryAfter",),
                          "ServiceUnavailable": ("_RetryAfter",)}
+
+
+def raised(name: str) -> BaseException:
+    """What ``raise <name>`` raises. Python calls the class with no arguments: one that needs
+    some (``UnicodeDecodeError`` takes five) raises a ``TypeError`` there, and that is what
+    the view raises. A class that is no ``Exception`` (``SystemExit``) leaves the app."""
+    found = exception_class(name)
+    if found is None:
+        return AppRaised(name)
+    try:
+        instance = found()
+    except TypeError as err:
+        return AppRaised("TypeError", str(err))
+    if not isinstance(instance, Exception):
+        return AppExit(name)
+    return AppRaised(name, str(instance))
 
 
 def exception_mro(err: BaseException) -> list[str]:
