@@ -20,7 +20,7 @@ from ..layers import Layer
 from ..scenario import App, Blueprint, Hook, Route, View, exception_class
 from ..scheduler import Sleep
 from ..trace import Phase
-from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_sansio
+from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_sansio, werkzeug_wsgi
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext, StreamWithContext11
 from .http_status import WERKZEUG_ERRORS
@@ -135,6 +135,8 @@ class Flask:
 
     #: what sends Flask's signals (Flask 3.1.3 on blinker 1.9)
     signal_send = blinker_base.SEND
+    #: how ``request.stream`` reads ``CONTENT_LENGTH`` (Werkzeug 3.1)
+    get_content_length = staticmethod(werkzeug_wsgi.get_content_length)
 
     def send_signal(self, ctx: RequestContext, signal: str, caller: str) -> None:
         blinker_base.send(self.rec, ctx.actor, ctx.client, signal, caller, self.signal_send)
@@ -803,6 +805,7 @@ class Flask11(Flask):
     """``flask.app.Flask`` of Flask 1.1.4."""
 
     signal_send = blinker_base.FAKE_SEND
+    get_content_length = staticmethod(werkzeug_wsgi.get_content_length_016)
     url_map_class = werkzeug016_routing.Map
     url_rule_class = werkzeug016_routing.Rule
     JSON_RETURN_TYPES = (dict,)

@@ -37,12 +37,27 @@ def get_content_length(environ: dict[str, Any]) -> int | None:
     return max(0, int(value))
 
 
-def get_input_stream(environ: dict[str, Any]):
-    """``get_input_stream(environ)`` (``safe_fallback=True``, no ``max_content_length``)."""
+def get_content_length_016(environ: dict[str, Any]) -> int | None:
+    """Werkzeug 0.16's ``get_content_length``: ``int()`` of the value, so ``+3``, `` 3 `` and
+    ``3_0`` are lengths (3, 3, 30); a value ``int()`` refuses is None, as if none was sent."""
+    if environ.get("HTTP_TRANSFER_ENCODING", "") == "chunked":
+        return None
+    value = environ.get("CONTENT_LENGTH")
+    if value is None:
+        return None
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return None
+
+
+def get_input_stream(environ: dict[str, Any], content_length_of=get_content_length):
+    """``get_input_stream(environ)`` (``safe_fallback=True``, no ``max_content_length``);
+    `content_length_of` is the Werkzeug version's ``get_content_length``."""
     stream = environ["wsgi.input"]
     if "wsgi.input_terminated" in environ:
         return stream
-    content_length = get_content_length(environ)
+    content_length = content_length_of(environ)
     if content_length is None:
         return EmptyStream(raw_stream(stream))
     return LimitedStream(stream, content_length)
