@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..trace import Phase
+from . import werkzeug016_urls
 from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
+from .werkzeug_urls import iri_to_uri
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
 WR = "werkzeug.wrappers.response.Response."
@@ -127,7 +129,8 @@ class Response:
         origin.recorder.step(origin.actor, origin.client, Phase.RESPOND, WR + "__call__",
                              "response_call", {"status": self.status},
                              line="start_response(status, headers)")
-        headers = self.wsgi_headers()
+        headers = [(key, iri_to_uri(value)) if key.lower() in ("location", "content-location")
+                   else (key, value) for key, value in self.wsgi_headers()]
         # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
         status = self.status_code
         if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
@@ -303,12 +306,15 @@ def error_response_016(exc: HTTPException) -> Response:
     """0.16's ``HTTPException.get_response``: an HTML 3.2 page, ``Content-Type: text/html``
     (no charset), and for a redirect ``werkzeug.utils.redirect``'s page."""
     if exc.new_url is not None:
+        # ``redirect``: the link's target is the URI (``iri_to_uri``), its text the URL as
+        # it came (``display_location``), both escaped
         location = exc.new_url
+        uri = werkzeug016_urls.iri_to_uri(location, safe_conversion=True)
         body = (
             '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
             "<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n"
             "<p>You should be redirected automatically to target URL: "
-            f'<a href="{escape_016(location)}">{escape_016(location)}</a>.  If not click the link.'
+            f'<a href="{escape_016(uri)}">{escape_016(location)}</a>.  If not click the link.'
         ).encode()
         headers = Headers([("Content-Type", "text/html; charset=utf-8"),
                            ("Content-Length", str(len(body))), ("Location", location)])
