@@ -33,6 +33,7 @@ from .werkzeug_utils import (
     is_resource_modified,
     parse_range_016,
     partial_content,
+    range_processable,
     send_file,
 )
 from .werkzeug_wrappers import (
@@ -1092,8 +1093,8 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
     if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
         headers.set("Date", request.date_header())
         headers.set("Accept-Ranges", "bytes")
-        # _process_range_request (an If-Range is not modelled: the range is then ignored)
-        if "HTTP_RANGE" in environ and "HTTP_IF_RANGE" not in environ:
+        # _process_range_request
+        if range_processable(environ, etag, mtime, werkzeug016=True):
             span = parse_range_016(environ["HTTP_RANGE"], len(data))
             if span is None:
                 raise RangeNotSatisfiable(len(data))

@@ -4,7 +4,8 @@ The response of a static file: ``Content-Disposition``, type, length, ``Last-Mod
 ``Cache-Control: no-cache``, an ``ETag`` (``"<mtime>-<size>-<adler32 of the path>"``: the
 path is the simulated app's, so the fidelity harness normalizes ETag values), its own ``Date``
 (the server adds another), and ``Accept-Ranges: bytes``. Then the conditional headers:
-``Range`` (one range: 206; anything else parseable: 416), ``If-Modified-Since``,
+``Range`` (one range: 206; anything else parseable: 416) unless an ``If-Range`` no longer
+holds, ``If-Modified-Since``,
 ``If-None-Match`` and ``If-Match`` as ``is_resource_modified`` reads them.
 """
 
@@ -81,7 +82,7 @@ def make_conditional(response: Response, environ: dict, etag: str, mtime: int,
     headers.set("Date", date)
     headers.set("Accept-Ranges", "bytes")
     length = len(data)
-    if "HTTP_RANGE" in environ and "HTTP_IF_RANGE" not in environ and length:
+    if length and range_processable(environ, etag, mtime):
         span = parse_single_range(environ["HTTP_RANGE"], length)
         if span is None:
             raise RangeNotSatisfiable(length)
@@ -170,14 +171,36 @@ def parse_range_016(value: str, length: int) -> tuple[int, int] | None:
     return start, min(stop, length)
 
 
-def is_resource_modified(environ: dict, etag: str, mtime: int) -> bool:
-    """``werkzeug.http.is_resource_modified`` (``ignore_if_range=True``): the simulated ETag
-    can only equal ``*``, so ``If-None-Match`` matches only ``*``, and any ``If-Match``
-    fails (412)."""
+def range_processable(environ: dict, etag: str, mtime: int, werkzeug016: bool = False) -> bool:
+    """``Response._is_range_request_processable``: a ``Range``, and no ``If-Range`` or one
+    the file still meets (its date not before the file's, or its ETag)."""
+    return "HTTP_RANGE" in environ and (
+        "HTTP_IF_RANGE" not in environ
+        or not is_resource_modified(environ, etag, mtime, ignore_if_range=False, werkzeug016=werkzeug016))
+
+
+def is_resource_modified(environ: dict, etag: str, mtime: int, ignore_if_range: bool = True,
+                         werkzeug016: bool = False) -> bool:
+    """``werkzeug.http.is_resource_modified``: the simulated ETag can only equal ``*``, so
+    ``If-None-Match`` matches only ``*``, and any ``If-Match`` fails (412). Unless
+    ``ignore_if_range``, a request with a ``Range`` is judged by its ``If-Range``
+    (``parse_if_range_header``): a date there stands for ``If-Modified-Since``, and an ETag
+    decides alone: Werkzeug 3 compares it with the file's (``if_range.etag == etag``), 0.16
+    asks ``parse_etags(if_range.etag).contains(etag)``, where an unquoted ``*`` is any."""
+    if_range_date = if_range_etag = None
+    if not ignore_if_range and environ.get("HTTP_RANGE") is not None and environ.get("HTTP_IF_RANGE"):
+        value = environ["HTTP_IF_RANGE"]
+        if_range_date = _parse_date(value)
+        if if_range_date is None:
+            if_range_etag = _unquote_etag(value)
     unmodified = False
-    since = _parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    since = if_range_date if if_range_date is not None else _parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
     if since is not None and mtime <= since:
         unmodified = True
+    if if_range_etag is not None:
+        if werkzeug016:
+            return not ("*" in _etag_items(if_range_etag) or etag in _etag_items(if_range_etag))
+        return if_range_etag != etag
     if_none_match = environ.get("HTTP_IF_NONE_MATCH", "").strip()
     if if_none_match:
         tags = {tag.strip().removeprefix("W/").strip('"') for tag in if_none_match.split(",")}
@@ -187,10 +210,29 @@ def is_resource_modified(environ: dict, etag: str, mtime: int) -> bool:
     return not unmodified
 
 
+def _unquote_etag(value: str) -> str:
+    """``unquote_etag``: no weakness mark, no surrounding quotes."""
+    value = value.strip()
+    if value.startswith(("W/", "w/")):
+        value = value[2:]
+    if value[:1] == value[-1:] == '"':
+        value = value[1:-1]
+    return value
+
+
+def _etag_items(value: str) -> set[str]:
+    """The tags ``parse_etags`` finds in a list (quoted or not, weak or strong)."""
+    return {tag.strip().removeprefix("W/").removeprefix("w/").strip('"') for tag in value.split(",")}
+
+
 def _parse_date(value: str | None) -> float | None:
+    """``parse_date`` as a timestamp: a date with no zone (``-0000``) is UTC."""
     if not value:
         return None
     try:
-        return parsedate_to_datetime(value).timestamp()
+        parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
