@@ -44,6 +44,11 @@ class Entry:
         return tr(str(self.scenario.get("x-lesson", "")), lang)
 
     @property
+    def server_kind(self) -> str:
+        """``server.kind``: which stack answers (its own bytes, headers and their order)."""
+        return str((self.scenario.get("server") or {}).get("kind", "werkzeug"))
+
+    @property
     def kind(self) -> str:
         server = self.scenario.get("server") or {}
         kind = str(server.get("kind", "werkzeug"))

@@ -129,6 +129,10 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "title": entry.title_in(lang) if entry else _title(scenario, slug),
         "lesson": entry.lesson(lang) if entry else "",
         "compare": _compare_links(svc, slug, lang) if entry else [],
+        # compared with another stack, the difference is in the bytes: show them first
+        "answers_first": entry is not None and any(
+            other.server_kind != entry.server_kind
+            for other in comparisons(list(svc.gallery.values())).get(slug, [])),
         "saved": entry is None, "events": event_rows(pb, lang, filters, n),
         "filters": filters, "index": _index(pb),
     }

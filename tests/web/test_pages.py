@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 
+import pytest
 from markupsafe import escape
 
 from backend.services import ROOT
@@ -341,3 +342,27 @@ def test_a_forking_server_queues_for_waitpid_not_for_a_busy_thread(client):
     html = client.get("/s/forking-children?step=0").text
     assert "the loop was blocked in waitpid()" in html
     assert "the only thread was busy" not in html
+
+
+@pytest.mark.parametrize(("slug", "event"), [("two-processes", "reloader_child_start"),
+                                             ("reload-on-save", "reloader_child_start")])
+def test_a_process_starting_is_not_said_to_happen_in_the_client(client, slug, event):
+    """Such a step has no library line: the source pane says whose doing it is."""
+    pb = client.app.state.services.playback_of(slug)
+    n = next(s.i for s in pb.trace.steps if s.event == event)
+    html = client.get(f"/s/{slug}?step={n}").text
+    assert "in the client." not in html
+    assert "the operating system starts or ends a server process here" in html
+    zh = client.get(f"/s/{slug}?step={n}&lang=zh").text
+    assert "操作系统在启动或结束一个服务器进程" in zh
+
+
+def test_runs_compared_across_stacks_show_what_each_client_received_first(client):
+    html = client.get("/s/same-requests-legacy?step=0").text
+    head = html[:html.index('id="timeline"')]
+    assert '<details class="console received" id="received" open>' in head
+    assert "HTTP/1.0 200 OK" in head and "Server: Werkzeug/0.16.1 Python/3.11.7" in head
+    # one thread vs threaded (the same stack): the timeline is the lesson, the bytes below
+    html = client.get("/s/two-clients-threaded?step=0").text
+    assert 'id="received" open' not in html
+    assert html.index('id="received"') > html.index('id="timeline"')

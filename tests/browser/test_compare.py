@@ -1,0 +1,75 @@
+"""Runs that send the same clients to another server (gallery 33-35): what differs between
+them is the bytes each client received, so those are on screen first, side by side."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+#: slug -> what its clients received that the other two servers do not send
+ANSWERS = {
+    "same-requests-werkzeug": ["HTTP/1.1 200 OK", "Connection: close", "Server: Werkzeug/3.1.9", "ping"],
+    "same-requests-legacy": ["HTTP/1.0 200 OK", "Server: Werkzeug/0.16.1", "ping"],
+    "same-requests-wsgiref": ["HTTP/1.0 200 OK", "Server: WSGIServer/0.2", "Content-Length: 0"],
+}
+
+
+@pytest.mark.parametrize("slug", sorted(ANSWERS))
+def test_the_answers_are_open_above_the_timeline(page: Page, slug: str, shot):
+    page.goto(f"/s/{slug}?step=0")
+    received = page.locator("#received")
+    expect(received).to_have_attribute("open", "")
+    expect(received).to_be_in_viewport()
+    blocks = received.locator("pre.bytes")
+    expect(blocks).to_have_count(2)  # c1 and c2, side by side at 1280 px
+    boxes = [blocks.nth(k).bounding_box() for k in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]
+    text = received.inner_text()
+    for words in ANSWERS[slug]:
+        assert words in text, (slug, words)
+    # before the timeline: read first
+    assert received.bounding_box()["y"] < page.locator("#timeline").bounding_box()["y"]
+    shot(page, f"compare-{slug}")
+
+
+def test_the_order_of_headers_shows(page: Page):
+    """0.16 writes Server and Date after the app's headers; Werkzeug 3 and wsgiref before."""
+    def order(slug: str) -> list[str]:
+        page.goto(f"/s/{slug}?step=0")
+        first = page.locator("#received pre.bytes").first.inner_text()
+        return [line.split(":")[0] for line in first.splitlines()[1:4]]
+    assert order("same-requests-werkzeug") == ["Server", "Date", "Content-Type"]
+    assert order("same-requests-legacy") == ["Content-Type", "Content-Length", "Server"]
+    assert order("same-requests-wsgiref") == ["Date", "Server", "Content-Type"]
+
+
+def test_a_compare_link_opens_the_other_run_with_its_answers(page: Page):
+    page.goto("/s/same-requests-wsgiref?step=0")
+    page.locator('.compare a[data-compare="same-requests-legacy"]').click()
+    expect(page).to_have_url(re.compile(r"/s/same-requests-legacy\?step=\d+$"))
+    expect(page.locator("#received")).to_contain_text("Server: Werkzeug/0.16.1")
+
+
+def test_runs_compared_on_the_same_stack_keep_it_closed_at_the_bottom(page: Page):
+    """One thread vs threaded: the lesson is the timeline (c2 waits), not the bytes."""
+    page.goto("/s/two-clients-one-thread?step=0")
+    received = page.locator("#received")
+    assert received.get_attribute("open") is None
+    assert received.bounding_box()["y"] > page.locator("#events").bounding_box()["y"]
+
+
+def test_on_a_phone_no_answer_line_is_cut_off(browser: Browser, base_url: str):
+    ctx = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                              is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    try:
+        page.goto("/s/same-requests-wsgiref?step=0&lang=zh")
+        expect(page.locator("#received")).to_contain_text("同样的客户端")
+        cut = page.evaluate("""[...document.querySelectorAll('#received pre.bytes')]
+            .filter(p => p.scrollWidth > p.clientWidth + 1).length""")
+        assert cut == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()
