@@ -451,6 +451,9 @@ def why(r: sim.RequestTimes, lang: str, marks: tuple[sim.BodyMarkKind, ...] = ()
         out.append(tr(N_("the server waited {ms} ms for the request to arrive"), lang).format(ms=reading))
     if r.slept:
         out.append(tr(N_("the view slept {ms} ms"), lang).format(ms=r.slept))
+    if r.body_wait:
+        out.append(tr(N_("the view waited {ms} ms in read() for the request body"), lang).format(
+            ms=r.body_wait))
     if r.view_skipped:
         out.append(tr(N_("the view never ran: a before_request hook answered"), lang))
     if sim.BodyMarkKind.LAST_CHUNK in marks:

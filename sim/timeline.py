@@ -326,6 +326,8 @@ class RequestTimes:
     server_exited: bool = False
     #: ms the view slept for this request
     slept: int = 0
+    #: ms the view was blocked reading a request body that had not arrived yet
+    body_wait: int = 0
     #: how the client's connection ended (last request only)
     end_kind: str | None = None
     #: the view never ran because a before_request hook answered
@@ -797,6 +799,7 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
     in_backlog: set[str] = set()  # at most backlog + 1 connections
     last_served: tuple[str, str] | None = None
     sleeping: dict[str, tuple[RequestTimes, int]] = {}  # actor -> (request, since t)
+    reading_body: dict[str, tuple[RequestTimes, int]] = {}  # the same, blocked in read()
     in_waitpid = False
     waited_for_waitpid: set[str] = set()
     # with the reloader, from run_simple until a child serves, and again from a child's exit
@@ -809,6 +812,9 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
         if actor in sleeping:
             asleep, since = sleeping.pop(actor)
             asleep.slept += t - since
+        if actor in reading_body:
+            blocked, since = reading_body.pop(actor)
+            blocked.body_wait += t - since
         if event == "backlog_queued":
             in_backlog.add(client)
         elif event == "get_request":
@@ -866,6 +872,8 @@ def _requests(trace: Trace, rows: list[tuple], backlog: dict) -> list[RequestTim
                 m["sending"], m["sending_i"] = t, i
             if event == "view_sleep":
                 sleeping[actor] = (r, t)
+            elif layer is Layer.VIEW and activity_of(event) is _A.READING:
+                reading_body[actor] = (r, t)  # the view reads the body: until it comes
             if event == "hook_before_request":
                 m["hooked"] = i
             if layer is Layer.VIEW:

@@ -442,3 +442,16 @@ def test_bytes_sent_after_the_server_closed_are_not_said_to_wait_for_it(name, cl
     # after it the client waits for nothing: no "waiting for the answer" bar
     track = next(tr for tr in tl.tracks if tr.id == client)
     assert all(b.activity is not Activity.WAITING for b in track.bars if b.first >= late[0].i)
+
+
+@pytest.mark.parametrize(("name", "client", "waited"), [
+    ("33-same-requests-werkzeug", "c2", 100), ("34-same-requests-legacy", "c2", 100),
+    ("35-same-requests-wsgiref", "c2", 0), ("11-post-with-body", "c1", 100),
+    ("21-promised-body", "c1", 2000), ("01-one-get", "c1", 0)])
+def test_the_time_a_view_waits_for_the_body_is_counted(name, client, waited) -> None:
+    """Both Werkzeugs de-chunk c2's upload, so the view waits for its last chunk (100 ms
+    later); wsgiref reads nothing and answers at once: the difference between 33-35."""
+    _, _, tl = run_gallery(name)
+    r = next(r for r in tl.requests if r.client == client)
+    assert r.body_wait == waited
+    assert r.body_wait <= r.duration("app")

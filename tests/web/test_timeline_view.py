@@ -132,3 +132,11 @@ def test_a_reload_says_why_a_client_waited_and_why_one_got_nothing(client) -> No
     assert "the reloader&#39;s child serving it exited mid-request (a saved file)" in html
     zh = client.get("/s/reload-on-save?step=0&lang=zh").text
     assert "重载器服务它的子进程在请求中途退出" in zh and "还没有重载器子进程在服务这个 socket" in zh
+
+
+def test_a_view_waiting_for_the_body_says_so(client) -> None:
+    assert "the view waited 100 ms in read() for the request body" in client.get(
+        "/s/same-requests-legacy?step=0").text
+    assert "in read() for the request body" not in client.get("/s/same-requests-wsgiref?step=0").text
+    assert "视图在 read() 里等请求体等了 100 毫秒" in client.get(
+        "/s/same-requests-werkzeug?step=0&lang=zh").text
