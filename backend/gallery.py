@@ -53,9 +53,12 @@ class Entry:
         server = self.scenario.get("server") or {}
         kind = str(server.get("kind", "werkzeug"))
         if kind.startswith("werkzeug"):
+            processes = int(server.get("processes") or 1)
             threads = sim.STACKS[kind].runs_threads(server.get("start"), server.get("threaded"),
-                                                    server.get("processes", 1))
-            kind += ", " + (N_("threaded") if threads else N_("one thread"))
+                                                    processes)
+            # a forking server's loop is one thread, but it serves many connections at once
+            kind += ", " + (N_("a process per connection") if processes > 1 else
+                            N_("threaded") if threads else N_("one thread"))
         return kind
 
     def kind_in(self, lang: str) -> str:
