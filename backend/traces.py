@@ -65,6 +65,9 @@ class Request:
     accepted_at: int | None = None
     #: its last step (the client reading EOF, or the next request beginning)
     last: int = 0
+    #: the step where its client had its whole answer or left (steps after it, bytes sent
+    #: into a connection the server closed, do not make it current again)
+    ended_at: int | None = None
     times: Any = None
     #: the lanes the server's steps for it reached
     reached: set[str] = field(default_factory=set)
@@ -168,6 +171,8 @@ class Playback:
                 self.client_requests.setdefault(c, []).append(k)
             req = self.requests[k]
             req.last = i
+            if step.event in _CLIENT_DONE and req.ended_at is None:
+                req.ended_at = i
             if step.event == "backlog_queued" and req.queued_at is None:
                 req.queued_at = i
             if server:
@@ -311,7 +316,7 @@ class Playback:
         self.timeline  # noqa: B018 -- fills req.times and req.never
         steps = self.trace.steps
         moving = self.request_of[i] is not None and self.requests[self.request_of[i]] is req
-        done = i > req.last or (i == req.last and self.events[i] in _CLIENT_DONE)
+        done = i > req.last or (req.ended_at is not None and i >= req.ended_at)
         if done:
             status = req.times.status if req.times else None
             return {"lane": "client", "style": "done", "request": req, "since": req.last,

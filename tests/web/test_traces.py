@@ -251,3 +251,17 @@ def test_key_steps_and_filters_shape_navigation():
     assert pb.next_request(c2.visible[0], c2) == c2.visible[-1]
     app = pb.nav(phase="app", detail="all")
     assert {pb.trace.steps[s].phase for s in app.visible} == {"app"}
+
+
+def test_a_request_stays_finished_when_its_client_sends_into_the_closed_connection():
+    """wsgiref answers c2 at 600 ms and closes; c2 reads EOF, then sends its last chunk at
+    700 ms into the closed connection: c2 is finished from its EOF on, not back in the
+    server loop's lane."""
+    pb = playback("35-same-requests-wsgiref")
+    eof = next(s.i for s in pb.trace.steps if s.event == "client_eof" and s.client == "c2")
+    late = next(s.i for s in pb.trace.steps if s.event == "client_send_unread")
+    assert late > eof
+    for i in (eof, late):
+        tok = pb.token(i, "c2")
+        assert (tok["lane"], tok["style"], tok["status"]) == ("client", "done", 200)
+    assert pb.token(eof - 1, "c2")["style"] != "done"  # reading its answer, not finished
