@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 import sys
 
+import pytest
+
+from . import compare as compare_mod
 from .compare import (
     Side,
+    compare_live,
     compare_sides,
     first_difference,
     log_lines,
@@ -14,7 +19,8 @@ from .compare import (
     normalize_response,
     subsequence_break,
 )
-from .real_stack import SIGNAL_SEND, Recording, describe
+from .corpus import load_cases
+from .real_stack import SIGNAL_SEND, Recording, describe, record
 
 HANDLE = "socketserver.BaseServer._handle_request_noblock"
 GET_REQUEST = "socketserver.TCPServer.get_request"
@@ -190,3 +196,23 @@ def test_environ_key_order_is_compared() -> None:
     (diff,) = compare_sides(*environ_sides(ENVIRON, swapped))
     assert "key order" in diff
 
+
+
+def _two_scenarios() -> tuple[dict, dict]:
+    (found,) = load_cases(["abort_418"])[:1]
+    other = copy.deepcopy(found.scenario)  # the same app, asked for another path
+    other["clients"] = [{"id": "c1", "at": 0, "send": ["GET /elsewhere HTTP/1.1\r\nHost: localhost\r\n\r\n"]}]
+    return found.scenario, other
+
+
+@pytest.mark.fidelity
+def test_compare_live_judges_on_a_second_real_run_only_where_the_first_differs(monkeypatch) -> None:
+    scenario, other = _two_scenarios()
+    wrong = record(other)  # a real run, but of another app: as if the first run went astray
+    assert compare_mod.compare(scenario, wrong)
+    assert compare_live(scenario, wrong) == []  # recorded once more, it matches
+    # and where the second run differs too, both runs' differences are reported
+    monkeypatch.setattr(compare_mod, "record", lambda _scenario: wrong)
+    reported = compare_live(scenario, wrong)
+    first = compare_mod.compare(scenario, wrong)
+    assert reported == [*first, "recorded once more, alone:", *first]

@@ -15,7 +15,7 @@ import pytest
 
 import sim
 
-from .compare import compare
+from .compare import compare_live
 from .real_stack import Recording, record
 
 GALLERY = Path(__file__).resolve().parents[2] / "gallery"
@@ -54,5 +54,5 @@ def test_the_gallery_has_simulated_scenarios() -> None:
 @pytest.mark.fidelity
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_gallery_scenario_matches_real_stack(name: str, recordings: dict[str, Future[Recording]]) -> None:
-    differences = compare(SCENARIOS[name], recordings[name].result())
+    differences = compare_live(SCENARIOS[name], recordings[name].result())
     assert not differences, f"{name}: " + "\n".join(f"- {d}" for d in differences)
