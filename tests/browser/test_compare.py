@@ -29,6 +29,9 @@ def test_the_answers_are_open_above_the_timeline(page: Page, slug: str, shot):
     text = received.inner_text()
     for words in ANSWERS[slug]:
         assert words in text, (slug, words)
+    # the whole answer shows, body included, with no scrolling inside it
+    assert page.evaluate("""[...document.querySelectorAll('#received pre.bytes')]
+        .every(p => p.scrollHeight <= p.clientHeight + 1)""")
     # before the timeline: read first
     assert received.bounding_box()["y"] < page.locator("#timeline").bounding_box()["y"]
     shot(page, f"compare-{slug}")
