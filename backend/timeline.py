@@ -136,7 +136,9 @@ class Scale:
         a change of activity within one step (a worker closes the connection and the loop
         is back in ``select()``) still shows both, one after the other."""
         if self.axis is not sim.Axis.STEPS:
-            return [(self.x(a), self.w(a, b)) for a, b, _, _ in spans]
+            # a bar that begins at the run's last instant ends at the edge, not past it
+            return [(min(self.x(a), round(100 - w, 3)), w)
+                    for a, b, _, _ in spans for w in (self.w(a, b),)]
         out, free = [], 0
         for _, _, first, until in spans:
             a = max(first, free)
@@ -231,7 +233,7 @@ def _moment_marks(moments: list[sim.Moment], sc: Scale, height: int, lang: str, 
     for m in moments:
         text = escape(sim.moment_caption(m)[1 if lang == "zh" else 0])
         out.append(f'<a href="{href}{m.i}" data-step="{m.i}" tabindex="-1"><title>{text}</title>'
-                   f'<rect class="tl-moment mo-{m.kind.value}" x="{sc.at(m.t, m.i)}%" y="0" width="0.5%" '
+                   f'<rect class="tl-moment mo-{m.kind.value}" x="{min(sc.at(m.t, m.i), 99.5)}%" y="0" width="0.5%" '
                    f'height="{height}"/></a>')
     return "".join(out)
 

@@ -140,3 +140,16 @@ def test_a_view_waiting_for_the_body_says_so(client) -> None:
     assert "in read() for the request body" not in client.get("/s/same-requests-wsgiref?step=0").text
     assert "视图在 read() 里等请求体等了 100 毫秒" in client.get(
         "/s/same-requests-werkzeug?step=0&lang=zh").text
+
+
+def test_what_begins_at_the_runs_last_instant_is_drawn_inside_it(client) -> None:
+    """Gallery 32 ends at 1300 ms, when child 2 starts and serves c3 at once: its tracks'
+    bars and the key moment of its start sit at the right edge, not past it (invisible)."""
+    html = client.get("/s/reload-on-save?step=0").text
+    for track in ("child-2", "child-2/thread-1"):
+        bars = track_rects(html, track)
+        assert bars and all(x >= 99 and x + w <= 100.001 for x, w in bars), (track, bars)
+    row = re.search(r'data-track="child-2">(.*?)</div>', html, re.S)[1]
+    assert re.search(r'<rect class="tl-moment mo-module_runs_again" x="99.5%"', row)
+    # elsewhere nothing moves: c1's wait still begins at 0
+    assert track_rects(html, "c1")[0][0] == 0
