@@ -41,6 +41,7 @@ from .werkzeug_wrappers import (
     Headers,
     HTTPException,
     Response,
+    encoded_length_016,
     error_response_016,
     get_content_type,
     status_016,
@@ -1011,7 +1012,7 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, W016_RESPONSE + "__call__", "response_call",
                       {"status": status_016(response)},
                       line="start_response(status, headers)")
-        headers = response.wsgi_headers()
+        headers = response.wsgi_headers(encoded_length_016)
         start_response(status_016(response), _absolute_location(headers, ctx.request.environ))
         if (ctx.request.method == "HEAD" or 100 <= response.status_code < 200
                 or response.status_code in (204, 304)):

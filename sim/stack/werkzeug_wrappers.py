@@ -161,9 +161,9 @@ class Response:
         if close is not None:
             close()
 
-    def wsgi_headers(self) -> list[tuple[str, str]]:
+    def wsgi_headers(self, length_of=len) -> list[tuple[str, str]]:
         """``get_wsgi_headers``: drop Content-Length where the status has no body; add it
-        where the body is a sequence and has none."""
+        where the body is a sequence and has none (the sum of `length_of` its items)."""
         headers = Headers(self.headers.items)
         status = self.status_code
         if 100 <= status < 200 or status == 204:
@@ -173,7 +173,7 @@ class Response:
                 headers.remove(name)
         if (not self.is_streamed and "content-length" not in headers
                 and status not in (204, 304) and not 100 <= status < 200):
-            headers.set("Content-Length", str(sum(len(x) for x in self.body)))
+            headers.set("Content-Length", str(sum(length_of(x) for x in self.body)))
         return headers.items
 
 
@@ -289,6 +289,16 @@ class RangeNotSatisfiable(HTTPException):
         response = super().get_response()
         response.headers.items.insert(1, ("Content-Range", f"bytes */{self.length}"))
         return response
+
+
+def encoded_length_016(item: Any) -> int:
+    """``len(to_bytes(x, "ascii"))``, 0.16's length of a body item: ``to_bytes`` takes bytes
+    or a str only (``TypeError: Expected bytes`` for a number)."""
+    if isinstance(item, bytes | bytearray | memoryview):
+        return len(bytes(item))
+    if isinstance(item, str):
+        return len(item.encode("ascii"))
+    raise TypeError("Expected bytes")
 
 
 def status_text_016(code: int) -> str:

@@ -184,11 +184,13 @@ class BaseHandler:
             self.rec.step(self.actor, self.client, Phase.CLOSE, None, "wsgiref_client_gone",
                           {"error": type(err).__name__.rstrip("_")})
             return
-        except (HandlerError, AppExit, UnicodeEncodeError) as err:
+        except (Exception, AppExit) as err:
             # the bare ``except:``: a SystemExit or KeyboardInterrupt from the app is handled
-            # like any error (logged, a 500); the server goes on. A header value that is not
-            # latin-1 fails in ``bytes(self.headers)`` after the status line, Date and Server
-            # went out: logged, and nothing more is sent (the headers count as sent).
+            # like any error (logged, a 500); the server goes on. So is an error while the
+            # body is iterated (a number given as a Response's body is not iterable). A header
+            # value that is not latin-1 fails in ``bytes(self.headers)`` after the status
+            # line, Date and Server went out: logged, and nothing more is sent (the headers
+            # count as sent).
             yield from self.handle_error(err)
 
     def setup_environ(self) -> None:
