@@ -97,12 +97,62 @@ STATIC_TEXTS = ["hello static\n", "body { color: red }\n", "caf\u00e9\n", "{}", 
 ERROR_KEYS = ["400", "404", "405", "418", "500", "ValueError", "LookupError", "Exception"]
 PREFIXES = ["/bp", "/api/v1", "/bp/", ""]
 
+# -- the dimensions added later, drawn from a stream of their own (Draw.more) for seeds from
+# EXTENDED_FROM on, so that every earlier seed keeps its scenario
+EXTENDED_FROM = 100_000
+JSON_SCALARS = ["hello", 5, True, 1.5, [], {}, {"b": 1, "a": 2, "\u00e9": "\u00fc"}]
+#: classes Python cannot call without arguments (``raise`` then raises a TypeError), and a
+#: BaseException beyond SystemExit and KeyboardInterrupt
+MORE_RAISES = ["UnicodeDecodeError", "ExceptionGroup", "NotImplementedError", "StopIteration", "OSError",
+               "ConnectionResetError", "UnicodeError", "GeneratorExit"]
+MORE_RAISE_WEIGHTS = [5, 3, 5, 5, 5, 5, 3, 1]
+MORE_ABORTS = [402, 406, 408, 411, 412, 413, 414, 415, 416, 417, 422, 423, 424, 428, 431, 502, 504, 505]
+MORE_STATUSES = [100, 199, 304, 600, 999, "999 Odd Thing", "200 ", "302 Moved"]
+ODD_HEADER_SETS = [
+    {"Location": "/caf\u00e9 x?q=\u00e9 y#fr ag"},
+    {"Location": "http://Ex\u00e4mple.COM:80/p q"},
+    {"Location": "/a?x=<\">"},
+    {"Content-Location": "/caf\u00e9"},
+    {"X-Greeting": "\u4f60\u597d"},
+    {"X-Place": "caf\u00e9"},
+    {"content-type": "text/x-lower"},
+    {"Content-Length": "2"},
+    {"Content-Length": "0"},
+    {"Transfer-Encoding": "chunked"},
+    {"Set-Cookie": "a=1; Path=/", "X-Empty": ""},
+]
+MORE_MIMETYPES = ["text/html; charset=latin-1", "application/javascript", "application/ld+json", "application/xml",
+                  "text/plain; charset=utf-8", "TEXT/PLAIN"]
+MORE_HANDLER_STATUSES = ["405 Nope Nope", "599 Odd", "200 Fine Then", 302]
+#: request targets a client may ask for beyond the app's own paths
+MORE_TARGETS = ["http://localhost/", "http://example.com/a?y=1", "*", "/a/../a", "/./", "/?q=caf\xc3\xa9&r=%20+",
+                "/?x=\xe9", "/?x=<\">{}|", "/#frag", "/%2e%2e/x", "/a%2Fb"]
+MORE_METHODS = ["TRACE", "CONNECT", "post", "Get", "DELETE", "PATCH", "M-SEARCH"]
+MORE_VERSIONS = ["HTTP/1.2", "http/1.1", "HTTP/1.1 ", "HTTP/01.1"]
+#: a Host header spelled otherwise: name case, no space, more space, a tab, twice
+HOST_SPELLINGS = ["host: localhost", "HOST: localhost", "Host:localhost", "Host:   localhost   ", "Host:\tlocalhost",
+                  "Host: localhost\r\nHost: other", "Host: [::1]:5000", "Host: localhost."]
+MORE_HEADERS = ["X-Dup: 1\r\nX-Dup: 2", "X-Name: caf\xe9", "X-Tab:\tv\t", "X_Under: 1", "Cookie: a=1; b=2",
+                "Content-Type: application/x-www-form-urlencoded", "Connection: close", "Accept-Encoding: gzip",
+                "Expect: something"]
+#: how a Content-Length of n may be written, and what each means to the two Werkzeugs
+LENGTH_SPELLINGS = ["+{n}", "0{n}", " {n} ", "{n}, {n}", "abc", "-1"]
+STATIC_TARGETS = ["/static/", "/static/dir", "/static/../app.py", "/static//{name}", "/static/{name}?v=1"]
+STATIC_CONDITIONS = [
+    "Range: bytes=0-0", "Range: bytes=5-2", "Range: bytes=0-1,3-4", "Range: bytes=-0", "Range: items=0-1",
+    "Range: bytes=0-1\r\nIf-Range: Tue, 14 Nov 2023 22:13:20 GMT", "Range: bytes=0-1\r\nIf-Range: \"x\"",
+    "Range: bytes=0-1\r\nIf-Range: Mon, 13 Nov 2023 22:13:20 GMT", "If-None-Match: *", "If-Match: *",
+    "If-Modified-Since: garbage", "If-Modified-Since: Tue, 14 Nov 2023 22:13:20 -0000",
+]
+
 
 class Draw:
     """One scenario being drawn from a seeded random generator."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, more: random.Random | None = None) -> None:
         self.rng = rng
+        #: the stream of the dimensions added later (None: the scenarios of the first ones)
+        self.more = more
         self.names = 0
         self.paths: list[tuple[str, list[str]]] = []  # (a path to ask for, methods that route)
         self.slow = False
@@ -113,6 +163,10 @@ class Draw:
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
+
+    def extra(self, p: float) -> bool:
+        """A later dimension, drawn from its own stream only."""
+        return self.more is not None and self.more.random() < p
 
     # -- the app -------------------------------------------------------------------------
 
@@ -175,7 +229,25 @@ class Draw:
         if self.chance(0.15):
             view["sleep"] = rng.choice([80, 200, 350])
             self.slow = True
+        if self.more is not None:
+            self.more_view(view, kind)
         return view
+
+    def more_view(self, view: dict[str, Any], kind: str) -> None:
+        more = self.more
+        if kind == "json" and self.extra(0.4):
+            view["json"] = copy.deepcopy(more.choice(JSON_SCALARS))
+        elif kind == "raise" and self.extra(0.5):
+            view["raise"] = more.choices(MORE_RAISES, MORE_RAISE_WEIGHTS)[0]
+        elif kind == "abort" and self.extra(0.5):
+            view["abort"] = more.choice(MORE_ABORTS)
+        if kind in ("text", "json", "echo", "stream"):
+            if self.extra(0.2):
+                view["headers"] = {**view.get("headers", {}), **more.choice(ODD_HEADER_SETS)}
+            if self.extra(0.12):
+                view["status"] = more.choice(MORE_STATUSES)
+            if self.extra(0.12):
+                view["mimetype"] = more.choice(MORE_MIMETYPES)
 
     def route(self, prefix: str | None) -> dict[str, Any]:
         rng = self.rng
@@ -186,6 +258,8 @@ class Draw:
             route["methods"] = sorted(set(rng.sample(["GET", "POST", "PUT", "DELETE", "PATCH"], rng.randint(1, 3))))
             if self.chance(0.15):
                 route["methods"].append(rng.choice(["HEAD", "OPTIONS"]))
+            if self.extra(0.2):  # Flask upper-cases them
+                route["methods"] = [m.lower() for m in route["methods"]]
         if self.chance(0.2):
             route["name"] = self.name("view_")
         if self.chance(0.25):
@@ -212,6 +286,8 @@ class Draw:
                     returns: dict[str, Any] = {"text": rng.choice(["blocked", "no"])}
                     if self.chance(0.7):
                         returns["status"] = rng.choice([200, 401, 403, 503])
+                    if self.extra(0.3):
+                        returns["status"] = self.more.choice(["403 Go Away", "200 Fine Then", 302, 304])
                     if self.chance(0.3):
                         returns["headers"] = {"X-Guard": "1"}
                     hook["returns"] = returns
@@ -236,6 +312,8 @@ class Draw:
                     handler["status"] = rng.choice([200, 404, 500, 503])
                 if self.chance(0.2):
                     handler["headers"] = {"X-Handled": "1"}
+                if self.extra(0.3):
+                    handler["status"] = self.more.choice(MORE_HANDLER_STATUSES)
                 handlers[code] = handler
             decl["errorhandlers"] = handlers
         if not blueprint and self.chance(0.2):
@@ -244,11 +322,18 @@ class Draw:
     def app(self) -> dict[str, Any]:
         rng = self.rng
         app: dict[str, Any] = {"name": "app", "routes": [self.route(None) for _ in range(rng.randint(1, 5))]}
+        if self.extra(0.2):
+            self.shared_endpoint(app["routes"])
         if self.chance(0.35):
             blueprints = []
             for index in range(rng.randint(1, 2)):
                 prefix = rng.choice(PREFIXES)
+                if index and self.extra(0.4):  # two blueprints under one prefix
+                    prefix = blueprints[0].get("url_prefix", prefix)
                 bp: dict[str, Any] = {"name": f"bp{index}", "url_prefix": prefix}
+                if self.extra(0.15):  # no url_prefix at all (None), which is not ""
+                    del bp["url_prefix"]
+                    prefix = None
                 bp["routes"] = [self.route(prefix) for _ in range(rng.randint(1, 3))]
                 self.hooks(bp, blueprint=True)
                 blueprints.append(bp)
@@ -262,9 +347,21 @@ class Draw:
                     spec["mtime"] = rng.choice([0, 1_600_000_000, 1_700_000_123])
                 files[name] = spec
                 self.paths.append((f"/static/{name}", ["GET"]))
+                if self.extra(0.5):
+                    self.paths.append((self.more.choice(STATIC_TARGETS).format(name=name), ["GET"]))
             self.paths.append(("/static/missing.txt", ["GET"]))
             app["static_files"] = files
         return app
+
+    def shared_endpoint(self, routes: list[dict[str, Any]]) -> None:
+        """A second rule for one view: the same endpoint, name and view (one function)."""
+        route = copy.deepcopy(self.more.choice(routes))
+        rule, good, _ = self.rule()
+        if rule == route["rule"] or re.search(r"<", rule):
+            return
+        route["rule"] = rule
+        routes.append(route)
+        self.paths.append((good, [m.upper() for m in route.get("methods", ["GET"])]))
 
     # -- the clients ---------------------------------------------------------------------
 
@@ -293,13 +390,35 @@ class Draw:
                 headers.append("If-Modified-Since: Tue, 14 Nov 2023 22:13:20 GMT")
             if self.chance(0.25):
                 headers.append(rng.choice(["Range: bytes=0-3", "Range: bytes=-2", "Range: bytes=100-"]))
+        if self.more is not None:
+            method, path = self.more_target(method, path, headers)
         return method, path, headers
+
+    def more_target(self, method: str, path: str, headers: list[str]) -> tuple[str, str]:
+        """Later dimensions of a request's head: odd targets, methods, query strings, a Host
+        spelled otherwise, odd or repeated headers, a static file's conditions."""
+        more = self.more
+        if self.extra(0.12):
+            path = more.choice(MORE_TARGETS)
+        elif self.extra(0.12):
+            path += more.choice(["?q=caf\xc3\xa9", "?x=\xe9&y", "?a=<\">", "#frag", "?%zz=%"])
+        if self.extra(0.1):
+            method = more.choice(MORE_METHODS)
+        if headers and headers[0].startswith("Host: localhost") and self.extra(0.2):
+            headers[0] = more.choice(HOST_SPELLINGS)
+        if self.extra(0.2):
+            headers.append(more.choice(MORE_HEADERS))
+        if path.startswith("/static/") and self.extra(0.4):
+            headers.append(more.choice(STATIC_CONDITIONS))
+        return method, path
 
     def client(self, cid: str, at: int) -> tuple[dict[str, Any], int]:
         """A client, and when it is done sending (ms)."""
         rng = self.rng
         method, path, headers = self.request_head()
         version = rng.choices(["HTTP/1.1", "HTTP/1.0", ""], [70, 27, 3])[0]
+        if version and self.extra(0.05):
+            version = self.more.choice(MORE_VERSIONS)
         body_kind = "none"
         if method.upper() in ("POST", "PUT", "PATCH") or self.chance(0.1):
             body_kind = rng.choices(["length", "chunked", "expect", "short", "long", "bad_chunk", "none"],
@@ -311,8 +430,15 @@ class Draw:
         pieces: list[str] = []
         if body_kind in ("length", "expect"):
             headers.append(f"Content-Length: {len(body)}")
+            if self.extra(0.2):
+                headers[-1] = "Content-Length: " + self.more.choice(LENGTH_SPELLINGS).format(n=len(body))
             if body_kind == "expect":
                 headers.append("Expect: 100-continue")
+                if self.extra(0.25):
+                    headers[-1] = self.more.choice(["Expect: 100-Continue", "expect:100-continue"])
+            if self.extra(0.1):  # both framings: Transfer-Encoding wins
+                headers.append("Transfer-Encoding: chunked")
+                body = f"{len(body):x}\r\n{body}\r\n0\r\n\r\n"
             pieces = _split(rng, body)
         elif body_kind == "short":
             headers.append(f"Content-Length: {len(body) + 5}")
@@ -323,7 +449,13 @@ class Draw:
         elif body_kind in ("chunked", "bad_chunk"):
             headers.append("Transfer-Encoding: chunked")
             size = "zz" if body_kind == "bad_chunk" else format(len(body), "x")
-            pieces = _split(rng, f"{size}\r\n{body}\r\n0\r\n\r\n")
+            last = "0\r\n\r\n"
+            if body_kind == "chunked" and self.extra(0.3):
+                headers[-1] = self.more.choice(["Transfer-Encoding: Chunked", "Transfer-Encoding: gzip, chunked",
+                                                "transfer-encoding: chunked", "Transfer-Encoding: chunked"])
+                size = self.more.choice([size.upper(), "00" + size, size + ";ext=1", size + " "])
+                last = self.more.choice(["0\r\n\r\n", "0\r\nX-Trailer: 1\r\n\r\n", "000\r\n\r\n"])
+            pieces = _split(rng, f"{size}\r\n{body}\r\n{last}")
         if version:
             head = f"{method} {path} {version}\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n"
         else:
@@ -395,8 +527,8 @@ def _split(rng: random.Random, data: str) -> list[str]:
     return [data[:cut], data[cut:]]
 
 
-def draw_scenario(rng: random.Random) -> dict[str, Any]:
-    draw = Draw(rng)
+def draw_scenario(rng: random.Random, more: random.Random | None = None) -> dict[str, Any]:
+    draw = Draw(rng, more)
     app = draw.app()
     server: dict[str, Any] = {"kind": "werkzeug"}
     start = rng.choices(["app.run", "run_simple", "make_server"], [70, 15, 15])[0]
@@ -476,8 +608,11 @@ def _scenario_for_seed(seed: int) -> dict[str, Any]:
     import sim
 
     rng = random.Random(seed)
+    # The later dimensions have a stream of their own: seeds below EXTENDED_FROM draw exactly
+    # the scenarios they always drew.
+    more = random.Random(f"more-{seed}") if seed >= EXTENDED_FROM else None
     for draw in range(MAX_DRAWS):
-        scenario = draw_scenario(rng)
+        scenario = draw_scenario(rng, more)
         scenario["title"] = f"random seed {seed}" + (f" (draw {draw + 1})" if draw else "")
         sim.validate(scenario)
         if all(timing_robust(scenario_for(scenario, v)) for v in RANDOM_VARIANTS):

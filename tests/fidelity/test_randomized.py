@@ -22,7 +22,17 @@ from .compare import compare
 from .corpus import scenario_for
 from .randomized import (
     CONVERTERS,
+    EXTENDED_FROM,
+    HOST_SPELLINGS,
+    JSON_SCALARS,
+    LENGTH_SPELLINGS,
+    MORE_HEADERS,
+    MORE_METHODS,
+    MORE_RAISES,
+    MORE_TARGETS,
+    ODD_HEADER_SETS,
     RANDOM_VARIANTS,
+    STATIC_CONDITIONS,
     draw_scenario,
     for_variant,
     outcome,
@@ -34,6 +44,9 @@ from .real_stack import Recording, record
 SEEDS = range(20)
 OTHER_STACK_SEEDS = range(20, 30)
 OTHER_STACK_VARIANTS = ("legacy-nt", "legacy-t", "wsgiref")
+#: seeds that also draw the dimensions added later (randomized.EXTENDED_FROM), on every stack
+EXTENDED_SEEDS = range(EXTENDED_FROM, EXTENDED_FROM + 10)
+EXTENDED_VARIANTS = (*RANDOM_VARIANTS, *OTHER_STACK_VARIANTS)
 PARALLEL_RECORDINGS = 3
 #: further real runs of a seed whose first run differs (see the test)
 RETRIES = 2
@@ -69,6 +82,15 @@ def test_random_scenario_matches_real_stack(
 @pytest.mark.parametrize("variant", OTHER_STACK_VARIANTS)
 @pytest.mark.parametrize("seed", OTHER_STACK_SEEDS)
 def test_random_scenario_matches_the_other_real_stacks(
+    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
+) -> None:
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
+@pytest.mark.parametrize("seed", EXTENDED_SEEDS)
+def test_random_scenario_with_the_later_dimensions_matches(
     seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
 ) -> None:
     _assert_matches(seed, variant, randomized_recordings)
@@ -164,3 +186,54 @@ def test_the_timing_filter_keeps_the_timing_features() -> None:
     wanted = {"view sleep", "view interval", "then reset", "then close", "then shutdown_write", "read_timeout",
               "pauses", "view stream", "static_files", "4 clients"}
     assert wanted <= seen, f"missing from the suite's seeds: {sorted(wanted - seen)}"
+
+
+#: methods the first generator sends too
+FIRST_METHODS = ("DELETE", "PATCH")
+
+
+def _later_features(scenario: dict) -> set[str]:
+    # what the clients send, each client's bytes on a line of their own
+    sent = "".join("\n" + "".join(c if isinstance(c, str) else c["data"] for c in client["send"])
+                   for client in scenario["clients"])
+    app = scenario["app"]
+    routes = list(app["routes"]) + [r for bp in app.get("blueprints", []) for r in bp["routes"]]
+    found = {f"json {value!r}" for route in routes for value in [route["view"].get("json")]
+             if "json" in route["view"] and value in JSON_SCALARS}
+    found |= {f"raise {route['view']['raise']}" for route in routes if route["view"].get("raise") in MORE_RAISES}
+    found |= {"odd header " + ",".join(h) for route in routes for h in ODD_HEADER_SETS
+              if h.items() <= route["view"].get("headers", {}).items()}
+    found |= {"lower-case methods" for route in routes if any(m.islower() for m in route.get("methods", []))}
+    endpoints = [r.get("endpoint") for r in app["routes"]]
+    found |= {"shared endpoint"} if len(endpoints) != len(set(endpoints)) else set()
+    prefixes = [bp.get("url_prefix", None) for bp in app.get("blueprints", [])]
+    found |= {"blueprints under one prefix"} if len(prefixes) != len(set(prefixes)) else set()
+    found |= {"blueprint without url_prefix"} if None in prefixes else set()
+    marks = ([("host " + h, h) for h in HOST_SPELLINGS] + [("header " + h, h) for h in MORE_HEADERS]
+             + [("static " + c, c) for c in STATIC_CONDITIONS]
+             + [("method " + m, "\n" + m + " ") for m in MORE_METHODS if m not in FIRST_METHODS]
+             + [("target " + t, " " + t + " ") for t in MORE_TARGETS])
+    found |= {name for name, mark in marks if mark in sent}
+    for spelling in LENGTH_SPELLINGS:
+        pattern = re.escape(spelling).replace(re.escape("{n}"), r"\d+")
+        if re.search(f"Content-Length: {pattern}\r\n", sent):
+            found.add("length " + spelling)
+    return found
+
+
+def test_the_later_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
+    """Seeds from EXTENDED_FROM draw the later dimensions from a stream of their own; an
+    earlier seed's scenario is the one the first generator drew."""
+    seen: Counter[str] = Counter()
+    for seed in COVERAGE_SEEDS:
+        seen.update(_later_features(draw_scenario(random.Random(seed), random.Random(f"more-{seed}"))))
+        # (two blueprints may draw one prefix by chance in the first generator too)
+        assert not _later_features(draw_scenario(random.Random(seed))) - {"blueprints under one prefix"}
+    expected = {f"json {value!r}" for value in JSON_SCALARS} | {f"raise {name}" for name in MORE_RAISES}
+    expected |= {"lower-case methods", "shared endpoint", "blueprints under one prefix", "blueprint without url_prefix"}
+    expected |= {"odd header " + ",".join(h) for h in ODD_HEADER_SETS}
+    expected |= {"host " + h for h in HOST_SPELLINGS} | {"header " + h for h in MORE_HEADERS}
+    missing = expected - set(seen)
+    assert not missing, f"never generated in {len(COVERAGE_SEEDS)} seeds: {sorted(missing)}"
+    reached = len([k for k in seen if k.startswith(("static ", "method ", "target ", "length "))])
+    assert reached >= 20, sorted(seen)
