@@ -43,6 +43,7 @@ ACTIVITY_LABELS: dict[str, str] = {
     "queued": N_("waiting in the listen backlog"),
     "connecting": N_("connecting"),
     "connected": N_("connected, sending nothing"),
+    "sending": N_("sending its request, more to come"),
     "waiting": N_("waiting for the answer"),
     "receiving": N_("receiving the answer"),
     "starting": N_("starting up"),

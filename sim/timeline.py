@@ -68,6 +68,9 @@ class Activity(StrEnum):
     CONNECTED = "connected"
     #: connected, but the server has not ``accept()``-ed it: it sits in the listen backlog
     QUEUED = "queued"
+    #: sent part of its request and sends more later (a body's next chunk): not waiting for
+    #: an answer yet, however long the pause
+    SENDING = "sending"
     #: sent (some of) its request, waiting for the answer
     WAITING = "waiting"
     #: answer bytes are arriving
@@ -686,10 +689,27 @@ def _merge(points: Iterable[tuple[int, int, Activity | None, str | None, int | N
     return bars
 
 
+#: A client's own steps that put more of its request on the wire.
+_SENDS = frozenset({"client_send", "client_send_unread", "client_send_failed"})
+
+
+def _next_own_events(rows: list[tuple]) -> dict[int, str]:
+    """Step index -> the event of that client's next own step (none after its last)."""
+    out: dict[int, str] = {}
+    later: dict[str, str] = {}
+    for i, _, actor, client, _, _, event in reversed(rows):
+        if client is not None and actor == client:
+            if client in later:
+                out[i] = later[client]
+            later[client] = event
+    return out
+
+
 def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
     points: dict[str, list[tuple]] = {}
     own: dict[str, Activity | None] = {}
     queued: dict[str, bool] = {}
+    next_own = _next_own_events(rows)
     for i, t, actor, client, request, _, event in rows:
         if client is None:
             continue
@@ -698,13 +718,15 @@ def _client_tracks(rows: list[tuple], backlog: dict, end_t: int) -> list[Track]:
             act = None if event in CLIENT_ENDS else activity_of(event)
             if event == "client_send_nothing":
                 act = own.get(client)  # nothing went on the wire: it does what it did
+            elif event == "client_send" and next_own.get(i) in _SENDS:
+                act = _A.SENDING  # more of its request comes later: no answer awaited yet
             own[client] = act
         elif wait and i in (wait[1], wait[3]):
             queued[client] = i == wait[1]
         else:
             continue
         act = own.get(client)
-        if act in (_A.WAITING, _A.CONNECTING, _A.QUEUED) and queued.get(client):
+        if act in (_A.WAITING, _A.SENDING, _A.CONNECTING, _A.QUEUED) and queued.get(client):
             act = _A.QUEUED
         elif act is _A.QUEUED:  # backlog_queued seen before the client's own send
             act = _A.WAITING

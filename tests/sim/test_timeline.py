@@ -455,3 +455,24 @@ def test_the_time_a_view_waits_for_the_body_is_counted(name, client, waited) -> 
     r = next(r for r in tl.requests if r.client == client)
     assert r.body_wait == waited
     assert r.body_wait <= r.duration("app")
+
+
+@pytest.mark.parametrize(("name", "client", "span"), [
+    ("33-same-requests-werkzeug", "c2", (600, 700)), ("04-slow-client", "c1", (0, 2000)),
+    ("11-post-with-body", "c1", (0, 100))])
+def test_a_client_with_more_to_send_is_not_waiting_for_the_answer(name, client, span) -> None:
+    """c2 of gallery 33 sends its headers and first chunk at 600 ms and the last chunk at
+    700: in between it is still sending its request, not waiting for an answer."""
+    _, _, tl = run_gallery(name)
+    bars = next(t for t in tl.tracks if t.id == client).bars
+    sending = [(b.start, b.end) for b in bars if b.activity is Activity.SENDING]
+    assert sending == [span]
+    waiting = [b for b in bars if b.activity is Activity.WAITING]
+    assert all(b.start >= span[1] for b in waiting)
+
+
+def test_a_client_that_sent_everything_waits_for_the_answer() -> None:
+    _, _, tl = run_gallery("02-two-clients-one-thread")
+    for track in (t for t in tl.tracks if t.kind is TrackKind.CLIENT):
+        assert not [b for b in track.bars if b.activity is Activity.SENDING]
+        assert [b for b in track.bars if b.activity is Activity.WAITING]
