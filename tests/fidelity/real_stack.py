@@ -741,18 +741,26 @@ class EnvironRecorder:
 # --------------------------------------------------------------------------- the server
 
 
+HTTP_PORT = 80
+
+
 def free_port_like(declared: int) -> int:
     """A free port with as many digits as the declared one.
 
     Recordings run in parallel, so the real server cannot listen on the declared port. Where
     its address shows in a response (a redirect without a Host header: in the Location and
     twice in the body), the recording rewrites it to the declared one; with as many digits,
-    the Content-Length the real server computed stays right."""
+    the Content-Length the real server computed stays right. A port of fewer than four
+    digits (80) is one of the privileged ports too, which only root may bind."""
     digits = len(str(declared))
-    low, high = max(1024, 10 ** (digits - 1)), min(65535, 10**digits - 1)
+    low = 10 ** (digits - 1) if digits < 4 else max(1024, 10 ** (digits - 1))
+    high = min(65535, 10**digits - 1)
     rng = random.Random()
+    # URLs leave http's port 80 out (SERVER_PORT "80", a redirect's Location), so no other
+    # port can stand in for it: it is tried itself first.
+    candidates = [HTTP_PORT] if declared == HTTP_PORT else []
     for _ in range(200):
-        candidate = rng.randint(low, high)
+        candidate = candidates.pop() if candidates else rng.randint(low, high)
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -760,7 +768,7 @@ def free_port_like(declared: int) -> int:
             except OSError:
                 continue
         return candidate
-    raise RuntimeError(f"no free {digits}-digit port")
+    raise RuntimeError(f"no free {digits}-digit port" + (" (binding one needs root)" if digits < 4 else ""))
 
 
 def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: Callable[[Any], None]) -> None:
