@@ -1067,9 +1067,16 @@ class InternalServerErrorApp016:
 
 
 def _absolute_location(headers: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """0.16's ``get_wsgi_headers``: every ``Location`` made absolute (in its place)."""
-    return [(key, werkzeug016_urls.absolute_location(value, environ) if key.lower() == "location" else value)
-            for key, value in headers]
+    """0.16's ``get_wsgi_headers``: every ``Location`` made absolute, and ``Content-Location``
+    a URI (``iri_to_uri``, with no ``safe_conversion``), each in its place."""
+    def fixed(key: str, value: str) -> str:
+        if key.lower() == "location":
+            return werkzeug016_urls.absolute_location(value, environ)
+        if key.lower() == "content-location":
+            return werkzeug016_urls.iri_to_uri(value)
+        return value
+
+    return [(key, fixed(key, value)) for key, value in headers]
 
 
 #: ``SEND_FILE_MAX_AGE_DEFAULT`` of Flask 1.1: 12 hours (Flask 2 made it None: no-cache)
