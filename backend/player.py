@@ -213,7 +213,7 @@ def step_view(pb: Playback, i: int, lang: str, slug: str, filters: Filters = Fil
 
     return {
         "slug": slug, "i": i, "total": pb.total, "last": pb.total - 1, "lang": lang,
-        "step": step, "lane": lane,
+        "step": step, "lane": lane, "actor": _actor_name(pb, step.actor, lang),
         "caption": (step.caption_zh if lang == "zh" and step.caption_zh else step.caption),
         "caption_lang": "zh" if lang == "zh" and step.caption_zh else "en",
         "lanes": [{"id": lid, "label": label, "short": short, "active": lid == lane}
@@ -268,6 +268,16 @@ def _socket(client: str, sock: Any, changed: set[str]) -> dict[str, Any]:
             other.append((key, "—" if value is None else value))
     return {"client": client, "state": sock.get("state"), "buffers": buffers, "other": other,
             "changed": f"sockets/{client}" in changed or "sockets" in changed}
+
+
+def _actor_name(pb: Playback, actor: str, lang: str) -> str:
+    """A server actor as its timeline track names it (``Thread-2 (process_request_thread)``,
+    ``child 1: Thread-1 (inner)``), so the step and its track read alike; a client or the
+    kernel by its id."""
+    if actor == "kernel" or actor in pb.trace.clients:
+        return actor
+    reloading = bool((pb.scenario.get("server") or {}).get("use_reloader"))
+    return sim.thread_names(actor, reloading)[lang == "zh"]
 
 
 def _source_for(pb: Playback, i: int) -> dict[str, Any]:

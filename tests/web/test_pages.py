@@ -366,3 +366,20 @@ def test_runs_compared_across_stacks_show_what_each_client_received_first(client
     html = client.get("/s/two-clients-threaded?step=0").text
     assert 'id="received" open' not in html
     assert html.index('id="received"') > html.index('id="timeline"')
+
+
+@pytest.mark.parametrize(("slug", "event", "lang", "name"), [
+    ("two-processes", "reloader_child_start", "en", "child 1: MainThread"),
+    ("two-processes", "run_simple_inner_fd", "zh", "子进程 1：Thread-1 (inner)"),
+    ("two-processes", "run_with_reloader", "en", "parent: MainThread"),
+    ("two-clients-threaded", "process_request_thread", "en", "Thread-1 (process_request_thread)"),
+    ("forking-children", "handler_init", "en", "child 1 (os.fork)"),
+    ("one-get", "client_connect", "en", "c1"),
+])
+def test_the_steps_actor_is_named_as_its_timeline_track(client, slug, event, lang, name):
+    pb = client.app.state.services.playback_of(slug)
+    n = next(s.i for s in pb.trace.steps if s.event == event)
+    html = client.get(f"/s/{slug}?step={n}&lang={lang}").text
+    assert re.search(r'<span class="meta-item">[^<]*<b>([^<]*)</b>', html)[1] == name
+    labels = re.findall(r'<span class="tl-label" title="[^"]*"><b>([^<]*)</b>', html)
+    assert name in labels
