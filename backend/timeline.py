@@ -454,6 +454,9 @@ def why(r: sim.RequestTimes, lang: str, marks: tuple[sim.BodyMarkKind, ...] = ()
         out.append(tr(N_("the server waited {ms} ms for the request to arrive"), lang).format(ms=reading))
     if r.slept:
         out.append(tr(N_("the view slept {ms} ms"), lang).format(ms=r.slept))
+    if r.body_lost:
+        out.append(tr(N_("the server did not de-chunk its chunked body: the view read none of it"),
+                      lang))
     if r.body_wait:
         out.append(tr(N_("the view waited {ms} ms in read() for the request body"), lang).format(
             ms=r.body_wait))

@@ -331,6 +331,8 @@ class RequestTimes:
     slept: int = 0
     #: ms the view was blocked reading a request body that had not arrived yet
     body_wait: int = 0
+    #: it sent a chunked body the server did not de-chunk: the view read none of it
+    body_lost: bool = False
     #: how the client's connection ended (last request only)
     end_kind: str | None = None
     #: the view never ran because a before_request hook answered
@@ -645,6 +647,9 @@ def timeline(trace: Trace) -> Timeline:
     tracks.extend(_server_tracks(rows, end_t))
     requests = _requests(trace, rows, backlog)
     moments = _moments(trace, rows, backlog, requests)
+    lost = {(m.client, m.request) for m in moments if m.kind is MomentKind.CHUNKED_UPLOAD_LOST}
+    for r in requests:
+        r.body_lost = (r.client, r.request) in lost
     moment_steps = {m.i for m in moments}
     key = tuple(i for i, _, _, _, _, _, event in rows
                 if event in KEY_EVENTS or i in moment_steps)
