@@ -358,15 +358,41 @@
     });
   }
 
-  // Ask for the next step while the person reads this one (after the step is painted): the
-  // fragment is cacheable, so the click is answered from the browser's cache.
-  var prefetched = {};
+  // Ask for the next step while the person reads this one (after the step is painted), and
+  // keep its HTML: the click on "Step" is then answered from here (onConfirm) without a
+  // request, or by the one already on its way. The fragment is also cacheable, so a page
+  // without this script's memory (a reload) still finds it in the browser's cache.
+  var ahead = {}, aheadOrder = [], AHEAD_KEPT = 8;
   function prefetchNext(el) {
     var next = $('[data-key="step"]', el);
     var url = next && next.getAttribute("hx-get");
-    if (!url || prefetched[url] || !window.fetch) return;
-    prefetched[url] = true;
-    fetch(url, { credentials: "same-origin" }).catch(function () { prefetched[url] = false; });
+    if (!url || ahead[url] || !window.fetch) return;
+    ahead[url] = fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .catch(function () { return null; })
+      .then(function (html) { if (html === null) delete ahead[url]; return html; });
+    aheadOrder.push(url);
+    if (aheadOrder.length > AHEAD_KEPT) delete ahead[aheadOrder.shift()];
+  }
+  // htmx asks before each request (htmx:confirm); one for a step the player already holds
+  // is not made: the step is swapped in from memory as htmx would swap the response (same
+  // swap, same afterSettle). A later click wins over a step still on its way; if fetching
+  // it ahead failed, htmx makes the request after all.
+  var navSeq = 0;
+  function onConfirm(e) {
+    var d = e.detail, el = stepEl();
+    if (!el || d.target !== el || d.verb !== "get") return;
+    var seq = ++navSeq, held = ahead[d.path];
+    if (!held || !window.htmx.swap) return;
+    e.preventDefault();
+    held.then(function (html) {
+      var target = stepEl();
+      if (seq !== navSeq || !target) return;
+      if (html === null) { d.issueRequest(true); return; }
+      recordTokens();
+      window.htmx.swap(target, html, { swapStyle: "step-parts", swapDelay: 0, settleDelay: 0 },
+                       { contextElement: d.elt, eventInfo: { requestConfig: { elt: d.elt } } });
+    });
   }
 
   // tokens glide from their old lane to the new one (FLIP), unless motion is reduced
@@ -472,6 +498,7 @@
     var help = $("#help");
     $("#help-open").addEventListener("click", function () { help.showModal(); });
 
+    doc.body.addEventListener("htmx:confirm", onConfirm);
     doc.body.addEventListener("htmx:beforeSwap", function (e) {
       if (!e.detail.target || e.detail.target.id !== "step") return;
       recordTokens();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 
@@ -95,6 +97,49 @@ def test_the_next_step_is_fetched_while_this_one_is_read(page: Page):
         expect(page.locator("#step")).to_have_attribute("data-step", "1")
     page.locator("#ctl-step").click()
     expect(page.locator("#step")).to_have_attribute("data-step", "2")
+
+
+def test_a_step_fetched_ahead_is_shown_without_a_request(page: Page, csp_errors):
+    """Once the next step has been fetched ahead, "Step" shows it from the player's memory:
+    no request is made for it, what is on screen is exactly the server's panel, and the
+    history entry is replaced as for any step."""
+    with page.expect_response(lambda r: r.url.endswith("/s/one-get/step/1?detail=all")):
+        page.goto("/s/one-get?step=0&detail=all")  # step 1 is fetched once step 0 is painted
+    depth = page.evaluate("history.length")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/step/" in r.url else None)
+    page.locator("#ctl-step").click()
+    expect(page.locator("#step")).to_have_attribute("data-step", "1")
+    expect(page).to_have_url(re.compile(r"/s/one-get\?detail=all&step=1$"))
+    assert not any(u.endswith("/step/1?detail=all") for u in asked), asked
+    assert page.evaluate("history.length") == depth
+    same = page.evaluate("""async () => {
+        const html = await (await fetch('/s/one-get/step/1?detail=all')).text();
+        const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#step');
+        return fresh.isEqualNode(document.querySelector('#step'));
+    }""")
+    assert same
+    assert not csp_errors, csp_errors
+
+
+def test_a_step_whose_fetch_ahead_failed_is_asked_for_on_the_click(page: Page):
+    """A failed fetch ahead is not held: the click makes the request, as without it."""
+    failed: list[str] = []
+
+    def fail_once(route):
+        if not failed:
+            failed.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/s/one-get/step/1?detail=all", fail_once)
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/step/1?detail=all")):
+        page.goto("/s/one-get?step=0&detail=all")
+    assert failed
+    with page.expect_request(lambda r: r.url.endswith("/s/one-get/step/1?detail=all")):
+        page.locator("#ctl-step").click()
+    expect(page.locator("#step")).to_have_attribute("data-step", "1")
 
 
 def test_line_numbers_are_one_column_level_with_their_lines(page: Page):
