@@ -37,6 +37,7 @@ from .werkzeug_utils import (
     send_file,
 )
 from .werkzeug_wrappers import (
+    MISSING_IN_016,
     ClosingIterator,
     Headers,
     HTTPException,
@@ -139,6 +140,10 @@ class Flask:
     signal_send = blinker_base.SEND
     #: how ``request.stream`` reads ``CONTENT_LENGTH`` (Werkzeug 3.1)
     get_content_length = staticmethod(werkzeug_wsgi.get_content_length)
+
+    def aborted(self, code: int) -> Exception:
+        """What ``abort(code)`` raises: ``Aborter`` finds the code's class."""
+        return HTTPException(code)
 
     def send_signal(self, ctx: RequestContext, signal: str, caller: str) -> None:
         blinker_base.send(self.rec, ctx.actor, ctx.client, signal, caller, self.signal_send)
@@ -364,7 +369,7 @@ class Flask:
             self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}", args,
                           layer=Layer.VIEW, decl=decl)
         if kind == "abort":
-            raise HTTPException(view.abort)
+            raise self.aborted(view.abort)
         if kind == "raise":
             raise raised(view.raise_)
         headers = dict(view.headers)
@@ -824,6 +829,13 @@ class Flask11(Flask):
     FIND_HANDLER_LINE = "handler = self._find_error_handler(e)"
     CALL_HANDLER_LINE = "return handler(e)"
     VIEW_CALL_LINE = "return self.view_functions[rule.endpoint](**req.view_args)"
+
+    def aborted(self, code: int) -> Exception:
+        """0.16's ``Aborter`` has no class for a code its table lacks (421): ``LookupError``,
+        not an HTTP error, so Flask answers it as the view's own error (a 500)."""
+        if code in MISSING_IN_016:
+            return AppRaised("LookupError", f"no exception for {code}")
+        return HTTPException(code)
 
     def record_init(self, actor: str = MAIN) -> None:
         rec = self.rec
