@@ -106,7 +106,7 @@ JSON_SCALARS = ["hello", 5, True, 1.5, [], {}, {"b": 1, "a": 2, "\u00e9": "\u00f
 MORE_RAISES = ["UnicodeDecodeError", "ExceptionGroup", "NotImplementedError", "StopIteration", "OSError",
                "ConnectionResetError", "UnicodeError", "GeneratorExit"]
 MORE_RAISE_WEIGHTS = [5, 3, 5, 5, 5, 5, 3, 1]
-MORE_ABORTS = [402, 406, 408, 411, 412, 413, 414, 415, 416, 417, 422, 423, 424, 428, 431, 502, 504, 505]
+MORE_ABORTS = [421, 406, 408, 411, 412, 413, 414, 415, 416, 417, 422, 423, 424, 428, 431, 502, 504, 505]
 MORE_STATUSES = [100, 199, 304, 600, 999, "999 Odd Thing", "200 ", "302 Moved"]
 ODD_HEADER_SETS = [
     {"Location": "/caf\u00e9 x?q=\u00e9 y#fr ag"},
