@@ -18,6 +18,17 @@ def thread_actor(process: str, number: int) -> str:
     return f"thread-{number}" if process == MAIN else f"{process}/thread-{number}"
 
 
+def process_names(process: str) -> tuple[str, str]:
+    """A child process as people read it, (English, Chinese): ``child-1`` (a reloader's
+    child) and ``process-2`` (a forked one) are ``child 1`` and ``child 2``, as the
+    timeline's tracks name them; any other actor as it is."""
+    for prefix in ("child-", "process-"):
+        number = process.removeprefix(prefix)
+        if number != process and number.isdigit():
+            return f"child {number}", f"子进程 {number}"
+    return process, process
+
+
 def is_loop_actor(actor: str) -> bool:
     """Whether the actor runs ``serve_forever``: the main thread, or in a reloader child
     its first thread (``Thread-1 (inner)``)."""

@@ -455,7 +455,7 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     # -- forking (ForkingMixIn) --------------------------------------------------------------
     "process_request_forked": (
         "ForkingMixIn forks {process} to handle this connection.",
-        "ForkingMixIn 派生子进程 {process} 来处理这个连接。"),
+        "ForkingMixIn 派生出 {process} 来处理这个连接。"),
     "close_request_parent": (
         "The parent closes its copy of the connection; {process} still holds it open.",
         "父进程关闭自己那份连接；{process} 仍持有它。"),
@@ -472,7 +472,7 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "{error} leaves the handler; the child still shuts the connection down, then os._exit(1) ends it, silently.",
         "{error} 逃出了请求处理器；子进程仍会关闭连接，然后 os._exit(1) 悄悄结束自己。"),
     "child_reaped": (
-        "waitpid reaps {process}; {alive} children left.",
+        "waitpid reaps {process}; children still alive: {alive}.",
         "waitpid 回收 {process}；还剩 {alive} 个子进程。"),
     # -- the standard library's wsgiref ------------------------------------------------------
     "wsgiref_make_server": (

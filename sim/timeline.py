@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .actors import MAIN, is_loop_actor
+from .actors import MAIN, is_loop_actor, process_names
 from .captions import FLASK_SIGNALS, MOMENTS
 from .layers import Layer
 from .trace import Trace, step_args, step_facts
@@ -233,14 +233,15 @@ def thread_names(actor: str, reloading: bool = False) -> tuple[str, str]:
         return (f"Thread-{number} (process_request_thread)",) * 2
     if kind == "process" and number.isdigit():
         # a forked child: ForkingMixIn.process_request calls os.fork() per connection
-        return f"child {number} (os.fork)", f"子进程 {number} (os.fork)"
+        en, zh = process_names(actor)
+        return f"{en} (os.fork)", f"{zh} (os.fork)"
     return actor, actor
 
 
 def _in_process(process: str, thread: str) -> tuple[str, str]:
     """A thread of reloader child ``child-N``."""
-    number = process.removeprefix("child-")
-    return f"child {number}: {thread}", f"子进程 {number}：{thread}"
+    en, zh = process_names(process)
+    return f"{en}: {thread}", f"{zh}：{thread}"
 
 
 class TrackKind(StrEnum):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, overload
 
-from .actors import is_loop_actor
+from .actors import is_loop_actor, process_names
 from .captions import CAPTIONS
 from .errors import LimitExceeded
 from .layers import LAYERS, Layer, layer_of
@@ -153,6 +153,10 @@ def _format(key: str, args: Delta | None) -> tuple[str, str]:
         if isinstance(args.get("n"), int):
             # "1 byte", "2 bytes": English counts need the plural, Chinese does not
             args["bytes"] = f"{args['n']} byte" + ("" if args["n"] == 1 else "s")
+        if isinstance(args.get("process"), str):
+            # named as the timeline's track names it: "child 1", not the actor id
+            en, zh = process_names(args["process"])
+            return english.format(**{**args, "process": en}), chinese.format(**{**args, "process": zh})
         return english.format(**args), chinese.format(**args)
     return english, chinese
 
