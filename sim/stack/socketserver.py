@@ -43,10 +43,13 @@ class BaseServer:
                       line="self.RequestHandlerClass = RequestHandlerClass")
 
     def server_bind(self):
-        """``TCPServer.server_bind``."""
+        """``TCPServer.server_bind``: bind, then ``server_address = socket.getsockname()``,
+        where a name is the address it resolved to (``localhost``: 127.0.0.1), which is what
+        ``SERVER_NAME`` shows."""
         host, port = self.server_address
         self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
                       {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
+        self.server_address = (bound_address(host), port)
 
     def server_close(self):
         """``TCPServer.server_close``: close the listening socket; the kernel resets the
@@ -382,3 +385,9 @@ def _socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes
     position = rfile.consumed
     return ("socket", conn.state._value_, conn.to_server, recv_start, len(conn.to_server),
             position, consumed, len(conn.to_client), position)
+
+
+def bound_address(host: str) -> str:
+    """The address a socket bound to `host` has: ``localhost`` resolves to the loopback
+    address (``/etc/hosts``); an address is itself (the engine has no other resolver)."""
+    return "127.0.0.1" if host == "localhost" else host

@@ -32,7 +32,7 @@ from . import cpython
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
-from .socketserver import SS, BaseServer, ForkingMixIn, ThreadingMixIn, socket_view
+from .socketserver import SS, BaseServer, ForkingMixIn, ThreadingMixIn, bound_address, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
     DechunkedInput,
@@ -326,6 +326,8 @@ class BaseWSGIServer(BaseServer):
         self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_activate",
                       "server_activate_throwaway", {"waiting": len(self.world.listener.queue)},
                       line="self.socket.listen(self.request_queue_size)")
+        # self.server_address = self.socket.getsockname(): the inherited socket's address
+        self.server_address = (bound_address(self.host), self.port)
 
     def server_close(self):
         if self.fd is None:

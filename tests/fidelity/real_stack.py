@@ -742,6 +742,18 @@ class EnvironRecorder:
 
 
 HTTP_PORT = 80
+#: the hosts a recording can listen on: this machine's loopback, by address or by name
+LISTEN_HOSTS = ("127.0.0.1", "localhost")
+
+
+def listen_host(server_decl: dict[str, Any]) -> str:
+    """The declared ``server.host``, which the real server binds as a user's would; the
+    clients connect to 127.0.0.1 (where ``localhost`` binds too)."""
+    host = server_decl.get("host", "127.0.0.1")
+    if host not in LISTEN_HOSTS:
+        raise ValueError(f"server.host {host!r}: the real stack is recorded on this machine's loopback "
+                         f"({' or '.join(LISTEN_HOSTS)})")
+    return host
 
 
 def free_port_like(declared: int) -> int:
@@ -795,12 +807,13 @@ def start_werkzeug_server(app: Any, server_decl: dict[str, Any], on_listening: C
     if server_decl.get("backlog") is not None:
         # listen(request_queue_size): this child process serves one scenario only
         serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
+    host = listen_host(server_decl)
     if start == "app.run":
-        app.run(host="127.0.0.1", port=port, threaded=threaded, processes=processes)
+        app.run(host=host, port=port, threaded=threaded, processes=processes)
     elif start == "run_simple":
-        serving.run_simple("127.0.0.1", port, app, threaded=threaded, processes=processes)
+        serving.run_simple(host, port, app, threaded=threaded, processes=processes)
     elif start == "make_server":
-        server = serving.make_server("127.0.0.1", port, app, threaded=threaded, processes=processes)
+        server = serving.make_server(host, port, app, threaded=threaded, processes=processes)
         if server_decl.get("kind") == "werkzeug-legacy":
             server.serve_forever()  # 0.16's serve_forever() takes no poll_interval
         else:
@@ -1050,11 +1063,11 @@ class Child:
             self.forks.add_children(calls, log, ConsoleCapture, signals)
         # The address as the server writes it (127.0.0.1, or the name wsgiref's server_bind
         # got from getfqdn) with the port the kernel gave, back to the declared port.
-        declared = scenario_address(self.scenario)
-        rewrites = {f"127.0.0.1:{port}": declared}
+        declared_port = scenario_address(self.scenario).rsplit(":", 1)[1]
+        rewrites = {f"127.0.0.1:{port}": f"127.0.0.1:{declared_port}"}
         server_name = getattr(self.server, "server_name", "127.0.0.1")
         if server_name != "127.0.0.1":
-            rewrites[f"{server_name}:{port}"] = f"{server_name}:{declared.rsplit(':', 1)[1]}"
+            rewrites[f"{server_name}:{port}"] = f"{server_name}:{declared_port}"
 
         def as_declared(received: str) -> str:
             for real, declared_address in rewrites.items():

@@ -56,6 +56,7 @@ from .real_stack import (
     Recording,
     build_flask_app,
     free_port_like,
+    listen_host,
     longest_app_pause_s,
     stop_profiling_this_thread,
 )
@@ -114,9 +115,9 @@ def start(app: Any, server_decl: dict[str, Any], port: int) -> None:
         serving.BaseWSGIServer.request_queue_size = server_decl["backlog"]
         serving.LISTEN_QUEUE = server_decl["backlog"]  # the parent's own listen()
     if start_path == "app.run":
-        app.run(host="127.0.0.1", port=port, **options)
+        app.run(host=listen_host(server_decl), port=port, **options)
     else:
-        serving.run_simple("127.0.0.1", port, app, **options)
+        serving.run_simple(listen_host(server_decl), port, app, **options)
 
 
 # --------------------------------------------------------------------------- the parent

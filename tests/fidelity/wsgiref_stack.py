@@ -46,6 +46,7 @@ from .real_stack import (
     build_flask_app,
     collapse_tracebacks,
     free_port_like,
+    listen_host,
     normalize_log_text,
 )
 
@@ -171,7 +172,7 @@ def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> 
     # the scenario's port when it names one; else one like the default 5000, rewritten back
     # to it in what the clients receive (a redirect names it), as for Werkzeug
     port = server_decl["port"] if "port" in server_decl else free_port_like(5000)
-    httpd = simple_server.make_server("127.0.0.1", port, app)
+    httpd = simple_server.make_server(listen_host(server_decl), port, app)
     if httpd.fileno() != LISTEN_FD:
         raise RuntimeError(f"the listening socket is fd {httpd.fileno()}, not {LISTEN_FD}")
     httpd.app = app  # where the harness looks for the app (Werkzeug's servers have it)
