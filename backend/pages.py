@@ -125,6 +125,7 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "waterfall": waterfall_view(pb, lang, n, href=href),
         "tracks_url": f"/s/{slug}?{urlencode(tracks_q)}",
         "received_of": _received, "v": step_view(pb, n, lang, slug, filters), "pb": pb,
+        "end_word": lambda end: tr(CLIENT_END_WORDS.get(str(end), str(end)), lang),
         "slug": slug, "lang": lang,
         "title": entry.title_in(lang) if entry else _title(scenario, slug),
         "lesson": entry.lesson(lang) if entry else "",
@@ -154,6 +155,16 @@ def _compare_links(svc: Services, slug: str, lang: str) -> list[dict[str, Any]]:
 #: Moments that happen in many runs, ranked after those that are one scenario's lesson.
 _MOMENT_RANK = {sim.MomentKind.VIEW_SLEEPS: 1, sim.MomentKind.THREAD_STARTED: 2,
                 sim.MomentKind.TEARDOWN: 3}
+
+
+#: How a client's connection ended (``sim.ClientEnd``), as the tag beside what it received.
+CLIENT_END_WORDS: dict[str, str] = {
+    "eof": N_("read to the end (EOF)"),
+    "reset": N_("reset (RST)"),
+    "timeout": N_("gave up waiting"),
+    "client_closed": N_("closed it itself"),
+    "open": N_("still open"),
+}
 
 
 def _received(raw: bytes | str) -> dict[str, Any]:

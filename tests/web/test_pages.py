@@ -362,6 +362,10 @@ def test_runs_compared_across_stacks_show_what_each_client_received_first(client
     head = html[:html.index('id="timeline"')]
     assert '<details class="console received" id="received" open>' in head
     assert "HTTP/1.0 200 OK" in head and "Server: Werkzeug/0.16.1 Python/3.11.7" in head
+    # how each connection ended, in words (sim.ClientEnd "eof")
+    assert head.count('<span class="tag" data-end="eof">read to the end (EOF)</span>') == 2
+    zh = client.get("/s/same-requests-legacy?step=0&lang=zh").text
+    assert '<span class="tag" data-end="eof">读到结尾（EOF）</span>' in zh
     # one thread vs threaded (the same stack): the timeline is the lesson, the bytes below
     html = client.get("/s/two-clients-threaded?step=0").text
     assert 'id="received" open' not in html
