@@ -54,6 +54,8 @@ from .real_stack import (
 HIGH_FD = 200
 #: What the first ``socket()`` of a server process gets (0-2 are stdio).
 LISTEN_FD = 3
+#: the port a scenario's server listens on when it names none (docs/engine-api.md)
+DEFAULT_PORT = 5000
 
 
 def move_high(fd: int) -> int:
@@ -169,9 +171,13 @@ def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> 
     if server_decl.get("backlog") is not None:
         # listen(request_queue_size): this child process serves one scenario only
         simple_server.WSGIServer.request_queue_size = server_decl["backlog"]
-    # the scenario's port when it names one; else one like the default 5000, rewritten back
-    # to it in what the clients receive (a redirect names it), as for Werkzeug
-    port = server_decl["port"] if "port" in server_decl else free_port_like(5000)
+    # the scenario's port when it names one, or the default 5000 for demo_app, whose body
+    # prints SERVER_PORT; else one like the default, rewritten back to it in what the
+    # clients receive (a redirect names it), as for Werkzeug
+    if "port" in server_decl or app_decl.get("kind") == "demo_app":
+        port = server_decl.get("port", DEFAULT_PORT)
+    else:
+        port = free_port_like(DEFAULT_PORT)
     httpd = simple_server.make_server(listen_host(server_decl), port, app)
     if httpd.fileno() != LISTEN_FD:
         raise RuntimeError(f"the listening socket is fd {httpd.fileno()}, not {LISTEN_FD}")
