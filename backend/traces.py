@@ -20,6 +20,7 @@ from typing import Any
 import sim
 
 from .highlight import highlight_lines
+from .i18n import N_
 from .lanes import lane_of
 
 #: What a playback holds once the player has shown it, not only once built: the trace and
@@ -34,6 +35,13 @@ BYTES_PER_CLIENT = 2048
 BYTES_PER_TRACE = 96 * 1024
 #: The scenario itself and the declared app's highlighted source, per byte of its JSON.
 BYTES_PER_SCENARIO_BYTE = 8
+
+#: Every phase's name as the page shows it (the trace's identifiers, marked for the
+#: catalogs: in Chinese a badge reads 读取, its class and the filter's value stay "read");
+#: ``tests/web/test_i18n.py`` checks it names every phase of ``sim.PHASES``.
+PHASE_NAMES = (N_("startup"), N_("listen"), N_("select"), N_("accept"), N_("setup"), N_("read"),
+               N_("parse"), N_("run_wsgi"), N_("app"), N_("hooks"), N_("dispatch"), N_("respond"),
+               N_("teardown"), N_("close"))
 
 #: The four phases the issue asks to see "at a glance for every request".
 KEY_PHASES = ("accept", "parse", "run_wsgi", "dispatch")

@@ -149,6 +149,23 @@ def test_every_socket_state_the_engine_shows_has_a_message() -> None:
     assert all(tr(state, "zh") != state for state in SOCKET_STATES)
 
 
+def test_every_phase_has_its_name_in_each_language(client) -> None:
+    """Phase badges, the marks of a request's phases, the event list, its filter and the
+    breakpoints show a phase by name: translated, while classes and values keep the trace's
+    identifier."""
+    import sim
+    from backend.traces import PHASE_NAMES
+
+    assert PHASE_NAMES == sim.PHASES
+    assert all(tr(phase, "zh") != phase for phase in PHASE_NAMES)
+    page = client.get("/s/one-get?step=0&lang=zh").text
+    assert f'<span class="phase-badge phase-startup">{tr("startup", "zh")}</span>' in page
+    assert f'<option value="accept">{tr("accept", "zh")}</option>' in page
+    assert f'value="dispatch"> {tr("dispatch", "zh")}</label>' in page
+    english = client.get("/s/one-get?step=0&lang=en").text
+    assert '<span class="phase-badge phase-startup">startup</span>' in english
+
+
 def _provoked_errors() -> list[tuple[str, str, dict[str, str]]]:
     """(type, English message, values) of real errors from pydantic and from the engine, one
     or more for every template of ``VALIDATION_MESSAGES``."""
