@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..trace import Phase
-from . import cpython
+from . import cpython, werkzeug016_urls
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
@@ -41,7 +41,6 @@ from .werkzeug_serving import (
     environ_view,
     next_chunk,
     response_view,
-    uri_to_iri,
     wsgi_encoding_dance,
 )
 from .werkzeug_wrappers import ClosingIterator
@@ -233,7 +232,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         if self.path is None:  # AttributeError in the real one: the line was bad
             msg = self.requestline
         else:
-            msg = f"{self.command} {uri_to_iri(self.path)} {self.request_version}"
+            msg = f"{self.command} {werkzeug016_urls.uri_to_iri(self.path)} {self.request_version}"
         self.log("info", f'"{msg}" {code} {size}')
 
     def log_error(self, format: str, *args) -> None:

@@ -163,14 +163,18 @@ def url_parse(url: str) -> tuple[str, str | None, str, str, str]:
 
 
 def uri_to_iri(uri: str) -> str:
-    """``urls.uri_to_iri`` of ``scheme://netloc/path?query`` (``url_parse`` then
-    ``url_unparse``)."""
+    """``urls.uri_to_iri`` of ``scheme://netloc/path?query`` or of a request line's path
+    (``url_parse`` then ``url_unparse``): reserved characters stay quoted (``%2B``)."""
     scheme, netloc, path, query, fragment = url_parse(uri)
-    url = f"{scheme}://{_decode_netloc(netloc or '')}"
     path = _unquote_to_iri(path)
-    if path and path[:1] != "/":
-        path = "/" + path
-    url += path
+    if netloc or (scheme and path.startswith("/")):
+        if path and path[:1] != "/":
+            path = "/" + path
+        url = "//" + _decode_netloc(netloc or "") + path
+    else:
+        url = path
+    if scheme:
+        url = f"{scheme}:{url}"
     if query := _unquote_to_iri(query):
         url += "?" + query
     if fragment := _unquote_to_iri(fragment):
