@@ -244,14 +244,17 @@ def test_stepping_replaces_history_and_jumps_push(page: Page, csp_errors):
         expect(page.locator("#step")).not_to_have_attribute("data-step", str(seen[-1]))
         seen.append(current())
     assert seen == sorted(seen) and len(set(seen)) == 4
+    at(page, seen[-1])  # the URL follows once the step is painted
     assert page.evaluate("history.length") == depth  # three steps, no new entries
     page.locator("#ctl-next-phase").click()
     expect(page.locator("#step")).not_to_have_attribute("data-step", str(seen[-1]))
     jumped = current()
     assert jumped > seen[-1]
+    at(page, jumped)
     assert page.evaluate("history.length") == depth + 1
     page.keyboard.press("ArrowRight")
     expect(page.locator("#step")).not_to_have_attribute("data-step", str(jumped))
+    at(page, current())
     assert page.evaluate("history.length") == depth + 1
     page.go_back()  # back to where the jump was made: stepping replaced the earlier entries
     at(page, seen[-1])
