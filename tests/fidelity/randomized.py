@@ -124,6 +124,9 @@ ODD_HEADER_SETS = [
 MORE_MIMETYPES = ["text/html; charset=latin-1", "application/javascript", "application/ld+json", "application/xml",
                   "text/plain; charset=utf-8", "TEXT/PLAIN"]
 MORE_HANDLER_STATUSES = ["405 Nope Nope", "599 Odd", "200 Fine Then", 302]
+#: ports of four or five digits (a recording listens on a free one with as many; port 80
+#: would be bound itself, and two recordings at once would fight for it)
+MORE_PORTS = [8765, 1024, 65535, 5001]
 #: request targets a client may ask for beyond the app's own paths
 MORE_TARGETS = ["http://localhost/", "http://example.com/a?y=1", "*", "/a/../a", "/./", "/?q=caf\xc3\xa9&r=%20+",
                 "/?x=\xe9", "/?x=<\">{}|", "/#frag", "/%2e%2e/x", "/a%2Fb"]
@@ -536,7 +539,13 @@ def draw_scenario(rng: random.Random, more: random.Random | None = None) -> dict
         server["start"] = start
     if rng.random() < 0.1:
         server["backlog"] = rng.choice([0, 1])
-    return {"format": FORMAT, "title": "", "server": server, "app": app, "clients": draw.clients()}
+    clients = draw.clients()
+    # drawn last, so the later dimensions above keep their draws
+    if draw.extra(0.15):
+        server["host"] = "localhost"
+    if draw.extra(0.15):
+        server["port"] = more.choice(MORE_PORTS)
+    return {"format": FORMAT, "title": "", "server": server, "app": app, "clients": clients}
 
 
 # --------------------------------------------------------------------------- timing robustness

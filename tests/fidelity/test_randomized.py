@@ -209,6 +209,7 @@ def _later_features(scenario: dict) -> set[str]:
     prefixes = [bp.get("url_prefix", None) for bp in app.get("blueprints", [])]
     found |= {"blueprints under one prefix"} if len(prefixes) != len(set(prefixes)) else set()
     found |= {"blueprint without url_prefix"} if None in prefixes else set()
+    found |= {f"server {key}" for key in ("host", "port") if key in scenario["server"]}
     marks = ([("host " + h, h) for h in HOST_SPELLINGS] + [("header " + h, h) for h in MORE_HEADERS]
              + [("static " + c, c) for c in STATIC_CONDITIONS]
              + [("method " + m, "\n" + m + " ") for m in MORE_METHODS if m not in FIRST_METHODS]
@@ -230,7 +231,8 @@ def test_the_later_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
         # (two blueprints may draw one prefix by chance in the first generator too)
         assert not _later_features(draw_scenario(random.Random(seed))) - {"blueprints under one prefix"}
     expected = {f"json {value!r}" for value in JSON_SCALARS} | {f"raise {name}" for name in MORE_RAISES}
-    expected |= {"lower-case methods", "shared endpoint", "blueprints under one prefix", "blueprint without url_prefix"}
+    expected |= {"lower-case methods", "shared endpoint", "blueprints under one prefix", "blueprint without url_prefix",
+                 "server host", "server port"}
     expected |= {"odd header " + ",".join(h) for h in ODD_HEADER_SETS}
     expected |= {"host " + h for h in HOST_SPELLINGS} | {"header " + h for h in MORE_HEADERS}
     missing = expected - set(seen)
