@@ -145,11 +145,11 @@ def preview(data: bytes, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _format(key: str, args: Delta | None) -> tuple[str, str]:
+def _format(key: str, args: dict[str, Any] | None) -> tuple[str, str]:
     """The step's captions; raw bytes among the args are shown with :func:`preview`."""
     english, chinese = CAPTIONS[key]
     if args:
-        args = {k: preview(v) if isinstance(v, bytes) else v for k, v in _items(args)}
+        args = {k: preview(v) if isinstance(v, bytes) else v for k, v in args.items()}
         if isinstance(args.get("n"), int):
             # "1 byte", "2 bytes": English counts need the plural, Chinese does not
             args["bytes"] = f"{args['n']} byte" + ("" if args["n"] == 1 else "s")
@@ -367,7 +367,7 @@ def step_facts(trace: Trace) -> list[tuple[int, int, str, str | None, int | None
 def step_args(trace: Trace, index: int) -> dict[str, Any]:
     """The caption arguments recorded for step ``index`` (raw bytes as bytes), read without
     making a :class:`Step`: for the engine's own summaries (:mod:`sim.timeline`)."""
-    return dict(_items(trace._rows.args.get(index) or ()))
+    return trace._rows.args.get(index) or {}
 
 
 def empty_snapshot() -> dict[str, Any]:
