@@ -384,19 +384,20 @@ def compare(scenario: dict[str, Any], recording: Recording | None = None) -> lis
                          KEY_CALL_RULES.get(kind, is_key_call))
 
 
-def compare_live(scenario: dict[str, Any], recording: Recording) -> list[str]:
+def compare_live(scenario: dict[str, Any], recording: Recording, retries: int = 1) -> list[str]:
     """:func:`compare` with a recording made while others ran; where that one differs, the
-    scenario is recorded once more and the engine is judged on that run.
+    scenario is recorded again, up to ``retries`` times, and the engine is judged on each.
 
     The real stack keeps the scenario's timings only if the machine gives it the time: the
     suite records three scenarios at a time on two cores beside the test process, and a
     loaded run can miss a timing (a 0.16 reloader child that takes over a second to start,
-    a forked child that logs after its sibling). Both runs are the real stack's, so the
-    engine passes if it equals either; if it equals neither, both lists are reported."""
+    a forked child that logs after its sibling). Every run is the real stack's, so the
+    engine passes if it equals one; if it equals none, every run's differences are reported."""
     differences = compare(scenario, recording)
-    if not differences:
-        return []
-    again = compare(scenario, record(scenario))
-    if not again:
-        return []
-    return [*differences, "recorded once more, alone:", *again]
+    reported = list(differences)
+    for _ in range(retries):
+        if not differences:
+            break
+        differences = compare(scenario, record(scenario))
+        reported += ["recorded once more, alone:", *differences]
+    return reported if differences else []

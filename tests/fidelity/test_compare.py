@@ -216,3 +216,5 @@ def test_compare_live_judges_on_a_second_real_run_only_where_the_first_differs(m
     reported = compare_live(scenario, wrong)
     first = compare_mod.compare(scenario, wrong)
     assert reported == [*first, "recorded once more, alone:", *first]
+    again = "recorded once more, alone:"
+    assert compare_live(scenario, wrong, retries=2) == [*first, again, *first, again, *first]

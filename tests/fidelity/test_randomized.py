@@ -18,7 +18,7 @@ import pytest
 
 import sim
 
-from .compare import compare
+from .compare import compare_live
 from .corpus import scenario_for
 from .randomized import (
     CONVERTERS,
@@ -32,6 +32,7 @@ from .randomized import (
     MORE_TARGETS,
     ODD_HEADER_SETS,
     RANDOM_VARIANTS,
+    RETRIES,
     STATIC_CONDITIONS,
     draw_scenario,
     for_variant,
@@ -48,8 +49,6 @@ OTHER_STACK_VARIANTS = ("legacy-nt", "legacy-t", "wsgiref")
 EXTENDED_SEEDS = range(EXTENDED_FROM, EXTENDED_FROM + 10)
 EXTENDED_VARIANTS = (*RANDOM_VARIANTS, *OTHER_STACK_VARIANTS)
 PARALLEL_RECORDINGS = 3
-#: further real runs of a seed whose first run differs (see the test)
-RETRIES = 2
 # The generator's reach is judged on more draws than are run live (no real stack, no engine).
 COVERAGE_SEEDS = range(300)
 
@@ -98,14 +97,10 @@ def test_random_scenario_with_the_later_dimensions_matches(
 
 def _assert_matches(seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]) -> None:
     scenario = for_variant(scenario_for_seed(seed), variant)
-    differences = compare(scenario, randomized_recordings[f"{seed}.{variant}"].result())
-    for _ in range(RETRIES):
-        if not differences:
-            break
-        # The generated timings leave the real stack >= 200 ms for what it does in a few;
-        # a machine loaded far beyond its cores can still take longer, and then the real
-        # run itself changes. The engine passes when it gives what a real run gave.
-        differences = compare(scenario, record(scenario))
+    # The generated timings leave the real stack >= 200 ms for what it does in a few; a
+    # machine loaded far beyond its cores can still take longer, and then the real run
+    # itself changes. The engine passes when it gives what a real run gave.
+    differences = compare_live(scenario, randomized_recordings[f"{seed}.{variant}"].result(), RETRIES)
     assert not differences, f"seed {seed}.{variant}: {len(differences)} difference(s):\n" + "\n".join(
         f"- {d}" for d in differences
     )
