@@ -12,9 +12,10 @@ import bisect
 import sys
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 from typing import Any, overload
 
 from .actors import is_loop_actor, process_names
@@ -380,12 +381,14 @@ def public_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {**snapshot, "backlog": list(snapshot["backlog"])}
 
 
-#: A view is how a step records a piece of inspector state cheaply: a plain tuple
-#: ``(tag, *fields)`` of strings, numbers, bytes and tuples, turned into JSON data by
-#: ``VIEWS[tag]`` only when someone looks at the step. Plain tuples of such values are
-#: untracked by the cyclic garbage collector (CPython untracks a tuple once it holds no
-#: container that may be tracked), so a trace of a million steps adds almost nothing to
-#: the collections the host program runs; a class instance would be tracked for ever.
+#: A view is how a step records a piece of inspector state cheaply: a flat tuple
+#: ``(tag, *fields)`` of strings, numbers, bytes and byte arrays (no tuples in it: pairs
+#: such as headers are laid out flat, see :func:`flat_pairs`), turned into JSON data by
+#: ``VIEWS[tag]`` only when someone looks at the step. A tuple of such values is untracked
+#: by the cyclic garbage collector at its first collection, and so is a delta holding only
+#: views and strings (see :data:`Delta`): a trace of a million steps adds almost nothing to
+#: the collections of the run or of the host program; a class instance would be tracked for
+#: ever.
 VIEWS: dict[str, Callable[[tuple], Any]] = {}
 
 
@@ -397,6 +400,16 @@ def view(tag: str) -> Callable[[Callable[[tuple], Any]], Callable[[tuple], Any]]
     return register
 
 
+def flat_pairs(pairs: Iterable[tuple[str, str]] | None) -> tuple[str, ...]:
+    """``[(name, value), ...]`` (headers) as ``(name, value, name, value, ...)``, for a view."""
+    return () if pairs is None else tuple(chain.from_iterable(pairs))
+
+
+def pairs_of(flat: Sequence[Any]) -> list[list[Any]]:
+    """The pairs :func:`flat_pairs` laid out, as JSON lists."""
+    return [[flat[k], flat[k + 1]] for k in range(0, len(flat), 2)]
+
+
 def render(value: Any) -> Any:
     """A state value as JSON data: a view (a tuple, see :data:`VIEWS`) is rendered now;
     anything else is JSON data already."""
@@ -405,14 +418,26 @@ def render(value: Any) -> Any:
     return value
 
 
-#: A recorded delta: the dict the step was given, or (once it was complete when recorded)
-#: its items as a tuple of pairs, which the cyclic GC stops tracking (a dict stays tracked
-#: until the next full collection, and a million of them make every full collection slow).
-Delta = dict[str, Any] | tuple[tuple[str, Any], ...]
+#: A recorded delta: the dict the step was given while its caller may still fill it in
+#: (``write``'s effects, complete by the end of the event), or its keys and then its values
+#: in one flat tuple. Flat, so that the cyclic GC untracks it at the first collections it
+#: meets: CPython untracks a tuple once none of its items may be tracked, and a collection
+#: checks a container before what it holds, so each collection lets go of one level of
+#: nesting. A delta of pairs of views of tuples (four levels) outlived the young
+#: collections, and 140,000 of them in a 10,000-client run made the run's nine full
+#: collections (docs/benchmarks.md).
+Delta = dict[str, Any] | tuple[Any, ...]
+
+
+def flat_delta(state: dict[str, Any]) -> tuple[Any, ...]:
+    return (*state, *state.values())
 
 
 def _items(delta: Delta):
-    return delta.items() if type(delta) is dict else delta
+    if type(delta) is dict:
+        return delta.items()
+    half = len(delta) // 2
+    return zip(delta[:half], delta[half:], strict=True)
 
 
 def render_delta(delta: Delta | None) -> dict[str, Any]:
@@ -524,9 +549,13 @@ class Recorder:
             self._arg_values.append(args)
         if state is not None:
             self._state_rows.append(self._sealed + len(steps))
-            # An empty dict is one the caller fills in once the step's work is done
-            # (``write``'s effects); any other is complete now, and kept as a tuple.
-            self._states.append(tuple(state.items()) if state else state)
+            if state:
+                self._states.append((*state, *state.values()))  # flat_delta, inlined
+            else:
+                # An empty dict is one the caller fills in once the step's work is done
+                # (``write``'s effects): made flat after the event (:meth:`_settle`).
+                self._filling.append(len(self._states))
+                self._states.append(state)
         # Enum members are stored as their plain string values (see Rows). The names are
         # interned: most are built per call (``HS + "parse_request"``, ``f"read_{what}"``),
         # and a million steps would otherwise keep a million copies of sixty strings.
@@ -565,10 +594,10 @@ class Recorder:
             if type(delta) is dict:
                 delta.update(gone)  # the step's own delta dict (it may still be filling in)
             else:
-                self._states[-1] = (*delta, *gone.items())
+                self._states[-1] = flat_delta({**dict(_items(delta)), **gone})
         else:
             self._state_rows.append(last)
-            self._states.append(tuple(gone.items()))
+            self._states.append(flat_delta(gone))
 
     def next_request(self, client: str) -> None:
         """The connection of ``client`` starts its next request (a keep-alive connection's
@@ -580,6 +609,8 @@ class Recorder:
         at most, so the limit holds to within that); seals full blocks of the recording
         between events, never inside one (:meth:`_forget` may still replace the delta of the
         step being recorded)."""
+        if self._filling:
+            self._settle()
         steps = self._steps
         if len(steps) >= 2 * BLOCK:
             self._seal()
@@ -595,6 +626,7 @@ class Recorder:
         nowhere: when the simulation ends, actors still blocked (a thread waiting in
         ``read`` for a body that never comes) are closed, and Python runs their ``finally``
         blocks; in reality those threads are still blocked, so that is not a step."""
+        self._settle()
         rows, lines = self.rows, self.log_lines
         self.rows, self.log_lines = Rows(), []
         self._take(self.rows)
@@ -607,6 +639,15 @@ class Recorder:
         self._sealed = 0  # steps moved out of the tail into sealed blocks
         self._arg_rows, self._arg_values = rows.args.rows, rows.args.values.tail
         self._state_rows, self._states = rows.states.rows, rows.states.values.tail
+        #: where in ``_states`` deltas are dicts still being filled in
+        self._filling: list[int] = []
+
+    def _settle(self) -> None:
+        """Make the deltas filled in during the event just over flat (see :data:`Delta`)."""
+        states = self._states
+        for k in self._filling:
+            states[k] = flat_delta(states[k])
+        self._filling.clear()
 
     def _seal(self) -> None:
         """Seal the full blocks of what is recorded so far (see :class:`Column`)."""

@@ -75,7 +75,8 @@ class Request:
 @view("ctx")
 def render_stacks(view: tuple) -> dict[str, list[str]]:
     """One thread's app and request context stacks at one moment (:meth:`RequestContext.stacks_view`)."""
-    return {"app": list(view[1]), "request": list(view[2])}
+    n = view[1]
+    return {"app": list(view[2 : n + 2]), "request": list(view[n + 2 :])}
 
 
 class AppContext:
@@ -127,7 +128,8 @@ class RequestContext:
 
     def stacks_view(self) -> tuple:
         """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
-        return ("ctx", tuple(self.stacks["app"]), tuple(self.stacks["request"]))
+        app = self.stacks["app"]
+        return ("ctx", len(app), *app, *self.stacks["request"])
 
     def push(self) -> None:
         rec = self.app.rec

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..kernel import SocketState
-from ..trace import Phase, view
+from ..trace import Phase, flat_pairs, pairs_of, view
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler, HTTPServer
 from .io import STDERR
@@ -122,12 +122,9 @@ class WriteState:
 
     def view(self, close_connection: bool) -> tuple:
         """This state now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
-        return ("handler", self.status_set, _frozen(self.headers_set), self.status_sent,
-                _frozen(self.headers_sent), self.chunk_response, close_connection)
-
-
-def _frozen(headers: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ...] | None:
-    return None if headers is None else tuple(headers)
+        headers_set = flat_pairs(self.headers_set)
+        return ("handler", self.status_set, self.status_sent, self.chunk_response, close_connection,
+                len(headers_set), *headers_set, *flat_pairs(self.headers_sent))
 
 
 #: How the environ's objects are shown: their ``repr`` as Python prints it, with what
@@ -144,12 +141,12 @@ def socket_repr(server_port: int, client_port: int, peer_reset: bool) -> str:
 
 @view("handler")
 def render_write_state(view: tuple) -> dict[str, Any]:
-    _, status_set, headers_set, status_sent, headers_sent, chunk_response, close_connection = view
+    _, status_set, status_sent, chunk_response, close_connection, n, *headers = view
     return {
         "status_set": status_set,
-        "headers_set": [list(h) for h in headers_set or ()],
+        "headers_set": pairs_of(headers[:n]),
         "status_sent": status_sent,
-        "headers_sent": [list(h) for h in headers_sent or ()],
+        "headers_sent": pairs_of(headers[n:]),
         "chunk_response": chunk_response,
         "close_connection": close_connection,
     }
@@ -197,19 +194,20 @@ def environ_view(environ: dict[str, Any]) -> tuple:
     :data:`sim.trace.VIEWS`), as it shows it: strings as they are, anything else as Python
     prints it, the simulation's own keys (:data:`PRIVATE_KEYS`) left out. It is made text
     now, not when shown (Flask adds ``werkzeug.request`` later, so it is read now in any
-    case), and kept as a tuple of keys and one of values: strings and tuples of strings are
-    what the cyclic GC does not walk, where a copy of the environ (a dict of two dozen
-    entries holding the request's objects) would be walked by every full collection of a
-    large run, and would keep every finished connection's objects alive with the trace."""
+    case), and kept as the keys and then the values, all strings: what the cyclic GC lets go
+    of, where a copy of the environ (a dict of two dozen entries holding the request's
+    objects) would be walked by every full collection of a large run, and would keep every
+    finished connection's objects alive with the trace."""
     shown = dict(environ)
     for key in PRIVATE_KEYS:
         shown.pop(key, None)
-    return ("environ", tuple(shown), tuple(map(str, shown.values())))
+    return ("environ", *shown, *map(str, shown.values()))
 
 
 @view("environ")
 def render_environ(view: tuple) -> dict[str, str]:
-    return dict(zip(view[1], view[2], strict=True))
+    half = len(view) // 2
+    return dict(zip(view[1 : half + 1], view[half + 1 :], strict=True))
 
 
 #: the inspector shows the response body's first 4 KiB
@@ -220,7 +218,7 @@ def response_view(status: str | None, headers: list[tuple[str, str]] | None,
                   body: bytearray) -> tuple:
     """The response so far, for the inspector (a view: see :func:`render_response`);
     ``body`` is the handler's append-only body so far, referenced, not copied."""
-    return ("response", status, _frozen(headers), body, len(body))
+    return ("response", status, body, len(body), *flat_pairs(headers))
 
 
 @view("response")
@@ -228,10 +226,10 @@ def render_response(view: tuple) -> dict[str, Any]:
     """The response as the client has been sent it so far: the body is the first ``length``
     bytes of the handler's append-only ``response_body`` (a reference, not a copy, so a
     100,000-chunk stream costs a few ints per write, not the body so far)."""
-    _, status, headers, body_log, length = view
+    _, status, body_log, length, *headers = view
     return {
         "status": status,
-        "headers": [list(h) for h in headers or ()],
+        "headers": pairs_of(headers),
         "body": body_log[: min(length, RESPONSE_SHOWN)].decode("latin-1"),
         "body_bytes": length,
     }

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..kernel import BrokenPipeError_, ConnectionResetError_
-from ..trace import Phase, view
+from ..trace import Phase, flat_pairs, pairs_of, view
 from .flask_helpers import END
 from .io import STDERR
 from .socketserver import socket_view
@@ -119,16 +119,16 @@ class HandlerState:
 
     def view(self) -> tuple:
         """This state now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
-        headers = tuple(self.headers.items) if self.headers else None
-        return ("wsgiref_handler", self.status, headers, self.headers_sent, self.bytes_sent)
+        headers = flat_pairs(self.headers.items) if self.headers else ()
+        return ("wsgiref_handler", self.status, self.headers_sent, self.bytes_sent, *headers)
 
 
 @view("wsgiref_handler")
 def render_handler_state(view: tuple) -> dict[str, Any]:
-    _, status, headers, headers_sent, bytes_sent = view
+    _, status, headers_sent, bytes_sent, *headers = view
     return {
         "status": status,
-        "headers": [list(h) for h in headers or ()],
+        "headers": pairs_of(headers),
         "headers_sent": headers_sent,
         "bytes_sent": bytes_sent,
     }
