@@ -31,7 +31,8 @@ from pydantic_core import PydanticCustomError
 
 from . import budget
 from .errors import LimitExceeded, ScenarioError
-from .stack.http_status import WERKZEUG_ERROR_CODES
+from .stack import werkzeug016_routing
+from .stack.http_status import MISSING_IN_016, WERKZEUG_ERROR_CODES
 from .stack.werkzeug_routing import MAX_RULE_PARTS, Rule, rule_methods
 from .stacks import STACKS, StackSpec
 
@@ -472,20 +473,26 @@ def _field_of(error: dict[str, Any]) -> str:
     return ".".join(loc)
 
 
-def check_app(app: App) -> None:
+def check_app(app: App, kind: str = "werkzeug") -> None:
     """What Flask refuses while the app is built (``Flask(...)``, ``add_url_rule`` for each
     route in order, ``register_blueprint``): a rule Werkzeug cannot compile (unknown
     converter, arguments its converter does not take or cannot convert, a malformed rule,
     one without its leading slash), two different view functions for one endpoint, a dot in
     a blueprint's endpoint, two blueprints of one name. A route may repeat an endpoint with
-    the same view (same ``name`` and the same declaration): one function under two rules."""
+    the same view (same ``name`` and the same declaration): one function under two rules.
+    Rules are compiled by the `kind`'s Werkzeug (0.16's converters differ), and on 0.16 an
+    error handler for a code it has no class for (421) is refused too."""
     views: dict[str, tuple[str, Any]] = {"static": ("static", None)}
+    legacy = kind == "werkzeug-legacy"
+    rule_class = werkzeug016_routing.Rule if legacy else Rule
+    if legacy:
+        _check_016_error_codes(app)
 
     def add(route: Route, field: str, endpoint: str, rule: str) -> None:
         if rule.count("/") > MAX_RULE_PARTS:
             raise LimitExceeded(f"{field}.rule", f"a rule has at most {MAX_RULE_PARTS} parts (slashes)")
         try:
-            Rule(rule, endpoint, rule_methods(route.methods)[0])
+            rule_class(rule, endpoint, rule_methods(route.methods)[0])
         except (ValueError, LookupError, TypeError, SyntaxError) as err:
             raise ScenarioError(f"{field}.rule", f"Flask refuses the rule {rule!r}: {err}") from None
         old = views.get(endpoint)
@@ -513,6 +520,17 @@ def check_app(app: App) -> None:
             add(route, field, f"{bp.name}.{route.endpoint_name}", bp.full_rule(route.rule))
 
 
+def _check_016_error_codes(app: App) -> None:
+    """Flask 1.1's ``_register_error_handler``: a code Werkzeug 0.16's ``default_exceptions``
+    lacks is a KeyError while the app is built (a blueprint's, at ``register_blueprint``)."""
+    scaffolds = [("app", app), *((f"app.blueprints.{b}", bp) for b, bp in enumerate(app.blueprints))]
+    for where, scaffold in scaffolds:
+        for key in scaffold.errorhandlers:
+            if key.isdigit() and int(key) in MISSING_IN_016:
+                raise ScenarioError(f"{where}.errorhandlers", f"'{int(key)}' is not a recognized HTTP error "
+                                    "code. Use a subclass of HTTPException with that code instead.")
+
+
 def load(document: Any) -> Scenario:
     """Validate a decoded JSON document; raise :class:`ScenarioError` naming the first bad field."""
     if not isinstance(document, dict):
@@ -522,7 +540,7 @@ def load(document: Any) -> Scenario:
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
         raise _error_of(first) from None
-    check_app(scenario.app)
+    check_app(scenario.app, scenario.server.kind)
     # The budget (sim/budget.py): bytes sent and an upper bound on the steps, before any work.
     budget.check(scenario, MAX_SEND_BYTES)
     return scenario

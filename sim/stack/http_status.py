@@ -220,3 +220,7 @@ WERKZEUG_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 WERKZEUG_ERROR_CODES = frozenset(WERKZEUG_ERRORS)
+
+#: Codes 0.16's ``HTTP_STATUS_CODES`` does not know (later releases added them): their
+#: status line says ``UNKNOWN``. 421 had no exception class either.
+MISSING_IN_016 = frozenset({103, 208, 306, 421, 425, 506, 508, 511})

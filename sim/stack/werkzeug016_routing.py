@@ -19,7 +19,9 @@ rules, not the shape of the path, decides: ``/café`` with ``strict_slashes=Fals
 one. There are no merged slashes in 0.16.
 
 The converters are Werkzeug 3's (``werkzeug_routing``): 0.16's have the same regexes,
-weights and arguments (``signed`` came in 0.15).
+weights and arguments (``signed`` came in 0.15), except that 0.16's ``BaseConverter.__init__``
+takes the map alone, so ``path`` and ``uuid`` take no arguments (3.x's take any and ignore
+them): ``<path(x=1):p>`` fails while the app is built (see :func:`get_converter`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .._pyset import HashSet
+from . import werkzeug_routing
 from .werkzeug_routing import (
     BaseConverter,
     MethodNotAllowed,
@@ -38,7 +41,6 @@ from .werkzeug_routing import (
     ValidationError,
     _pythonize,
     allowed_methods,
-    get_converter,
 )
 
 #: ``routing._rule_re``: static text, then ``<converter(arguments):variable>``
@@ -92,6 +94,20 @@ def parse_rule(rule: str) -> Iterator[tuple[str | None, str | None, str]]:
         if ">" in remaining or "<" in remaining:
             raise ValueError(f"malformed url rule: {rule!r}")
         yield None, None, remaining
+
+
+#: converters that keep 0.16's ``BaseConverter.__init__(self, map)``: no arguments of their own
+NO_ARGUMENTS = frozenset({"path", "uuid"})
+
+
+def get_converter(converter_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> BaseConverter:
+    """``Rule.get_converter`` of 0.16: ``converters[name](self.map, *args, **kwargs)``, where
+    ``path`` and ``uuid`` inherit ``__init__(self, map)``: any argument is a TypeError."""
+    if converter_name in NO_ARGUMENTS and (args or kwargs):
+        given = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+        cls = werkzeug_routing.DEFAULT_CONVERTERS[converter_name].__name__
+        raise TypeError(f"{cls}.__init__() takes only the map, not ({given})")
+    return werkzeug_routing.get_converter(converter_name, args, kwargs)
 
 
 class RequestSlash(Exception):

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..trace import Phase
 from . import werkzeug016_urls
-from .http_status import HTTP_STATUS_CODES, WERKZEUG_ERRORS
+from .http_status import HTTP_STATUS_CODES, MISSING_IN_016, WERKZEUG_ERRORS
 from .werkzeug_urls import iri_to_uri
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
@@ -268,9 +268,6 @@ class ClosingIterator:
 
 
 # -- Werkzeug 0.16.1 -----------------------------------------------------------------------
-#: Codes 0.16's ``HTTP_STATUS_CODES`` does not know (later releases added them): their
-#: status line says ``UNKNOWN``. 421 had no exception class either.
-MISSING_IN_016 = frozenset({103, 208, 306, 421, 425, 506, 508, 511})
 
 
 def escape_016(text: str) -> str:

@@ -52,12 +52,13 @@ def kernel_unread(sock: socket.socket) -> int:
 # -- a Python with hash randomization off ------------------------------------------------
 
 
-def run_hashseed0(code: str, payload: Any) -> Any:
-    """Run ``code`` in a fresh interpreter with ``PYTHONHASHSEED=0``; it reads ``payload`` as
-    JSON from ``sys.stdin`` and prints one JSON document, which is returned."""
+def run_hashseed0(code: str, payload: Any, python: str | Path = sys.executable) -> Any:
+    """Run ``code`` in a fresh interpreter (this one, or `python`) with ``PYTHONHASHSEED=0``;
+    it reads ``payload`` as JSON from ``sys.stdin`` and prints one JSON document, which is
+    returned."""
     env = dict(os.environ, PYTHONHASHSEED="0")
     done = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(payload), capture_output=True, text=True,
+        [str(python), "-c", code], input=json.dumps(payload), capture_output=True, text=True,
         env=env, check=True, cwd=REPO, timeout=60,
     )
     return json.loads(done.stdout)

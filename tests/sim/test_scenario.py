@@ -223,6 +223,8 @@ STARTUP = {
     "handler for no class": (app_of(errorhandlers={"NoSuchError": {"name": "h"}}), "app.errorhandlers"),
     "handler for an unknown code": (app_of(errorhandlers={"418": {"name": "h"}, "299": {"name": "h2"}}),
                                     "app.errorhandlers"),
+    "handler for 421": (app_of(errorhandlers={"421": {"name": "h"}}), None),
+    "blueprint handler for 421": (app_of(blueprints=[bp(errorhandlers={"421": {"name": "h"}})]), None),
     "blueprint handler for a class": (app_of(blueprints=[bp(errorhandlers={"LookupError": {"name": "h"}})]), None),
     "status line": (app_of(routes=[route("/a", view={"text": "x", "status": "201 CREATED"})]), None),
     "static name with spaces": (app_of(static_files={"my notes.txt": {"text": "x"},
@@ -245,19 +247,51 @@ print(json.dumps(out))
 """
 
 
+#: where Flask 1.1 + Werkzeug 0.16 (``werkzeug-legacy``) refuse otherwise than Flask 3: 0.16 has
+#: no class for 421, its ``path`` and ``uuid`` converters take no arguments, and its
+#: ``parse_rule`` calls any ``>`` left over a malformed rule
+STARTUP_LEGACY = {
+    "a lone '>' is static text": "app.routes.0.rule",
+    "path and uuid take any argument": "app.routes.0.rule",
+    "handler for 421": "app.errorhandlers",
+    "blueprint handler for 421": "app.blueprints.0.errorhandlers",
+}
+
+
+def refused_field(document: dict) -> str | None:
+    try:
+        sim.validate(document)
+    except sim.ScenarioError as err:
+        return err.field
+    return None
+
+
 @pytest.fixture(scope="module")
 def real_startup() -> dict[str, str | None]:
     names = list(STARTUP)
     return dict(zip(names, run_hashseed0(REAL_STARTUP, [STARTUP[n][0]["app"] for n in names]), strict=True))
 
 
+@pytest.fixture(scope="module")
+def real_startup_legacy() -> dict[str, str | None]:
+    from tests.fidelity.legacy_env import legacy_python
+
+    names = list(STARTUP)
+    apps = [STARTUP[n][0]["app"] for n in names]
+    return dict(zip(names, run_hashseed0(REAL_STARTUP, apps, legacy_python()), strict=True))
+
+
 @pytest.mark.parametrize("name", list(STARTUP))
 def test_refused_exactly_when_flask_refuses(name, real_startup):
     document, field = STARTUP[name]
-    try:
-        sim.validate(document)
-        refused = None
-    except sim.ScenarioError as err:
-        refused = err.field
+    refused = refused_field(document)
     assert refused == field
     assert (refused is None) == (real_startup[name] is None), real_startup[name]
+
+
+@pytest.mark.parametrize("name", list(STARTUP))
+def test_refused_exactly_when_flask_11_refuses(name, real_startup_legacy):
+    document, field = STARTUP[name]
+    refused = refused_field({**document, "server": {"kind": "werkzeug-legacy"}})
+    assert refused == STARTUP_LEGACY.get(name, field)
+    assert (refused is None) == (real_startup_legacy[name] is None), real_startup_legacy[name]
