@@ -25,7 +25,7 @@ from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
 from .services import Services
 from .source import SourceNotFound, module_source_for
-from .timeline import timeline_view, waterfall_view
+from .timeline import axis_beside, timeline_view, waterfall_view
 from .traces import Playback
 
 router = APIRouter(include_in_schema=False)
@@ -120,9 +120,11 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
     else:
         tracks_q["tracks"] = "all"
     href = f"/s/{slug}?" + (f"{filters.query()}&" if filters.query() else "") + "step="
+    compared = comparisons(list(svc.gallery.values())).get(slug, []) if entry else []
+    axis = axis_beside(pb.timeline, [svc.playback_of(o.slug).timeline for o in compared])
     return {
-        "timeline": timeline_view(pb, lang, n, all_tracks, href),
-        "waterfall": waterfall_view(pb, lang, n, href=href),
+        "timeline": timeline_view(pb, lang, n, all_tracks, href, axis),
+        "waterfall": waterfall_view(pb, lang, n, href=href, axis=axis.axis),
         "tracks_url": f"/s/{slug}?{urlencode(tracks_q)}",
         "received_of": _received, "v": step_view(pb, n, lang, slug, filters), "pb": pb,
         "end_word": lambda end: tr(CLIENT_END_WORDS.get(str(end), str(end)), lang),
@@ -132,8 +134,7 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "compare": _compare_links(svc, slug, lang) if entry else [],
         # compared with another stack, the difference is in the bytes: show them first
         "answers_first": entry is not None and any(
-            other.server_kind != entry.server_kind
-            for other in comparisons(list(svc.gallery.values())).get(slug, [])),
+            other.server_kind != entry.server_kind for other in compared),
         "saved": entry is None, "events": event_rows(pb, lang, filters, n),
         "filters": filters, "index": _index(pb),
     }

@@ -21,7 +21,9 @@ they count steps, not milliseconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -148,8 +150,41 @@ class Scale:
         return out
 
 
-def _scale(tl: sim.Timeline) -> Scale:
-    if tl.axis is sim.Axis.STEPS:
+class AxisWhy(StrEnum):
+    """Why a run's timeline is drawn on the axis it is, as the note under its heading says."""
+
+    #: the engine's choice for this run alone (``sim.axis_for``)
+    OWN = "own"
+    #: its requests take no virtual time, but the runs it is compared with are drawn in
+    #: ms: so is it, or the same bytes would look as slow on one stack as on the other
+    LIKE_COMPARED = "like_compared"
+    #: compared with runs drawn in ms, but its clock never moves: there is no time to draw
+    CLOCK_STILL = "clock_still"
+
+
+@dataclass(frozen=True, slots=True)
+class AxisChoice:
+    axis: sim.Axis
+    why: AxisWhy = AxisWhy.OWN
+
+
+def axis_beside(tl: sim.Timeline, compared: Iterable[sim.Timeline]) -> AxisChoice:
+    """The axis of a run shown with "Compare with" links to others (gallery 33-35).
+
+    A newcomer reads compared runs' timelines against each other: wsgiref answering c2 at
+    600 ms, before its last chunk at 700 ms, against Werkzeug taking 600-710 ms. Drawn in
+    steps, wsgiref's c2 would span as wide a bar as Werkzeug's, and the difference that is
+    the lesson would vanish. So a run whose clock moves is drawn in ms when a run it is
+    compared with is; one whose clock stands still keeps its steps, and says why."""
+    if tl.axis is not sim.Axis.STEPS or all(o.axis is sim.Axis.STEPS for o in compared):
+        return AxisChoice(tl.axis)
+    if tl.end > tl.start:
+        return AxisChoice(sim.Axis.TIME, AxisWhy.LIKE_COMPARED)
+    return AxisChoice(sim.Axis.STEPS, AxisWhy.CLOCK_STILL)
+
+
+def _scale(tl: sim.Timeline, axis: sim.Axis | None = None) -> Scale:
+    if (axis or tl.axis) is sim.Axis.STEPS:
         return Scale(0, max(tl.steps, 1), sim.Axis.STEPS)
     return Scale(tl.start, max(tl.end - tl.start, 1))
 
@@ -297,19 +332,22 @@ def _kind_label(kind: sim.TrackKind, lang: str) -> str:
     return label(TRACK_KINDS, kind.value, lang)
 
 
-def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: str = "?step="
-                  ) -> dict[str, Any]:
+def timeline_view(pb: Any, lang: str, i: int, all_tracks: bool = False, href: str = "?step=",
+                  axis: AxisChoice | None = None) -> dict[str, Any]:
     """Rows of the timeline (grouped: clients, the kernel, the server), the axis, the
-    key moments, with the cursor at step ``i``."""
-    view = _cached(pb, ("timeline", lang, all_tracks, href),
-                   lambda: _timeline_drawing(pb, lang, all_tracks, href))
-    return {**view, "cursor": _scale(pb.timeline).at(pb.trace.steps[i].t, i)}
+    key moments, with the cursor at step ``i``; on ``axis`` (:func:`axis_beside`) when
+    the run is drawn beside others."""
+    axis = axis or AxisChoice(pb.timeline.axis)
+    view = _cached(pb, ("timeline", lang, all_tracks, href, axis),
+                   lambda: _timeline_drawing(pb, lang, all_tracks, href, axis))
+    return {**view, "cursor": _scale(pb.timeline, axis.axis).at(pb.trace.steps[i].t, i)}
 
 
-def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[str, Any]:
+def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str, axis: AxisChoice
+                      ) -> dict[str, Any]:
     tl: sim.Timeline = pb.timeline
     href = str(escape(href))
-    sc = _scale(tl)
+    sc = _scale(tl, axis.axis)
     steps = pb.trace.steps
     body_marks: dict[str, list[sim.BodyMark]] = {}
     for bm in tl.body_marks:
@@ -373,7 +411,8 @@ def _timeline_drawing(pb: Any, lang: str, all_tracks: bool, href: str) -> dict[s
     used = sorted({b.activity.value for t in tl.tracks for b in t.bars},
                   key=list(ACTIVITY_LABELS).index)
     return {
-        "start": tl.start, "end": tl.end, "span": sc.span, "kind": tl.axis.value,
+        "start": tl.start, "end": tl.end, "span": sc.span, "kind": sc.axis.value,
+        "why": axis.why.value,
         "steps": tl.steps, "axis": _axis(sc, lang), "groups": groups,
         "legend": [{"id": a, "label": label(ACTIVITY_LABELS, a, lang)} for a in used],
         "mark_legend": [{"id": k, "word": label(BODY_MARK_LABELS, k, lang),
@@ -493,19 +532,22 @@ END_REASONS: dict[str, str] = {
 }
 
 
-def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?step="
-                   ) -> dict[str, Any]:
-    """Each request like a browser's network panel, and why its time went where it went."""
-    view = _cached(pb, ("waterfall", lang, limit, href),
-                   lambda: _waterfall_drawing(pb, lang, limit, href))
-    cx = _scale(pb.timeline).at(pb.trace.steps[i].t, i)
+def waterfall_view(pb: Any, lang: str, i: int, limit: int = 40, href: str = "?step=",
+                   axis: sim.Axis | None = None) -> dict[str, Any]:
+    """Each request like a browser's network panel, and why its time went where it went;
+    on the timeline's ``axis``."""
+    axis = axis or pb.timeline.axis
+    view = _cached(pb, ("waterfall", lang, limit, href, axis),
+                   lambda: _waterfall_drawing(pb, lang, limit, href, axis))
+    cx = _scale(pb.timeline, axis).at(pb.trace.steps[i].t, i)
     return {**view, "rows": [{**r, "svg": _at(r["svg"], cx)} for r in view["rows"]]}
 
 
-def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, Any]:
+def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str, axis: sim.Axis
+                       ) -> dict[str, Any]:
     tl: sim.Timeline = pb.timeline
     href = str(escape(href))
-    sc = _scale(tl)
+    sc = _scale(tl, axis)
     cx = CURSOR_X
     lines = request_lines(pb.scenario)
     rows = []
@@ -535,7 +577,7 @@ def _waterfall_drawing(pb: Any, lang: str, limit: int, href: str) -> dict[str, A
             "latency": r.latency,
             "why": why(r, lang, marks.get(r.client, ()) if r.request == last_request[r.client] else ()),
         })
-    return {"rows": rows, "more": max(0, len(tl.requests) - limit), "axis": tl.axis.value,
+    return {"rows": rows, "more": max(0, len(tl.requests) - limit), "axis": sc.axis.value,
             "headline": [{"id": r["id"], "latency": r["latency"], "why": r["why"], "first": r["first"]}
                          for r in rows[:HEADLINE_REQUESTS]],
             "columns": [{"id": k, "label": label(SEGMENT_LABELS, k, lang)} for k in SEGMENT_LABELS]}

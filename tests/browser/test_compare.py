@@ -37,6 +37,31 @@ def test_the_answers_are_open_above_the_timeline(page: Page, slug: str, shot):
     shot(page, f"compare-{slug}")
 
 
+@pytest.mark.parametrize("slug", sorted(ANSWERS))
+def test_the_step_caption_is_on_the_first_screen_beside_the_answers(page: Page, slug: str):
+    """At 1280x800 a person stepping through a compared run reads why each step happens
+    without scrolling: the caption is on the first screen, at every key moment of the run
+    (the longest captions), while the answers stay open and side by side above it."""
+    page.goto(f"/s/{slug}?step=0")
+    moments = sorted({0} | {int(href.rsplit("=", 1)[1]) for href in page.locator(
+        ".run-summary .tl-moments a").evaluate_all("as => as.map(a => a.getAttribute('href'))")})
+    assert len(moments) > 3
+    for n in moments:
+        page.goto(f"/s/{slug}?step={n}")
+        expect(page.locator("#step .caption-meta")).to_be_in_viewport(ratio=1)
+        expect(page.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
+        for why in page.locator("#step .caption .moment").all():  # begins on screen
+            expect(why).to_be_in_viewport()
+        blocks = page.locator("#received pre.bytes")
+        boxes = [blocks.nth(k).bounding_box() for k in range(2)]
+        assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"], n
+        assert boxes[0]["y"] + boxes[0]["height"] <= 800, n
+    # stepping with the keyboard (to the next key step) keeps it there
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#step")).not_to_have_attribute("data-step", str(moments[-1]))
+    expect(page.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
+
+
 def test_the_order_of_headers_shows(page: Page):
     """0.16 writes Server and Date after the app's headers; Werkzeug 3 and wsgiref before."""
     def order(slug: str) -> list[str]:

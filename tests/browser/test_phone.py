@@ -41,7 +41,7 @@ def apart(page: Page, selector: str) -> list[str]:
 
 @pytest.mark.parametrize("path", ["/s/two-clients-one-thread?step=40",
                                   "/s/two-clients-threaded?step=30&detail=all",
-                                  "/s/one-get?step=20"])
+                                  "/s/one-get?step=20", "/s/same-requests-wsgiref?step=58"])
 def test_everything_shown_is_within_the_screen(phone: Page, path: str):
     phone.goto(path)
     for selector in ("#timeline .tl-legend .sw", "#timeline .tl-legend", "#token-legend .token",

@@ -360,7 +360,7 @@ def test_a_process_starting_is_not_said_to_happen_in_the_client(client, slug, ev
 def test_runs_compared_across_stacks_show_what_each_client_received_first(client):
     html = client.get("/s/same-requests-legacy?step=0").text
     head = html[:html.index('id="timeline"')]
-    assert '<details class="console received" id="received" open>' in head
+    assert '<details class="console received received-first" id="received" open>' in head
     assert "HTTP/1.0 200 OK" in head and "Server: Werkzeug/0.16.1 Python/3.11.7" in head
     # how each connection ended, in words (sim.ClientEnd "eof")
     assert head.count('<span class="tag" data-end="eof">read to the end (EOF)</span>') == 2

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 
 import pytest
+
+from backend.services import ROOT
+
+GALLERY = ROOT / "gallery"
 
 
 def track_rects(html: str, track: str) -> list[tuple[float, float]]:
@@ -18,7 +23,7 @@ def track_rects(html: str, track: str) -> list[tuple[float, float]]:
 
 @pytest.mark.parametrize(("slug", "steps", "server"), [
     ("one-get", 76, "main"), ("not-found", 80, "thread-1"), ("wsgiref-demo", 45, "main"),
-    ("chunked-upload-wsgiref", 80, "main")])
+    ("hop-by-hop-wsgiref", 82, "main")])
 def test_a_run_at_one_instant_is_drawn_on_a_step_axis(client, slug: str, steps: int,
                                                       server: str) -> None:
     html = client.get(f"/s/{slug}?step=0").text
@@ -45,6 +50,53 @@ def test_a_run_where_time_matters_keeps_its_milliseconds(client) -> None:
     # c2 waits in the backlog for 260 of its 620 ms: a wide bar, as long as the wait
     widths = [w for _, w in track_rects(html, "backlog")]
     assert max(widths) == pytest.approx(260 * 100 / 620, abs=0.1)
+
+
+def x_of_ms(html: str, track: str, ms: float) -> list[float]:
+    span = float(re.search(r'data-span="([\d.]+)"', html)[1])
+    return [x for x, _ in track_rects(html, track) if x == pytest.approx(ms * 100 / span, abs=0.01)]
+
+
+@pytest.mark.parametrize("slug", ["same-requests-wsgiref", "chunked-upload-wsgiref"])
+def test_a_run_compared_with_runs_in_ms_is_drawn_in_ms_too(client, slug: str) -> None:
+    """wsgiref answers c2 at once, before its last chunk: on its own a step axis, but a
+    newcomer reads it against Werkzeug's run in ms, where c2 takes 100 ms or more. On
+    steps, c2's bar would be as wide as Werkzeug's and the difference would vanish."""
+    html = client.get(f"/s/{slug}?step=0").text
+    assert 'data-axis="time"' in html and "virtual ms" in html
+    assert "like the runs it is compared with" in html  # and it says why
+    assert "steps 0–" not in html and ">step 0</text>" not in html
+    assert " ms</text>" in html
+    # the waterfall below draws the same axis
+    assert "in steps</small>" not in html
+
+
+def test_the_compared_runs_share_the_unit_of_their_axis(client) -> None:
+    """Gallery 33 and 35: c2 is at 600 ms on both rows (it connects at 600 ms)."""
+    werkzeug = client.get("/s/same-requests-werkzeug?step=0").text
+    wsgiref = client.get("/s/same-requests-wsgiref?step=0").text
+    for html in (werkzeug, wsgiref):
+        assert 'data-axis="time"' in html
+        assert x_of_ms(html, "c2", 600), "c2's first bar is not at 600 ms"
+    # on Werkzeug c2 is busy from 600 to 710 ms; on wsgiref nothing it does takes time
+    assert max(w for _, w in track_rects(werkzeug, "c2")) > 10
+    assert max(w for _, w in track_rects(wsgiref, "c2")) < 1
+
+
+def test_a_compared_run_whose_clock_never_moves_keeps_steps_and_says_why(client) -> None:
+    """The stdlib's demo_app (gallery 14) is compared with a run in ms, but its clock
+    stands at 0 ms: there is no time to draw."""
+    html = client.get("/s/wsgiref-demo?step=0").text
+    assert 'data-axis="steps"' in html
+    assert "The runs it is compared with are drawn in virtual ms" in html
+
+
+def test_the_same_scenario_saved_as_a_link_keeps_its_own_axis(client) -> None:
+    """A link of one's own is compared with nothing: the engine's choice stands."""
+    scenario = json.loads((GALLERY / "35-same-requests-wsgiref.json").read_text(encoding="utf-8"))
+    r = client.post("/run", data={"scenario": json.dumps(scenario)}, follow_redirects=True)
+    assert r.status_code == 200
+    assert 'data-axis="steps"' in r.text and "like the runs it is compared with" not in r.text
 
 
 def test_the_step_axis_in_chinese(client) -> None:
