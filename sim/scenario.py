@@ -174,10 +174,6 @@ class View(Model):
             raise PydanticCustomError(
                 "json_mimetype", "a json view with a mimetype whose list holds lists or objects "
                 "is not supported (Werkzeug would write them as they are)", {})
-        if self.abort is not None and self.abort not in WERKZEUG_ERROR_CODES:
-            raise PydanticCustomError(
-                "abort_code", "abort({code}) names no werkzeug.exceptions class", {"code": self.abort}
-            )
         return self
 
     def kind_value(self, name: str) -> Any:

@@ -23,7 +23,7 @@ from ..trace import Phase
 from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_sansio, werkzeug_wsgi
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext, StreamWithContext11
-from .http_status import WERKZEUG_ERRORS
+from .http_status import MISSING_IN_016, WERKZEUG_ERROR_CODES, WERKZEUG_ERRORS
 from .tracebacks import AppExit, last_line
 from .werkzeug_routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, rule_methods
 from .werkzeug_serving import run_simple
@@ -37,7 +37,6 @@ from .werkzeug_utils import (
     send_file,
 )
 from .werkzeug_wrappers import (
-    MISSING_IN_016,
     ClosingIterator,
     Headers,
     HTTPException,
@@ -141,8 +140,15 @@ class Flask:
     #: how ``request.stream`` reads ``CONTENT_LENGTH`` (Werkzeug 3.1)
     get_content_length = staticmethod(werkzeug_wsgi.get_content_length)
 
+    #: the codes ``Aborter``'s mapping (``default_exceptions``) has a class for
+    abort_codes = WERKZEUG_ERROR_CODES
+
     def aborted(self, code: int) -> Exception:
-        """What ``abort(code)`` raises: ``Aborter`` finds the code's class."""
+        """What ``abort(code)`` raises: ``Aborter`` finds the code's class; for a code it has
+        none for (402), ``LookupError``, not an HTTP error, so Flask answers it as the view's
+        own error (a 500). Flask builds the app all the same: the error comes per request."""
+        if code not in self.abort_codes:
+            return AppRaised("LookupError", f"no exception for {code}")
         return HTTPException(code)
 
     def send_signal(self, ctx: RequestContext, signal: str, caller: str) -> None:
@@ -830,12 +836,8 @@ class Flask11(Flask):
     CALL_HANDLER_LINE = "return handler(e)"
     VIEW_CALL_LINE = "return self.view_functions[rule.endpoint](**req.view_args)"
 
-    def aborted(self, code: int) -> Exception:
-        """0.16's ``Aborter`` has no class for a code its table lacks (421): ``LookupError``,
-        not an HTTP error, so Flask answers it as the view's own error (a 500)."""
-        if code in MISSING_IN_016:
-            return AppRaised("LookupError", f"no exception for {code}")
-        return HTTPException(code)
+    #: 0.16's ``default_exceptions`` lacks 421 too
+    abort_codes = WERKZEUG_ERROR_CODES - MISSING_IN_016
 
     def record_init(self, actor: str = MAIN) -> None:
         rec = self.rec

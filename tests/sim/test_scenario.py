@@ -63,7 +63,6 @@ BAD = [
     ("app.routes.0.view", {}, "app.routes.0.view"),
     ("app.routes.0.view", {"text": "a", "json": 1}, "app.routes.0.view"),
     ("app.routes.0.view", {"sing": "a"}, "app.routes.0.view.sing"),
-    ("app.routes.0.view", {"abort": 499}, "app.routes.0.view"),
     ("app.routes.0.view", {"abort": 302}, "app.routes.0.view.abort"),
     ("app.routes.0.view", {"raise": "not a name"}, "app.routes.0.view.raise"),
     ("app.routes.0.wat", 1, "app.routes.0.wat"),
@@ -224,6 +223,8 @@ STARTUP = {
     "handler for an unknown code": (app_of(errorhandlers={"418": {"name": "h"}, "299": {"name": "h2"}}),
                                     "app.errorhandlers"),
     "handler for 421": (app_of(errorhandlers={"421": {"name": "h"}}), None),
+    "abort with a code no class has (LookupError per request)": (
+        app_of(routes=[route("/a", view={"abort": 402}), route("/b", "b", {"abort": 421})]), None),
     "blueprint handler for 421": (app_of(blueprints=[bp(errorhandlers={"421": {"name": "h"}})]), None),
     "blueprint handler for a class": (app_of(blueprints=[bp(errorhandlers={"LookupError": {"name": "h"}})]), None),
     "status line": (app_of(routes=[route("/a", view={"text": "x", "status": "201 CREATED"})]), None),
