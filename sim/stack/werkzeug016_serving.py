@@ -190,7 +190,12 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         ws = self.ws
         ws.status_sent = ws.status_set
         ws.headers_sent = ws.headers_set
-        code_str, _, msg = ws.status_sent.partition(" ")
+        # split at the first run of whitespace; a status without a reason (0.16 keeps
+        # " 203 " as it was set) is all code, and int() takes its spaces
+        try:
+            code_str, msg = ws.status_sent.split(None, 1)
+        except ValueError:
+            code_str, msg = ws.status_sent, ""
         code = int(code_str)
         self.send_response(code, msg)
         header_keys = set()
