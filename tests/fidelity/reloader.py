@@ -134,6 +134,8 @@ class _Listening:
 UNTIL_THE_CHILD_SERVES_S = 3600.0
 #: how often the scenario clock looks for children that started or exited
 CLOCK_POLL_S = 0.005
+#: how long (real time) a recording waits at most for the reload the last save causes
+RELOAD_WAIT_S = 10.0
 
 
 class ScenarioClock:
@@ -270,6 +272,18 @@ class ReloaderConductor(Child):
             clock.saved(change["at"] / 1000)
 
     def _settle(self) -> None:
+        # A save restarts the child at the stat loop's next turn, and the next child serves
+        # `spawn` later: the simulation shows that whether or not a client is left by then,
+        # so the recording goes on until the scenario clock (which stops while the real
+        # stack is late) has passed it, at most RELOAD_WAIT_S (a save before the child's
+        # first turn is never seen: the clock then stands still).
+        changes = self.scenario.get("file_changes", [])
+        if changes:
+            clock = ReloaderClientRun.clock
+            reloaded = max(c["at"] for c in changes) / 1000 + clock.interval_s + clock.spawn_s
+            give_up = time.monotonic() + RELOAD_WAIT_S
+            while clock.virtual(time.monotonic()) < reloaded and time.monotonic() < give_up:
+                time.sleep(CLOCK_POLL_S)
         # The children's calls are in other processes: wait as long as the quiet the
         # harness asks of any server, plus the app's longest pause, after the clients.
         time.sleep(SETTLE_QUIET_S + longest_app_pause_s(self.scenario))
