@@ -44,6 +44,7 @@ from .werkzeug_wrappers import (
     encoded_length_016,
     error_response_016,
     get_content_type,
+    set_uri_headers,
     status_016,
     status_text_016,
 )
@@ -1081,16 +1082,16 @@ class InternalServerErrorApp016:
 
 
 def _absolute_location(headers: list[tuple[str, str]], environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """0.16's ``get_wsgi_headers``: every ``Location`` made absolute, and ``Content-Location``
-    a URI (``iri_to_uri``, with no ``safe_conversion``), each in its place."""
-    def fixed(key: str, value: str) -> str:
-        if key.lower() == "location":
-            return werkzeug016_urls.absolute_location(value, environ)
-        if key.lower() == "content-location":
-            return werkzeug016_urls.iri_to_uri(value)
-        return value
+    """0.16's ``get_wsgi_headers``: the ``Location`` made absolute (written back only if that
+    changed it), and the ``Content-Location`` a URI (``iri_to_uri``, with no
+    ``safe_conversion``), as ``set_uri_headers`` writes them back."""
+    def location(value: str) -> str | None:
+        absolute = werkzeug016_urls.absolute_location(value, environ)
+        return absolute if absolute != value else None
 
-    return [(key, fixed(key, value)) for key, value in headers]
+    fixed = Headers(headers)
+    set_uri_headers(fixed, {"location": location, "content-location": werkzeug016_urls.iri_to_uri})
+    return fixed.items
 
 
 #: ``SEND_FILE_MAX_AGE_DEFAULT`` of Flask 1.1: 12 hours (Flask 2 made it None: no-cache)

@@ -6,7 +6,7 @@ body (a list of byte strings, or a lazy iterator for streamed responses).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,22 @@ from .werkzeug_urls import iri_to_uri
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
 WR = "werkzeug.wrappers.response.Response."
+
+
+#: the spelling ``get_wsgi_headers`` writes the URI headers back with
+URI_HEADERS = {"location": "Location", "content-location": "Content-Location"}
+
+
+def set_uri_headers(headers: Headers, fixes: dict[str, Callable[[str], str | None]]) -> None:
+    """``get_wsgi_headers``' Location and Content-Location: its loop over the headers keeps
+    the LAST value of each; that one, fixed (made a URI), is written back with
+    ``headers["Location"] = ...``, whose ``Headers.set`` puts it, spelled so, in the first
+    one's place and drops the others. A fix that returns None writes nothing (0.16 writes
+    Location back only when it changed)."""
+    last = {ikey: value for key, value in headers.items if (ikey := key.lower()) in fixes}
+    for ikey, fix in fixes.items():
+        if ikey in last and (fixed := fix(last[ikey])) is not None:
+            headers.set(URI_HEADERS[ikey], fixed)
 
 
 class Headers:
@@ -129,8 +145,9 @@ class Response:
         origin.recorder.step(origin.actor, origin.client, Phase.RESPOND, WR + "__call__",
                              "response_call", {"status": self.status},
                              line="start_response(status, headers)")
-        headers = [(key, iri_to_uri(value)) if key.lower() in ("location", "content-location")
-                   else (key, value) for key, value in self.wsgi_headers()]
+        headers = Headers(self.wsgi_headers())
+        set_uri_headers(headers, {"location": iri_to_uri, "content-location": iri_to_uri})
+        headers = headers.items
         # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
         status = self.status_code
         if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
