@@ -16,21 +16,41 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from .i18n import LANG_COOKIE, request_language
+from .i18n import LANG_COOKIE, N_, request_language, tr
 from .limits import BudgetError
 
 log = logging.getLogger("wsgiscope")
 
 
 class AppError(Exception):
+    """What a caller did wrong. With ``values``, ``error`` (and the offer's label) is an
+    ``N_``-marked template: the API answers it filled in English, a page in the person's
+    language (:meth:`message_in`)."""
+
     def __init__(self, status: int, error: str, field: str | None = None,
-                 offer: tuple[str, str] | None = None) -> None:
-        super().__init__(error)
+                 offer: tuple[str, str] | None = None,
+                 values: dict[str, Any] | None = None) -> None:
+        self.template = error if values is not None else None
+        self.values = values or {}
+        self.error = error.format(**self.values) if values is not None else error
+        super().__init__(self.error)
         self.status = status
-        self.error = error
         self.field = field
         #: a way on for a person (href, label): the last step of a trace asked past its end
         self.offer = offer
+
+    def message_in(self, lang: str) -> str:
+        return tr(self.template, lang).format(**self.values) if self.template else self.error
+
+    def offer_in(self, lang: str) -> tuple[str, str] | None:
+        if self.offer is None:
+            return None
+        href, label = self.offer
+        return href, tr(label, lang).format(**self.values)
+
+
+def _lang(request: Request) -> str:
+    return request_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
 def _is_api(request: Request) -> bool:
@@ -48,8 +68,7 @@ def render_error(request: Request, status: int, error: str, field: str | None,
     return services.templates.TemplateResponse(
         request, "error.html",
         {"status": status, "error": error, "field": field, "offer": offer,
-         "lang": request_language(request.query_params.get("lang"),
-                                  request.cookies.get(LANG_COOKIE))},
+         "lang": _lang(request)},
         status_code=status, headers=headers)
 
 
@@ -61,7 +80,11 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 async def app_error(request: Request, exc: AppError) -> Any:
-    return render_error(request, exc.status, exc.error, exc.field, offer=exc.offer)
+    if _is_api(request):
+        return render_error(request, exc.status, exc.error, exc.field)
+    lang = _lang(request)
+    return render_error(request, exc.status, exc.message_in(lang), exc.field,
+                        offer=exc.offer_in(lang))
 
 
 async def budget_error(request: Request, exc: BudgetError) -> Any:
@@ -106,7 +129,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
     if exc.status_code == 404 and (twin := slash_twin(request)) is not None:
         return RedirectResponse(twin, status_code=307)
     if exc.status_code == 404:
-        error = f"nothing at {request.url.path}"
+        error = tr(N_("nothing at {path}"), _lang(request)).format(path=request.url.path)
     elif exc.status_code == 405:
         error = f"{request.method} is not allowed on {request.url.path}"
     else:

@@ -64,7 +64,8 @@ def _int(value: str | None, name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise AppError(400, f"{name} must be a whole number, not {value!r}", name) from None
+        raise AppError(400, N_("{name} must be a whole number, not '{value}'"), name,
+                       values={"name": name, "value": value}) from None
 
 
 def _filters(request: Request, pb: Playback) -> Filters:
@@ -78,11 +79,13 @@ def _filters(request: Request, pb: Playback) -> Filters:
 
 def _check_step(pb: Playback, n: int, slug: str) -> None:
     """A step past the end (an old link to a scenario that now takes fewer steps) is a 404
-    that offers the last step."""
+    that offers the last step; a step before the first offers the first."""
     if not 0 <= n < pb.total:
         last = pb.total - 1
-        raise AppError(404, f"step {n} is out of range: this scenario has steps 0 to {last}",
-                       "step", offer=(f"/s/{slug}?step={last}", f"Go to the last step ({last})"))
+        offer = ((f"/s/{slug}?step={last}", N_("Go to the last step ({last})")) if n > 0 else
+                 (f"/s/{slug}?step=0", N_("Go to the first step (0)")))
+        raise AppError(404, N_("step {n} is out of range: this scenario has steps 0 to {last}"),
+                       "step", offer=offer, values={"n": n, "last": last})
 
 
 def _title(scenario: dict[str, Any], slug: str) -> str:
@@ -284,11 +287,17 @@ async def run(request: Request) -> Response:
             limit=svc.settings.max_scenario_bytes), field="", status=413)
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
+    # the gallery scenario the text was loaded from: a refused run keeps its lesson in sight
+    origin = (form.get("from") or [""])[0]
+    origin = origin if origin in svc.gallery else ""
     try:  # the API's parser and budgets: depth, digits, NaN, lone surrogates
         scenario = parse_document(text, svc.settings.budgets)
     except BudgetError as e:
-        return _editor(request, text, error=e.error, field=e.field, status=e.status,
-                       line=e.line)
+        # A syntax error says what the live check says, in the same words and language.
+        syntax = _json_syntax_problem(text, lang)
+        return _editor(request, text, error=syntax["message"] if syntax else e.error,
+                       field=e.field, status=e.status,
+                       line=syntax["line"] if syntax else e.line, origin=origin)
     try:
         if not isinstance(scenario, dict):
             raise AppError(422, tr(_NOT_AN_OBJECT, lang), "")
@@ -298,12 +307,12 @@ async def run(request: Request) -> Response:
         slug = svc.save(scenario)
     except AppError as e:
         from .jsonpos import line_of
-        return _editor(request, text, error=e.error, field=e.field or "",
-                       line=line_of(text, e.field or ""), status=e.status)
+        return _editor(request, text, error=e.message_in(lang), field=e.field or "",
+                       line=line_of(text, e.field or ""), status=e.status, origin=origin)
     except sim.ScenarioError as e:
         from .jsonpos import line_of
         return _editor(request, text, error=error_message(e.message, e.kind, e.ctx, lang),
-                       field=e.field, line=line_of(text, e.field), status=422)
+                       field=e.field, line=line_of(text, e.field), status=422, origin=origin)
     return RedirectResponse(f"/s/{slug}?step=0", status_code=303)
 
 
@@ -331,6 +340,23 @@ _BAD_JSON = N_("invalid JSON: {error} (column {column})")
 _TOO_DEEP = N_("invalid JSON: nested too deeply or a number too long")
 
 
+def _json_syntax_problem(text: str, lang: str) -> dict[str, Any] | None:
+    """Where a scenario's text is not JSON, in ``lang``; None when it parses, or when only
+    a budget stops it (a number too long: the parser's budgets say that more precisely)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        return _syntax_problem(e, lang)
+    except (RecursionError, ValueError):
+        pass
+    return None
+
+
+def _syntax_problem(e: json.JSONDecodeError, lang: str) -> dict[str, Any]:
+    return {"field": "", "line": e.lineno,
+            "message": tr(_BAD_JSON, lang).format(error=e.msg, column=e.colno)}
+
+
 def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:
     """What is wrong with a scenario's JSON text: a syntax error at its place, or every
     field the engine refuses, each with the line where it is written, in ``lang``."""
@@ -339,13 +365,24 @@ def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
-        return [{"field": "", "line": e.lineno,
-                 "message": tr(_BAD_JSON, lang).format(error=e.msg, column=e.colno)}]
+        return [_syntax_problem(e, lang)]
     except (RecursionError, ValueError):
         return [{"field": "", "line": 1, "message": tr(_TOO_DEEP, lang)}]
+    if not isinstance(document, dict):  # the words "Run" answers
+        return [{"field": "", "line": 1, "message": tr(_NOT_AN_OBJECT, lang)}]
+    errors = sim.validation_errors(document)
+    if not errors:
+        # validation_errors lists the model's errors only: what Flask refuses while the app
+        # is built (an unknown converter, one endpoint for two views) and the step budget
+        # are checked by validate, as "Run" does, so the editor never says "ready" to a
+        # scenario that Run then refuses
+        try:
+            sim.validate(document)
+        except sim.ScenarioError as e:
+            errors = [e]
     return [{"field": e.field, "line": line_of(text, e.field) or 1,
              "message": error_message(e.message, e.kind, e.ctx, lang)}
-            for e in sim.validation_errors(document)]
+            for e in errors]
 
 
 def _check_result(problems: list[dict[str, Any]]) -> Response:
@@ -375,16 +412,17 @@ def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
             continue
         method = get(f"method{n}", "GET").upper()
         if method not in QUICK_METHODS:
-            raise AppError(422, f"method must be one of {', '.join(QUICK_METHODS)}",
-                           f"method{n}")
+            raise AppError(422, N_("method must be one of {choices}"), f"method{n}",
+                           values={"choices": ", ".join(QUICK_METHODS)})
         if not path.startswith("/") or any(ch in path for ch in " \r\n"):
-            raise AppError(422, "a path starts with / and has no spaces or line breaks",
-                           f"path{n}")
+            raise AppError(422, N_("a path starts with / and has no spaces or line breaks"),
+                           f"path{n}", values={})
         at = _int(get(f"at{n}", "0") or "0", f"at{n}", 0)
         body_after = _int(get(f"after{n}", "0") or "0", f"after{n}", 0)
         then = get(f"then{n}", "read")
         if then not in QUICK_THENS:
-            raise AppError(422, f"then must be one of {', '.join(QUICK_THENS)}", f"then{n}")
+            raise AppError(422, N_("then must be one of {choices}"), f"then{n}",
+                           values={"choices": ", ".join(QUICK_THENS)})
         body = (form.get(f"body{n}") or [""])[0]
         head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
         if body or method in ("POST", "PUT"):
@@ -397,10 +435,11 @@ def quick_scenario(form: dict[str, list[str]]) -> dict[str, Any]:
             client["then"] = then
         clients.append(client)
     if not clients:
-        raise AppError(422, "give at least one client a path", "path0")
+        raise AppError(422, N_("give at least one client a path"), "path0", values={})
     kind = get("kind", "werkzeug")
     if kind not in quick_kinds():
-        raise AppError(422, f"the server is one of {', '.join(quick_kinds())}", "kind")
+        raise AppError(422, N_("the server is one of {choices}"), "kind",
+                       values={"choices": ", ".join(quick_kinds())})
     delay = _int(get("sleep", "0") or "0", "sleep", 0)
     index_view: dict[str, Any] = {"text": get("text", "Hello, World!") or "Hello, World!"}
     if delay:
@@ -440,14 +479,14 @@ async def quick(request: Request) -> Response:
     try:
         scenario = quick_scenario(form)
     except AppError as e:
-        return _editor(request, "", error=e.error, field=e.field, status=e.status,
-                       quick_form=form)
+        return _editor(request, "", error=e.message_in(_lang(request)), field=e.field,
+                       status=e.status, quick_form=form)
     text = json.dumps(scenario, indent=2, ensure_ascii=False)
     try:
         await run_in_threadpool(svc.playback, scenario)
         slug = svc.save(scenario)
     except AppError as e:
         from .jsonpos import line_of
-        return _editor(request, text, error=e.error, field=e.field or "",
+        return _editor(request, text, error=e.message_in(_lang(request)), field=e.field or "",
                        line=line_of(text, e.field or ""), status=e.status)
     return RedirectResponse(f"/s/{slug}?step=0", status_code=303)

@@ -21,6 +21,7 @@ from .assets import static_url_for
 from .console import ansi_html
 from .errors import AppError
 from .gallery import Entry, load_gallery
+from .i18n import N_
 from .limits import BudgetError, Budgets, ScenarioSchema, check_document, check_work
 from .player import Filters, part_key, step_view
 from .store import LinkStore
@@ -151,7 +152,8 @@ class Services:
             return entry.scenario
         found = self.store.load(slug)
         if found is None:
-            raise AppError(404, f"no scenario or share link named {slug!r}", "slug")
+            raise AppError(404, N_("no scenario or share link named '{slug}'"), "slug",
+                           values={"slug": slug})
         try:
             # Links saved before today's budgets (nested 300 deep, a NaN) stay stored, but
             # are answered with the limit they break instead of failing to serialize.

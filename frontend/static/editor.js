@@ -44,7 +44,7 @@
       });
       li.appendChild(go);
       var code = document.createElement("code");
-      code.textContent = e.field || "(document)";
+      code.textContent = e.field || list.dataset.msgDocument;
       li.appendChild(document.createTextNode(" "));
       li.appendChild(code);
       li.appendChild(document.createTextNode(": " + e.message));

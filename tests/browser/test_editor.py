@@ -47,3 +47,19 @@ def test_ctrl_enter_runs_and_lands_on_the_new_link(page: Page, csp_errors):
     page.keyboard.press("Control+Enter")
     expect(page).to_have_url(re.compile(r"/s/[a-z0-9]{7,}\?step=0$"))
     assert not csp_errors, csp_errors
+
+
+def test_an_unknown_converter_is_marked_before_run_in_the_page_language(page: Page, csp_errors):
+    """Flask refuses '/x/<foo:bar>' while the app is built: the editor marks it at its line
+    instead of saying "ready to run", and a problem of the whole document is named in the
+    page's language."""
+    page.goto("/edit?from=one-get&lang=zh")
+    text = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    set_text(page, text.replace('"rule": "/"', '"rule": "/x/<foo:bar>"', 1))
+    expect(page.locator("#problems li")).to_have_count(1)
+    expect(page.locator("#problems li")).to_contain_text("app.routes.0.rule")
+    expect(page.locator("#problems li")).to_contain_text("'foo'")
+    expect(page.locator(".CodeMirror-lint-marker-error")).to_have_count(1)
+    set_text(page, "[1, 2]")
+    expect(page.locator("#problems li")).to_have_text(re.compile(r"（整个文档）: 场景必须是一个 JSON 对象"))
+    assert not csp_errors, csp_errors

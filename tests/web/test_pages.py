@@ -387,3 +387,84 @@ def test_the_steps_actor_is_named_as_its_timeline_track(client, slug, event, lan
     assert re.search(r'<span class="meta-item">[^<]*<b>([^<]*)</b>', html)[1] == name
     labels = re.findall(r'<span class="tl-label" title="[^"]*"><b>([^<]*)</b>', html)
     assert name in labels
+
+
+def _one_get() -> dict:
+    return json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: d["app"]["routes"][0].__setitem__("rule", "/x/<foo:bar>"), "app.routes.0.rule"),
+    (lambda d: d["app"]["routes"].append({**d["app"]["routes"][0], "rule": "/two",
+                                          "view": {"text": "other"}}), "app.routes.1.endpoint"),
+])
+def test_the_live_check_refuses_what_run_refuses(client, change, field):
+    """An unknown converter, one endpoint for two views: Flask refuses them while the app
+    is built. The editor must not say "ready to run" to a scenario that Run then refuses."""
+    doc = _one_get()
+    change(doc)
+    text = json.dumps(doc, indent=2)
+    run = client.post("/run", data={"scenario": text}, follow_redirects=False)
+    assert run.status_code == 422
+    live = client.post("/edit/check", data={"scenario": text}).json()["errors"]
+    assert [e["field"] for e in live] == [field]
+    route, key = int(field.split(".")[2]), field.rsplit(".", 1)[1]
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith(f'"{key}"')]
+    assert live[0]["line"] == lines[route]  # that route's own line
+    assert str(escape(live[0]["message"])) in run.text  # the same words both ways
+
+
+def test_a_refused_run_answers_in_the_page_language_and_keeps_its_start(client):
+    """Bad JSON: "Run" says what the live check says, in Chinese on a Chinese page, and
+    the gallery scenario the text came from (its lesson) stays chosen."""
+    text = json.dumps(_one_get(), indent=2).replace('"clients": [', '"clients": [,', 1)
+    live = client.post("/edit/check?lang=zh", data={"scenario": text}).json()["errors"]
+    r = client.post("/run?lang=zh", data={"scenario": text, "from": "one-get"})
+    assert r.status_code == 400
+    assert live[0]["message"].startswith("JSON 无效") and live[0]["message"] in r.text
+    assert f'data-line="{live[0]["line"]}"' in r.text
+    assert '<option value="one-get" selected>' in r.text
+    assert 'class="editor-lesson"' in r.text
+    # a name that is not a gallery scenario is not echoed back
+    other = client.post("/run", data={"scenario": text, "from": "<x>"})
+    assert "&lt;x&gt;" not in other.text and 'class="editor-lesson"' not in other.text
+
+
+def test_the_live_check_names_a_document_that_is_no_object_as_run_does(client):
+    live = client.post("/edit/check?lang=zh", data={"scenario": "[1, 2]"}).json()["errors"]
+    run = client.post("/run?lang=zh", data={"scenario": "[1, 2]"})
+    assert live == [{"field": "", "line": 1, "message": "场景必须是一个 JSON 对象"}]
+    assert "场景必须是一个 JSON 对象" in run.text
+
+
+def test_a_bad_link_says_what_is_wrong_in_the_page_language(client):
+    r = client.get("/s/abcdefgh?step=0&lang=zh")
+    assert r.status_code == 404
+    assert escape("没有名为 'abcdefgh' 的场景或分享链接") in r.text
+    assert "分享链接只能在生成它的服务器上打开" in r.text  # and what to do about it
+    en = client.get("/s/abcdefgh?step=0&lang=en")
+    assert escape("no scenario or share link named 'abcdefgh'") in en.text
+    assert "copied whole" in en.text
+    # the API keeps its English words and shape
+    api = client.get("/api/v1/scenarios/abcdefgh/trace?lang=zh")
+    assert api.json() == {"error": "no scenario or share link named 'abcdefgh'", "field": "slug"}
+    bad_step = client.get("/s/one-get?step=abc&lang=zh")
+    assert bad_step.status_code == 400 and escape("step 必须是整数，而不是 'abc'") in bad_step.text
+    past = client.get("/s/one-get?step=9999&lang=zh")
+    assert "第 9999 步超出范围" in past.text and 'href="/s/one-get?step=75">转到最后一步（75）' in past.text
+    nothing = client.get("/nowhere/at/all?lang=zh")
+    assert nothing.status_code == 404 and "/nowhere/at/all 处什么也没有" in nothing.text
+
+
+def test_a_step_before_the_first_offers_the_first(client):
+    r = client.get("/s/one-get?step=-3")
+    assert r.status_code == 404 and "step -3 is out of range" in r.text
+    assert 'href="/s/one-get?step=0">Go to the first step (0)' in r.text
+    assert "Go to the last step" not in r.text
+
+
+def test_the_quick_form_answers_in_the_page_language(client):
+    r = client.post("/quick?lang=zh", data={"path0": "/", "then0": "explode"})
+    assert r.status_code == 422 and "“之后”必须是 read, shutdown_write, close, reset 之一" in r.text
+    r = client.post("/quick?lang=zh", data={"path0": "no-slash"})
+    assert "路径以 / 开头，不能有空格或换行" in r.text
