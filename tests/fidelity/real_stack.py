@@ -1068,6 +1068,8 @@ class Child:
         server_name = getattr(self.server, "server_name", "127.0.0.1")
         if server_name != "127.0.0.1":
             rewrites[f"{server_name}:{port}"] = f"{server_name}:{declared_port}"
+        # wsgiref's demo_app prints the environ's SERVER_PORT as a repr
+        rewrites[f"SERVER_PORT = '{port}'"] = f"SERVER_PORT = '{declared_port}'"
 
         def as_declared(received: str) -> str:
             for real, declared_address in rewrites.items():

@@ -171,13 +171,10 @@ def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> 
     if server_decl.get("backlog") is not None:
         # listen(request_queue_size): this child process serves one scenario only
         simple_server.WSGIServer.request_queue_size = server_decl["backlog"]
-    # the scenario's port when it names one, or the default 5000 for demo_app, whose body
-    # prints SERVER_PORT; else one like the default, rewritten back to it in what the
-    # clients receive (a redirect names it), as for Werkzeug
-    if "port" in server_decl or app_decl.get("kind") == "demo_app":
-        port = server_decl.get("port", DEFAULT_PORT)
-    else:
-        port = free_port_like(DEFAULT_PORT)
+    # a free port like the declared one (recordings run beside each other, and beside other
+    # servers on this machine), rewritten back to it in what the clients receive: a
+    # redirect names it, and demo_app's body prints SERVER_PORT (real_stack's as_declared)
+    port = free_port_like(server_decl.get("port", DEFAULT_PORT))
     httpd = simple_server.make_server(listen_host(server_decl), port, app)
     if httpd.fileno() != LISTEN_FD:
         raise RuntimeError(f"the listening socket is fd {httpd.fileno()}, not {LISTEN_FD}")
