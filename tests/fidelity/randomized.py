@@ -7,8 +7,10 @@ in the engine.
 (text, json, echo, abort, raise, stream; with status, headers, mimetype, sleep), static
 files; and 1-4 clients with timings, bodies split across sends, chunked and
 ``Expect: 100-continue`` uploads, odd framing, every ``then`` and sometimes a
-``read_timeout``. ``python -m tests.fidelity.randomized --seeds 0-999 --jobs 3`` runs any
-seeds on both variants and prints how many matched and each class of mismatch.
+``read_timeout``. Seeds from EXTENDED_FROM also draw the later dimensions (``MORE_*``), and
+seeds from WIDER_FROM the wider ones too (``WIDER_*``), each from a stream of its own.
+``python -m tests.fidelity.randomized --seeds 0-999 --jobs 3`` runs any seeds on both
+variants and prints how many matched and each class of mismatch.
 
 Timing. The real stack takes real time to react (1-20 ms, more under load); the engine takes
 none. A scenario is only fair if no outcome hangs on that: every client event is a multiple
@@ -31,6 +33,7 @@ import random
 import re
 import sys
 import time
+import urllib.parse
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -149,16 +152,63 @@ STATIC_CONDITIONS = [
 ]
 
 
+# -- the dimensions added third, from a stream of their own (Draw.wider) for seeds from
+# WIDER_FROM on (which draw the later ones too), so that every earlier seed keeps its scenario
+WIDER_FROM = 200_000
+#: rule parts that mix static text and variables in one segment, a path converter before
+#: more of the rule, the ``default`` converter, and values at a converter's edges
+#: (rule part, a value that converts, a value that does not)
+WIDER_PARTS: list[tuple[str, str, str]] = [
+    ("<{n}>.json", "abc.json", "abc.xml"),
+    ("v<int:{n}>", "v2", "vx"),
+    ("<int:{n}>-<int:{n}b>", "3-4", "3-x"),
+    ("file.<any(txt, csv):{n}>", "file.csv", "file.pdf"),
+    ("<path:{n}>/edit", "a/b/edit", "a/b/view"),
+    ("<default:{n}>", "a%20b", ""),
+    ("<{n}>", "caf%C3%A9", ""),
+    ("<uuid:{n}>", "ABCDEF01-1234-5678-1234-567812345678", "abcdef01-1234-5678-1234-56781234567g"),
+    ("<int:{n}>", "0", "-1"),
+    ("<int(signed=True):{n}>", "-0", "+1"),
+    ("<int(min=5):{n}>", "5", "4"),
+    ("<float:{n}>", "0.0", "1."),
+    ("<string(maxlength=3):{n}>x", "abx", "abcdx"),
+]
+#: methods a route may take beyond the usual five, and that a client may send
+WIDER_METHODS = ["PROPFIND", "HEAD", "OPTIONS", "TRACE", "PURGE"]
+#: error handler keys beyond ERROR_KEYS: codes Werkzeug has classes for, and builtin classes
+WIDER_ERROR_KEYS = ["401", "403", "410", "413", "429", "501", "503", "KeyError", "TypeError", "OSError",
+                    "ArithmeticError", "RuntimeError", "UnicodeError", "NotImplementedError"]
+#: how a request's head may be malformed or unusual beyond the later dimensions: bare LF line
+#: ends, a folded (obs-fold) header, a line without a colon, a space before the colon, an
+#: empty name, a header line and a request line at http.client's 65536 limit, 101 headers
+WIDER_HEADS = ["bare_lf", "fold", "no_colon", "space_colon", "empty_name", "long_header", "long_line",
+               "many_headers", "two_lengths"]
+#: targets whose escapes do not decode as UTF-8, or decode to what a path rarely holds
+WIDER_TARGETS = ["/%FF", "/caf%C3", "/%00", "/a%20b", "/%E4%BD%A0", "/a;b", "/a%3Fb", "/%2e/a", "/a%2F"]
+#: response headers a view may set that the server sets or frames itself
+WIDER_HEADER_SETS = [{"Server": "mine"}, {"Date": "Mon, 01 Jan 2001 00:00:00 GMT"}, {"Connection": "close"},
+                     {"Keep-Alive": "timeout=5"}, {"Content-Length": "99999"}, {"Content-Type": ""}]
+#: bodies beyond the first ones: a kernel buffer's worth and more
+WIDER_BODIES = ["y" * 8192, "z" * 70_000, "\u00e9" * 3000]
+WIDER_STATIC_NAMES = ["my notes.txt", "a b/c d.css", "deep/er/file.json", "UPPER.TXT", "x.tgz", "y.br"]
+#: how often ``serve_forever`` polls (seconds)
+WIDER_POLL_INTERVALS = [0.05, 0.1, 1.0, 2.0]
+
+
 class Draw:
     """One scenario being drawn from a seeded random generator."""
 
-    def __init__(self, rng: random.Random, more: random.Random | None = None) -> None:
+    def __init__(self, rng: random.Random, more: random.Random | None = None,
+                 wider: random.Random | None = None) -> None:
         self.rng = rng
         #: the stream of the dimensions added later (None: the scenarios of the first ones)
         self.more = more
+        #: the stream of the dimensions added third (None: the scenarios before WIDER_FROM)
+        self.wider = wider
         self.names = 0
         self.paths: list[tuple[str, list[str]]] = []  # (a path to ask for, methods that route)
         self.slow = False
+        self.good_of: dict[str, str] = {}  # a rule's first path that converts
 
     def name(self, prefix: str) -> str:
         self.names += 1
@@ -170,6 +220,10 @@ class Draw:
     def extra(self, p: float) -> bool:
         """A later dimension, drawn from its own stream only."""
         return self.more is not None and self.more.random() < p
+
+    def wide(self, p: float) -> bool:
+        """A dimension added third, drawn from its own stream only."""
+        return self.wider is not None and self.wider.random() < p
 
     # -- the app -------------------------------------------------------------------------
 
@@ -192,6 +246,12 @@ class Draw:
                 rule += "/" + word
                 good += "/" + spelled
                 bad += "/" + spelled
+            if self.wide(0.2):  # one more segment, of the wider kinds
+                part, yes, no = self.wider.choice(WIDER_PARTS)
+                variables += 1
+                rule += "/" + part.format(n=f"v{variables}")
+                good += "/" + yes
+                bad += "/" + (no or yes + "/extra")
         if self.chance(0.3):
             rule += "/"
             good += "/"
@@ -251,6 +311,8 @@ class Draw:
                 view["status"] = more.choice(MORE_STATUSES)
             if self.extra(0.12):
                 view["mimetype"] = more.choice(MORE_MIMETYPES)
+            if self.wide(0.12):
+                view["headers"] = {**view.get("headers", {}), **self.wider.choice(WIDER_HEADER_SETS)}
 
     def route(self, prefix: str | None) -> dict[str, Any]:
         rng = self.rng
@@ -263,16 +325,19 @@ class Draw:
                 route["methods"].append(rng.choice(["HEAD", "OPTIONS"]))
             if self.extra(0.2):  # Flask upper-cases them
                 route["methods"] = [m.lower() for m in route["methods"]]
+            if self.wide(0.2):
+                route["methods"].append(self.wider.choice(WIDER_METHODS))
         if self.chance(0.2):
             route["name"] = self.name("view_")
         if self.chance(0.25):
             route["strict_slashes"] = False
-        variables = re.findall(r":?(v\d+)>", rule)
+        variables = re.findall(r":?(v\d+b?)>", rule)
         route["view"] = self.view(variables)
         methods = [m.upper() for m in route.get("methods", ["GET"])]
         full = lambda p: p if prefix is None else _join(prefix, p)  # noqa: E731
         self.paths.append((full(good), methods))
         self.paths.append((full(bad), methods))
+        self.good_of.setdefault(rule, full(good))
         if good.endswith("/"):
             self.paths.append((full(good.rstrip("/")), methods))
         else:
@@ -303,6 +368,8 @@ class Draw:
                 {"name": self.name("after_"), "set_headers": dict(rng.choice(HEADER_SETS))}
                 for _ in range(rng.randint(1, 2))
             ]
+            if self.wide(0.25):
+                decl["after_request"][0]["set_headers"] |= self.wider.choice(ODD_HEADER_SETS)
         if self.chance(0.25):
             decl["teardown_request"] = [{"name": self.name("teardown_")}]
         if self.chance(0.2):
@@ -317,7 +384,12 @@ class Draw:
                     handler["headers"] = {"X-Handled": "1"}
                 if self.extra(0.3):
                     handler["status"] = self.more.choice(MORE_HANDLER_STATUSES)
+                if self.wide(0.2):
+                    handler["headers"] = dict(self.wider.choice(ODD_HEADER_SETS))
                 handlers[code] = handler
+            if self.wide(0.4):
+                key = self.wider.choice(WIDER_ERROR_KEYS)
+                handlers.setdefault(key, {"name": self.name("on_"), "text": "handled " + key})
             decl["errorhandlers"] = handlers
         if not blueprint and self.chance(0.2):
             decl["teardown_appcontext"] = [{"name": self.name("appctx_")}]
@@ -327,6 +399,8 @@ class Draw:
         app: dict[str, Any] = {"name": "app", "routes": [self.route(None) for _ in range(rng.randint(1, 5))]}
         if self.extra(0.2):
             self.shared_endpoint(app["routes"])
+        if self.wide(0.3):
+            self.same_rule(app["routes"])
         if self.chance(0.35):
             blueprints = []
             for index in range(rng.randint(1, 2)):
@@ -349,12 +423,29 @@ class Draw:
                 if self.chance(0.5):
                     spec["mtime"] = rng.choice([0, 1_600_000_000, 1_700_000_123])
                 files[name] = spec
-                self.paths.append((f"/static/{name}", ["GET"]))
+                if self.wide(0.3):
+                    name = self.wider.choice(WIDER_STATIC_NAMES)
+                    if self.wide(0.3):
+                        spec["mtime"] = self.wider.choice([4_102_444_800, 1, 2_000_000_000])
+                    files[name] = spec
+                self.paths.append((f"/static/{urllib.parse.quote(name)}", ["GET"]))
                 if self.extra(0.5):
                     self.paths.append((self.more.choice(STATIC_TARGETS).format(name=name), ["GET"]))
             self.paths.append(("/static/missing.txt", ["GET"]))
             app["static_files"] = files
         return app
+
+    def same_rule(self, routes: list[dict[str, Any]]) -> None:
+        """A second view under a rule already routed: for other methods (Werkzeug matches the
+        rule, then looks for one that takes the method) or the same ones (the first added wins)."""
+        first = self.wider.choice([route for route in routes if route["rule"] in self.good_of])
+        route = {"rule": first["rule"], "endpoint": self.name("r"),
+                 "methods": self.wider.choice([["POST"], ["GET"], ["PUT", "DELETE"], ["OPTIONS"]]),
+                 "view": {"text": "second view"}}
+        if "strict_slashes" in first:
+            route["strict_slashes"] = first["strict_slashes"]
+        routes.append(route)
+        self.paths.append((self.good_of[first["rule"]], route["methods"]))
 
     def shared_endpoint(self, routes: list[dict[str, Any]]) -> None:
         """A second rule for one view: the same endpoint, name and view (one function)."""
@@ -395,6 +486,10 @@ class Draw:
                 headers.append(rng.choice(["Range: bytes=0-3", "Range: bytes=-2", "Range: bytes=100-"]))
         if self.more is not None:
             method, path = self.more_target(method, path, headers)
+        if self.wide(0.08):
+            method = self.wider.choice(WIDER_METHODS)
+        if self.wide(0.08):
+            path = self.wider.choice(WIDER_TARGETS)
         return method, path, headers
 
     def more_target(self, method: str, path: str, headers: list[str]) -> tuple[str, str]:
@@ -430,6 +525,8 @@ class Draw:
         if keepalive:
             headers.append("Connection: keep-alive")
         body = rng.choice(["ping", "a=1&b=2", "\u00e9t\u00e9", "x" * 100])
+        if self.wide(0.15):
+            body = self.wider.choice(WIDER_BODIES)
         pieces: list[str] = []
         if body_kind in ("length", "expect"):
             headers.append(f"Content-Length: {len(body)}")
@@ -459,10 +556,15 @@ class Draw:
                 size = self.more.choice([size.upper(), "00" + size, size + ";ext=1", size + " "])
                 last = self.more.choice(["0\r\n\r\n", "0\r\nX-Trailer: 1\r\n\r\n", "000\r\n\r\n"])
             pieces = _split(rng, f"{size}\r\n{body}\r\n{last}")
+        odd_head = self.wider.choice(WIDER_HEADS) if version and self.wide(0.2) else None
+        if odd_head:
+            path = _odd_head(odd_head, f"{method} {path} {version}", headers, self.wider)
         if version:
             head = f"{method} {path} {version}\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n"
         else:
             head = f"{method} {path}\r\n\r\n"  # HTTP/0.9
+        if odd_head == "bare_lf":
+            head = head.replace("\r\n", "\n")
         send: list[Any] = [head]
         # Pieces sent one after the other without a pause may reach the server's first
         # recv() together or not, depending on the machine: a piece that is not part of the
@@ -503,11 +605,46 @@ class Draw:
         rng = self.rng
         clients = []
         at = 10 * rng.randint(0, 5)
-        for index in range(rng.randint(1, 4)):
-            client, _ = self.client(f"c{index + 1}", at)
+        count = rng.randint(1, 4)
+        if self.wide(0.2):
+            count += self.wider.randint(1, 2)
+        for index in range(count):
+            if self.wide(0.1):  # connects and sends nothing (DESIGN's `"send": [], "then": "close"`)
+                client = {"id": f"c{index + 1}", "at": at, "send": [],
+                          "then": self.wider.choice(["close", "reset", "read", "shutdown_write"])}
+                if client["then"] in ("read", "shutdown_write"):
+                    client["read_timeout"] = self.wider.choice([100, 300])
+            else:
+                client, _ = self.client(f"c{index + 1}", at)
             clients.append(client)
             at += GAP_MS + 10 * rng.randint(0, 25)
         return clients
+
+
+def _odd_head(kind: str, request_line: str, headers: list[str], rng: random.Random) -> str:
+    """Make a request head odd in one of WIDER_HEADS' ways (its header lines in place); the
+    target, longer for a request line at the limit."""
+    target = request_line.split(" ")[1]
+    if kind == "fold":
+        headers.insert(rng.randint(0, len(headers)), "X-Fold: a\r\n b")
+    elif kind == "no_colon":
+        headers.insert(rng.randint(0, len(headers)), "Junk line")
+    elif kind == "space_colon":
+        headers.append("X-Space : 1")
+    elif kind == "empty_name":
+        headers.append(": empty")
+    elif kind == "long_header":
+        # http.client reads a header line with readline(65537) and refuses it beyond 65536
+        headers.append("X-Long: " + "a" * (rng.choice([65536, 65537]) - len("X-Long: \r\n")))
+    elif kind == "long_line":
+        # Werkzeug 3 answers 414 to a request line (with its CRLF) beyond 65536 bytes
+        extra = ("&" if "?" in target else "?") + "p="
+        target += extra + "q" * (rng.choice([65536, 65537, 65538]) - len(request_line + "\r\n" + extra))
+    elif kind == "two_lengths":
+        headers += ["Content-Length: 0", "Content-Length: 4"]
+    elif kind == "many_headers":
+        headers += [f"X-N{i}: v" for i in range(rng.choice([99, 101]) - len(headers))]
+    return target
 
 
 def _join(prefix: str, rule: str) -> str:
@@ -530,8 +667,9 @@ def _split(rng: random.Random, data: str) -> list[str]:
     return [data[:cut], data[cut:]]
 
 
-def draw_scenario(rng: random.Random, more: random.Random | None = None) -> dict[str, Any]:
-    draw = Draw(rng, more)
+def draw_scenario(rng: random.Random, more: random.Random | None = None,
+                  wider: random.Random | None = None) -> dict[str, Any]:
+    draw = Draw(rng, more, wider)
     app = draw.app()
     server: dict[str, Any] = {"kind": "werkzeug"}
     start = rng.choices(["app.run", "run_simple", "make_server"], [70, 15, 15])[0]
@@ -545,7 +683,30 @@ def draw_scenario(rng: random.Random, more: random.Random | None = None) -> dict
         server["host"] = "localhost"
     if draw.extra(0.15):
         server["port"] = more.choice(MORE_PORTS)
-    return {"format": FORMAT, "title": "", "server": server, "app": app, "clients": clients}
+    if draw.wide(0.15):
+        server["poll_interval"] = wider.choice(WIDER_POLL_INTERVALS)
+    scenario = {"format": FORMAT, "title": "", "server": server, "app": app, "clients": clients}
+    if draw.wide(0.4):
+        scenario[WSGIREF_CHOICES] = wsgiref_choices(wider)
+    return scenario
+
+
+#: what a scenario drawn for Werkzeug is on wsgiref besides (an ``x-`` field, which the
+#: format lets a document carry): the stdlib's ``demo_app`` for the app, and ONE
+#: ``handle_request`` instead of ``serve_forever``; ``for_variant`` applies it
+WSGIREF_CHOICES = "x-wsgiref"
+
+
+def wsgiref_choices(wider: random.Random) -> dict[str, Any]:
+    choices: dict[str, Any] = {}
+    if wider.random() < 0.5:
+        choices["app"] = {"kind": "demo_app"}
+    if wider.random() < 0.5:
+        choices["start"] = "handle_request"
+        # the first client connects within 50 ms: a timeout it meets, or none
+        if wider.random() < 0.5:
+            choices["timeout"] = wider.choice([1.0, 5.0])
+    return choices
 
 
 # --------------------------------------------------------------------------- timing robustness
@@ -620,8 +781,9 @@ def _scenario_for_seed(seed: int) -> dict[str, Any]:
     # The later dimensions have a stream of their own: seeds below EXTENDED_FROM draw exactly
     # the scenarios they always drew.
     more = random.Random(f"more-{seed}") if seed >= EXTENDED_FROM else None
+    wider = random.Random(f"wider-{seed}") if seed >= WIDER_FROM else None
     for draw in range(MAX_DRAWS):
-        scenario = draw_scenario(rng, more)
+        scenario = draw_scenario(rng, more, wider)
         scenario["title"] = f"random seed {seed}" + (f" (draw {draw + 1})" if draw else "")
         sim.validate(scenario)
         if all(timing_robust(scenario_for(scenario, v)) for v in RANDOM_VARIANTS):
@@ -664,10 +826,15 @@ UNSTABLE = "unstable: two real runs differ: "
 def for_variant(document: dict[str, Any], variant: str) -> dict[str, Any]:
     """A drawn scenario on one variant. The draw picks Werkzeug's starts; on a stack that
     lacks the drawn one (wsgiref has no ``app.run`` or ``run_simple``), or under the
-    reloader, which ``make_server`` does not take, the stack's default start is used."""
+    reloader, which ``make_server`` does not take, the stack's default start is used. On
+    wsgiref, the draw's WSGIREF_CHOICES (``demo_app``, ``handle_request``) apply."""
     from sim.scenario import RELOADER_STARTS
 
     scenario = scenario_for(document, variant)
+    choices = scenario.pop(WSGIREF_CHOICES, {})
+    if variant == "wsgiref":
+        scenario["app"] = choices.get("app", scenario["app"])
+        scenario["server"] |= {key: choices[key] for key in ("start", "timeout") if key in choices}
     server = scenario["server"]
     if server.get("start") not in (None, *STACKS[server["kind"]].starts):
         del server["start"]

@@ -34,6 +34,12 @@ from .randomized import (
     RANDOM_VARIANTS,
     RETRIES,
     STATIC_CONDITIONS,
+    WIDER_ERROR_KEYS,
+    WIDER_HEADER_SETS,
+    WIDER_HEADS,
+    WIDER_PARTS,
+    WIDER_STATIC_NAMES,
+    WIDER_TARGETS,
     draw_scenario,
     for_variant,
     outcome,
@@ -234,3 +240,68 @@ def test_the_later_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
     assert not missing, f"never generated in {len(COVERAGE_SEEDS)} seeds: {sorted(missing)}"
     reached = len([k for k in seen if k.startswith(("static ", "method ", "target ", "length "))])
     assert reached >= 20, sorted(seen)
+
+
+#: the wider parts and methods the earlier generators never draw (the others: values at edges)
+WIDER_ONLY_PARTS = sorted({part for part, *_ in WIDER_PARTS} - {part for part, *_ in CONVERTERS})
+WIDER_ONLY_METHODS = ("PROPFIND", "TRACE", "PURGE")
+
+
+def _wider_features(scenario: dict) -> set[str]:
+    sent = ["".join(c if isinstance(c, str) else c["data"] for c in client["send"]) for client in scenario["clients"]]
+    app = scenario["app"]
+    routes = list(app["routes"]) + [r for bp in app.get("blueprints", []) for r in bp["routes"]]
+    found = set()
+    for route in routes:
+        rule = re.sub(r"v\d+(b?)>", lambda m: "{n}" + m.group(1) + ">", route["rule"])
+        found |= {"part " + part for part in WIDER_ONLY_PARTS if "/" + part in rule + "/"}
+        found |= {"route method " + m for m in route.get("methods", []) if m in WIDER_ONLY_METHODS}
+        found |= {"view header " + ",".join(h) for h in WIDER_HEADER_SETS
+                  if h.items() <= route["view"].get("headers", {}).items()}
+    rules = [route["rule"] for route in app["routes"]]
+    found |= {"two routes, one rule" for route in app["routes"]
+              if route["view"] == {"text": "second view"} and rules.count(route["rule"]) > 1}
+    for scaffold in (app, *app.get("blueprints", [])):
+        found |= {"handler " + key for key in scaffold.get("errorhandlers", {}) if key in WIDER_ERROR_KEYS}
+    found |= {"static " + name for name in app.get("static_files", {}) if name in WIDER_STATIC_NAMES}
+    found |= {"poll_interval"} if "poll_interval" in scenario["server"] else set()
+    wsgiref = for_variant(scenario, "wsgiref")
+    found |= {"wsgiref demo_app"} if wsgiref["app"].get("kind") == "demo_app" else set()
+    found |= {"wsgiref start"} if wsgiref["server"].get("start") == "handle_request" else set()
+    found |= {"wsgiref timeout"} if "timeout" in wsgiref["server"] else set()
+    found |= {"5+ clients"} if len(scenario["clients"]) > 4 else set()
+    found |= {"send nothing, then " + c.get("then", "read") for c in scenario["clients"] if not c["send"]}
+    for data in sent:
+        found |= {"method " + m for m in WIDER_ONLY_METHODS if data.startswith(m + " ") and m != "TRACE"}
+        marks = {"bare_lf": "\n" in data and not data.split("\n", 1)[0].endswith("\r"),
+                 "fold": "X-Fold: a\r\n b\r\n" in data, "no_colon": "\r\nJunk line\r\n" in data,
+                 "space_colon": "X-Space : 1" in data, "empty_name": "\r\n: empty" in data,
+                 "long_header": "X-Long: aaaa" in data, "long_line": "p=" + "q" * 60_000 in data,
+                 "many_headers": "X-N90: v" in data, "big body": "z" * 70_000 in data,
+                 "two_lengths": "Content-Length: 0\r\nContent-Length: 4\r\n" in data}
+        found |= {"target " + t for t in WIDER_TARGETS if f" {t} " in data.split("\n", 1)[0]}
+        found |= {"head " + name for name, hit in marks.items() if hit}
+    return found
+
+
+def test_the_wider_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
+    """Seeds from WIDER_FROM also draw the dimensions added third (rules mixing text and
+    variables, two views on one rule, more methods and error handler keys, odd request heads
+    at http.client's limits, bodies past a kernel buffer, clients that send nothing, the
+    loop's poll interval); earlier seeds keep their scenarios."""
+    seen: Counter[str] = Counter()
+    for seed in COVERAGE_SEEDS:
+        seen.update(_wider_features(draw_scenario(random.Random(seed), random.Random(f"more-{seed}"),
+                                                  random.Random(f"wider-{seed}"))))
+        assert not _wider_features(draw_scenario(random.Random(seed), random.Random(f"more-{seed}")))
+    expected = {"part " + part for part in WIDER_ONLY_PARTS} | {"two routes, one rule", "poll_interval", "5+ clients"}
+    expected |= {"wsgiref demo_app", "wsgiref start", "wsgiref timeout"}
+    expected |= {"head " + kind for kind in WIDER_HEADS} | {"head big body"}
+    expected |= {"send nothing, then " + then for then in ("close", "reset", "read", "shutdown_write")}
+    missing = expected - set(seen)
+    assert not missing, f"never generated in {len(COVERAGE_SEEDS)} seeds: {sorted(missing)}"
+    expected |= {"route method " + m for m in WIDER_ONLY_METHODS}
+    for prefix, names in (("method ", ("PROPFIND", "PURGE")), ("target ", WIDER_TARGETS),
+                          ("view header ", WIDER_HEADER_SETS),
+                          ("handler ", WIDER_ERROR_KEYS), ("static ", WIDER_STATIC_NAMES)):
+        assert len([k for k in seen if k.startswith(prefix)]) >= len(names) // 2, (prefix, sorted(seen))
