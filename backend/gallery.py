@@ -54,8 +54,7 @@ class Entry:
         kind = str(server.get("kind", "werkzeug"))
         if kind.startswith("werkzeug"):
             processes = int(server.get("processes") or 1)
-            threads = sim.STACKS[kind].runs_threads(server.get("start"), server.get("threaded"),
-                                                    processes)
+            threads = sim.STACKS[kind].runs_threads(server.get("start"), server.get("threaded"))
             # a forking server's loop is one thread, but it serves many connections at once
             kind += ", " + (N_("a process per connection") if processes > 1 else
                             N_("threaded") if threads else N_("one thread"))

@@ -395,7 +395,7 @@ class Server(Model):
     @property
     def threads(self) -> bool:
         """Whether the server runs a thread per connection."""
-        return self.spec.runs_threads(self.start, self.threaded, self.processes)
+        return self.spec.runs_threads(self.start, self.threaded)
 
     @property
     def start_path(self) -> str:

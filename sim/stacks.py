@@ -39,12 +39,15 @@ class StackSpec:
     def default_start(self) -> str:
         return self.starts[0]
 
-    def runs_threads(self, start: str | None, threaded: bool | None, processes: int = 1) -> bool:
+    def runs_threads(self, start: str | None, threaded: bool | None) -> bool:
         """Whether a server started so runs a thread per connection: ``threaded`` if the
-        scenario says, else what the start does by default (one process only)."""
+        scenario says, else what the start does by default. ``app.run`` sets
+        ``threaded=True`` whatever ``processes`` is (``options.setdefault``), so
+        ``app.run(processes=4)`` without ``threaded=False`` asks for both, which
+        ``make_server`` refuses (validation says so: ``Server._consistent``)."""
         if threaded is not None:
             return threaded
-        return (start or self.default_start) in self.threaded_starts and processes == 1
+        return (start or self.default_start) in self.threaded_starts
 
 
 STACKS: Mapping[str, StackSpec] = MappingProxyType({

@@ -132,3 +132,20 @@ def test_forked_children_report_their_calls_and_console(kind: str) -> None:
     assert rec.calls["process-1"][0] == "socketserver.BaseServer.finish_request"
     assert [r.actor for r in rec.log[-2:]] == ["process-1", "process-2"]
     assert rec.log[-1].line.endswith(" 404 -")
+
+
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+def test_app_run_with_processes_is_threaded_too_and_refused(kind: str) -> None:
+    """``app.run`` sets ``threaded=True`` whatever ``processes`` says, so ``app.run(processes=2)``
+    fails in ``make_server``; validation refuses the scenario on ``server`` likewise."""
+    import sim
+
+    scenario = plain_get(False)
+    scenario["server"] = {"kind": kind, "start": "app.run", "processes": 2}
+    # 3.x: "Cannot have a multi-thread and multi-process server."; 0.16: "cannot have a
+    # multithreaded and multi process server."
+    with pytest.raises(RuntimeError, match=r"(?i)cannot have a multi-?thread(ed)? and multi.process server"):
+        record(scenario)
+    with pytest.raises(sim.ScenarioError) as refused:
+        sim.validate(scenario)
+    assert refused.value.field == "server"

@@ -52,6 +52,9 @@ BAD = [
     ("server.threads", 2, "server.threads"),
     ("server.processes", 0, "server.processes"),
     ("server", {"threaded": True, "processes": 2}, "server"),
+    # app.run's threaded=True default: make_server refuses threads and processes
+    ("server", {"start": "app.run", "processes": 2}, "server"),
+    ("server", {"processes": 2}, "server"),
     ("server", {"kind": "wsgiref", "start": "app.run"}, "server"),
     ("app.routes.0.rule", "items", "app.routes.0.rule"),
     ("app.routes.0.rule", "/<bogus:x>", "app.routes.0.rule"),
