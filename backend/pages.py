@@ -92,6 +92,14 @@ def _title(scenario: dict[str, Any], slug: str) -> str:
     return str(scenario.get("title") or slug)
 
 
+def _saved_lesson(scenario: dict[str, Any], lang: str) -> str:
+    """The lesson a shared link's author wrote (``x-lesson``), for whoever opens the link:
+    without it a scenario edited from the gallery arrives with its point unsaid. A lesson
+    kept as the gallery wrote it is shown in the page's language."""
+    lesson = scenario.get("x-lesson")
+    return tr(lesson, lang) if isinstance(lesson, str) else ""
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, bool]:
     return {"ok": True}
@@ -133,7 +141,7 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "end_word": lambda end: tr(CLIENT_END_WORDS.get(str(end), str(end)), lang),
         "slug": slug, "lang": lang,
         "title": entry.title_in(lang) if entry else _title(scenario, slug),
-        "lesson": entry.lesson(lang) if entry else "",
+        "lesson": entry.lesson(lang) if entry else _saved_lesson(scenario, lang),
         "compare": _compare_links(svc, slug, lang) if entry else [],
         # compared with another stack, the difference is in the bytes: show them first
         "answers_first": entry is not None and any(

@@ -497,10 +497,16 @@
     if (copy && navigator.clipboard) {
       copy.hidden = false;
       var label = copy.textContent;
+      var say = function (text, ms) {
+        copy.textContent = text;
+        setTimeout(function () { copy.textContent = label; }, ms);
+      };
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(window.location.href).then(function () {
-          copy.textContent = copy.getAttribute("data-copied");
-          setTimeout(function () { copy.textContent = label; }, 1500);
+          say(copy.getAttribute("data-copied"), 1500);
+        }, function () {
+          // refused (the browser's permission): the address bar holds the same link
+          say(copy.getAttribute("data-copy-failed"), 5000);
         });
       });
     }

@@ -468,3 +468,21 @@ def test_the_quick_form_answers_in_the_page_language(client):
     assert r.status_code == 422 and "“之后”必须是 read, shutdown_write, close, reset 之一" in r.text
     r = client.post("/quick?lang=zh", data={"path0": "no-slash"})
     assert "路径以 / 开头，不能有空格或换行" in r.text
+
+
+def test_a_shared_link_shows_the_lesson_its_author_wrote(client):
+    doc = _one_get()
+    doc["x-lesson"] = "Watch <b>accept</b> before parse."
+    r = client.post("/run", data={"scenario": json.dumps(doc)}, follow_redirects=True)
+    assert r.status_code == 200
+    assert '<p class="lesson" >Watch &lt;b&gt;accept&lt;/b&gt; before parse.</p>' in r.text
+    # the gallery's lesson, kept as it was, in the page's language
+    same = client.post("/run", data={"scenario": json.dumps(_one_get())}, follow_redirects=True)
+    assert same.url.path != "/s/one-get"
+    zh = client.get("/s/one-get?step=0&lang=zh").text
+    lesson = re.search(r'<p class="lesson" lang="zh">([^<]+)</p>', zh)[1]
+    assert lesson in client.get(f"{same.url.path}?step=0&lang=zh").text
+    # an x-lesson that is not text is not shown
+    doc["x-lesson"] = {"en": "no"}
+    r = client.post("/run", data={"scenario": json.dumps(doc)}, follow_redirects=True)
+    assert r.status_code == 200 and 'class="lesson"' not in r.text
