@@ -272,6 +272,14 @@ def _editor(request: Request, text: str, *, error: str | None = None,
         "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
 
 
+def _origin(svc: Services, form: dict[str, list[str]]) -> str:
+    """The gallery scenario the editor's text was loaded from (its ``from`` field): a
+    refused run keeps it chosen and its lesson in sight. Anything else is dropped."""
+    origin = (form.get("from") or [""])[0]
+    entry = svc.gallery.get(origin)
+    return origin if entry is not None and entry.available else ""
+
+
 def _lesson_of(svc: Services, origin: str, lang: str) -> str | None:
     """The lesson of the gallery scenario the editor started from."""
     entry = svc.gallery.get(origin) if origin else None
@@ -295,9 +303,7 @@ async def run(request: Request) -> Response:
             limit=svc.settings.max_scenario_bytes), field="", status=413)
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
-    # the gallery scenario the text was loaded from: a refused run keeps its lesson in sight
-    origin = (form.get("from") or [""])[0]
-    origin = origin if origin in svc.gallery else ""
+    origin = _origin(svc, form)
     try:  # the API's parser and budgets: depth, digits, NaN, lone surrogates
         scenario = parse_document(text, svc.settings.budgets)
     except BudgetError as e:
@@ -487,8 +493,11 @@ async def quick(request: Request) -> Response:
     try:
         scenario = quick_scenario(form)
     except AppError as e:
-        return _editor(request, "", error=e.message_in(_lang(request)), field=e.field,
-                       status=e.status, quick_form=form)
+        # the editor below the form keeps the gallery scenario it showed, not an empty box
+        origin = _origin(svc, form)
+        text = json.dumps(svc.scenario(origin), indent=2, ensure_ascii=False) if origin else ""
+        return _editor(request, text, error=e.message_in(_lang(request)), field=e.field,
+                       status=e.status, quick_form=form, origin=origin)
     text = json.dumps(scenario, indent=2, ensure_ascii=False)
     try:
         await run_in_threadpool(svc.playback, scenario)

@@ -63,3 +63,22 @@ def test_an_unknown_converter_is_marked_before_run_in_the_page_language(page: Pa
     set_text(page, "[1, 2]")
     expect(page.locator("#problems li")).to_have_text(re.compile(r"（整个文档）: 场景必须是一个 JSON 对象"))
     assert not csp_errors, csp_errors
+
+
+def test_problems_and_run_stay_on_the_first_screen(page: Page, csp_errors):
+    """At 1280x800 the editor is taller than what is left of the window: what is wrong and
+    the "Run" button stay in sight under it, pinned to the bottom of the window."""
+    page.goto("/edit?from=one-get")
+    text = page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()")
+    set_text(page, text.replace('"at": 0', '"at": "soon"', 1))
+    expect(page.locator("#problems li")).to_have_count(1)
+    expect(page.locator("#problems li")).to_be_in_viewport(ratio=1)
+    expect(page.locator("#run")).to_be_in_viewport(ratio=1)
+    # and they cover none of the editor's lines when the page is scrolled to its end
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    editor = page.locator(".scenario-editor").bounding_box()
+    status = page.locator(".editor-status").bounding_box()
+    assert status["y"] >= editor["y"] + editor["height"] - 1
+    page.locator("#problems li button").click()
+    assert page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getCursor().line") == 27
+    assert not csp_errors, csp_errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from html import unescape
 
 import pytest
 from markupsafe import escape
@@ -486,3 +487,11 @@ def test_a_shared_link_shows_the_lesson_its_author_wrote(client):
     doc["x-lesson"] = {"en": "no"}
     r = client.post("/run", data={"scenario": json.dumps(doc)}, follow_redirects=True)
     assert r.status_code == 200 and 'class="lesson"' not in r.text
+
+
+def test_a_quick_form_mistake_keeps_the_editor_and_the_scenario_it_showed(client):
+    r = client.post("/quick", data={"path0": "hello", "from": "one-get"})
+    assert r.status_code == 422
+    assert '<option value="one-get" selected>' in r.text and 'class="editor-lesson"' in r.text
+    text = re.search(r'<textarea id="scenario"[^>]*>([^<]*)</textarea>', r.text)[1]
+    assert json.loads(unescape(text)) == _one_get()
