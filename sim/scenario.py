@@ -45,6 +45,9 @@ MAX_TIME_MS = 3_600_000
 MAX_ROUTES = 500
 MAX_FILE_CHANGES = 20
 
+#: ``socketserver.BaseServer.serve_forever``'s default ``poll_interval`` (seconds)
+DEFAULT_POLL_INTERVAL = 0.5
+
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
@@ -328,7 +331,7 @@ class Server(Model):
     threaded: bool | None = None
     processes: Annotated[int, Field(ge=1, le=64)] = 1
     start: Literal["app.run", "run_simple", "make_server", "handle_request"] | None = None
-    poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
+    poll_interval: Annotated[float, Field(gt=0, le=60)] = DEFAULT_POLL_INTERVAL
     #: ``BaseServer.timeout`` (seconds): how long ``handle_request`` waits for a connection
     #: before ``handle_timeout``; None waits for ever
     timeout: Annotated[float, Field(ge=0, le=3600)] | None = None
@@ -402,6 +405,12 @@ class Server(Model):
         if self.start is not None:
             return self.start
         return self.spec.default_start
+
+    @property
+    def serve_forever_poll(self) -> float:
+        """The ``poll_interval`` the real ``serve_forever`` runs with: the declared one where
+        the start passes it (``StackSpec.poll_starts``), else the default 0.5 s."""
+        return self.poll_interval if self.start_path in self.spec.poll_starts else DEFAULT_POLL_INTERVAL
 
     @property
     def reloader_interval_ms(self) -> int:

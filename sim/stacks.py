@@ -30,6 +30,10 @@ class StackSpec:
     threaded_starts: frozenset[str]
     #: what the server passes to ``listen()`` (``server.backlog`` overrides it)
     backlog: int
+    #: the starts whose ``serve_forever`` gets the scenario's ``poll_interval``: a script that
+    #: calls it itself (``make_server(...).serve_forever(poll_interval)``); ``run_simple``
+    #: (and so ``app.run``) calls ``srv.serve_forever()``, which polls every 0.5 s
+    poll_starts: frozenset[str]
     #: the real libraries modelled, by distribution name
     versions: Mapping[str, str]
     #: whether the engine simulates it yet
@@ -58,6 +62,7 @@ STACKS: Mapping[str, StackSpec] = MappingProxyType({
         threaded_starts=frozenset({"app.run"}),
         # werkzeug.serving.LISTEN_QUEUE
         backlog=128,
+        poll_starts=frozenset({"make_server"}),
         versions=MappingProxyType({"python": PYTHON_VERSION, "werkzeug": "3.1.9", "flask": "3.1.3"}),
         implemented=True,
     ),
@@ -67,6 +72,8 @@ STACKS: Mapping[str, StackSpec] = MappingProxyType({
         starts=("app.run", "run_simple", "make_server"),
         threaded_starts=frozenset({"app.run"}),
         backlog=128,
+        # 0.16's BaseWSGIServer.serve_forever() takes no poll_interval
+        poll_starts=frozenset(),
         versions=MappingProxyType({"python": PYTHON_VERSION, "werkzeug": "0.16.1", "flask": "1.1.4"}),
         implemented=True,
     ),
@@ -78,6 +85,8 @@ STACKS: Mapping[str, StackSpec] = MappingProxyType({
         threaded_starts=frozenset(),
         # socketserver.TCPServer.request_queue_size
         backlog=5,
+        # handle_request() has no loop to poll
+        poll_starts=frozenset({"make_server"}),
         # wsgiref is the standard library's (its own __version__ is 0.2, the Server header's
         # "WSGIServer/0.2"); Flask 3.1.3 + Werkzeug 3.1.9 when the app is a Flask app
         versions=MappingProxyType({"python": PYTHON_VERSION, "wsgiref": "0.2", "flask": "3.1.3",

@@ -70,7 +70,7 @@ class BaseServer:
 
     def serve_forever(self):
         self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.serve_forever",
-                      "serve_forever", {"poll": self.world.scenario.server.poll_interval},
+                      "serve_forever", {"poll": self.world.scenario.server.serve_forever_poll},
                       line="selector.register(self, selectors.EVENT_READ)")
         listener = self.world.listener
         while True:

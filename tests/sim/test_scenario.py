@@ -299,3 +299,31 @@ def test_refused_exactly_when_flask_11_refuses(name, real_startup_legacy):
     refused = refused_field({**document, "server": {"kind": "werkzeug-legacy"}})
     assert refused == STARTUP_LEGACY.get(name, field)
     assert (refused is None) == (real_startup_legacy[name] is None), real_startup_legacy[name]
+
+
+@pytest.mark.parametrize(("kind", "start", "poll"), [
+    ("werkzeug", "make_server", 2.0),         # the script's own srv.serve_forever(poll_interval)
+    ("werkzeug", "app.run", 0.5),             # run_simple calls srv.serve_forever()
+    ("werkzeug", "run_simple", 0.5),
+    ("werkzeug-legacy", "make_server", 0.5),  # 0.16's serve_forever() takes no poll_interval
+    ("wsgiref", "make_server", 2.0),
+])
+def test_serve_forever_polls_as_the_start_calls_it(kind, start, poll):
+    scenario = {"format": "wsgiscope/scenario@1", "server": {"kind": kind, "start": start, "poll_interval": 2.0},
+                "app": {"routes": [{"rule": "/", "endpoint": "index", "view": {"text": "hi"}}]}, "clients": []}
+    loop = next(s for s in sim.run(scenario).steps if s.qualname == "socketserver.BaseServer.serve_forever")
+    assert f"waking every {poll} s" in loop.caption
+
+
+def test_the_default_poll_interval_and_who_passes_it_are_the_libraries():
+    import inspect
+    import socketserver
+
+    import werkzeug.serving
+
+    from sim.scenario import DEFAULT_POLL_INTERVAL
+
+    assert inspect.signature(socketserver.BaseServer.serve_forever).parameters["poll_interval"].default \
+        == DEFAULT_POLL_INTERVAL
+    assert "srv.serve_forever()" in inspect.getsource(werkzeug.serving.run_simple)
+    assert "serve_forever" not in inspect.getsource(socketserver.BaseServer.handle_request)
