@@ -412,6 +412,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             # reading the next request line, so keep-alive is off.
             self.send_header("Connection", "close")
             self.end_headers()
+        # A body item that is not bytes (a json view's list holding a list, given to
+        # Response as its iterable) fails only now, after the headers went out: run_wsgi's
+        # 500 cannot be sent any more, and the client gets the headers alone.
+        if not isinstance(data, bytes):
+            raise AssertionError("applications must write bytes")
         if data:
             if ws.chunk_response:
                 self.wfile_write(hex(len(data))[2:].encode())

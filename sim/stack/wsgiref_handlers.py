@@ -265,6 +265,9 @@ class BaseHandler:
                   {"n": len(data)}, line="self.send_headers()" if first else "self._write(data)",
                   state=effects)
         try:
+            # (a json view's list holding a list gives one: before any header is sent)
+            if type(data) is not bytes:
+                raise AssertionError("write() argument must be a bytes instance")
             if not st.status:
                 raise HandlerError("write() before start_response()")
             if first:
