@@ -265,9 +265,12 @@ def _editor(request: Request, text: str, *, error: str | None = None,
             origin: str = "", quick_form: dict[str, list[str]] | None = None) -> Response:
     svc = _svc(request)
     q = {k: v[0] for k, v in (quick_form or {}).items()}
+    # a quick-form field of one client (path0, at2): say which client, as the form labels it
+    client = f"c{int(field[-1]) + 1}" if quick_form is not None and field and field[-1].isdigit() else ""
     return _render(request, "editor.html", {
         "text": text, "error": error, "field": field, "line": line, "origin": origin,
-        "q": q, "quick_error": quick_form is not None, "kinds": quick_kinds(),
+        "q": q, "quick_error": quick_form is not None, "quick_client": client,
+        "kinds": quick_kinds(),
         "thens": QUICK_THENS, "lesson": _lesson_of(svc, origin, _lang(request)),
         "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
 

@@ -101,3 +101,18 @@ def test_on_a_phone_no_answer_line_is_cut_off(browser: Browser, base_url: str):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         ctx.close()
+
+
+def test_below_1240_px_the_answers_stack_under_a_title_of_full_width(browser: Browser, base_url: str):
+    """Beside the answers (46rem) a 1120 px window leaves the title and lesson a column of
+    300 px, eleven lines tall: there they stack as on a phone, the lesson at full width."""
+    ctx = browser.new_context(base_url=base_url, viewport={"width": 1120, "height": 800})
+    page = ctx.new_page()
+    try:
+        page.goto("/s/same-requests-werkzeug?step=0")
+        title = page.locator(".player-title").bounding_box()
+        received = page.locator("#received").bounding_box()
+        assert title["width"] > 0.6 * 1120
+        assert received["y"] > title["y"] + title["height"] - 1
+    finally:
+        ctx.close()

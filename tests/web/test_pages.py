@@ -467,8 +467,8 @@ def test_a_step_before_the_first_offers_the_first(client):
 def test_the_quick_form_answers_in_the_page_language(client):
     r = client.post("/quick?lang=zh", data={"path0": "/", "then0": "explode"})
     assert r.status_code == 422 and "“之后”必须是 read, shutdown_write, close, reset 之一" in r.text
-    r = client.post("/quick?lang=zh", data={"path0": "no-slash"})
-    assert "路径以 / 开头，不能有空格或换行" in r.text
+    r = client.post("/quick?lang=zh", data={"path0": "/", "path1": "no-slash"})
+    assert "<b>c2: 路径以 / 开头，不能有空格或换行</b>" in r.text  # which client, as labelled
 
 
 def test_a_shared_link_shows_the_lesson_its_author_wrote(client):
