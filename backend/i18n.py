@@ -157,8 +157,6 @@ VALIDATION_MESSAGES: dict[str, tuple[str, ...]] = {
     "view_kind": (N_("a view has exactly one of: text, json, echo, abort, raise, stream (found {found})"),),
     "stream_only": (N_("interval and with_context go with a stream view"),),
     "raise_class": (N_("raise names a builtin exception class (ValueError, KeyError, ...), not '{name}'"),),
-    "json_mimetype": (N_("a json view with a mimetype whose list holds lists or objects is not supported "
-                         "(Werkzeug would write them as they are)"),),
     "server": (N_("Cannot have a multi-thread and multi-process server."),
                N_("wsgiref's WSGIServer serves one connection at a time: no threads or processes"),
                N_("timeout is what handle_request waits; {start} does not use it"),

@@ -107,3 +107,11 @@ def test_the_card_says_how_the_server_really_runs():
     assert by_slug["two-clients-one-thread"] == "werkzeug, one thread"
     # its loop is one thread, yet it serves connections side by side: not "one thread"
     assert by_slug["forking-children"] == "werkzeug-legacy, a process per connection"
+
+
+def test_the_home_page_says_a_newcomer_can_write_a_scenario(client):
+    """Besides the nav's "Editor", the intro itself says one can write one's own."""
+    intro = client.get("/").text.split('aria-labelledby="intro-title"')[1].split("</section>")[0]
+    assert '<a class="btn small" href="/edit">Write a scenario</a>' in intro
+    zh = client.get("/?lang=zh").text.split('aria-labelledby="intro-title"')[1].split("</section>")[0]
+    assert "也可以自己写一个" in zh and 'href="/edit"' in zh

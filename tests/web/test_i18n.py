@@ -209,7 +209,6 @@ def _provoked_errors() -> list[tuple[str, str, dict[str, str]]]:
     engine(view({}))
     engine(view({"text": "x", "interval": 5}))
     engine(view({"raise": "Nope"}))
-    engine(view({"json": [[1]], "mimetype": "text/plain"}))
     engine(view({"text": "x", "status": 42}))  # a ValueError of the engine's: "Value error, ..."
     engine(lambda d: d["app"]["routes"][0].pop("endpoint"))
     engine(lambda d: d["server"].update(threaded=True, processes=2))
