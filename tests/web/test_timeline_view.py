@@ -89,6 +89,9 @@ def test_a_compared_run_whose_clock_never_moves_keeps_steps_and_says_why(client)
     html = client.get("/s/wsgiref-demo?step=0").text
     assert 'data-axis="steps"' in html
     assert "The runs it is compared with are drawn in virtual ms" in html
+    # a clock that never moves is said so, not "moves only from 0 to 0 ms"
+    assert "the clock stays at 0 ms the whole run" in html and "from 0 to 0 ms" not in html
+    assert "时钟一直停在 0 毫秒" in client.get("/s/wsgiref-demo?step=0&lang=zh").text
 
 
 def test_the_same_scenario_saved_as_a_link_keeps_its_own_axis(client) -> None:
