@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from .i18n import LANG_COOKIE, N_, request_language, tr
+from .i18n import LANG_COOKIE, N_, next_language, request_language, tr
 from .limits import BudgetError
 
 log = logging.getLogger("wsgiscope")
@@ -68,7 +68,7 @@ def render_error(request: Request, status: int, error: str, field: str | None,
     return services.templates.TemplateResponse(
         request, "error.html",
         {"status": status, "error": error, "field": field, "offer": offer,
-         "lang": _lang(request)},
+         "lang": (lang := _lang(request)), "lang_other": next_language(lang)},
         status_code=status, headers=headers)
 
 

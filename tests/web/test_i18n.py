@@ -120,6 +120,8 @@ def test_error_pages_follow_the_language(client) -> None:
     assert page.status_code == 404
     assert f">{tr('Back to the gallery', 'zh')}<" in page.text
     assert '<html lang="zh">' in page.text
+    # the language switch offers the other language, as on every other page
+    assert 'hreflang="en"' in page.text and 'hreflang="zh"' not in page.text
 
 
 def test_a_third_language_is_one_catalog(tmp_path, monkeypatch) -> None:
