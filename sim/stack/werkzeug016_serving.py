@@ -99,6 +99,10 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def run_wsgi(self):
         self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
                       line="execute(self.server.app)")
+        # run_wsgi's closure variables are new at each call: a request after one whose
+        # headers failed to go out (the connection stays open) starts from nothing
+        self.ws = WriteState()
+        self.response_body = bytearray()
         if self.headers.get("Expect", "").lower().strip() == "100-continue":
             self.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
         self.environ = self.make_environ()
