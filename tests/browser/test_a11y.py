@@ -37,6 +37,8 @@ PAGES = [
     # the body marks' words on a client's track (chunks, the last chunk; EOF)
     ("player-chunked", "/s/streamed-response?step=77", None),
     ("player-close-ends-body", "/s/legacy-stream?step=78", None),
+    # answers beside the title, a run drawn in ms like the runs it is compared with
+    ("player-compared", "/s/same-requests-wsgiref?step=58", None),
     ("editor", "/edit?from=one-get", None),
     ("source", "/source/socketserver", None),
     ("not-found", "/s/zzzzzzz", None),
