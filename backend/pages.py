@@ -370,8 +370,40 @@ def _json_syntax_problem(text: str, lang: str) -> dict[str, Any] | None:
 
 
 def _syntax_problem(e: json.JSONDecodeError, lang: str) -> dict[str, Any]:
+    message = tr(_BAD_JSON, lang).format(error=e.msg, column=e.colno)
+    hint = _json_hint(e.doc, e.pos)
     return {"field": "", "line": e.lineno,
-            "message": tr(_BAD_JSON, lang).format(error=e.msg, column=e.colno)}
+            "message": f"{message} {tr(hint, lang)}" if hint else message}
+
+
+#: What a newcomer most often writes that JSON refuses, said in words (the parser's own
+#: message, "Expecting value", names what it wanted, not what to change).
+_HINT_TRAILING_COMMA = N_("Remove the comma before this ] or }: JSON allows none after the last item.")
+_HINT_QUOTES = N_("JSON writes keys and strings in double quotes.")
+_HINT_COMMENT = N_("JSON has no comments.")
+_HINT_MISSING_VALUE = N_("A value is missing before this comma.")
+_HINT_MISSING_COMMA = N_("A comma is missing between two items (often at the end of the line before).")
+_HINT_CUT_SHORT = N_("The text ends too soon: a bracket or brace is not closed, or the editor is empty.")
+
+
+def _json_hint(text: str, pos: int) -> str | None:
+    """What to change where :func:`json.loads` stopped at ``pos`` of ``text``, if it is one
+    of the usual mistakes."""
+    here = text[pos:pos + 1]
+    before = text[:pos].rstrip()[-1:]
+    if here in ("]", "}") and before == ",":
+        return _HINT_TRAILING_COMMA
+    if here == "'":
+        return _HINT_QUOTES
+    if here in ("/", "#"):
+        return _HINT_COMMENT
+    if here == ",":
+        return _HINT_MISSING_VALUE
+    if here == '"' and before not in (",", "[", "{", ":"):
+        return _HINT_MISSING_COMMA
+    if not text[pos:].strip():
+        return _HINT_CUT_SHORT
+    return None
 
 
 def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:

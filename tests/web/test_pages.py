@@ -495,3 +495,26 @@ def test_a_quick_form_mistake_keeps_the_editor_and_the_scenario_it_showed(client
     assert '<option value="one-get" selected>' in r.text and 'class="editor-lesson"' in r.text
     text = re.search(r'<textarea id="scenario"[^>]*>([^<]*)</textarea>', r.text)[1]
     assert json.loads(unescape(text)) == _one_get()
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ('{\n  "title": "x",\n}', "Remove the comma before this ] or }"),
+    ("{'title': 'x'}", "JSON writes keys and strings in double quotes"),
+    ('{"title": "x" // mine\n}', "JSON has no comments"),
+    ('{"clients": [,]}', "A value is missing before this comma"),
+    ('{"title": "x"\n "format": "wsgiscope/scenario@1"}', "A comma is missing between two items"),
+    ("", "The text ends too soon"),
+])
+def test_bad_json_says_what_to_change(client, text, hint):
+    """The parser says what it expected ("Expecting value"); a newcomer needs what to
+    change. The live check and Run say the same."""
+    live = client.post("/edit/check", data={"scenario": text}).json()["errors"]
+    assert len(live) == 1 and live[0]["message"].startswith("invalid JSON: ")
+    assert hint in live[0]["message"]
+    run = client.post("/run", data={"scenario": text})
+    assert run.status_code == 400 and str(escape(live[0]["message"])) in run.text
+
+
+def test_bad_json_hints_in_chinese(client):
+    live = client.post("/edit/check?lang=zh", data={"scenario": '[1, 2,]'}).json()["errors"]
+    assert live[0]["message"].startswith("JSON 无效") and "JSON 不允许最后一项后面有逗号" in live[0]["message"]
