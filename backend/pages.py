@@ -419,19 +419,9 @@ def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:
         return [{"field": "", "line": 1, "message": tr(_TOO_DEEP, lang)}]
     if not isinstance(document, dict):  # the words "Run" answers
         return [{"field": "", "line": 1, "message": tr(_NOT_AN_OBJECT, lang)}]
-    errors = sim.validation_errors(document)
-    if not errors:
-        # validation_errors lists the model's errors only: what Flask refuses while the app
-        # is built (an unknown converter, one endpoint for two views) and the step budget
-        # are checked by validate, as "Run" does, so the editor never says "ready" to a
-        # scenario that Run then refuses
-        try:
-            sim.validate(document)
-        except sim.ScenarioError as e:
-            errors = [e]
     return [{"field": e.field, "line": line_of(text, e.field) or 1,
              "message": error_message(e.message, e.kind, e.ctx, lang)}
-            for e in errors]
+            for e in sim.validation_errors(document)]
 
 
 def _check_result(problems: list[dict[str, Any]]) -> Response:

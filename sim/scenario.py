@@ -551,15 +551,15 @@ def errors(document: Any) -> list[ScenarioError]:
         load(document)
     except LimitExceeded as err:
         return [err]
-    except ScenarioError as err:
+    except ScenarioError as first:
         if not isinstance(document, dict):
-            return [err]
-    else:
-        return []
-    try:
-        Scenario.model_validate(document)
-    except ValidationError as err:
-        return [_error_of(e) for e in err.errors(include_url=False)]
+            return [first]
+        try:
+            Scenario.model_validate(document)
+        except ValidationError as err:
+            return [_error_of(e) for e in err.errors(include_url=False)]
+        # The model is valid: the error is what Flask refuses while the app is built
+        return [first]
     return []
 
 

@@ -327,3 +327,14 @@ def test_the_default_poll_interval_and_who_passes_it_are_the_libraries():
         == DEFAULT_POLL_INTERVAL
     assert "srv.serve_forever()" in inspect.getsource(werkzeug.serving.run_simple)
     assert "serve_forever" not in inspect.getsource(socketserver.BaseServer.handle_request)
+
+
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+@pytest.mark.parametrize("name", list(STARTUP))
+def test_validation_errors_lists_what_validate_refuses(name, kind):
+    """An editor marking every error (``validation_errors``) says "valid" exactly when a run
+    would start: what Flask refuses while the app is built is among the errors, named alike."""
+    document = {**STARTUP[name][0], "server": {"kind": kind}}
+    listed = [err.field for err in sim.validation_errors(document)]
+    refused = refused_field(document)
+    assert listed == ([] if refused is None else [refused])
