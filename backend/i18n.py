@@ -161,6 +161,15 @@ VALIDATION_MESSAGES: dict[str, tuple[str, ...]] = {
                N_("wsgiref's WSGIServer serves one connection at a time: no threads or processes"),
                N_("timeout is what handle_request waits; {start} does not use it"),
                N_("{kind} starts only with {starts}")),
+    # what Flask refuses while the app is built (sim.scenario.REFUSALS)
+    "flask_rule": (N_("Flask refuses the rule {rule}: {error}"),),
+    "flask_converter": (N_("Flask refuses the rule {rule}: {error} (the converters are {names})"),),
+    "flask_endpoint": (N_("View function mapping is overwriting an existing endpoint function: {endpoint}"
+                          " (a route may repeat an endpoint only with the same name and view)"),),
+    "flask_blueprint": (N_("The name '{name}' is already registered for a different blueprint."),),
+    "flask_endpoint_dot": (N_("'endpoint' may not contain a dot '.' character."),),
+    "flask_error_code": (N_("'{code}' is not a recognized HTTP error code. Use a subclass of HTTPException"
+                            " with that code instead."),),
 }
 
 #: How pydantic joins the last two choices of a list ("'a', 'b' or 'c'").

@@ -33,7 +33,7 @@ from . import budget
 from .errors import LimitExceeded, ScenarioError
 from .stack import werkzeug016_routing
 from .stack.http_status import MISSING_IN_016, WERKZEUG_ERROR_CODES
-from .stack.werkzeug_routing import MAX_RULE_PARTS, Rule, rule_methods
+from .stack.werkzeug_routing import DEFAULT_CONVERTERS, MAX_RULE_PARTS, Rule, rule_methods
 from .stacks import STACKS, StackSpec
 
 FORMAT = "wsgiscope/scenario@1"
@@ -491,16 +491,15 @@ def check_app(app: App, kind: str = "werkzeug") -> None:
             raise LimitExceeded(f"{field}.rule", f"a rule has at most {MAX_RULE_PARTS} parts (slashes)")
         try:
             rule_class(rule, endpoint, rule_methods(route.methods)[0])
-        except (ValueError, LookupError, TypeError, SyntaxError) as err:
-            raise ScenarioError(f"{field}.rule", f"Flask refuses the rule {rule!r}: {err}") from None
+        except LookupError as err:
+            raise refused(f"{field}.rule", "flask_converter", rule=repr(rule), error=str(err),
+                          names=", ".join(DEFAULT_CONVERTERS)) from None
+        except (ValueError, TypeError, SyntaxError) as err:
+            raise refused(f"{field}.rule", "flask_rule", rule=repr(rule), error=str(err)) from None
         old = views.get(endpoint)
         new = (route.view_name, route.view.model_dump(by_alias=True))
         if old is not None and old != new:
-            raise ScenarioError(
-                f"{field}.endpoint",
-                f"View function mapping is overwriting an existing endpoint function: {endpoint}"
-                " (a route may repeat an endpoint only with the same name and view)",
-            )
+            raise refused(f"{field}.endpoint", "flask_endpoint", endpoint=endpoint)
         views[endpoint] = new
 
     for i, route in enumerate(app.routes):
@@ -508,14 +507,33 @@ def check_app(app: App, kind: str = "werkzeug") -> None:
     names: set[str] = set()
     for b, bp in enumerate(app.blueprints):
         if bp.name in names:
-            raise ScenarioError(f"app.blueprints.{b}.name",
-                                f"The name '{bp.name}' is already registered for a different blueprint.")
+            raise refused(f"app.blueprints.{b}.name", "flask_blueprint", name=bp.name)
         names.add(bp.name)
         for i, route in enumerate(bp.routes):
             field = f"app.blueprints.{b}.routes.{i}"
             if "." in route.endpoint_name:
-                raise ScenarioError(f"{field}.endpoint", "'endpoint' may not contain a dot '.' character.")
+                raise refused(f"{field}.endpoint", "flask_endpoint_dot")
             add(route, field, f"{bp.name}.{route.endpoint_name}", bp.full_rule(route.rule))
+
+
+#: What Flask says when it refuses an app while building it, by the error's ``kind``: its own
+#: words where it has them (``error`` is Werkzeug's), so that a caller can say the same in
+#: another language from the kind and its values (``ScenarioError.ctx``).
+REFUSALS: dict[str, str] = {
+    "flask_rule": "Flask refuses the rule {rule}: {error}",
+    "flask_converter": "Flask refuses the rule {rule}: {error} (the converters are {names})",
+    "flask_endpoint": "View function mapping is overwriting an existing endpoint function: {endpoint}"
+                      " (a route may repeat an endpoint only with the same name and view)",
+    "flask_blueprint": "The name '{name}' is already registered for a different blueprint.",
+    "flask_endpoint_dot": "'endpoint' may not contain a dot '.' character.",
+    "flask_error_code": "'{code}' is not a recognized HTTP error code. Use a subclass of HTTPException"
+                        " with that code instead.",
+}
+
+
+def refused(field: str, kind: str, **ctx: str) -> ScenarioError:
+    """The error for what Flask refuses while the app is built (see :data:`REFUSALS`)."""
+    return ScenarioError(field, REFUSALS[kind].format(**ctx), kind=kind, ctx=ctx)
 
 
 def _check_016_error_codes(app: App) -> None:
@@ -525,8 +543,7 @@ def _check_016_error_codes(app: App) -> None:
     for where, scaffold in scaffolds:
         for key in scaffold.errorhandlers:
             if key.isdigit() and int(key) in MISSING_IN_016:
-                raise ScenarioError(f"{where}.errorhandlers", f"'{int(key)}' is not a recognized HTTP error "
-                                    "code. Use a subclass of HTTPException with that code instead.")
+                raise refused(f"{where}.errorhandlers", "flask_error_code", code=str(int(key)))
 
 
 def load(document: Any) -> Scenario:

@@ -217,6 +217,16 @@ def _provoked_errors() -> list[tuple[str, str, dict[str, str]]]:
     engine(lambda d: d["server"].update(kind="wsgiref", threaded=True))
     engine(lambda d: d["server"].update(timeout=1))
     engine(lambda d: d["server"].update(kind="wsgiref", start="app.run"))
+    # what Flask refuses while the app is built
+    rule = lambda r: lambda d: d["app"]["routes"][0].__setitem__("rule", r)  # noqa: E731
+    engine(rule("/<bogus:x>"))
+    engine(rule("/<int(foo=1):n>"))
+    engine(lambda d: d["app"]["routes"].append({"rule": "/b", "endpoint": "index", "view": {"text": "y"}}))
+    engine(lambda d: d["app"].update(blueprints=[{"name": "bp", "routes": []}, {"name": "bp", "routes": []}]))
+    engine(lambda d: d["app"].update(blueprints=[{"name": "bp", "routes": [
+        {"rule": "/p", "endpoint": "a.b", "view": {"text": "x"}}]}]))
+    engine(lambda d: (d["server"].update(kind="werkzeug-legacy"),
+                      d["app"].update(errorhandlers={"421": {"name": "h"}})))
     return out
 
 
@@ -251,3 +261,9 @@ def test_validation_messages_in_chinese(client) -> None:
     assert "unknown field" not in html
     syntax = client.post("/edit/check?lang=zh", data={"scenario": '{"a": 1,\n oops}'}).json()["errors"]
     assert syntax[0]["message"].startswith("JSON 无效")
+    # what Flask refuses while the app is built, in Chinese, with the converters there are
+    doc["app"]["routes"][0]["rule"] = "/<bogus:x>"
+    refused = client.post("/edit/check?lang=zh", data={"scenario": json.dumps(doc)}).json()["errors"]
+    assert refused[0]["field"] == "app.routes.0.rule"
+    assert refused[0]["message"] == ("Flask 拒绝规则 '/<bogus:x>'：the converter 'bogus' does not exist"
+                                     "（可用的转换器有 default, string, any, path, int, float, uuid）")
