@@ -105,11 +105,13 @@ def answer(app: Any, method: str, path: str) -> tuple:
     client = app.test_client()
     try:
         response = client.open(path, method=method, data=b"ping")
+        # a body Werkzeug cannot join (a json list of lists under a mimetype) fails here
+        body = response.get_data()
     except BaseException as err:  # a view that raises SystemExit: compare what escaped
         return ("raised", type(err).__name__)
     # ETag depends on the file's path, Date on the clock: neither is the app's doing.
     headers = sorted((k, v) for k, v in response.headers.items() if k not in ("ETag", "Date"))
-    return (response.status, headers, response.get_data())
+    return (response.status, headers, body)
 
 
 @pytest.fixture(autouse=True)
