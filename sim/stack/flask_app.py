@@ -277,8 +277,16 @@ class Flask:
         return werkzeug_sansio.request_repr(environ)
 
     def bind_error(self, request) -> HTTPException | None:
-        """What ``create_url_adapter`` raises in ``RequestContext.__init__``: never here
-        (Werkzeug 3's ``get_host`` empties a host it cannot use before ``Map.bind``)."""
+        """What ``create_url_adapter`` raises in ``RequestContext.__init__``. Werkzeug 3's
+        ``get_host`` empties a host with characters a host cannot have, but one made of
+        allowed ones can still fail ``Map.bind``'s IDNA encoding of the name (the port left
+        aside): ``localhost..`` has an empty label. That raises ``BadHost`` (a 400): the
+        context then has no URL adapter and ``push`` never calls ``match_request``."""
+        name = get_host(request.environ).lower().partition(":")[0]
+        try:
+            name.encode("idna")
+        except UnicodeError:
+            return HTTPException(400)
         return None
 
     def full_dispatch_request(self, ctx: RequestContext):
