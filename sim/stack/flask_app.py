@@ -1014,7 +1014,12 @@ class Flask11(Flask):
         if isinstance(rv, HTTPException):  # 0.16's error page, then as Flask 3 goes on
             self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
                           {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
-            return error_response_016(rv)
+            response = error_response_016(rv)
+            # ``force_type`` runs the exception as a WSGI app: its ``get_wsgi_headers`` makes
+            # a redirect's Location absolute from the current URL here, and a Host that URL
+            # cannot parse (``[::1``) raises its ValueError out of ``full_dispatch_request``
+            _absolute_location(response.wsgi_headers(encoded_length_016), ctx.request.environ)
+            return response
         return super().make_response(ctx, rv)
 
     def process_response(self, ctx: RequestContext, response: Response) -> Response:

@@ -150,13 +150,16 @@ def _unquote_legacy(text: str) -> str:
 
 def url_parse(url: str) -> tuple[str, str | None, str, str, str]:
     """``urls.url_parse`` of what these helpers meet: ``scheme://netloc/path?query#fragment``
-    or a path (netloc None)."""
+    or a path (netloc None). A netloc with one bracket of an IPv6 address and not the other
+    (a ``Host: [::1``) is a ValueError, as in the real one."""
     scheme, netloc = "", None
     if "://" in url:
         scheme, _, url = url.partition("://")
         ends = [i for i in (url.find(c) for c in "/?#") if i >= 0]
         cut = min(ends) if ends else len(url)
         scheme, netloc, url = scheme.lower(), url[:cut], url[cut:]
+        if ("[" in netloc) != ("]" in netloc):
+            raise ValueError("Invalid IPv6 URL")
     url, _, fragment = url.partition("#")
     path, _, query = url.partition("?")
     return scheme, netloc, path, query, fragment
