@@ -191,6 +191,11 @@ WIDER_HEADER_SETS = [{"Server": "mine"}, {"Date": "Mon, 01 Jan 2001 00:00:00 GMT
 #: bodies beyond the first ones: a kernel buffer's worth and more
 WIDER_BODIES = ["y" * 8192, "z" * 70_000, "\u00e9" * 3000]
 WIDER_STATIC_NAMES = ["my notes.txt", "a b/c d.css", "deep/er/file.json", "UPPER.TXT", "x.tgz", "y.br"]
+#: Host values Werkzeug 3's host_is_trusted refuses (port 0 or 65536, a leading 0, an
+#: underscore, two ports, an open bracket, user info) or takes (upper case, an IP, punycode,
+#: and ``localhost..``, which Map.bind then cannot IDNA-encode)
+WIDER_HOSTS = ["localhost:0", "localhost:08", "a_b.com", "localhost:5000:1", "[::1", "user@localhost",
+               "localhost:65536", "LOCALHOST", "127.0.0.1", "xn--caf-dma.com", "localhost.."]
 #: how often ``serve_forever`` polls (seconds)
 WIDER_POLL_INTERVALS = [0.05, 0.1, 1.0, 2.0]
 
@@ -688,7 +693,18 @@ def draw_scenario(rng: random.Random, more: random.Random | None = None,
     scenario = {"format": FORMAT, "title": "", "server": server, "app": app, "clients": clients}
     if draw.wide(0.4):
         scenario[WSGIREF_CHOICES] = wsgiref_choices(wider)
+    if wider is not None:  # drawn after all the rest, which keeps its draws
+        for client in clients:
+            if client["send"] and wider.random() < 0.3:
+                client["send"][0] = _with_host(client["send"][0], wider.choice(WIDER_HOSTS))
     return scenario
+
+
+def _with_host(chunk: Any, host: str) -> Any:
+    """The first chunk with its ``Host: localhost`` line (if any) naming `host` instead."""
+    if isinstance(chunk, dict):
+        return {**chunk, "data": _with_host(chunk["data"], host)}
+    return chunk.replace("\r\nHost: localhost\r\n", f"\r\nHost: {host}\r\n", 1)
 
 
 #: what a scenario drawn for Werkzeug is on wsgiref besides (an ``x-`` field, which the

@@ -2,7 +2,8 @@
 
 ``SEEDS`` is a fixed set, each run on both variants (wz-nt, wz-t) with live recordings,
 several at a time as in test_fidelity.py; ``OTHER_STACK_SEEDS`` run on Werkzeug 0.16 +
-Flask 1.1 (without and with threads) and on wsgiref. Any seed at all: ``python -m
+Flask 1.1 (without and with threads) and on wsgiref; ``EXTENDED_SEEDS`` and ``WIDER_SEEDS``
+(the later and the wider dimensions) on all five. Any seed at all: ``python -m
 tests.fidelity.randomized --seeds 0-999 --jobs 3``.
 """
 
@@ -35,8 +36,10 @@ from .randomized import (
     RETRIES,
     STATIC_CONDITIONS,
     WIDER_ERROR_KEYS,
+    WIDER_FROM,
     WIDER_HEADER_SETS,
     WIDER_HEADS,
+    WIDER_HOSTS,
     WIDER_PARTS,
     WIDER_STATIC_NAMES,
     WIDER_TARGETS,
@@ -54,6 +57,8 @@ OTHER_STACK_VARIANTS = ("legacy-nt", "legacy-t", "wsgiref")
 #: seeds that also draw the dimensions added later (randomized.EXTENDED_FROM), on every stack
 EXTENDED_SEEDS = range(EXTENDED_FROM, EXTENDED_FROM + 10)
 EXTENDED_VARIANTS = (*RANDOM_VARIANTS, *OTHER_STACK_VARIANTS)
+#: seeds that also draw the dimensions added third (randomized.WIDER_FROM), on every stack
+WIDER_SEEDS = range(WIDER_FROM, WIDER_FROM + 6)
 PARALLEL_RECORDINGS = 3
 # The generator's reach is judged on more draws than are run live (no real stack, no engine).
 COVERAGE_SEEDS = range(300)
@@ -96,6 +101,15 @@ def test_random_scenario_matches_the_other_real_stacks(
 @pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
 @pytest.mark.parametrize("seed", EXTENDED_SEEDS)
 def test_random_scenario_with_the_later_dimensions_matches(
+    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
+) -> None:
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
+@pytest.mark.parametrize("seed", WIDER_SEEDS)
+def test_random_scenario_with_the_wider_dimensions_matches(
     seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
 ) -> None:
     _assert_matches(seed, variant, randomized_recordings)
@@ -280,6 +294,7 @@ def _wider_features(scenario: dict) -> set[str]:
                  "many_headers": "X-N90: v" in data, "big body": "z" * 70_000 in data,
                  "two_lengths": "Content-Length: 0\r\nContent-Length: 4\r\n" in data}
         found |= {"target " + t for t in WIDER_TARGETS if f" {t} " in data.split("\n", 1)[0]}
+        found |= {"host " + h for h in WIDER_HOSTS if f"\r\nHost: {h}\r\n" in data}
         found |= {"head " + name for name, hit in marks.items() if hit}
     return found
 
@@ -301,7 +316,7 @@ def test_the_wider_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
     missing = expected - set(seen)
     assert not missing, f"never generated in {len(COVERAGE_SEEDS)} seeds: {sorted(missing)}"
     expected |= {"route method " + m for m in WIDER_ONLY_METHODS}
-    for prefix, names in (("method ", ("PROPFIND", "PURGE")), ("target ", WIDER_TARGETS),
+    for prefix, names in (("method ", ("PROPFIND", "PURGE")), ("target ", WIDER_TARGETS), ("host ", WIDER_HOSTS),
                           ("view header ", WIDER_HEADER_SETS),
                           ("handler ", WIDER_ERROR_KEYS), ("static ", WIDER_STATIC_NAMES)):
         assert len([k for k in seen if k.startswith(prefix)]) >= len(names) // 2, (prefix, sorted(seen))
