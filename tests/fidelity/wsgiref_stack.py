@@ -105,9 +105,28 @@ def split_records(text: str) -> list[str]:
     return records
 
 
+#: the peer port of each accepted connection, by its file descriptor (noted at accept: a
+#: peer that has reset by the time its request is dispatched has no address any more)
+ACCEPTED_PEERS: dict[int, int] = {}
+
+
+def note_accepted_peers(httpd: Any) -> None:
+    """Wrap the server's ``get_request`` (the real one still runs, and is recorded) so each
+    accepted connection's peer port is known by its descriptor."""
+    get_request = httpd.get_request
+
+    def noting_get_request() -> Any:
+        request, address = get_request()
+        ACCEPTED_PEERS[request.fileno()] = address[1]
+        return request, address
+
+    httpd.get_request = noting_get_request
+
+
 class WsgirefEnvironRecorder(EnvironRecorder):
     """wsgiref's environ has no ``REMOTE_PORT``: the client is found by the connection's
-    peer port, read off ``wsgi.input`` (the rfile over the accepted socket)."""
+    peer port, read off ``wsgi.input`` (the rfile over the accepted socket), or, once the
+    peer has reset, by the socket's descriptor as it was accepted."""
 
     def install(self, app: Any) -> None:
         super().install(app)
@@ -117,10 +136,11 @@ class WsgirefEnvironRecorder(EnvironRecorder):
             before = len(self.seen)
             ctx = recorded(environ)
             if len(self.seen) > before:
+                sock = environ["wsgi.input"].raw._sock
                 try:
-                    port = environ["wsgi.input"].raw._sock.getpeername()[1]
+                    port = sock.getpeername()[1]
                 except OSError:  # the peer has reset: no address any more
-                    port = None
+                    port = ACCEPTED_PEERS.get(sock.fileno())
                 self.seen[before] = (port, self.seen[before][1])
             return ctx
 
@@ -179,6 +199,7 @@ def start_wsgiref_server(scenario: dict[str, Any], root: Path, on_listening) -> 
     if httpd.fileno() != LISTEN_FD:
         raise RuntimeError(f"the listening socket is fd {httpd.fileno()}, not {LISTEN_FD}")
     httpd.app = app  # where the harness looks for the app (Werkzeug's servers have it)
+    note_accepted_peers(httpd)
     on_listening(httpd)
     if server_decl.get("start") != "handle_request":
         httpd.serve_forever(poll_interval=server_decl.get("poll_interval", 0.5))
