@@ -398,6 +398,7 @@ def parent_main(scenario: dict[str, Any]) -> None:
         ReloaderClientRun.clock.spawn_s = spawn / 1000
     if interval is not None:
         ReloaderClientRun.clock.interval_s = interval
+    _note_spawns(workdir)
     conductor = ReloaderConductor(scenario, recorder, console, environs=None,
                                   client_run_class=ReloaderClientRun)
     conductor.workdir = workdir
@@ -425,6 +426,33 @@ def parent_main(scenario: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- a child
+
+
+def _note_spawns(workdir: Path) -> None:
+    """``restart_with_reloader`` starts each child with ``subprocess.call``: the time of each
+    call is left in ``spawn-N`` (N counts the calls), for the child to start from."""
+    import subprocess
+
+    real_call = subprocess.call
+    calls = 0
+
+    def call(*args: Any, **kwargs: Any) -> int:
+        nonlocal calls
+        calls += 1
+        _write_time(workdir / f"spawn-{calls}", time.monotonic())
+        return real_call(*args, **kwargs)
+
+    subprocess.call = call
+
+
+def _wait_for_spawn_time(workdir: Path, number: int, spawn_s: float) -> None:
+    """The simulation runs a child's module ``reloader_spawn`` ms after ``subprocess.call``;
+    a real child that started sooner waits until then (one that is later makes the scenario
+    clock stop instead: ``ScenarioClock``)."""
+    spawned = float((workdir / f"spawn-{number}").read_text())
+    delay = spawned + spawn_s - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
 
 
 def _take_number(workdir: Path) -> int:
@@ -533,6 +561,8 @@ def child_main() -> None:
         return server
 
     serving.make_server = make_server
+    spawn = scenario["server"].get("reloader_spawn")
+    _wait_for_spawn_time(workdir, number, (DEFAULT_RELOADER_SPAWN_MS if spawn is None else spawn) / 1000)
     if scenario.get("file_changes"):
         importlib.import_module(APP_MODULE_FILE.removesuffix(".py"))  # watched from now on
     recorder.install()
