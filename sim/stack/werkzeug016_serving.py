@@ -41,6 +41,7 @@ from .werkzeug_serving import (
     environ_view,
     next_chunk,
     response_view,
+    split_status,
     wsgi_encoding_dance,
 )
 from .werkzeug_wrappers import ClosingIterator
@@ -194,13 +195,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         ws = self.ws
         ws.status_sent = ws.status_set
         ws.headers_sent = ws.headers_set
-        # split at the first run of whitespace; a status without a reason (0.16 keeps
-        # " 203 " as it was set) is all code, and int() takes its spaces
-        try:
-            code_str, msg = ws.status_sent.split(None, 1)
-        except ValueError:
-            code_str, msg = ws.status_sent, ""
-        code = int(code_str)
+        code, msg = split_status(ws.status_sent)
         self.send_response(code, msg)
         header_keys = set()
         for key, value in ws.headers_sent:

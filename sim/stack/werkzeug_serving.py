@@ -210,6 +210,17 @@ def render_environ(view: tuple) -> dict[str, str]:
     return dict(zip(view[1 : half + 1], view[half + 1 :], strict=True))
 
 
+def split_status(status: str) -> tuple[int, str]:
+    """``write``'s ``code_str, msg = status_sent.split(None, 1)`` (0.16's alike): the code and
+    the reason, split at the first run of whitespace; a status with no reason (0.16 keeps
+    ``" 203 "`` as it was set) is all code, and ``int()`` takes its spaces."""
+    try:
+        code, msg = status.split(None, 1)
+    except ValueError:
+        code, msg = status, ""
+    return int(code), msg
+
+
 #: the inspector shows the response body's first 4 KiB
 RESPONSE_SHOWN = 4096
 
@@ -389,13 +400,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         if first:
             ws.status_sent = ws.status_set
             ws.headers_sent = ws.headers_set
-            # split at the first run of whitespace; a status without a reason (0.16 keeps
-            # " 203 " as it was set) is all code, and int() takes its spaces
-            try:
-                code_str, msg = ws.status_sent.split(None, 1)
-            except ValueError:
-                code_str, msg = ws.status_sent, ""
-            code = int(code_str)
+            code, msg = split_status(ws.status_sent)
             self.send_response(code, msg)
             header_keys = set()
             for key, value in ws.headers_sent:
