@@ -19,7 +19,7 @@ import sim
 
 from . import i18n
 from .errors import AppError
-from .gallery import comparisons, grouped
+from .gallery import Entry, comparisons, grouped
 from .i18n import N_, error_message, tr
 from .limits import BudgetError, parse_document
 from .player import DETAILS, Filters, event_rows, page_url, show_bytes, step_view
@@ -142,7 +142,7 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
         "slug": slug, "lang": lang,
         "title": entry.title_in(lang) if entry else _title(scenario, slug),
         "lesson": entry.lesson(lang) if entry else _saved_lesson(scenario, lang),
-        "compare": _compare_links(svc, slug, lang) if entry else [],
+        "compare": _compare_links(svc, compared, lang),
         # compared with another stack, the difference is in the bytes: show them first
         "answers_first": entry is not None and any(
             other.server_kind != entry.server_kind for other in compared),
@@ -151,12 +151,12 @@ def _player_ctx(request: Request, slug: str, n: int) -> dict[str, Any]:
     }
 
 
-def _compare_links(svc: Services, slug: str, lang: str) -> list[dict[str, Any]]:
-    """The scenarios to compare this one with, each opened at its own lesson: the last of
-    its most telling key moments (a second client's wait or its own thread, rather than the
-    first client's)."""
+def _compare_links(svc: Services, compared: list[Entry], lang: str) -> list[dict[str, Any]]:
+    """The scenarios to compare this one with (``comparisons``), each opened at its own
+    lesson: the last of its most telling key moments (a second client's wait or its own
+    thread, rather than the first client's)."""
     out = []
-    for other in comparisons(list(svc.gallery.values())).get(slug, []):
+    for other in compared:
         moments = svc.playback_of(other.slug).timeline.moments
         lesson = min(moments, key=lambda m: (_MOMENT_RANK.get(m.kind, 0), -m.i), default=None)
         out.append({"slug": other.slug, "title": other.title_in(lang), "kind": other.kind_in(lang),
