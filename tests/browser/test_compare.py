@@ -103,16 +103,45 @@ def test_on_a_phone_no_answer_line_is_cut_off(browser: Browser, base_url: str):
         ctx.close()
 
 
-def test_below_1240_px_the_answers_stack_under_a_title_of_full_width(browser: Browser, base_url: str):
-    """Beside the answers (46rem) a 1120 px window leaves the title and lesson a column of
-    300 px, eleven lines tall: there they stack as on a phone, the lesson at full width."""
-    ctx = browser.new_context(base_url=base_url, viewport={"width": 1120, "height": 800})
+@pytest.mark.parametrize(("width", "height"), [(1100, 800), (1180, 800), (390, 844)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_narrower_than_1240_px_the_caption_comes_before_the_answers(
+        browser: Browser, base_url: str, width: int, height: int, lang: str):
+    """Beside the answers (46rem) a window under 1240 px would leave the title and lesson a
+    column of 300 px, eleven lines tall, so there the answers stack under it; stacked above
+    the timeline they pushed the step's caption off the first screen (at 1100x800 it began at
+    965 px, on a phone at 1660). There the step's controls and caption come right under the
+    title, then the answers, open, then the timeline: the caption is on the first screen at
+    every key moment, and the answers begin on it."""
+    mobile = width < 600
+    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                              is_mobile=mobile, has_touch=mobile)
     page = ctx.new_page()
     try:
-        page.goto("/s/same-requests-werkzeug?step=0")
-        title = page.locator(".player-title").bounding_box()
-        received = page.locator("#received").bounding_box()
-        assert title["width"] > 0.6 * 1120
-        assert received["y"] > title["y"] + title["height"] - 1
+        for slug in sorted(ANSWERS):
+            page.goto(f"/s/{slug}?step=0&lang={lang}")
+            moments = sorted({0} | {int(href.rsplit("=", 1)[1]) for href in page.locator(
+                ".run-summary .tl-moments a").evaluate_all(
+                    "as => as.map(a => a.getAttribute('href'))")})
+            for n in moments:
+                page.goto(f"/s/{slug}?step={n}&lang={lang}")
+                expect(page.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
+                expect(page.locator("#step .controls")).to_be_in_viewport(ratio=1)
+                received = page.locator("#received")
+                expect(received).to_have_attribute("open", "")
+                expect(received).to_be_in_viewport()
+                title = page.locator(".player-title").bounding_box()
+                caption = page.locator("#step .caption").bounding_box()
+                box = received.bounding_box()
+                assert title["width"] > 0.6 * (width - 40), (slug, n)
+                assert title["y"] + title["height"] <= caption["y"], (slug, n)
+                assert caption["y"] + caption["height"] <= box["y"], (slug, n)
+                # the timeline and the lanes follow the answers
+                assert box["y"] + box["height"] <= page.locator("#timeline").bounding_box()["y"]
+                assert box["y"] < page.locator("#step .lanes").bounding_box()["y"]
+            # stepping swaps the panel in place: the caption stays where it was
+            page.keyboard.press("ArrowRight")
+            expect(page.locator("#step")).not_to_have_attribute("data-step", str(moments[-1]))
+            expect(page.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
     finally:
         ctx.close()
