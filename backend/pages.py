@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -271,22 +272,47 @@ def _editor(request: Request, text: str, *, error: str | None = None,
         "text": text, "error": error, "field": field, "line": line, "origin": origin,
         "q": q, "quick_error": quick_form is not None, "quick_client": client,
         "kinds": quick_kinds(),
-        "thens": QUICK_THENS, "lesson": _lesson_of(svc, origin, _lang(request)),
+        "thens": QUICK_THENS, "lesson": declared_lesson(text, _lang(request)),
         "entries": [e for e in svc.gallery.values() if e.available]}, status=status)
 
 
 def _origin(svc: Services, form: dict[str, list[str]]) -> str:
     """The gallery scenario the editor's text was loaded from (its ``from`` field): a
-    refused run keeps it chosen and its lesson in sight. Anything else is dropped."""
+    refused run keeps it chosen. Anything else is dropped."""
     origin = (form.get("from") or [""])[0]
     entry = svc.gallery.get(origin)
     return origin if entry is not None and entry.available else ""
 
 
-def _lesson_of(svc: Services, origin: str, lang: str) -> str | None:
-    """The lesson of the gallery scenario the editor started from."""
-    entry = svc.gallery.get(origin) if origin else None
-    return (entry.lesson(lang) or None) if entry else None
+#: The first ``"x-lesson": "..."`` written in a text that does not parse as a whole.
+_X_LESSON = re.compile(r'"x-lesson"\s*:\s*("(?:[^"\\\n]|\\.)*")')
+
+
+def declared_lesson(text: str, lang: str) -> str | None:
+    """What the scenario in the editor says it is for: its ``x-lesson``, in ``lang`` (the
+    gallery's lessons are in the catalog), or None.
+
+    It follows the text, not the scenario the editor was loaded from: replaced by hand
+    with another scenario, the box says that one's lesson or nothing. While the text does
+    not parse (a comma missing mid-edit, a refused run), the first ``"x-lesson"`` string
+    written in it still counts; that may be a nested one, a rough spot only broken text
+    has."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        found = _X_LESSON.search(text)
+        try:
+            document = {"x-lesson": json.loads(found[1])} if found else {}
+        except ValueError:
+            document = {}
+    lesson = document.get("x-lesson") if isinstance(document, dict) else None
+    if not isinstance(lesson, str) or not lesson.strip():
+        return None
+    try:  # a lone surrogate (JSON's "\ud800") cannot be written into the page
+        lesson.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return tr(lesson, lang)
 
 
 @router.get("/edit", response_class=HTMLResponse)
@@ -347,7 +373,8 @@ async def edit_check(request: Request) -> Response:
             limit=svc.settings.max_scenario_bytes)}])
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     text = (form.get("scenario") or [""])[0]
-    return _check_result(await run_in_threadpool(scenario_problems, text, lang))
+    return _check_result(await run_in_threadpool(scenario_problems, text, lang),
+                         lesson=declared_lesson(text, lang))
 
 
 #: The editor's own messages (the engine's are translated by ``error_message``).
@@ -424,9 +451,11 @@ def scenario_problems(text: str, lang: str = "en") -> list[dict[str, Any]]:
             for e in sim.validation_errors(document)]
 
 
-def _check_result(problems: list[dict[str, Any]]) -> Response:
-    return Response(json.dumps({"errors": problems}), media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+def _check_result(problems: list[dict[str, Any]], lesson: str | None = None) -> Response:
+    """The live check's answer: the problems, and the lesson the text declares (null for
+    none, or for a text too large to read) for the editor's box to follow."""
+    return Response(json.dumps({"errors": problems, "lesson": lesson}),
+                    media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 #: What the quick form's clients may send.

@@ -53,10 +53,21 @@
     list.appendChild(ul);
   }
 
+  // The lesson box says what the text declares (its x-lesson), not what the scenario it
+  // was loaded from was for; the check reads it from the text.
+  var lesson = document.getElementById("editor-lesson");
+  var lessonText = document.getElementById("editor-lesson-text");
+  function showLesson(text) {
+    if (!lesson || !lessonText) return;
+    lessonText.textContent = text || "";
+    lesson.hidden = !text;
+  }
+
   function check(text, update, options, cm) {
     post(text).then(function (data) {
       var errors = data.errors || [];
       show(errors, cm);
+      if ("lesson" in data) showLesson(data.lesson);
       update(errors.map(function (e) {
         var line = Math.max((e.line || 1) - 1, 0);
         return {

@@ -3,9 +3,13 @@ at their lines while typing, the lesson of the scenario they started from, Ctrl+
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
+
+GALLERY = Path(__file__).resolve().parents[2] / "gallery"
 
 
 def set_text(page: Page, text: str) -> None:
@@ -81,4 +85,29 @@ def test_problems_and_run_stay_on_the_first_screen(page: Page, csp_errors):
     assert status["y"] >= editor["y"] + editor["height"] - 1
     page.locator("#problems li button").click()
     assert page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getCursor().line") == 27
+    assert not csp_errors, csp_errors
+
+
+def test_the_lesson_box_follows_the_json_in_the_editor(page: Page, csp_errors):
+    """The box says what the scenario in the editor is for: replaced by hand with another
+    scenario, it says that one's ``x-lesson`` (in the page's language when the gallery's
+    catalog has it), or disappears when the JSON declares none; a JSON that does not parse
+    yet keeps the lesson it still declares."""
+    page.goto("/edit?from=before-request-guard&lang=zh")
+    box = page.locator(".editor-lesson")
+    guard = box.inner_text()
+    assert "before_request" in guard
+    other = json.loads((GALLERY / "16-silent-socket.json").read_text(encoding="utf-8"))
+    set_text(page, json.dumps(other, indent=2))
+    expect(box).to_contain_text("readline()")
+    expect(box).not_to_contain_text("before_request")
+    assert "c1 connects and sends nothing" not in box.inner_text()  # the catalog's Chinese
+    del other["x-lesson"]
+    set_text(page, json.dumps(other, indent=2))
+    expect(box).to_be_hidden()
+    expect(page.locator("#problems")).to_contain_text("没有问题")
+    other["x-lesson"] = "Mine: watch c2 <wait>."
+    set_text(page, json.dumps(other, indent=2).replace('"clients": [', '"clients": [,', 1))
+    expect(box).to_have_text(re.compile(r"Mine: watch c2 <wait>\.$"))
+    expect(page.locator("#problems")).to_contain_text("JSON 无效")
     assert not csp_errors, csp_errors

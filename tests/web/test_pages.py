@@ -277,7 +277,7 @@ def test_edit_check_lists_every_problem_at_its_line(client):
     assert client.post("/edit/check", data={"scenario": "[" * 100_000}).json()["errors"][0]["message"].startswith(
         "invalid JSON")
     ok = client.post("/edit/check", data={"scenario": '{"format": "wsgiscope/scenario@1"}'})
-    assert ok.json() == {"errors": []}
+    assert ok.json() == {"errors": [], "lesson": None}
 
 
 def test_quick_form_has_the_fields_lessons_need(client):
@@ -425,10 +425,46 @@ def test_a_refused_run_answers_in_the_page_language_and_keeps_its_start(client):
     assert live[0]["message"].startswith("JSON 无效") and live[0]["message"] in r.text
     assert f'data-line="{live[0]["line"]}"' in r.text
     assert '<option value="one-get" selected>' in r.text
-    assert 'class="editor-lesson"' in r.text
+    assert _editor_lesson(r.text) == _editor_lesson(client.get("/edit?from=one-get&lang=zh").text)
     # a name that is not a gallery scenario is not echoed back
     other = client.post("/run", data={"scenario": text, "from": "<x>"})
-    assert "&lt;x&gt;" not in other.text and 'class="editor-lesson"' not in other.text
+    assert "&lt;x&gt;" not in other.text and '<option value="one-get" selected>' not in other.text
+
+
+def _editor_lesson(html: str) -> str | None:
+    """The editor's lesson box as shown (None when hidden)."""
+    found = re.search(r'<p class="editor-lesson" id="editor-lesson"( hidden)?><b>[^<]*</b> '
+                      r'<span id="editor-lesson-text">([^<]*)</span></p>', html)
+    assert found, "no lesson box"
+    return None if found[1] else unescape(found[2])
+
+
+def test_the_editors_lesson_is_the_one_its_json_declares(client):
+    """Loaded from the gallery, the box says that scenario's lesson; the JSON replaced by
+    hand with another scenario, the live check and a refused run say the new one's
+    ``x-lesson`` (the gallery's in the page's language), or none."""
+    guard = _editor_lesson(client.get("/edit?from=before-request-guard").text)
+    assert guard and guard.startswith("A before_request hook")
+    silent = json.loads((ROOT / "gallery" / "16-silent-socket.json").read_text(encoding="utf-8"))
+    text = json.dumps(silent, indent=2)
+    zh = client.post("/edit/check?lang=zh", data={"scenario": text}).json()
+    assert zh["errors"] == [] and zh["lesson"].startswith("c1 连上后什么也不发")
+    refused = text.replace('"clients": [', '"clients": [,', 1)  # bad JSON: the first x-lesson
+    for body in (refused, json.dumps({**silent, "clients": "none"})):
+        r = client.post("/run?lang=zh", data={"scenario": body, "from": "before-request-guard"})
+        assert r.status_code in (400, 422) and _editor_lesson(r.text) == zh["lesson"]
+    del silent["x-lesson"]
+    text = json.dumps(silent)
+    assert client.post("/edit/check", data={"scenario": text}).json()["lesson"] is None
+    r = client.post("/run", data={"scenario": text.replace('"clients": [', '"clients": [,'),
+                                  "from": "before-request-guard"})
+    assert r.status_code == 400 and _editor_lesson(r.text) is None
+    # written by hand: as written, escaped; a lesson that is no text, or cannot be
+    # written into a page (a lone surrogate), is none
+    for lesson, shown in (("Mine: <b>c2</b> waits", "Mine: <b>c2</b> waits"), ({"en": "x"}, None),
+                          ("  ", None), ("\\ud800 lone", None)):
+        body = json.dumps({**silent, "x-lesson": lesson}).replace("\\\\ud800", "\\ud800")
+        assert client.post("/edit/check", data={"scenario": body}).json()["lesson"] == shown
 
 
 def test_the_live_check_names_a_document_that_is_no_object_as_run_does(client):
@@ -492,7 +528,8 @@ def test_a_shared_link_shows_the_lesson_its_author_wrote(client):
 def test_a_quick_form_mistake_keeps_the_editor_and_the_scenario_it_showed(client):
     r = client.post("/quick", data={"path0": "hello", "from": "one-get"})
     assert r.status_code == 422
-    assert '<option value="one-get" selected>' in r.text and 'class="editor-lesson"' in r.text
+    assert '<option value="one-get" selected>' in r.text
+    assert _editor_lesson(r.text) == _editor_lesson(client.get("/edit?from=one-get").text)
     text = re.search(r'<textarea id="scenario"[^>]*>([^<]*)</textarea>', r.text)[1]
     assert json.loads(unescape(text)) == _one_get()
 
