@@ -18,7 +18,7 @@ import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario import App, ErrorHandler, Hook, Returns, Route, View
+from .scenario import App, Blueprint, ErrorHandler, Hook, Returns, Route, View
 from .stack.werkzeug_routing import PART_RE
 
 #: What the module imports, by the name it uses.
@@ -154,7 +154,9 @@ def _write_scaffold(out: _Writer, scaffold: Any, var: str, base: str) -> None:
             _write_more_rule(out, var, route, pointer, written[key])
             continue
         written[key] = pointer
-        _write_route(out, var, route, pointer)
+        # a blueprint's url_prefix may hold variables: its views take them too
+        full_rule = scaffold.full_rule(route.rule) if isinstance(scaffold, Blueprint) else route.rule
+        _write_route(out, var, route, pointer, _rule_variables(full_rule))
     for i, hook in enumerate(scaffold.url_value_preprocessors):
         _write_plain_hook(out, f"{var}.url_value_preprocessor", hook,
                           f"{base}/url_value_preprocessors/{i}", "endpoint, values")
@@ -175,7 +177,7 @@ def _start(out: _Writer, decorator: str) -> int:
     return out.add(f"@{decorator}")
 
 
-def _write_route(out: _Writer, var: str, route: Route, pointer: str) -> None:
+def _write_route(out: _Writer, var: str, route: Route, pointer: str, variables: list[str]) -> None:
     view = route.view
     options = [_py(route.rule)]
     if route.methods is not None:
@@ -185,7 +187,7 @@ def _write_route(out: _Writer, var: str, route: Route, pointer: str) -> None:
     if not route.strict_slashes:
         options.append("strict_slashes=False")
     start = _start(out, f"{var}.route({', '.join(options)})")
-    params = ", ".join(_rule_variables(route.rule))
+    params = ", ".join(variables)
     def_line = out.add(f"def {_def_name(route.view_name)}({params}):")
     if view.sleep:
         line = out.add(f"    {_sleep(out, view.sleep)}")
@@ -193,7 +195,7 @@ def _write_route(out: _Writer, var: str, route: Route, pointer: str) -> None:
     if view.kind == "stream":
         _write_stream_body(out, view, pointer)
     else:
-        _write_result(out, view, "    ", _rule_variables(route.rule))
+        _write_result(out, view, "    ", variables)
     # The view's step comes when it returns (or raises): its last line.
     out.marks[(pointer, f"view_{view.kind}")] = len(out.lines)
     out.spans[pointer] = Span(start, def_line, len(out.lines))

@@ -751,18 +751,22 @@ def _with_status(body, status, headers: dict[str, str], mimetype: str | None) ->
 
 
 def _fill(value: Any, args: dict[str, Any]) -> Any:
-    """Replace ``"{name}"`` with the URL value (keeping its type), recursively."""
+    """Replace ``"{name}"`` with the URL value (keeping its type), recursively; inside a
+    longer string, each ``{name}`` becomes the value's text in one pass, as the f-string of
+    the declared app (``sim.appsource``) does: a value that reads ``{other}`` stays so."""
     if isinstance(value, str):
-        for name, arg in args.items():
-            if value == "{" + name + "}":
-                return arg
-            value = value.replace("{" + name + "}", str(arg))
-        return value
+        if value.startswith("{") and value[1:-1] in args and value.endswith("}"):
+            return args[value[1:-1]]
+        return _PLACEHOLDER.sub(lambda found: str(args[found[1]]) if found[1] in args else found[0], value)
     if isinstance(value, dict):
         return {key: _fill(item, args) for key, item in value.items()}
     if isinstance(value, list):
         return [_fill(item, args) for item in value]
     return value
+
+
+#: a ``{name}`` in a declared JSON string (names as a rule's variables are: identifiers)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _json_body(value: Any) -> bytes:

@@ -482,16 +482,17 @@ def _renamed_code(code: types.CodeType, qualname: str) -> types.CodeType:
 
 
 def _fill_values(template: Any, values: dict[str, Any]) -> Any:
-    """Replace "{key}" by the URL value: a whole-string match keeps the converter's type."""
+    """Replace "{key}" by the URL value: a whole-string match keeps the converter's type
+    (`return {"id": id}`); inside a longer string it is an f-string (`f"item {id}"`), which
+    puts each value in once (a value that reads "{other}" is not filled again)."""
     if isinstance(template, dict):
         return {k: _fill_values(v, values) for k, v in template.items()}
     if isinstance(template, list):
         return [_fill_values(v, values) for v in template]
     if isinstance(template, str):
-        for key, value in values.items():
-            if template == "{" + key + "}":
-                return value
-            template = template.replace("{" + key + "}", str(value))
+        if template.startswith("{") and template.endswith("}") and template[1:-1] in values:
+            return values[template[1:-1]]
+        return re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]) if m[1] in values else m[0], template)
     return template
 
 
