@@ -136,6 +136,12 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "handle_one_request 在 rfile.readline(65537) 中等待请求行：在整行（或 64 KiB）到达之前，这"
         "个线程什么别的也做不了。"),
     "read_readline": ("readline returns {bytes}: {text}", "readline 返回 {n} 字节：{text}"),
+    "read_readline_eof": (
+        "readline returns b'' (0 bytes): end of file. The client closed its end without "
+        "sending a request line, so there is no request to serve: the server goes on to close "
+        "this connection.",
+        "readline 返回 b''（0 字节）：读到文件结尾。客户端没发请求行就关闭了它那一端，没有请求可处理："
+        "服务器接着关闭这个连接。"),
     "read_headers": ("The header lines are read ({bytes}).", "读完请求头（{n} 字节）。"),
     "read_drain": ("The drain loop reads and discards {bytes} the view left unread, so they are not "
                    "mistaken for the next request.",
@@ -192,6 +198,12 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "speaks WSGI, an environ dict in, an iterable of bytes out.",
         "run_wsgi 把 HTTP 请求转换成一次 WSGI 调用：从这里开始服务器说的是 WSGI，传入 environ 字典"
         "，返回字节的可迭代对象。"),
+    "run_wsgi_continue": (
+        "run_wsgi sees Expect: 100-continue and writes HTTP/1.1 100 Continue itself, before "
+        "the app runs: whatever the app will answer, the client is told to send the body. "
+        "Then it turns the request into a WSGI call.",
+        "run_wsgi 看到 Expect: 100-continue，在应用运行之前自己写出 HTTP/1.1 100 Continue：不管应用"
+        "将怎样回答，客户端都被告知可以发送请求体。然后它把请求转换成一次 WSGI 调用。"),
     "make_environ": ("make_environ builds the WSGI environ: {method} {path}.",
                      "make_environ 构造 WSGI environ：{method} {path}。"),
     "execute": ("execute() calls the {app} with environ and start_response.",
@@ -310,6 +322,17 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                        "服务器关闭响应迭代器（Response.close）。"),
     "reqctx_pop": ("wsgi_app's finally pops the request context, before any body byte is sent.",
                    "wsgi_app 的 finally 弹出请求上下文——此时响应体一个字节都还没发送。"),
+    "reqctx_pop_stream": (
+        "The generator is over (ended or closed), so stream_with_context's with block ends: "
+        "it pops the request context it pushed again, and teardown runs a second time, now "
+        "after the body.",
+        "生成器结束了（跑完或被关闭），stream_with_context 的 with 块随之结束：它弹出自己再次压入的"
+        "请求上下文，teardown 第二次运行，这次是在响应体之后。"),
+    "reqctx_pop_stream_11": (
+        "The generator is over (ended or closed), so stream_with_context's with block ends: "
+        "this last pop of the request context runs teardown, its only time, after the body.",
+        "生成器结束了（跑完或被关闭），stream_with_context 的 with 块随之结束：请求上下文的这最后"
+        "一次弹出运行 teardown（只运行这一次），在响应体之后。"),
     "reqctx_popped": ("The request context is gone: request is no longer available.",
                       "请求上下文已出栈：request 不再可用。"),
     "do_teardown_request": ("do_teardown_request runs the teardown_request hooks (error: {error}).",

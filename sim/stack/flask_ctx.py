@@ -168,10 +168,13 @@ class RequestContext:
                           state={f"ctx/{self.actor}": self.stacks_view()})
         self.app.match(self)
 
-    def pop(self, exc, pop_app: bool = True) -> None:
-        """Tear down and pop; and pop the app context this push pushed, if it did."""
+    def pop(self, exc, pop_app: bool = True, key: str = "reqctx_pop") -> None:
+        """Tear down and pop; and pop the app context this push pushed, if it did.
+
+        ``key`` says whose pop it is: ``wsgi_app``'s (before any body byte), or the end of
+        ``stream_with_context``'s ``with`` block (after the body), whose caption differs."""
         rec = self.app.rec
-        rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop", "reqctx_pop",
+        rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop", key,
                  line="self.app.do_teardown_request(exc)")
         self.app.do_teardown_request(self, exc)
         self.stacks["request"].pop()

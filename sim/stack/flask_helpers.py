@@ -105,7 +105,7 @@ class StreamWithContext:
         """``finally: gen.close()``, then ``with app_ctx, req_ctx`` exits: both pops."""
         self.state = GenState.FINISHED
         self.inner.close()
-        self.ctx.pop(None, pop_app=False)
+        self.ctx.pop(None, pop_app=False, key="reqctx_pop_stream")
         self.ctx.app_ctx.pop(self.ctx, None)
 
     def close(self) -> None:
@@ -168,7 +168,7 @@ class StreamWithContext11(StreamWithContext):
         ctx = self.ctx
         self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
                       "auto_pop", line="self.pop(exc)")
-        ctx.pop(None)
+        ctx.pop(None, key="reqctx_pop_stream_11")
 
     def close(self) -> None:
         """``close()`` throws GeneratorExit into the wrapper (a plain ``for`` loop in 1.1, not
@@ -186,6 +186,6 @@ class StreamWithContext11(StreamWithContext):
             self.inner.close()
         self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
                       "auto_pop", line="self.pop(exc)")
-        ctx.pop(None)
+        ctx.pop(None, key="reqctx_pop_stream_11")
         if not started:
             self.inner.close()

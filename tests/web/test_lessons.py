@@ -1,0 +1,115 @@
+"""The gallery's lessons as a newcomer meets them: stepping through "Key steps", the step
+where a lesson happens is one of them, and its caption says what happens there, truly.
+
+Found by walking the gallery scenarios of the common questions (the silent socket, the
+leftover body, 100-continue, a generator that outlives its request) in the player."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+
+import sim
+from backend.services import ROOT
+
+GALLERY = sorted((ROOT / "gallery").glob("*.json"))
+
+
+def _trace(name: str) -> dict:
+    scenario = json.loads((ROOT / "gallery" / f"{name}.json").read_text(encoding="utf-8"))
+    return sim.run(scenario).to_json()
+
+
+def _key_steps(name: str) -> set[int]:
+    scenario = json.loads((ROOT / "gallery" / f"{name}.json").read_text(encoding="utf-8"))
+    return set(sim.timeline(sim.run(scenario)).key_steps)
+
+
+def _shown_caption(client, slug: str, n: int, lang: str = "en") -> str:
+    html = client.get(f"/s/{slug}?step={n}&lang={lang}").text
+    return unescape(re.search(r'<p class="caption-text" lang="\w+">([^<]*)</p>', html)[1])
+
+
+@pytest.mark.parametrize("path", GALLERY, ids=[p.stem for p in GALLERY])
+def test_no_caption_says_the_body_is_unsent_after_body_bytes_went_out(path):
+    """"before any body byte is sent" is Flask's first pop of the request context; a pop
+    after the body's chunks (stream_with_context's) must not say it."""
+    trace = sim.run(json.loads(path.read_text(encoding="utf-8"))).to_json()
+    sent: set[str] = set()
+    for step in trace["steps"]:
+        if step["event"] == "write_body" or (step["event"] == "write_headers"
+                                             and " 0 bytes of body" not in step["caption"]):
+            sent.add(step["client"])
+        if step["client"] in sent:
+            assert "before any body byte" not in step["caption"], (path.stem, step["i"])
+            assert "一个字节都还没发送" not in step["caption_zh"], (path.stem, step["i"])
+
+
+@pytest.mark.parametrize("path", GALLERY, ids=[p.stem for p in GALLERY])
+def test_no_caption_ends_on_a_colon_with_nothing_after_it(path):
+    """A caption that shows what was read ("readline returns 0 bytes: ") must not end on
+    its colon when nothing was read."""
+    trace = sim.run(json.loads(path.read_text(encoding="utf-8"))).to_json()
+    for step in trace["steps"]:
+        assert not step["caption"].rstrip().endswith(":"), (path.stem, step["i"], step["caption"])
+        assert not step["caption_zh"].rstrip().endswith(("：", ":")), (path.stem, step["i"])
+
+
+def test_the_silent_socket_shows_where_the_server_finds_c1_gone(client):
+    """Lesson 1: c1 closes at 3000 ms having sent nothing; the server finds out when its
+    readline returns nothing. That read is a key step, and says so."""
+    trace = _trace("16-silent-socket")
+    reads = [s for s in trace["steps"] if s["client"] == "c1" and s["phase"] == "read"
+             and s["actor"] != "c1" and s["qualname"] is None]
+    assert len(reads) == 1 and reads[0]["t"] == 3000
+    n = reads[0]["i"]
+    assert n in _key_steps("16-silent-socket")
+    caption = _shown_caption(client, "silent-socket", n)
+    assert "b''" in caption and "closed its end without sending a request line" in caption
+    assert "b''" in _shown_caption(client, "silent-socket", n, "zh")
+
+
+def test_run_wsgi_says_it_sends_its_own_100_continue(client):
+    """Lesson 6: http.server sends 100 Continue while parsing, and run_wsgi sends another
+    before the app runs; the second is run_wsgi's key step, and its caption says so."""
+    trace = _trace("18-expect-100-continue")
+    runs = [s for s in trace["steps"] if s["phase"] == "run_wsgi"
+            and s["qualname"] == "werkzeug.serving.WSGIRequestHandler.run_wsgi"]
+    assert len(runs) == 1 and runs[0]["i"] in _key_steps("18-expect-100-continue")
+    caption = _shown_caption(client, "expect-100-continue", runs[0]["i"])
+    assert "100 Continue" in caption and "before the app runs" in caption
+    assert "100 Continue" in _shown_caption(client, "expect-100-continue", runs[0]["i"], "zh")
+    # a request without Expect: run_wsgi sends nothing of its own
+    plain = _trace("01-one-get")
+    run = next(s for s in plain["steps"] if s["qualname"] == runs[0]["qualname"])
+    assert "100 Continue" not in run["caption"]
+
+
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+def test_run_wsgi_sends_100_continue_on_both_werkzeugs_one_thread_too(kind):
+    """Without threads (HTTP/1.0) http.server sends none, and run_wsgi's is the only one."""
+    scenario = json.loads((ROOT / "gallery" / "18-expect-100-continue.json").read_text(encoding="utf-8"))
+    scenario["server"] = {"kind": kind, "threaded": False}
+    trace = sim.run(scenario).to_json()
+    runs = [s for s in trace["steps"] if s["event"].startswith("run_wsgi")]
+    assert len(runs) == 1 and "100 Continue" in runs[0]["caption"]
+    assert not any(s["event"] == "handle_expect_100" for s in trace["steps"])
+    assert trace["clients"]["c1"]["received"].count("100 Continue") == 1
+
+
+def test_a_generator_outliving_its_request_is_told_at_its_second_teardown(client):
+    """Lesson 7: with stream_with_context the request context is popped twice: once by
+    wsgi_app before any body byte, once when the generator ends, after the body. Both are
+    key steps, and the second says whose pop it is."""
+    trace = _trace("19-stream-with-context")
+    pops = [s for s in trace["steps"] if s["qualname"] == "flask.ctx.RequestContext.pop"]
+    assert len(pops) == 2
+    key = _key_steps("19-stream-with-context")
+    assert {p["i"] for p in pops} <= key
+    first, second = (_shown_caption(client, "stream-with-context", p["i"]) for p in pops)
+    assert "before any body byte" in first
+    assert "stream_with_context" in second and "second time" in second
+    assert "stream_with_context" in _shown_caption(client, "stream-with-context", pops[1]["i"], "zh")
