@@ -316,8 +316,9 @@ class Playback:
     def token(self, i: int, client: str) -> dict[str, Any] | None:
         """Where ``client``'s current request is at step ``i``, whichever actor's step is
         current: queued in the backlog = kernel; handled = the layer of the server's latest
-        step for it (blocked in readline = handler, in a hook = flask, in the view = view);
-        finished = done. None before the client connects."""
+        step for it (blocked in readline = handler, in a hook = flask, in the view = view),
+        except at a step where its answer arrives at the client = client; finished = done.
+        None before the client connects."""
         req = self.current_request(i, client)
         if req is None:
             return None
@@ -329,6 +330,12 @@ class Playback:
             status = req.times.status if req.times else None
             return {"lane": "client", "style": "done", "request": req, "since": req.last,
                     "status": status, "activity": "done"}
+        if moving and self.events[i] == "client_recv":
+            # the answer's bytes arrive at the client: that is where the request moves at
+            # this step (the lane the step lights), not the handler that wrote them
+            return {"lane": "client", "style": "now", "request": req, "since": i,
+                    "status": None, "activity": sim.activity_of("client_recv").value,
+                    "actor": steps[i].actor}
         if req.queued_at is not None and req.queued_at <= i and (
                 req.accepted_at is None or i < req.accepted_at):
             return {"lane": "kernel", "style": "now" if moving else "waiting", "request": req,

@@ -85,6 +85,8 @@ def test_zoom_widens_the_tracks(page: Page):
     ("03-two-clients-threaded", "get_request", "c2", {"c1": ("view", "waiting"), "c2": ("loop", "now")}),
     # the guard answered: the request is in Flask, the view shown skipped
     ("07-before-request-guard", "hook_before_request", "c1", {"c1": ("flask", "now")}),
+    # the answer arrives at the client: it moves in the client's lane, not the handler's
+    ("16-silent-socket", "client_recv", "c2", {"c1": ("client", "done"), "c2": ("client", "now")}),
 ])
 def test_tokens_at_known_steps(page: Page, name, event, client, tokens):
     n = step_where(name, event, client)

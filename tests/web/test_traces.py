@@ -198,6 +198,21 @@ def test_tokens_sit_where_each_request_is_whichever_step_is_current():
         ("done", 200), ("done", 200)]
 
 
+def test_an_answer_arriving_moves_its_token_to_the_client():
+    """The step where the client receives its answer is the client's: the token that
+    "moves at this step" is in the client's lane, the lane the step lights, and the next
+    server step (closing) takes it back."""
+    pb = playback("16-silent-socket")
+    recv = step_of(pb, "client_recv", "c2")
+    assert pb.lanes[recv] == "client"
+    tok = pb.token(recv, "c2")
+    assert (tok["lane"], tok["style"], tok["activity"]) == ("client", "now", "receiving")
+    before = pb.token(recv - 1, "c2")
+    assert before["lane"] == "handler" and before["style"] == "now"  # end_headers
+    after = pb.token(recv + 1, "c2")
+    assert after["lane"] == pb.lanes[recv + 1] != "client" and after["style"] == "now"
+
+
 def test_a_request_blocked_in_readline_stays_in_the_handler():
     pb = playback("04-slow-client")
     wait = step_of(pb, "handle_one_request", "c1")
