@@ -62,6 +62,17 @@ class AppRaised(Exception):
     def __init__(self, name: str, message: str = "") -> None:
         super().__init__(message)
         self.real_name = name
+        #: a stream's generator the view made before raising (its frame holds it)
+        self.dropped_body: Any = None
+
+
+def drop_body(error: Exception) -> None:
+    """The end of ``except Exception as e:`` deletes ``e``: its traceback, the view's frame
+    and a generator made there go, and CPython 3.11 closes the generator (a call the
+    profiler sees, even unstarted)."""
+    body = getattr(error, "dropped_body", None)
+    if body is not None:
+        body.close()
 
 
 
@@ -132,6 +143,8 @@ class Flask:
         " dict, list, tuple with headers or status, Response instance, or WSGI callable, but it"
         " was a {type}."
     )
+    #: ``Headers``' ValueError for a value with a newline (``_str_header_value``), word for word
+    HEADER_NEWLINE = "Header values must not contain newline characters."
     #: ``MapAdapter.match``: its qualname and the line it spends its time on
     MATCH_QUALNAME = "werkzeug.routing.map.MapAdapter.match"
     MATCH_LINE = "result = self.map._matcher.match(domain_part, path_part, method, websocket)"
@@ -300,6 +313,7 @@ class Flask:
                 rv = yield from self.dispatch_request(ctx)
         except Exception as err:
             rv = self.handle_user_exception(ctx, err)
+            drop_body(err)
         return self.finalize_request(ctx, rv)
 
     def preprocess_request(self, ctx: RequestContext):
@@ -389,9 +403,11 @@ class Flask:
             raise raised(view.raise_)
         headers = dict(view.headers)
         if kind == "text":
+            self.response_in_view(view, headers)
             return _with_status(view.text, view.status, headers, view.mimetype)
         if kind == "json":
             body = _fill(view.json_, ctx.request.view_args or {})
+            self.response_in_view(view, headers)
             if view.mimetype is not None:
                 # ``Response(value, status, headers, mimetype=...)``: the value itself is the
                 # body, as Werkzeug takes it (not JSON).
@@ -402,8 +418,28 @@ class Flask:
             return _with_status(body, view.status, headers, view.mimetype)
         if kind == "echo":
             data = yield from ctx.request.get_data()
+            self.response_in_view(view, headers)
             return _with_status(data, view.status, headers, view.mimetype)
         return self.stream_response(ctx, name, view, headers, decl)
+
+    def response_in_view(self, view: View, headers: dict[str, str]) -> None:
+        """A view with a mimetype makes its ``Response(..., headers=...)`` itself (a stream
+        view too: ``stream_response``): the headers are checked there, in the view
+        (``handle_user_exception`` sees the error); the others return them for
+        ``make_response``."""
+        if view.mimetype is not None:
+            self.check_header_values(headers)
+
+    def check_header_values(self, headers: dict[str, str], body: Any = None) -> None:
+        """Werkzeug's ``Headers`` refuses a value holding a newline wherever one is added
+        (``Headers(...)``, ``set``, ``update``; 0.16 alike): a ValueError at that point.
+        A stream's generator made before it (`body`) is dropped with the error's traceback
+        (``drop_body``)."""
+        for value in headers.values():
+            if "\r" in value or "\n" in value:
+                error = AppRaised("ValueError", self.HEADER_NEWLINE)
+                error.dropped_body = body
+                raise error
 
     def stream_response(self, ctx: RequestContext, name: str, view: View, headers, decl: str):
         """``Response(generate(), mimetype=...)``: the body is produced while the server
@@ -411,6 +447,7 @@ class Flask:
         body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval, decl)
         if view.with_context:
             body = StreamWithContext(ctx, body)
+        self.check_header_values(headers, body)
         # Response(generate(), status=..., headers=..., mimetype=...): the declared headers
         # first, in order; then Content-Type from the mimetype replaces a declared one in
         # place (without a mimetype, a declared Content-Type stays).
@@ -505,16 +542,20 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line='self.logger.error(')
-        tm = self.world.wall_time()
-        self.rec.log(ctx.actor,
-                     f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
-                     f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
-                     f"{request.path} [{request.method}]\n{last_line(err)}")
+        self.log_error(ctx, f"Exception on {request.path} [{request.method}]", err)
         server_error: Any = HTTPException(500)
         found = self.find_error_handler(server_error, request.blueprints)
         if found is not None:
             server_error = self.call_error_handler(ctx, *found)
         return self.finalize_request(ctx, server_error, from_error_handler=True)
+
+    def log_error(self, ctx: RequestContext, message: str, err: BaseException) -> None:
+        """``app.logger.error``/``exception`` with Flask's default format, and the
+        traceback's last line."""
+        tm = self.world.wall_time()
+        self.rec.log(ctx.actor,
+                     f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
+                     f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: {message}\n{last_line(err)}")
 
     def internal_server_error_app(self):
         return InternalServerErrorApp()
@@ -525,8 +566,14 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "finalize_request",
                       "finalize_request", line="response = self.make_response(rv)")
         response = self.make_response(ctx, rv)
-        response = self.process_response(ctx, response)
-        self.send_signal(ctx, "request_finished", "Flask.finalize_request")
+        try:
+            response = self.process_response(ctx, response)
+            self.send_signal(ctx, "request_finished", "Flask.finalize_request")
+        except Exception as err:
+            if not from_error_handler:
+                raise
+            # the error page is sent as it stands (an after_request hook may have changed it)
+            self.log_error(ctx, "Request finalizing failed with an error while handling an error", err)
         return response
 
     def make_response(self, ctx: RequestContext, rv) -> Response:
@@ -546,12 +593,14 @@ class Flask:
             rv = rv.get_response()
         elif isinstance(rv, str | bytes):
             data = rv.encode() if isinstance(rv, str) else rv
+            self.check_header_values(headers or {})  # response_class(rv, status, headers)
             return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
         elif not isinstance(rv, Response):
             raise AppRaised("TypeError", self.BAD_RETURN.format(type=type(rv).__name__))
         if status is not None:
             rv.set_status(status)
         if headers:
+            self.check_header_values(headers)
             self.apply_headers(rv, headers)
         return rv
 
@@ -570,6 +619,7 @@ class Flask:
                                                      "headers": ", ".join(hook.set_headers)},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
                 for key, value in hook.set_headers.items():
+                    self.check_header_values({key: value})  # ``response.headers[key] = value``
                     response.headers.set(key, value)
         return response
 
@@ -843,6 +893,8 @@ class Flask11(Flask):
         "The view function did not return a valid response. The return type must be a string,"
         " dict, tuple, Response instance, or WSGI callable, but it was a {type}."
     )
+    #: Werkzeug 0.16's ``Headers._validate_value``
+    HEADER_NEWLINE = "Detected newline in header value.  This is a potential security problem"
     MATCH_QUALNAME = "werkzeug.routing.MapAdapter.match"
     MATCH_LINE = "rv = rule.match(path, method)"
     FIND_HANDLER_LINE = "handler = self._find_error_handler(e)"
@@ -910,6 +962,7 @@ class Flask11(Flask):
         body = Generate(ctx, f"app.{name}.<locals>.generate", view.stream, view.interval, decl)
         if view.with_context:
             body = StreamWithContext11(ctx, body)
+        self.check_header_values(headers, body)
         return Response.from_iterator(body, view.status or 200, Headers(list(headers.items())),
                                       mimetype=view.mimetype)
 
@@ -950,6 +1003,7 @@ class Flask11(Flask):
                 rv = yield from self.dispatch_request(ctx)
         except Exception as err:
             rv = self.handle_user_exception(ctx, err)
+            drop_body(err)
         return self.finalize_request(ctx, rv)
 
     def preprocess_request(self, ctx: RequestContext):
@@ -995,11 +1049,7 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line="self.logger.error(")
-        tm = self.world.wall_time()
-        self.rec.log(ctx.actor,
-                     f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"
-                     f"{tm.tm_min:02d}:{tm.tm_sec:02d},000] ERROR in app: Exception on "
-                     f"{request.path} [{request.method}]\n{last_line(err)}")
+        self.log_error(ctx, f"Exception on {request.path} [{request.method}]", err)
         server_error: Any = HTTPException(500)
         found = self.find_error_handler(server_error, request.blueprints)
         if found is not None:
@@ -1037,6 +1087,7 @@ class Flask11(Flask):
                                                      "headers": ", ".join(hook.set_headers)},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
                 for key, value in hook.set_headers.items():
+                    self.check_header_values({key: value})  # ``response.headers[key] = value``
                     response.headers.set(key, value)
         return response
 
