@@ -309,7 +309,7 @@ def test_the_404_step_says_why_and_lights_the_branch_it_takes(client):
     n = _step_where("05-not-found", "dispatch_request_routing_error")
     for lang, why in (("en", "raises it instead of calling a view"), ("zh", "而不是调用视图")):
         html = client.get(f"/s/not-found/step/{n}?lang={lang}").text
-        assert 'class="moment moment-not_found"' in html and why in html
+        assert '<span class="moment-not_found" data-moment="not_found">' in html and why in html
         assert "calls the view for" not in html
     html_en = client.get(f"/s/not-found/step/{n}").text
     lit = re.search(r'<[^>]*class="line lit"[^>]*>(.*?)\n', html_en, re.S)
