@@ -72,3 +72,28 @@ def test_controls_stay_in_reach(phone: Page):
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
     phone.locator("#help-close").tap()
     expect(phone.locator("#help")).not_to_be_visible()
+
+
+@pytest.mark.parametrize("slug", ["silent-socket", "leftover-body", "expect-100-continue",
+                                  "stream-with-context", "reload-on-save"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_caption_is_on_the_first_screen_at_every_key_moment(phone: Page, slug: str, lang: str):
+    """Under the title came the play bar and the timeline (its legend alone a dozen lines
+    here), so the step's caption began at 1000 to 1550 px: a person stepping read nothing
+    without scrolling down and back up. The step's controls and caption come right under
+    the title, and "Why it matters" begins on the same screen."""
+    phone.goto(f"/s/{slug}?step=0&lang={lang}")
+    moments = sorted({int(href.rsplit("=", 1)[1]) for href in phone.locator(
+        ".run-summary .tl-moments a").evaluate_all("as => as.map(a => a.getAttribute('href'))")})
+    assert moments
+    for n in moments:
+        phone.goto(f"/s/{slug}?step={n}&lang={lang}")
+        expect(phone.locator("#step .controls")).to_be_in_viewport(ratio=1)
+        expect(phone.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
+        expect(phone.locator("#step .caption .moment")).to_be_in_viewport()
+        title = phone.locator(".player-title").bounding_box()
+        assert title["y"] + title["height"] <= phone.locator("#step .controls").bounding_box()["y"]
+    # a step forward swaps the panel where it is
+    phone.locator("#ctl-step").tap()
+    expect(phone.locator("#step")).not_to_have_attribute("data-step", str(moments[-1]))
+    expect(phone.locator("#step .caption-text")).to_be_in_viewport(ratio=1)
