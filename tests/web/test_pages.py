@@ -555,3 +555,13 @@ def test_bad_json_says_what_to_change(client, text, hint):
 def test_bad_json_hints_in_chinese(client):
     live = client.post("/edit/check?lang=zh", data={"scenario": '[1, 2,]'}).json()["errors"]
     assert live[0]["message"].startswith("JSON 无效") and "JSON 不允许最后一项后面有逗号" in live[0]["message"]
+
+
+def test_a_steps_moments_read_as_one_text_in_either_language(client):
+    """A stream's first write has two moments in one box: in English a space between the
+    sentences, in Chinese none after the full stop (a space there reads as a gap)."""
+    n = _step_where("19-stream-with-context", "write_headers")
+    en = client.get(f"/s/stream-with-context/step/{n}").text
+    assert re.search(r'close\.</span> <span class="moment-first_chunk"', en)
+    zh = client.get(f"/s/stream-with-context/step/{n}?lang=zh").text
+    assert re.search(r'结束。</span><span class="moment-first_chunk"', zh)
