@@ -296,7 +296,9 @@ class Listener:
         deadline = self.scheduler.now + timeout_ms
         while not self.queue:
             remaining = deadline - self.scheduler.now
-            if remaining < 0 or not (yield Wait(self.readable, remaining)):
+            # select(0) polls: it answers at once, before a client due at this same
+            # instant (a later event) has connected
+            if remaining <= 0 or not (yield Wait(self.readable, remaining)):
                 return bool(self.queue)
         return True
 

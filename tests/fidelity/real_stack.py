@@ -21,6 +21,8 @@ Inside the child:
 from __future__ import annotations
 
 import builtins
+import ctypes
+import errno
 import io
 import json
 import os
@@ -28,7 +30,6 @@ import random
 import re
 import select
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -863,6 +864,27 @@ class ClientScript:
         )
 
 
+#: libc, called without releasing the GIL (a ``PyDLL``): see :meth:`ClientRun._send_and_end`
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+_LIBC.send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+_LIBC.send.restype = ctypes.c_ssize_t
+_LIBC.recv.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+_LIBC.recv.restype = ctypes.c_ssize_t
+_LIBC.connect.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+_LIBC.close.argtypes = [ctypes.c_int]
+#: a ``struct sockaddr`` whose family is AF_UNSPEC (0): connect() to it aborts a connection
+_AF_UNSPEC = bytes(16)
+
+
+def last_burst(chunks: list[tuple[float, bytes]]) -> int:
+    """Where the last chunks sent at one instant begin (each after the one before it with
+    no delay); ``len(chunks)`` for no chunks."""
+    start = len(chunks) - 1
+    while start > 0 and chunks[start][0] == 0:
+        start -= 1
+    return max(start, 0) if chunks else 0
+
+
 @dataclass
 class ClientRun:
     """One client's connection: a sender (the client's thread) and a concurrent reader."""
@@ -875,6 +897,8 @@ class ClientRun:
     reading_phase_since: float | None = None  # when `then` started: read_timeout counts
     last_data_at: float = 0.0
     stop_reading: threading.Event = field(default_factory=threading.Event)  # then: reset
+    #: held by the reader while it reads, and by the abort of ``then: "reset"``
+    reading: threading.Lock = field(default_factory=threading.Lock)
     # Kept referenced until the process exits: a collected socket object closes itself,
     # and an "open" client must not close (the server would act on an event the
     # scenario does not have).
@@ -895,21 +919,18 @@ class ClientRun:
         if self.script.then != "close":
             reader = threading.Thread(target=self._read, args=(sock,), daemon=True)
             reader.start()
-        self._send(sock, t0, t0 + self.script.at_s)
-        if self.script.then == "close":
-            sock.close()
-            return ClientResult("", "reset" if self.send_failed else "client_closed")
-        if self.script.then == "reset":
-            # Stop reading, then abort: SO_LINGER 0 makes close() send RST.
-            self.stop_reading.set()
-            reader.join()
-            # What had arrived before the abort was read by a client that reads all along,
-            # even if this reader thread was not scheduled in time (a loaded machine).
-            self._read_what_is_there(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
+        if self.script.then in ("reset", "close"):
+            chunks = self.script.chunks
+            burst = last_burst(chunks)
+            due = self._send(sock, t0, t0 + self.script.at_s, chunks[:burst])
+            if burst < len(chunks) and not self.send_failed:
+                self._sleep_until(t0, due + chunks[burst][0])
+            self._send_and_end(sock, [] if self.send_failed else [data for _, data in chunks[burst:]])
+            if reader is not None:
+                reader.join()
             end = "reset" if self.send_failed else "client_closed"
             return ClientResult(self.received.decode("latin-1"), end)
+        self._send(sock, t0, t0 + self.script.at_s, self.script.chunks)
         if self.script.then == "shutdown_write" and not self.send_failed:
             try:
                 sock.shutdown(socket.SHUT_WR)
@@ -926,31 +947,71 @@ class ClientRun:
             end = "reset"
         return ClientResult(self.received.decode("latin-1"), end)
 
-    def _read_what_is_there(self, sock: socket.socket) -> None:
-        if self.reader_end is not None:
-            return  # the reader saw EOF or a reset: nothing more to read
-        sock.setblocking(False)
-        try:
-            while data := sock.recv(65536):
-                self.received += data
-        except OSError:  # nothing more now (EAGAIN), or a reset
-            pass
-        finally:
-            sock.setblocking(True)
+    def _send_and_end(self, sock: socket.socket, burst: list[bytes]) -> None:
+        """The last chunks of a client that ends with ``close`` or ``reset`` (the chunks sent
+        at one instant) and that end, with the GIL held from the first send to the FIN or
+        RST. The server's threads run in this process: one woken by the bytes would
+        otherwise take the GIL at the client's next system call and answer first, where the
+        client of the scenario (a process of its own) sends them and ends within
+        microseconds, before any server can answer. Each chunk is a send of its own (the
+        second send after an RST fails, as in the contract)."""
+        buffer = ctypes.create_string_buffer(65536)
+        flags = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+        with self.reading:  # the reader is not inside recv(), and stops at its next look
+            self.stop_reading.set()
+            fd = sock.fileno()
+            for data in burst:
+                if not self._send_holding_the_gil(sock, data, flags):
+                    self.send_failed = True
+                    break
+            if self.script.then == "close":
+                _LIBC.close(sock.detach())  # a closing client has no reader: this is the last holder
+                return
+            # What had arrived before the abort was read by a client that reads all along,
+            # even if its reader thread was not scheduled in time.
+            while self.reader_end is None and (n := _LIBC.recv(fd, buffer, len(buffer), flags)) > 0:
+                self.received += buffer.raw[:n]
+            # The RST goes out now: connect() to AF_UNSPEC is the tcp_disconnect() that
+            # close() with SO_LINGER 0 does, but close() leaves it to the last holder of the
+            # socket, which is the reader thread's select() until its next tick: time enough
+            # for a server to answer.
+            _LIBC.connect(fd, _AF_UNSPEC, len(_AF_UNSPEC))
+        sock.close()
+
+    @staticmethod
+    def _send_holding_the_gil(sock: socket.socket, data: bytes, flags: int) -> bool:
+        """``sock.sendall(data)`` without letting another thread run, unless the server's
+        receive buffer is full (it must run to take the rest); False if the send failed."""
+        while True:
+            sent = _LIBC.send(sock.fileno(), data, len(data), flags)
+            if sent < 0 and ctypes.get_errno() in (errno.EAGAIN, errno.EWOULDBLOCK):
+                try:
+                    sock.sendall(data)
+                except OSError:
+                    return False
+                return True
+            if sent < 0:  # EPIPE / ECONNRESET: the server closed or reset
+                return False
+            data = data[sent:]
+            if not data:
+                return True
 
     def connect(self, port: int) -> socket.socket:
         return socket.create_connection(("127.0.0.1", port))
 
-    def _send(self, sock: socket.socket, t0: float, t_connect: float) -> None:
+    def _send(self, sock: socket.socket, t0: float, t_connect: float,
+              chunks: list[tuple[float, bytes]]) -> float:
+        """Send ``chunks`` on time; when the last one was due."""
         due = t_connect
-        for delay, data in self.script.chunks:
+        for delay, data in chunks:
             due += delay
             self._sleep_until(t0, due)
             try:
                 sock.sendall(data)
             except OSError:  # EPIPE / ECONNRESET: the server closed or reset
                 self.send_failed = True
-                return
+                break
+        return due
 
     def _sleep_until(self, t0: float, when: float) -> None:
         """Wait until ``when`` (the scenario's time ``when - t0``)."""
@@ -966,19 +1027,25 @@ class ClientRun:
             if self._read_timed_out(now):
                 self.reader_end = "timeout"
                 return
-            ready, _, _ = select.select([sock], [], [], TICK_S)
-            if not ready:
-                continue
             try:
-                data = sock.recv(65536)
-            except ConnectionResetError:
-                self.reader_end = "reset"
-                return
-            if not data:
-                self.reader_end = "eof"
-                return
-            self.received += data
-            self.last_data_at = time.monotonic()
+                ready, _, _ = select.select([sock], [], [], TICK_S)
+            except (ValueError, OSError):  # the abort of then: "reset" closed the socket
+                ready = []
+            with self.reading:
+                if self.stop_reading.is_set():
+                    return
+                if not ready:
+                    continue
+                try:
+                    data = sock.recv(65536)
+                except ConnectionResetError:
+                    self.reader_end = "reset"
+                    return
+                if not data:
+                    self.reader_end = "eof"
+                    return
+                self.received += data
+                self.last_data_at = time.monotonic()
 
     def _read_timed_out(self, now: float) -> bool:
         # read_timeout counts from when the client starts waiting (after its last chunk),
