@@ -113,3 +113,23 @@ def test_a_generator_outliving_its_request_is_told_at_its_second_teardown(client
     assert "before any body byte" in first
     assert "stream_with_context" in second and "second time" in second
     assert "stream_with_context" in _shown_caption(client, "stream-with-context", pops[1]["i"], "zh")
+
+
+def test_the_silent_socket_is_compared_with_its_threaded_twin(client):
+    """Lesson 1 is two runs: without threads c2 waits for silent c1 to give up; threaded
+    (app.run's default) c2 is answered at once. The one thread's run links the other."""
+    html = client.get("/s/silent-socket?step=0").text
+    assert 'data-compare="silent-socket-threaded"' in html
+    assert 'data-compare="silent-socket"' in client.get("/s/silent-socket-threaded?step=0").text
+    threaded = _trace("29-silent-socket-threaded")
+    c2_answered = next(s["t"] for s in threaded["steps"] if s["client"] == "c2"
+                       and s["event"] == "client_recv")
+    c1_closed = next(s["t"] for s in threaded["steps"] if s["client"] == "c1"
+                     and s["event"] == "client_close")
+    assert c2_answered < 100 < c1_closed == 3000
+    assert threaded["clients"]["c2"]["received"].startswith("HTTP/1.1 200 OK")
+    one = _trace("16-silent-socket")
+    assert next(s["t"] for s in one["steps"] if s["client"] == "c2"
+                and s["event"] == "client_recv") >= 3000
+    zh = client.get("/s/silent-socket-threaded?step=0&lang=zh").text
+    assert "c2 有自己的线程" in zh
