@@ -165,9 +165,11 @@ def _compare_links(svc: Services, compared: list[Entry], lang: str) -> list[dict
     return out
 
 
-#: Moments that happen in many runs, ranked after those that are one scenario's lesson.
+#: Moments that happen in many runs, ranked after those that are one scenario's lesson. A
+#: client giving up is the end of a story (the silent socket's c1, in both of its runs), not
+#: what one run shows that the other does not.
 _MOMENT_RANK = {sim.MomentKind.VIEW_SLEEPS: 1, sim.MomentKind.THREAD_STARTED: 2,
-                sim.MomentKind.TEARDOWN: 3}
+                sim.MomentKind.TEARDOWN: 3, sim.MomentKind.CLIENT_GAVE_UP: 3}
 
 
 #: How a client's connection ended (``sim.ClientEnd``), as the tag beside what it received.

@@ -3,6 +3,8 @@ question is answered, and the search finds scenarios by their words or their que
 
 from __future__ import annotations
 
+import pytest
+
 from backend.gallery import QUESTIONS, TOPICS, comparisons, grouped, load_gallery
 from backend.services import ROOT
 
@@ -96,6 +98,21 @@ def test_the_player_opens_the_other_run_at_its_lesson(client):
     link = re.search(r'href="/s/two-clients-one-thread\?step=(\d+)" data-compare', back)
     step = client.get(f"/api/v1/scenarios/two-clients-one-thread/steps/{link.group(1)}").json()
     assert step["client"] == "c2" and step["actor"] == "kernel"  # queued in the listen backlog
+
+
+@pytest.mark.parametrize(("slug", "other", "event"), [
+    # c2 queued behind the silent c1, not c1 giving up 3 s later (in both runs)
+    ("silent-socket-threaded", "silent-socket", "backlog_queued"),
+    # c2 taken by a thread of its own at once
+    ("silent-socket", "silent-socket-threaded", "process_request_threaded"),
+])
+def test_a_client_giving_up_is_not_the_other_runs_lesson(client, slug, other, event):
+    import re
+
+    html = client.get(f"/s/{slug}?step=0").text
+    link = re.search(rf'href="/s/{other}\?step=(\d+)" data-compare', html)
+    step = client.get(f"/api/v1/scenarios/{other}/trace").json()["steps"][int(link.group(1))]
+    assert (step["client"], step["event"]) == ("c2", event)
 
 
 def test_the_card_says_how_the_server_really_runs():
