@@ -253,7 +253,7 @@ class Flask:
         """``MapAdapter.match``, as ``RequestContext.match_request`` calls it."""
         request = ctx.request
         try:
-            rule, values = self.url_map.match(request.path, request.method)
+            rule, values = self.url_map.match(request.path_info, request.method)
         except TypeError as err:
             # A converter argument of the wrong type (``int(min='a')``) fails in to_python:
             # it escapes match_request (which catches HTTPException only) and ctx.push, so
@@ -373,7 +373,7 @@ class Flask:
     def make_default_options_response(self, ctx: RequestContext):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "make_default_options_response",
                       "make_default_options_response", line="methods = adapter.allowed_methods()")
-        methods = self.url_map.allowed_methods(ctx.request.path)
+        methods = self.url_map.allowed_methods(ctx.request.path_info)
         # response_class() has no body yet, so Content-Length comes last (get_wsgi_headers)
         response = Response(200, Headers([("Content-Type", get_content_type("text/html"))]), [])
         if methods:  # rv.allow.update([]): an empty HeaderSet sets no Allow header at all

@@ -35,6 +35,11 @@ class Request:
         self.origin: Origin = environ[ORIGIN_KEY]
         self.method = environ["REQUEST_METHOD"].upper()
         path_info = environ["PATH_INFO"].encode("latin1").decode(errors="replace")
+        #: what ``Map.bind_to_environ`` hands the URL adapter, and so what it matches: the
+        #: decoded PATH_INFO as it is. It differs from ``path`` only when empty (an
+        #: absolute-form target with no path, ``GET http://localhost``), which ``path``
+        #: makes "/" and ``MapAdapter.match`` matches as "" (a slash short of the root rule)
+        self.path_info = path_info
         self.path = "/" + path_info.lstrip("/")
         self.url_rule = None
         self.view_args: dict[str, Any] | None = None
