@@ -14,8 +14,14 @@ CAPTIONS: dict[str, tuple[str, str]] = {
         "add_url_rule maps {rule} to the endpoint {endpoint!r} in app.url_map.",
         "add_url_rule 把 {rule} 映射到端点 {endpoint!r}（写入 app.url_map）。"),
     "flask_run": (
-        "app.run() fills in host and port, defaults threaded={threaded}, and prints the banner.",
-        "app.run() 确定 host 和端口，threaded={threaded}，并打印启动横幅。"),
+        "app.run() fills in host and port, defaults threaded=True (Flask's default since 1.0), "
+        "and prints the banner.",
+        "app.run() 确定 host 和端口，threaded 默认为 True（Flask 1.0 起的默认值），并打印启动横幅。"),
+    "flask_run_passed": (
+        "app.run() fills in host and port and prints the banner; threaded={threaded} is passed, "
+        "and app.run keeps it (its own default, since Flask 1.0, is True).",
+        "app.run() 确定 host 和端口，并打印启动横幅；传入了 threaded={threaded}，app.run 照用（它自己的"
+        "默认值自 Flask 1.0 起是 True）。"),
     "run_simple": (
         "run_simple() asks make_server() for a server (threaded={threaded}).",
         "run_simple() 调用 make_server() 创建服务器（threaded={threaded}）。"),

@@ -82,7 +82,7 @@ _A = Activity
 #: event (``Step.event``, the caption key) -> what the actor does after that step.
 ACTIVITY: dict[str, Activity] = {
     # startup
-    **dict.fromkeys(("flask_init", "add_url_rule", "flask_run", "run_simple", "make_server",
+    **dict.fromkeys(("flask_init", "add_url_rule", "flask_run", "flask_run_passed", "run_simple", "make_server",
                      "wsgi_server_init", "tcp_init", "base_init", "http_server_bind", "server_bind",
                      "server_activate", "log_startup", "wsgi_serve_forever"), _A.STARTING),
     "serve_forever": _A.SELECTING,

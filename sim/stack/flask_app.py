@@ -55,6 +55,12 @@ FC = "flask.ctx."
 FH = "flask.helpers."
 
 
+def _flask_run_key(server) -> str:
+    """The caption of ``app.run``: ``options.setdefault("threaded", True)`` (Flask 1.0 on)
+    keeps a ``threaded`` the script passes, and makes it True when it passes none. Said
+    apart, so a run that passes False does not read as if False were the default."""
+    return "flask_run" if server.threaded is None else "flask_run_passed"
+
 
 class AppRaised(Exception):
     """An exception a declared view raises (``{"raise": "RuntimeError"}``)."""
@@ -201,7 +207,7 @@ class Flask:
     def run(self):
         """``app.run()``: Flask's defaults (threaded), then ``run_simple``."""
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, FA + "run", "flask_run",
+        rec.step("main", None, Phase.STARTUP, FA + "run", _flask_run_key(self.world.scenario.server),
                  {"threaded": self.world.scenario.server.threads},
                  line="run_simple(t.cast(str, host), port, self, **options)")
         rec.log("main", f" * Serving Flask app '{self.name}'")
@@ -922,7 +928,8 @@ class Flask11(Flask):
         process = self.world.process if process is None else process
         rec = self.rec
         in_child = process.environ.get("WERKZEUG_RUN_MAIN") == "true"
-        rec.step(process.main, None, Phase.STARTUP, FA + "run", "flask_run_child" if in_child else "flask_run",
+        rec.step(process.main, None, Phase.STARTUP, FA + "run",
+                 "flask_run_child" if in_child else _flask_run_key(self.world.scenario.server),
                  {"threaded": self.world.scenario.server.threads},
                  line="run_simple(host, port, self, **options)")
         if not in_child:

@@ -185,6 +185,7 @@ LESSON_MOMENTS = {
     "14-wsgiref-demo": MomentKind.ONE_PER_CONNECTION,
     "15-legacy-stream": MomentKind.END_BY_CLOSE,
     "16-silent-socket": MomentKind.QUEUED_BUSY,
+    "29-silent-socket-threaded": MomentKind.THREAD_STARTED,
     "17-leftover-body": MomentKind.LEFTOVER_BODY,
     "18-expect-100-continue": MomentKind.CONTINUE_SENT,
     "19-stream-with-context": MomentKind.CONTEXT_PUSHED_AGAIN,

@@ -133,3 +133,19 @@ def test_the_silent_socket_is_compared_with_its_threaded_twin(client):
                 and s["event"] == "client_recv") >= 3000
     zh = client.get("/s/silent-socket-threaded?step=0&lang=zh").text
     assert "c2 有自己的线程" in zh
+
+
+@pytest.mark.parametrize(("threaded", "says", "never"), [
+    (None, "defaults threaded=True", "passed"),
+    (False, "threaded=False is passed", "defaults threaded=False"),
+    (True, "threaded=True is passed", "defaults threaded=True"),
+])
+@pytest.mark.parametrize("kind", ["werkzeug", "werkzeug-legacy"])
+def test_app_run_says_threads_are_its_default(kind, threaded, says, never):
+    """Lesson 1: app.run has been threaded by default since Flask 1.0 (setdefault("threaded",
+    True)). A run that passes threaded=False must not read as if False were the default."""
+    scenario = json.loads((ROOT / "gallery" / "01-one-get.json").read_text(encoding="utf-8"))
+    scenario["server"] = {"kind": kind} | ({} if threaded is None else {"threaded": threaded})
+    run = next(s for s in sim.run(scenario).steps if s.qualname == "flask.app.Flask.run")
+    assert says in run.caption and never not in run.caption
+    assert "True" in run.caption_zh  # its default, in Chinese too
