@@ -191,7 +191,15 @@ class BaseHandler:
             # value that is not latin-1 fails in ``bytes(self.headers)`` after the status
             # line, Date and Server went out: logged, and nothing more is sent (the headers
             # count as sent).
-            yield from self.handle_error(err)
+            try:
+                yield from self.handle_error(err)
+            except BaseException:
+                # "If we get an error handling an error, just give up already!": the 500
+                # page could not go out either (the client reset meanwhile). close() still
+                # logs the request, with error_output's status and length, and the error
+                # goes on to the server's handle_error.
+                self.close()
+                raise
 
     def setup_environ(self) -> None:
         env = self.environ = dict(self.os_environ)
