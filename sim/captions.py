@@ -523,6 +523,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "handle_request": (
         "handle_request() waits for ONE connection (timeout: {timeout} s), serves it, and returns.",
         "handle_request() 只等待一个连接（超时：{timeout} 秒），处理完就返回。"),
+    "handle_request_forever": (
+        "handle_request() waits for ONE connection, with no timeout (server.timeout is None), "
+        "serves it, and returns.",
+        "handle_request() 只等待一个连接，没有超时（server.timeout 为 None），处理完就返回。"),
     "handle_timeout": ("Nobody connected in time: handle_timeout() does nothing, and handle_request returns.",
                        "超时内无人连接：handle_timeout() 什么也不做，handle_request 返回。"),
     "server_handle_error": (

@@ -162,7 +162,7 @@ ACTIVITY: dict[str, Activity] = {
     # the standard library's wsgiref
     **dict.fromkeys(("wsgiref_make_server", "wsgiref_server_bind", "wsgiref_server_setup_environ",
                      "wsgiref_set_app"), _A.STARTING),
-    **dict.fromkeys(("handle_request", "handle_timeout"), _A.SELECTING),
+    **dict.fromkeys(("handle_request", "handle_request_forever", "handle_timeout"), _A.SELECTING),
     **dict.fromkeys(("wsgiref_process_exit", "server_handle_error", "wsgiref_client_gone",
                      "wsgiref_server_handler_close", "log_request", "wsgiref_close"), _A.CLOSING),
     "wsgiref_handle": _A.READING,

@@ -89,8 +89,10 @@ class BaseServer:
     def handle_request(self, timeout_ms: int | None):
         """``handle_request``: wait (at most ``self.timeout``) for ONE connection, serve
         it, and return; ``handle_timeout`` if none came in time."""
+        # timeout None is select() with no timeout: said in words, not "timeout: None s"
         self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.handle_request",
-                      "handle_request", {"timeout": None if timeout_ms is None else timeout_ms / 1000},
+                      "handle_request_forever" if timeout_ms is None else "handle_request",
+                      {"timeout": None if timeout_ms is None else timeout_ms / 1000},
                       line="ready = selector.select(timeout)")
         if (yield from self.world.listener.readable_within(timeout_ms)):
             yield from self._handle_request_noblock()

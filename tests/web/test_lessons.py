@@ -149,3 +149,15 @@ def test_app_run_says_threads_are_its_default(kind, threaded, says, never):
     run = next(s for s in sim.run(scenario).steps if s.qualname == "flask.app.Flask.run")
     assert says in run.caption and never not in run.caption
     assert "True" in run.caption_zh  # its default, in Chinese too
+
+
+def test_handle_request_without_a_timeout_says_so():
+    """Lesson 16 (one and done): server.timeout None is no timeout, not "timeout: None s"."""
+    trace = _trace("26-one-and-done")
+    (step,) = [s for s in trace["steps"] if s["qualname"] == "socketserver.BaseServer.handle_request"]
+    assert "None s" not in step["caption"] and "no timeout" in step["caption"]
+    assert "None 秒" not in step["caption_zh"] and "没有超时" in step["caption_zh"]
+    scenario = json.loads((ROOT / "gallery" / "26-one-and-done.json").read_text(encoding="utf-8"))
+    scenario["server"]["timeout"] = 2.5
+    (step,) = [s for s in sim.run(scenario).steps if s.qualname == "socketserver.BaseServer.handle_request"]
+    assert "timeout: 2.5 s" in step.caption
