@@ -152,6 +152,10 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "read_drain": ("The drain loop reads and discards {bytes} the view left unread, so they are not "
                    "mistaken for the next request.",
                    "排空循环读取并丢弃视图没读的 {n} 字节，免得它们被当成下一个请求。"),
+    "read_drain_eof": (
+        "The drain loop's read returns 0 bytes: end of file, the client's end is closed, so "
+        "there is nothing to discard and the loop stops.",
+        "排空循环的读取返回 0 字节：读到文件结尾，客户端那一端已关闭，没有要丢弃的，循环结束。"),
     "read_body": ("The view reads the request body: {bytes}.", "视图读取请求体：{n} 字节。"),
     "parse_request": (
         "parse_request splits the request line: {line}. A malformed line would be "
@@ -220,6 +224,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                       "only now does the client see its answer begin.",
                       "第一次 write() 发送状态行和响应头，然后是 {n} 字节的响应体：客户端直到这时才看到响应开始。"),
     "write_body": ("write() sends {bytes} more of the body.", "write() 再发送 {n} 字节响应体。"),
+    "write_body_fails": (
+        "write() tries to send {bytes} more of the body, but the client's RST has arrived: the "
+        "send fails with a ConnectionError, and the body stops here.",
+        "write() 试图再发送 {n} 字节响应体，但客户端的 RST 已经到达：发送失败，抛出 ConnectionError，"
+        "响应体到此为止。"),
     # -- Flask ---------------------------------------------------------------------------
     "flask_call": ("Flask.__call__ hands the WSGI call to wsgi_app.",
                    "Flask.__call__ 把 WSGI 调用交给 wsgi_app。"),

@@ -349,6 +349,11 @@ class Kernel:
         return (conn.server_read < len(conn.to_server) or conn.server_end in _EOF_STATES
                 or conn.server_end is EndState.RESET_UNREPORTED)
 
+    def send_fails(self, conn: Connection) -> bool:
+        """Whether :meth:`send` on the server's end raises now: the peer's RST has arrived
+        (ECONNRESET, or EPIPE once that was reported). A step says so before it sends."""
+        return conn.server_end in _RESET_STATES
+
     def send(self, conn: Connection, data: bytes) -> None:
         """``sock.sendall(data)`` on the server's end (never blocks: buffers are unbounded)."""
         state = conn.server_end

@@ -166,10 +166,10 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
     def step_read(self, what: str, data: bytes) -> None:
         """A kernel-side step: what a read returned, and what is left in the buffers.
 
-        A readline that returns nothing is end of file: the client closed without a
-        request line, and this read is where the server learns it (a step of its own)."""
-        if what == "readline" and not data:
-            what = "readline_eof"
+        A readline (or the drain's read) that returns nothing is end of file: the client
+        closed, and this read is where the server learns it (a caption of its own)."""
+        if what in ("readline", "drain") and not data:
+            what += "_eof"
         self.rec.step(self.actor, self.client, Phase.READ, None, f"read_{what}",
                       {"n": len(data), "text": data},
                       state={f"sockets/{self.client}": socket_view(self.request, self.rfile, data)})

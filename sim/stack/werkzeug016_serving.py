@@ -179,8 +179,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         assert ws.headers_set is not None, "write() before start_response"
         first = ws.status_sent is None
         effects: dict[str, Any] = {}
+        # the client's RST is here: this body write raises, and its step says so
+        fails = not first and bool(data) and self.world.kernel.send_fails(self.request)
         self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
-                      "write_headers" if first else "write_body", {"n": len(data)},
+                      "write_headers" if first else "write_body_fails" if fails else "write_body",
+                      {"n": len(data)},
                       line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
                       state=effects)
         try:

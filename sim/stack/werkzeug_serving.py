@@ -388,8 +388,11 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         # The step's state is what the write did; it is filled in once the write is over
         # (or has failed), since nothing else can happen in between.
         effects: dict[str, Any] = {}
+        # the client's RST is here: this body write raises, and its step says so
+        fails = not first and bool(data) and self.world.kernel.send_fails(self.request)
         self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
-                      "write_headers" if first else "write_body", {"n": len(data)},
+                      "write_headers" if first else "write_body_fails" if fails else "write_body",
+                      {"n": len(data)},
                       line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
                       state=effects)
         try:

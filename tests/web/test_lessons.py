@@ -161,3 +161,23 @@ def test_handle_request_without_a_timeout_says_so():
     scenario["server"]["timeout"] = 2.5
     (step,) = [s for s in sim.run(scenario).steps if s.qualname == "socketserver.BaseServer.handle_request"]
     assert "timeout: 2.5 s" in step.caption
+
+
+def test_a_hang_up_mid_stream_shows_the_write_that_fails(client):
+    """Lesson 8: the client resets at 450 ms; the server's next write (the second chunk, at
+    600 ms) fails. That key step says so, not "write() sends 1 byte more of the body", and
+    the drain's read of nothing after it discards nothing."""
+    trace = _trace("20-hang-up-mid-stream")
+    writes = [s for s in trace["steps"] if s["qualname"] == "werkzeug.serving.WSGIRequestHandler"
+              ".run_wsgi.<locals>.write"]
+    assert [s["t"] for s in writes] == [300, 600]
+    fails = writes[1]
+    assert fails["i"] in _key_steps("20-hang-up-mid-stream")
+    caption = _shown_caption(client, "hang-up-mid-stream", fails["i"])
+    assert "fails" in caption and "RST" in caption and "sends 1 byte more" not in caption
+    assert "失败" in _shown_caption(client, "hang-up-mid-stream", fails["i"], "zh")
+    drain = next(s for s in trace["steps"] if s["i"] > fails["i"] and s["phase"] == "read")
+    assert "discards 0 bytes" not in drain["caption"] and "nothing to discard" in drain["caption"]
+    assert "0 字节" in drain["caption_zh"]
+    # the chunk that did go out is still "sent"
+    assert "sends" in writes[0]["caption"]
