@@ -338,11 +338,14 @@ class Kernel:
         return data
 
     def readable_within(self, conn: Connection, timeout_ms: int):
-        """``selector.select(timeout)`` on the server's end: True if readable in time."""
+        """``selector.select(timeout)`` on the server's end: True if readable in time.
+        When the timeout ends, select() polls the socket once more (Linux's ``do_select``
+        loops back to its poll after the timer): bytes that came at that very instant,
+        before the timer's event, count."""
         if self._server_readable(conn):
             return True
-        woken = yield Wait(conn.server_readable, timeout_ms)
-        return bool(woken) and self._server_readable(conn)
+        yield Wait(conn.server_readable, timeout_ms)
+        return self._server_readable(conn)
 
     @staticmethod
     def _server_readable(conn: Connection) -> bool:
