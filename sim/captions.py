@@ -564,9 +564,14 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "wsgiref_finish_response": ("finish_response iterates the app's result and writes each piece.",
                                 "finish_response 迭代应用返回的结果，逐块写出。"),
     "wsgiref_write_first": (
-        "The first write ({n} bytes) sends the status line and headers first (HTTP/1.0).",
+        "The first write ({bytes}) sends the status line and headers first (HTTP/1.0).",
         "第一次 write（{n} 字节）先发送状态行和响应头（HTTP/1.0）。"),
-    "wsgiref_write": ("write sends {n} more bytes of the body.", "write 再发送 {n} 字节响应体。"),
+    "wsgiref_write": ("write sends {bytes} more of the body.", "write 再发送 {n} 字节响应体。"),
+    "wsgiref_write_fails": (
+        "write tries to send {bytes} more of the body, but the client's RST has arrived: the "
+        "send fails with a ConnectionError, and the body stops here.",
+        "write 试图再发送 {n} 字节响应体，但客户端的 RST 已经到达：发送失败，抛出 ConnectionError，"
+        "响应体到此为止。"),
     "wsgiref_finish_content": ("finish_content: the body is done (headers already sent: {sent}).",
                                "finish_content：响应体结束（响应头已发送：{sent}）。"),
     "wsgiref_set_content_length": (

@@ -170,7 +170,7 @@ ACTIVITY: dict[str, Activity] = {
                      "wsgiref_setup_environ", "wsgiref_start_response", "wsgiref_hop_check",
                      "wsgiref_hop_by_hop", "wsgiref_handle_error", "wsgiref_log_exception",
                      "wsgiref_error_output"), _A.WSGI),
-    **dict.fromkeys(("wsgiref_finish_response", "wsgiref_write_first", "wsgiref_write",
+    **dict.fromkeys(("wsgiref_finish_response", "wsgiref_write_first", "wsgiref_write", "wsgiref_write_fails",
                      "wsgiref_finish_content", "wsgiref_set_content_length", "wsgiref_send_preamble"),
                     _A.WRITING),
     "demo_app": _A.VIEW,

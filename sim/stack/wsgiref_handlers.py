@@ -269,7 +269,10 @@ class BaseHandler:
         st = self.st
         first = not st.headers_sent
         effects: dict[str, Any] = {}
-        self.step(Phase.RESPOND, "write", "wsgiref_write_first" if first else "wsgiref_write",
+        # the client's RST is here: this body write raises, and its step says so
+        fails = not first and self.world.kernel.send_fails(self.stdout.conn)
+        self.step(Phase.RESPOND, "write", "wsgiref_write_first" if first
+                  else "wsgiref_write_fails" if fails else "wsgiref_write",
                   {"n": len(data)}, line="self.send_headers()" if first else "self._write(data)",
                   state=effects)
         try:

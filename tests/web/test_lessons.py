@@ -181,3 +181,17 @@ def test_a_hang_up_mid_stream_shows_the_write_that_fails(client):
     assert "0 字节" in drain["caption_zh"]
     # the chunk that did go out is still "sent"
     assert "sends" in writes[0]["caption"]
+
+
+def test_wsgiref_says_its_writes_as_bytes_and_the_one_that_fails():
+    """wsgiref's writes counted "1 bytes", "1 more bytes", and its write into a reset
+    connection read as if it sent."""
+    from tests.fidelity.corpus import load_cases
+
+    (case,) = load_cases(["wsgiref_hangup_mid_stream"])
+    steps = sim.run(case.scenario).to_json()["steps"]
+    writes = [s for s in steps if s["qualname"] == "wsgiref.handlers.BaseHandler.write"]
+    assert [s["t"] for s in writes] == [300, 600]
+    assert "(1 byte)" in writes[0]["caption"] and "1 bytes" not in writes[0]["caption"]
+    assert "fails" in writes[1]["caption"] and "RST" in writes[1]["caption"]
+    assert "1 more bytes" not in writes[1]["caption"] and "失败" in writes[1]["caption_zh"]
