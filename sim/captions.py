@@ -575,8 +575,14 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "wsgiref_finish_content": ("finish_content: the body is done (headers already sent: {sent}).",
                                "finish_content：响应体结束（响应头已发送：{sent}）。"),
     "wsgiref_set_content_length": (
-        "No Content-Length from the app: a one-piece body gets its length ({length}); otherwise the close ends it.",
-        "应用没有给 Content-Length：只有一块的响应体得到长度（{length}）；否则以关闭连接结束。"),
+        "No Content-Length from the app, and the body is one piece: set_content_length sets "
+        "Content-Length: {length}.",
+        "应用没有给 Content-Length，而响应体只有一块：set_content_length 设置 Content-Length: {length}。"),
+    "wsgiref_set_content_length_none": (
+        "No Content-Length from the app, and the body is not one piece: set_content_length sets "
+        "none, so the connection's close ends the body.",
+        "应用没有给 Content-Length，响应体也不止一块：set_content_length 什么也不设置，于是由连接关闭来"
+        "结束响应体。"),
     "wsgiref_send_preamble": ("send_preamble writes HTTP/1.0 {status}, then Date and Server.",
                               "send_preamble 写出 HTTP/1.0 {status}，再写 Date 和 Server。"),
     "wsgiref_server_handler_close": ("ServerHandler.close logs the request: {code}, {size} bytes of body.",

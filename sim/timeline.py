@@ -171,7 +171,8 @@ ACTIVITY: dict[str, Activity] = {
                      "wsgiref_hop_by_hop", "wsgiref_handle_error", "wsgiref_log_exception",
                      "wsgiref_error_output"), _A.WSGI),
     **dict.fromkeys(("wsgiref_finish_response", "wsgiref_write_first", "wsgiref_write", "wsgiref_write_fails",
-                     "wsgiref_finish_content", "wsgiref_set_content_length", "wsgiref_send_preamble"),
+                     "wsgiref_finish_content", "wsgiref_set_content_length",
+                     "wsgiref_set_content_length_none", "wsgiref_send_preamble"),
                     _A.WRITING),
     "demo_app": _A.VIEW,
     # blinker.base.Signal.send from Flask's code

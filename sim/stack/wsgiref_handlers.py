@@ -321,7 +321,9 @@ class BaseHandler:
     def set_content_length(self) -> None:
         """One block in all (a list of one byte string): its length is the body's."""
         blocks = len(self.result) if isinstance(self.result, list) else None
-        self.step(Phase.RESPOND, "set_content_length", "wsgiref_set_content_length",
+        # two captions: a length it sets, or none (the close ends the body), never "(None)"
+        self.step(Phase.RESPOND, "set_content_length",
+                  "wsgiref_set_content_length" if blocks == 1 else "wsgiref_set_content_length_none",
                   {"length": self.st.bytes_sent if blocks == 1 else None},
                   line="self.headers['Content-Length'] = str(self.bytes_sent)"
                   if blocks == 1 else "blocks = len(self.result)")

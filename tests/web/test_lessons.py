@@ -195,3 +195,21 @@ def test_wsgiref_says_its_writes_as_bytes_and_the_one_that_fails():
     assert "(1 byte)" in writes[0]["caption"] and "1 bytes" not in writes[0]["caption"]
     assert "fails" in writes[1]["caption"] and "RST" in writes[1]["caption"]
     assert "1 more bytes" not in writes[1]["caption"] and "失败" in writes[1]["caption_zh"]
+
+
+def test_wsgiref_says_whether_it_sets_a_content_length():
+    """wsgiref's set_content_length read "a one-piece body gets its length (None)" for a
+    streamed body: it now says which of the two it does."""
+    from tests.fidelity.corpus import load_cases
+
+    (case,) = load_cases(["wsgiref_hangup_mid_stream"])
+    steps = sim.run(case.scenario).to_json()["steps"]
+    (step,) = [s for s in steps if s["event"].startswith("wsgiref_set_content_length")]
+    assert "None" not in step["caption"] and "close" in step["caption"]
+    assert "None" not in step["caption_zh"]
+    one = sim.run(json.loads((ROOT / "gallery" / "14-wsgiref-demo.json").read_text(encoding="utf-8")))
+    (step,) = [s for s in one.steps if s.event.startswith("wsgiref_set_content_length")]
+    assert "Content-Length" in step.caption and "None" not in step.caption
+    length = next(line for line in one.clients["c1"].received.split(b"\r\n")
+                  if line.startswith(b"Content-Length: "))
+    assert length.removeprefix(b"Content-Length: ").decode() in step.caption
