@@ -7,8 +7,10 @@ in the engine.
 (text, json, echo, abort, raise, stream; with status, headers, mimetype, sleep), static
 files; and 1-4 clients with timings, bodies split across sends, chunked and
 ``Expect: 100-continue`` uploads, odd framing, every ``then`` and sometimes a
-``read_timeout``. Seeds from EXTENDED_FROM also draw the later dimensions (``MORE_*``), and
-seeds from WIDER_FROM the wider ones too (``WIDER_*``), each from a stream of its own.
+``read_timeout``. Seeds from EXTENDED_FROM also draw the later dimensions (``MORE_*``),
+seeds from WIDER_FROM the wider ones too (``WIDER_*``), and seeds from DEEPER_FROM the
+deeper ones as well (``DEEPER_*``: what else the format lets a person declare, with the
+forking and reloader variants' own choices in DEEPER_CHOICES), each from a stream of its own.
 ``python -m tests.fidelity.randomized --seeds 0-999 --jobs 3`` runs any seeds on both
 variants and prints how many matched and each class of mismatch.
 
@@ -18,7 +20,9 @@ of 10 ms and events of one client that wait for the server are >= 50 ms apart. T
 enough when two timers of different actors meet (a view's sleep ending as another client
 connects), so a generated scenario is also *timing-robust*: the engine gives the same
 outcome (bytes, ends, log, calls) when every app timer, every client's start and every
-client's pauses are moved by +-JITTER_MS, one at a time. A scenario that is not is redrawn
+client's pauses (and every saved file, on the reloader) are moved by +-JITTER_MS, one at a
+time, on the variants it is judged on first and where its DEEPER_CHOICES apply
+(``robust_on``). A scenario that is not is redrawn
 (the next draw of the same seed's generator). Those are the scenarios whose real outcome
 does not depend on the machine's speed; for the others no single outcome is "the real one".
 """
@@ -39,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sim.scenario import DEFAULT_RELOADER_SPAWN_MS
 from sim.stacks import STACKS
 
 from .corpus import scenario_for
@@ -200,20 +205,93 @@ WIDER_HOSTS = ["localhost:0", "localhost:08", "a_b.com", "localhost:5000:1", "[:
 WIDER_POLL_INTERVALS = [0.05, 0.1, 1.0, 2.0]
 
 
+# -- the dimensions added fourth, from a stream of their own (Draw.deeper) for seeds from
+# DEEPER_FROM on (which draw all the earlier ones too): what a person may declare that no
+# earlier stream drew, each in about one scenario in five
+DEEPER_FROM = 300_000
+#: static rule text with letters beyond ASCII or a space, each with the ways a client may ask
+#: for it: percent-encoded (upper- and lower-case hex), raw UTF-8 bytes, a space as ``+``, and
+#: the word in another case (which the rule does not match)
+DEEPER_WORDS = ["na\u00efve", "\u4f60\u597d", "a b", "Stra\u00dfe", "\u00c9t\u00e9", "\U0001f600"]
+#: JSON templates with URL values inside strings (an f-string in the app), as keys (never
+#: filled), next to braces that are not a variable; ``{a}``/``{b}`` stand for the rule's
+#: first and last variables
+DEEPER_JSON_TEMPLATES = [
+    {"msg": "item {a}"}, {"both": "{a}-{b}", "a": "{a}"}, {"{a}": "keys stay"},
+    {"missing": "{nope}", "braces": "{{a}}", "half": "{a"}, ["{a}", "x{a}x", 1], "{a}", "id={a}",
+    {"nested": {"deep": ["{b}{a}"]}},
+]
+#: values a string-like converter takes that look like a placeholder themselves
+DEEPER_BRACE_VALUES = ["%7Bv2%7D", "%7Bv1%7D", "%7B%7D"]
+#: texts beyond the first ones: a placeholder a text view does not fill, beyond the BMP,
+#: CRLF, a body past a kernel buffer
+DEEPER_TEXTS = ["hello {v1}", "{v1}", "\U0001f600 smile", "a\r\nb\r\n", "t" * 70_000, "\u00e9\u00e8" * 500]
+DEEPER_JSON = [{"a": {"b": [1, {"c": None}]}}, 2**70, -0.0, 1e100, 1e-7, "\U0001f600", False, 0, "",
+               [[]], [{}], "<script>", {"1": 1, "A": 2, "a": 3, "\u00e9": 4}, [1.0, 2.50, -3]]
+DEEPER_STREAM_CHUNKS = ["\u4f60\u597d", "\U0001f600", "s" * 10_000, "\r\n", " "]
+#: method lists Flask completes otherwise: none (OPTIONS only), repeated, HEAD or OPTIONS alone
+DEEPER_METHOD_LISTS = [[], ["GET", "get"], ["HEAD"], ["OPTIONS"], ["POST", "HEAD"], ["GET", "OPTIONS", "TRACE"]]
+#: codes abort() takes (400-599) that no earlier stream drew: some Werkzeug has no class for
+DEEPER_ABORTS = [402, 407, 420, 426, 444, 499, 507, 508, 510, 511, 520, 599]
+DEEPER_RAISES = ["BaseException", "Exception", "Warning", "TimeoutError", "BrokenPipeError", "MemoryError",
+                 "RecursionError", "AssertionError", "StopAsyncIteration", "UnicodeEncodeError",
+                 "BaseExceptionGroup", "ConnectionAbortedError"]
+DEEPER_STATUSES = [" 201", "  404 Not Here", "150", 101, 205, "204 No Body", " 200 OK ", "500 Internal"]
+DEEPER_MIMETYPES = ["", "application/sql", "application/xml-dtd", "Text/Plain", "text/plain;charset=ascii",
+                    "application/problem+json", "x", "text/html; charset=utf-8; q=1"]
+#: header names and values a dict may hold that HTTP does not allow or rarely sees
+DEEPER_HEADER_SETS = [{"X-NL": "a\nb"}, {"X-CR": "a\rb"}, {"X Sp": "1"}, {"": "v"}, {"X-Lead": "  v  "},
+                      {"X-Ctl": "a\x00b"}, {"X-Big": "v" * 5000}, {"X-Multi": "a, b"}, {"X-Colon:": "c"},
+                      {"Content-Type": "text/plain; charset=utf-16"}]
+#: the sets a response with a stream's generator may meet: Werkzeug refuses a newline in a
+#: header value with a ValueError, and one that is not handled stays in a reference cycle
+#: (wsgi_app's ``error = e``) with the generator until the cyclic GC closes it, at a moment
+#: no scenario can name (docs/engine-api.md)
+DEEPER_STREAM_HEADER_SETS = [h for h in DEEPER_HEADER_SETS if not any("\n" in v or "\r" in v for v in h.values())]
+#: app names (``Flask(import_name)``) beyond ``app``
+DEEPER_APP_NAMES = ["myapp", "pkg.module", "hello-world", "", "App"]
+#: url_prefix holding a URL variable of its own (every view of the blueprint receives it)
+DEEPER_PREFIXES = [("/<lang>", "/en"), ("/<int:ver>/x", "/2/x"), ("/p/<any(a, b):kind>", "/p/b")]
+#: a blueprint route's rule relative to its url_prefix: the prefix itself, no leading slash
+DEEPER_BP_RULES = ["", "ping", "deep/er"]
+DEEPER_STATIC_NAMES = [".hidden", "a..b.txt", "PIC.PNG", "-dash.css", "trailing.", "big.txt"]
+#: HTTP versions http.server refuses (505, 400) or takes (an explicit 0.9, a leading 0)
+DEEPER_VERSIONS = ["HTTP/2.0", "HTTP/0.9", "HTTP/1.1.1", "HTTP/1", "HTTP/1.1x", "HTTP/\xb2.1", "HTTP/1.01",
+                   "HTTP/3"]
+#: request lines otherwise odd: an empty line first, a fourth word, two spaces, tabs, and a
+#: connection whose only line is empty
+DEEPER_LINES = ["leading_crlf", "extra_word", "double_space", "tabs", "empty"]
+#: client ids of other shapes than ``cN``
+DEEPER_CLIENT_IDS = ["A", "client.1", "x_y", "9", "Z-z"]
+#: ``listen()`` backlogs beyond 0 and 1
+DEEPER_BACKLOGS = [2, 3, 5]
+#: the scenario's choices for the variants they concern (an ``x-`` field): ``processes`` on
+#: the forking ones, saved files and the reloader's timing on the reloader ones, and
+#: ``threaded`` left to the start's default where that is what the variant runs
+DEEPER_CHOICES = "x-deeper"
+DEEPER_PROCESSES = [2, 3, 8]
+DEEPER_RELOADER_INTERVALS = [0.5, 2.0]
+DEEPER_RELOADER_SPAWNS = [100, 400]
+
+
 class Draw:
     """One scenario being drawn from a seeded random generator."""
 
     def __init__(self, rng: random.Random, more: random.Random | None = None,
-                 wider: random.Random | None = None) -> None:
+                 wider: random.Random | None = None, deeper: random.Random | None = None) -> None:
         self.rng = rng
         #: the stream of the dimensions added later (None: the scenarios of the first ones)
         self.more = more
         #: the stream of the dimensions added third (None: the scenarios before WIDER_FROM)
         self.wider = wider
+        #: the stream of the dimensions added fourth (None: the scenarios before DEEPER_FROM)
+        self.deeper = deeper
         self.names = 0
         self.paths: list[tuple[str, list[str]]] = []  # (a path to ask for, methods that route)
         self.slow = False
         self.good_of: dict[str, str] = {}  # a rule's first path that converts
+        self.prefix_spelled: dict[str, str] = {}  # a url_prefix with variables, as a path spells it
+        self.streams = False  # a stream view drawn so far
 
     def name(self, prefix: str) -> str:
         self.names += 1
@@ -230,6 +308,10 @@ class Draw:
         """A dimension added third, drawn from its own stream only."""
         return self.wider is not None and self.wider.random() < p
 
+    def deep(self, p: float) -> bool:
+        """A dimension added fourth, drawn from its own stream only."""
+        return self.deeper is not None and self.deeper.random() < p
+
     # -- the app -------------------------------------------------------------------------
 
     def rule(self) -> tuple[str, str, str]:
@@ -243,11 +325,16 @@ class Draw:
                 # a path converter only ends a rule
                 part, yes, no = rng.choice([c for c in CONVERTERS if last or not c[0].startswith("<path")])
                 variables += 1
+                if part in ("<{n}>", "<string:{n}>", "<path:{n}>") and self.deep(0.35):
+                    yes = self.deeper.choice(DEEPER_BRACE_VALUES)
                 rule += "/" + part.format(n=f"v{variables}")
                 good += "/" + yes
                 bad += "/" + (no or yes + "/extra")
             else:
                 word, spelled = rng.choice(WORDS)
+                if self.deep(0.06):
+                    word = self.deeper.choice(DEEPER_WORDS)
+                    spelled = _spelling(word, self.deeper)
                 rule += "/" + word
                 good += "/" + spelled
                 bad += "/" + spelled
@@ -282,6 +369,7 @@ class Draw:
             view["raise"] = rng.choices(RAISES, RAISE_WEIGHTS)[0]
         else:
             view["stream"] = [rng.choice(["a", "bb", "", "\u00e9", "chunk\n"]) for _ in range(rng.randint(0, 4))]
+            self.streams = True
             if self.chance(0.3):
                 view["interval"] = rng.choice([80, 160])
                 self.slow = True
@@ -299,7 +387,33 @@ class Draw:
             self.slow = True
         if self.more is not None:
             self.more_view(view, kind)
+        if self.deeper is not None:
+            self.deeper_view(view, kind, variables)
         return view
+
+    def deeper_view(self, view: dict[str, Any], kind: str, variables: list[str]) -> None:
+        deeper = self.deeper
+        if kind == "text" and self.deep(0.2):
+            view["text"] = deeper.choice(DEEPER_TEXTS)
+        elif kind == "json" and variables and self.deep(0.6):
+            view["json"] = _placeholders(deeper.choice(DEEPER_JSON_TEMPLATES), variables[0], variables[-1])
+        elif kind == "json" and self.deep(0.5):
+            view["json"] = copy.deepcopy(deeper.choice(DEEPER_JSON))
+        elif kind == "stream" and self.deep(0.3):
+            view["stream"] = view["stream"] + [deeper.choice(DEEPER_STREAM_CHUNKS)
+                                               for _ in range(deeper.randint(1, 8))]
+        elif kind == "abort" and self.deep(0.6):
+            view["abort"] = deeper.choice(DEEPER_ABORTS)
+        elif kind == "raise" and self.deep(0.7):
+            view["raise"] = deeper.choice(DEEPER_RAISES)
+        if kind in ("text", "json", "echo", "stream"):
+            if self.deep(0.06):
+                view["status"] = deeper.choice(DEEPER_STATUSES)
+            if self.deep(0.06):
+                view["mimetype"] = deeper.choice(DEEPER_MIMETYPES)
+            if self.deep(0.06):
+                sets = DEEPER_STREAM_HEADER_SETS if kind == "stream" else DEEPER_HEADER_SETS
+                view["headers"] = {**view.get("headers", {}), **deeper.choice(sets)}
 
     def more_view(self, view: dict[str, Any], kind: str) -> None:
         more = self.more
@@ -319,9 +433,13 @@ class Draw:
             if self.wide(0.12):
                 view["headers"] = {**view.get("headers", {}), **self.wider.choice(WIDER_HEADER_SETS)}
 
-    def route(self, prefix: str | None) -> dict[str, Any]:
+    def route(self, prefix: str | None, blueprint: bool = False) -> dict[str, Any]:
         rng = self.rng
         rule, good, bad = self.rule()
+        if prefix and self.deep(0.3):  # relative to the url_prefix
+            rule = self.deeper.choice(DEEPER_BP_RULES)
+            good = bad = "/" + rule if rule else ""
+            bad += "/nope"
         endpoint = self.name("r")
         route: dict[str, Any] = {"rule": rule, "endpoint": endpoint}
         if self.chance(0.4):
@@ -336,10 +454,20 @@ class Draw:
             route["name"] = self.name("view_")
         if self.chance(0.25):
             route["strict_slashes"] = False
+        if self.deep(0.04):
+            route["methods"] = list(self.deeper.choice(DEEPER_METHOD_LISTS))
+        if self.deep(0.05):  # a name alone: the endpoint is the function's name
+            route["name"] = route.pop("endpoint").replace("r", "view_r")
+        elif not blueprint and self.deep(0.08):  # an app's endpoint may hold a dot
+            route["endpoint"] += ".x"
         variables = re.findall(r":?(v\d+b?)>", rule)
+        if blueprint and prefix:  # the prefix's own variables go to every view too
+            variables = re.findall(r"<(?:[^>]*:)?(\w+)>", prefix) + variables
         route["view"] = self.view(variables)
-        methods = [m.upper() for m in route.get("methods", ["GET"])]
-        full = lambda p: p if prefix is None else _join(prefix, p)  # noqa: E731
+        # no methods at all: Flask adds OPTIONS
+        methods = [m.upper() for m in route.get("methods", ["GET"])] or ["OPTIONS"]
+        spelled = self.prefix_spelled.get(prefix, prefix) if prefix else prefix
+        full = lambda p: p if prefix is None else _join(spelled, p)  # noqa: E731
         self.paths.append((full(good), methods))
         self.paths.append((full(bad), methods))
         self.good_of.setdefault(rule, full(good))
@@ -366,6 +494,10 @@ class Draw:
                     hook["returns"] = returns
                     if self.chance(0.7) and self.paths:
                         hook["only_path"] = rng.choice(self.paths)[0].split("?")[0]
+                    if self.deep(0.5):
+                        self.deeper_returns(hook)
+                if self.deep(0.2):  # what a before_request hook does not use
+                    hook["set_headers"] = {"X-Unused": "1"}
                 hooks.append(hook)
             decl["before_request"] = hooks
         if self.chance(0.35):
@@ -375,10 +507,19 @@ class Draw:
             ]
             if self.wide(0.25):
                 decl["after_request"][0]["set_headers"] |= self.wider.choice(ODD_HEADER_SETS)
+            if self.deep(0.15):
+                sets = DEEPER_STREAM_HEADER_SETS if self.streams else DEEPER_HEADER_SETS
+                decl["after_request"][0]["set_headers"] |= self.deeper.choice(sets)
+            if self.deep(0.3):  # what an after_request hook does not use
+                decl["after_request"][-1] |= {"returns": {"text": "unused", "status": 500}, "only_path": "/"}
         if self.chance(0.25):
             decl["teardown_request"] = [{"name": self.name("teardown_")}]
+            if self.deep(0.3):
+                decl["teardown_request"][0]["returns"] = {"text": "unused"}
         if self.chance(0.2):
             decl["url_value_preprocessors"] = [{"name": self.name("values_")}]
+            if self.deep(0.3):
+                decl["url_value_preprocessors"][0]["returns"] = {"text": "unused", "status": 403}
         if self.chance(0.35):
             handlers = {}
             for code in rng.sample(ERROR_KEYS, rng.randint(1, 2)):
@@ -391,6 +532,12 @@ class Draw:
                     handler["status"] = self.more.choice(MORE_HANDLER_STATUSES)
                 if self.wide(0.2):
                     handler["headers"] = dict(self.wider.choice(ODD_HEADER_SETS))
+                if self.deep(0.1):
+                    handler["status"] = self.deeper.choice(DEEPER_STATUSES)
+                if self.deep(0.1):
+                    handler["headers"] = dict(self.deeper.choice(DEEPER_HEADER_SETS))
+                if self.deep(0.1):
+                    handler["text"] = self.deeper.choice(DEEPER_TEXTS)
                 handlers[code] = handler
             if self.wide(0.4):
                 key = self.wider.choice(WIDER_ERROR_KEYS)
@@ -399,9 +546,28 @@ class Draw:
         if not blueprint and self.chance(0.2):
             decl["teardown_appcontext"] = [{"name": self.name("appctx_")}]
 
+    def deeper_returns(self, hook: dict[str, Any]) -> None:
+        """A before_request hook's return beyond the first ones: a status or headers no earlier
+        stream drew, or ``only_path`` as ``request.path`` has it (percent-escapes decoded)."""
+        deeper, returns = self.deeper, hook["returns"]
+        roll = deeper.random()
+        if roll < 0.25:
+            returns["status"] = deeper.choice(DEEPER_STATUSES)
+        elif roll < 0.45:
+            returns["headers"] = dict(deeper.choice(DEEPER_HEADER_SETS))
+        elif roll < 0.6:
+            returns["text"] = deeper.choice(DEEPER_TEXTS)
+        else:
+            escaped = [path for path, _ in self.paths if "%" in path or not path.isascii()]
+            if escaped:
+                raw = deeper.choice(escaped).split("?")[0].encode("latin-1").decode("utf-8", "replace")
+                hook["only_path"] = urllib.parse.unquote(raw)
+
     def app(self) -> dict[str, Any]:
         rng = self.rng
         app: dict[str, Any] = {"name": "app", "routes": [self.route(None) for _ in range(rng.randint(1, 5))]}
+        if self.deep(0.2):
+            app["name"] = self.deeper.choice(DEEPER_APP_NAMES)
         if self.extra(0.2):
             self.shared_endpoint(app["routes"])
         if self.wide(0.3):
@@ -412,11 +578,13 @@ class Draw:
                 prefix = rng.choice(PREFIXES)
                 if index and self.extra(0.4):  # two blueprints under one prefix
                     prefix = blueprints[0].get("url_prefix", prefix)
+                if self.deep(0.5):
+                    prefix, self.prefix_spelled[prefix] = self.deeper.choice(DEEPER_PREFIXES)
                 bp: dict[str, Any] = {"name": f"bp{index}", "url_prefix": prefix}
                 if self.extra(0.15):  # no url_prefix at all (None), which is not ""
                     del bp["url_prefix"]
                     prefix = None
-                bp["routes"] = [self.route(prefix) for _ in range(rng.randint(1, 3))]
+                bp["routes"] = [self.route(prefix, blueprint=True) for _ in range(rng.randint(1, 3))]
                 self.hooks(bp, blueprint=True)
                 blueprints.append(bp)
             app["blueprints"] = blueprints
@@ -433,6 +601,9 @@ class Draw:
                     if self.wide(0.3):
                         spec["mtime"] = self.wider.choice([4_102_444_800, 1, 2_000_000_000])
                     files[name] = spec
+                if self.deep(0.3):
+                    name = self.deeper.choice(DEEPER_STATIC_NAMES)
+                    files[name] = {"text": "b" * 100_000 if name == "big.txt" else self.deeper.choice(DEEPER_TEXTS)}
                 self.paths.append((f"/static/{urllib.parse.quote(name)}", ["GET"]))
                 if self.extra(0.5):
                     self.paths.append((self.more.choice(STATIC_TARGETS).format(name=name), ["GET"]))
@@ -522,6 +693,8 @@ class Draw:
         version = rng.choices(["HTTP/1.1", "HTTP/1.0", ""], [70, 27, 3])[0]
         if version and self.extra(0.05):
             version = self.more.choice(MORE_VERSIONS)
+        if version and self.deep(0.1):
+            version = self.deeper.choice(DEEPER_VERSIONS)
         body_kind = "none"
         if method.upper() in ("POST", "PUT", "PATCH") or self.chance(0.1):
             body_kind = rng.choices(["length", "chunked", "expect", "short", "long", "bad_chunk", "none"],
@@ -570,6 +743,8 @@ class Draw:
             head = f"{method} {path}\r\n\r\n"  # HTTP/0.9
         if odd_head == "bare_lf":
             head = head.replace("\r\n", "\n")
+        if version and self.deep(0.08):
+            head = _odd_line(self.deeper.choice(DEEPER_LINES), head)
         send: list[Any] = [head]
         # Pieces sent one after the other without a pause may reach the server's first
         # recv() together or not, depending on the machine: a piece that is not part of the
@@ -623,6 +798,12 @@ class Draw:
                 client, _ = self.client(f"c{index + 1}", at)
             clients.append(client)
             at += GAP_MS + 10 * rng.randint(0, 25)
+        if self.deep(0.2):  # ids of other shapes
+            ids = self.deeper.sample(DEEPER_CLIENT_IDS, min(len(clients), len(DEEPER_CLIENT_IDS)))
+            for client, cid in zip(clients, ids, strict=False):
+                client["id"] = cid
+        if self.deep(0.3):  # listed in another order than they connect
+            self.deeper.shuffle(clients)
         return clients
 
 
@@ -652,9 +833,42 @@ def _odd_head(kind: str, request_line: str, headers: list[str], rng: random.Rand
     return target
 
 
+def _odd_line(kind: str, head: str) -> str:
+    """A request head with its request line odd in one of DEEPER_LINES' ways."""
+    line, rest = head.split("\r\n", 1) if "\r\n" in head else (head, "")
+    method, target, version = line.split(" ", 2)
+    if kind == "leading_crlf":  # http.server reads the empty line as the request line
+        return "\r\n" + head
+    if kind == "extra_word":
+        line = f"{line} extra"
+    elif kind == "double_space":
+        line = f"{method}  {target}  {version}"
+    elif kind == "tabs":
+        line = f"{method}\t{target}\t{version}"
+    else:  # "empty": the request line is all there is, and it is empty
+        return "\r\n"
+    return f"{line}\r\n{rest}"
+
+
+def _spelling(word: str, rng: random.Random) -> str:
+    """How a client asks for a rule's static `word`: percent-encoded with upper- or lower-case
+    hex, as raw UTF-8 bytes (latin-1 text), a space as ``+``, or the word in another case."""
+    quoted = urllib.parse.quote(word)
+    ways = [quoted, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted),
+            word.encode().decode("latin-1"), urllib.parse.quote_plus(word),
+            urllib.parse.quote(word.swapcase())]
+    return rng.choice(ways)
+
+
+def _placeholders(template: Any, first: str, last: str) -> Any:
+    """A DEEPER_JSON_TEMPLATES template with ``{a}``/``{b}`` naming the rule's variables."""
+    text = json.dumps(template).replace("{a}", "{" + first + "}").replace("{b}", "{" + last + "}")
+    return json.loads(text)
+
+
 def _join(prefix: str, rule: str) -> str:
     """``BlueprintSetupState.add_url_rule``'s join of a url_prefix and a rule."""
-    if not prefix:
+    if prefix is None:
         return rule
     return "/".join((prefix.rstrip("/"), rule.lstrip("/"))) if rule else prefix
 
@@ -673,8 +887,8 @@ def _split(rng: random.Random, data: str) -> list[str]:
 
 
 def draw_scenario(rng: random.Random, more: random.Random | None = None,
-                  wider: random.Random | None = None) -> dict[str, Any]:
-    draw = Draw(rng, more, wider)
+                  wider: random.Random | None = None, deeper: random.Random | None = None) -> dict[str, Any]:
+    draw = Draw(rng, more, wider, deeper)
     app = draw.app()
     server: dict[str, Any] = {"kind": "werkzeug"}
     start = rng.choices(["app.run", "run_simple", "make_server"], [70, 15, 15])[0]
@@ -697,7 +911,44 @@ def draw_scenario(rng: random.Random, more: random.Random | None = None,
         for client in clients:
             if client["send"] and wider.random() < 0.3:
                 client["send"][0] = _with_host(client["send"][0], wider.choice(WIDER_HOSTS))
+    if deeper is not None:
+        if deeper.random() < 0.2:
+            server["backlog"] = deeper.choice(DEEPER_BACKLOGS)
+        scenario[DEEPER_CHOICES] = deeper_choices(deeper)
     return scenario
+
+
+def deeper_choices(deeper: random.Random) -> dict[str, Any]:
+    """What DEEPER_CHOICES holds: ``processes`` for the forking variants, saved files and
+    the reloader's interval and spawn time for the reloader's, and whether ``threaded`` is
+    left to the start's default where the variant runs what that default is."""
+    choices: dict[str, Any] = {}
+    if deeper.random() < 0.6:
+        choices["processes"] = deeper.choice(DEEPER_PROCESSES)
+    if deeper.random() < 0.3:
+        choices["reloader_interval"] = deeper.choice(DEEPER_RELOADER_INTERVALS)
+    if deeper.random() < 0.3:
+        choices["reloader_spawn"] = deeper.choice(DEEPER_RELOADER_SPAWNS)
+    if deeper.random() < 0.5:
+        choices["file_changes"] = _saves(deeper, choices.get("reloader_interval", 1.0),
+                                         choices.get("reloader_spawn", DEFAULT_RELOADER_SPAWN_MS))
+    if deeper.random() < 0.25:
+        choices["threaded_default"] = True
+    return choices
+
+
+def _saves(deeper: random.Random, interval_s: float, spawn_ms: int) -> list[dict[str, Any]]:
+    """One or two saves of app.py, each half a stat turn away from the child's turns (a child
+    starts ``spawn_ms`` after the parent's ``subprocess.call`` and looks every ``interval``;
+    its first look is its starting point), the second after the child the first one started."""
+    interval = round(interval_s * 1000)
+    saves, child_start = [], spawn_ms
+    for _ in range(deeper.randint(1, 2)):
+        at = child_start + interval * deeper.randint(0, 2) + interval // 2
+        saves.append({"at": at})
+        noticed = at + interval // 2
+        child_start = noticed + spawn_ms
+    return saves
 
 
 def _with_host(chunk: Any, host: str) -> Any:
@@ -769,6 +1020,11 @@ def perturbations(scenario: dict[str, Any]) -> list[dict[str, Any]]:
                 moved = copy.deepcopy(scenario)
                 moved["clients"][index]["read_timeout"] = max(1, client["read_timeout"] + sign * JITTER_MS)
                 out.append(moved)
+    for index, change in enumerate(scenario.get("file_changes", [])):
+        for sign in (1, -1):
+            moved = copy.deepcopy(scenario)
+            moved["file_changes"][index]["at"] = max(0, change["at"] + sign * JITTER_MS)
+            out.append(moved)
     return out
 
 
@@ -782,6 +1038,15 @@ def _views(app: dict[str, Any]) -> list[dict[str, Any]]:
     for bp in app.get("blueprints", []):
         routes += bp.get("routes", [])
     return [route["view"] for route in routes]
+
+
+def robust_on(scenario: dict[str, Any]) -> tuple[str, ...]:
+    """The variants a drawn scenario must be timing-robust on: the two it is judged on
+    first, and a forking one and a reloader one where its DEEPER_CHOICES change them (a
+    child per connection up to ``processes``, a save that restarts the child)."""
+    choices = scenario.get(DEEPER_CHOICES, {})
+    return (RANDOM_VARIANTS + (("wz-fork",) if "processes" in choices else ())
+            + (("legacy-reload",) if "file_changes" in choices else ()))
 
 
 def scenario_for_seed(seed: int) -> dict[str, Any]:
@@ -798,11 +1063,12 @@ def _scenario_for_seed(seed: int) -> dict[str, Any]:
     # the scenarios they always drew.
     more = random.Random(f"more-{seed}") if seed >= EXTENDED_FROM else None
     wider = random.Random(f"wider-{seed}") if seed >= WIDER_FROM else None
+    deeper = random.Random(f"deeper-{seed}") if seed >= DEEPER_FROM else None
     for draw in range(MAX_DRAWS):
-        scenario = draw_scenario(rng, more, wider)
+        scenario = draw_scenario(rng, more, wider, deeper)
         scenario["title"] = f"random seed {seed}" + (f" (draw {draw + 1})" if draw else "")
         sim.validate(scenario)
-        if all(timing_robust(scenario_for(scenario, v)) for v in RANDOM_VARIANTS):
+        if all(timing_robust(for_variant(scenario, v)) for v in robust_on(scenario)):
             return scenario
     raise RuntimeError(f"seed {seed}: no timing-robust scenario in {MAX_DRAWS} draws")
 
@@ -851,11 +1117,22 @@ def for_variant(document: dict[str, Any], variant: str) -> dict[str, Any]:
     if variant == "wsgiref":
         scenario["app"] = choices.get("app", scenario["app"])
         scenario["server"] |= {key: choices[key] for key in ("start", "timeout") if key in choices}
+    deeper = scenario.pop(DEEPER_CHOICES, {})
     server = scenario["server"]
+    if server.get("processes", 1) > 1 and "processes" in deeper:
+        server["processes"] = deeper["processes"]
+    if server.get("use_reloader"):
+        server |= {key: deeper[key] for key in ("reloader_interval", "reloader_spawn") if key in deeper}
+        if "file_changes" in deeper:
+            scenario["file_changes"] = copy.deepcopy(deeper["file_changes"])
     if server.get("start") not in (None, *STACKS[server["kind"]].starts):
         del server["start"]
     if server.get("use_reloader") and server.get("start") not in (None, *RELOADER_STARTS):
         del server["start"]
+    if deeper.get("threaded_default") and "threaded" in server:
+        spec = STACKS[server["kind"]]
+        if server["threaded"] == spec.runs_threads(server.get("start"), None):
+            del server["threaded"]
     return scenario
 
 

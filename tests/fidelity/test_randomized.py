@@ -2,8 +2,9 @@
 
 ``SEEDS`` is a fixed set, each run on both variants (wz-nt, wz-t) with live recordings,
 several at a time as in test_fidelity.py; ``OTHER_STACK_SEEDS`` run on Werkzeug 0.16 +
-Flask 1.1 (without and with threads) and on wsgiref; ``EXTENDED_SEEDS`` and ``WIDER_SEEDS``
-(the later and the wider dimensions) on all five. Any seed at all: ``python -m
+Flask 1.1 (without and with threads) and on wsgiref; ``EXTENDED_SEEDS``, ``WIDER_SEEDS`` and
+``DEEPER_SEEDS`` (the later, the wider and the deeper dimensions) on all five, and
+``DEEPER_CHOICE_SEEDS`` on the forking and reloader variants. Any seed at all: ``python -m
 tests.fidelity.randomized --seeds 0-999 --jobs 3``.
 """
 
@@ -18,11 +19,29 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 import sim
+from sim.stacks import STACKS
 
 from .compare import compare_live
-from .corpus import scenario_for
+from .corpus import VARIANTS, scenario_for
 from .randomized import (
     CONVERTERS,
+    DEEPER_ABORTS,
+    DEEPER_APP_NAMES,
+    DEEPER_BACKLOGS,
+    DEEPER_BP_RULES,
+    DEEPER_CHOICES,
+    DEEPER_CLIENT_IDS,
+    DEEPER_FROM,
+    DEEPER_HEADER_SETS,
+    DEEPER_JSON,
+    DEEPER_MIMETYPES,
+    DEEPER_RAISES,
+    DEEPER_STATIC_NAMES,
+    DEEPER_STATUSES,
+    DEEPER_STREAM_CHUNKS,
+    DEEPER_TEXTS,
+    DEEPER_VERSIONS,
+    DEEPER_WORDS,
     EXTENDED_FROM,
     HOST_SPELLINGS,
     JSON_SCALARS,
@@ -59,6 +78,12 @@ EXTENDED_SEEDS = range(EXTENDED_FROM, EXTENDED_FROM + 10)
 EXTENDED_VARIANTS = (*RANDOM_VARIANTS, *OTHER_STACK_VARIANTS)
 #: seeds that also draw the dimensions added third (randomized.WIDER_FROM), on every stack
 WIDER_SEEDS = range(WIDER_FROM, WIDER_FROM + 6)
+#: seeds that also draw the dimensions added fourth (randomized.DEEPER_FROM), on every stack
+DEEPER_SEEDS = range(DEEPER_FROM, DEEPER_FROM + 4)
+#: deeper seeds whose DEEPER_CHOICES hold other ``processes`` and saved files, on the forking
+#: and reloader variants they change
+DEEPER_CHOICE_SEEDS = (DEEPER_FROM + 9, DEEPER_FROM + 10)
+DEEPER_CHOICE_VARIANTS = ("wz-fork", "legacy-fork", "legacy-reload")
 PARALLEL_RECORDINGS = 3
 # The generator's reach is judged on more draws than are run live (no real stack, no engine).
 COVERAGE_SEEDS = range(300)
@@ -112,6 +137,27 @@ def test_random_scenario_with_the_later_dimensions_matches(
 def test_random_scenario_with_the_wider_dimensions_matches(
     seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
 ) -> None:
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
+@pytest.mark.parametrize("seed", DEEPER_SEEDS)
+def test_random_scenario_with_the_deeper_dimensions_matches(
+    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
+) -> None:
+    _assert_matches(seed, variant, randomized_recordings)
+
+
+@pytest.mark.fidelity
+@pytest.mark.parametrize("variant", DEEPER_CHOICE_VARIANTS)
+@pytest.mark.parametrize("seed", DEEPER_CHOICE_SEEDS)
+def test_random_scenario_with_deeper_choices_matches_forking_and_reloading(
+    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
+) -> None:
+    # what these seeds are here for: other processes than 4, and files saved under the reloader
+    server = for_variant(scenario_for_seed(seed), variant)
+    assert server["server"].get("processes", 1) not in (1, 4) or server.get("file_changes")
     _assert_matches(seed, variant, randomized_recordings)
 
 
@@ -320,3 +366,131 @@ def test_the_wider_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
                           ("view header ", WIDER_HEADER_SETS),
                           ("handler ", WIDER_ERROR_KEYS), ("static ", WIDER_STATIC_NAMES)):
         assert len([k for k in seen if k.startswith(prefix)]) >= len(names) // 2, (prefix, sorted(seen))
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _drawn(value: object, options: list) -> bool:
+    """`value` is one of `options`, of the same type (0 is not False, 1.0 is not 1)."""
+    return any(type(value) is type(option) and value == option for option in options)
+
+
+def _deeper_features(scenario: dict) -> set[str]:
+    app = scenario["app"]
+    routes = list(app["routes"]) + [r for bp in app.get("blueprints", []) for r in bp["routes"]]
+    found = {"word " + w for route in routes for w in DEEPER_WORDS if w in route["rule"]}
+    for route in routes:
+        view = route["view"]
+        if "json" in view and any("{" in text and not re.fullmatch(r"\{\w+\}", text)
+                                  for text in _strings(view["json"])):
+            found.add("placeholder in a string")
+        found |= {name for name, hit in (
+            ("text", _drawn(view.get("text"), DEEPER_TEXTS)),
+            ("json", "json" in view and _drawn(view["json"], DEEPER_JSON)),
+            ("stream", any(c in DEEPER_STREAM_CHUNKS for c in view.get("stream", []))),
+            ("abort", view.get("abort") in DEEPER_ABORTS), ("raise", view.get("raise") in DEEPER_RAISES),
+            ("status", _drawn(view.get("status"), DEEPER_STATUSES)),
+            ("mimetype", view.get("mimetype") in DEEPER_MIMETYPES),
+            ("headers", any(h.items() <= view.get("headers", {}).items() for h in DEEPER_HEADER_SETS)),
+            ("methods", route.get("methods") in ([], ["GET", "get"], ["HEAD"], ["GET", "OPTIONS", "TRACE"])),
+            ("name only", "endpoint" not in route), ("dotted endpoint", "." in route.get("endpoint", ""))) if hit}
+    for bp in app.get("blueprints", []):
+        found |= {"prefix variable"} if "<" in (bp.get("url_prefix") or "") else set()
+        found |= {"relative blueprint rule"} if any(r["rule"] in DEEPER_BP_RULES for r in bp["routes"]) else set()
+    found |= {"app name"} if app.get("name") in DEEPER_APP_NAMES else set()
+    found |= {"static name"} if set(app.get("static_files", {})) & set(DEEPER_STATIC_NAMES) else set()
+    for scaffold in (app, *app.get("blueprints", [])):
+        for hook in scaffold.get("before_request", []):
+            returns = hook.get("returns") or {}
+            found |= {"before_request set_headers"} if "set_headers" in hook else set()
+            found |= {"returns"} if (_drawn(returns.get("status"), DEEPER_STATUSES)
+                                     or returns.get("text") in DEEPER_TEXTS
+                                     or any(h.items() <= returns.get("headers", {}).items()
+                                            for h in DEEPER_HEADER_SETS)) else set()
+            found |= {"only_path decoded"} if not hook.get("only_path", "").isascii() else set()
+        others = [*scaffold.get("after_request", []), *scaffold.get("teardown_request", []),
+                  *scaffold.get("url_value_preprocessors", [])]
+        found |= {"returns where unused"} if any("returns" in hook for hook in others) else set()
+        for handler in scaffold.get("errorhandlers", {}).values():
+            if (_drawn(handler.get("status"), DEEPER_STATUSES) or handler.get("text") in DEEPER_TEXTS
+                    or any(h.items() <= handler.get("headers", {}).items() for h in DEEPER_HEADER_SETS)):
+                found.add("error handler")
+    found |= {"backlog"} if scenario["server"].get("backlog") in DEEPER_BACKLOGS else set()
+    found |= {"choice " + key for key in scenario.get(DEEPER_CHOICES, {})}
+    clients = scenario["clients"]
+    found |= {"client ids"} if any(c["id"] in DEEPER_CLIENT_IDS for c in clients) else set()
+    found |= {"clients out of order"} if [c["at"] for c in clients] != sorted(c["at"] for c in clients) else set()
+    for client in clients:
+        data = "".join(c if isinstance(c, str) else c["data"] for c in client["send"])
+        line = data.split("\r\n", 1)[0]
+        found |= {name for name, hit in (
+            ("version", any(line.endswith(" " + v) for v in DEEPER_VERSIONS)),
+            ("line leading_crlf", data.startswith("\r\n") and data != "\r\n"), ("line empty", data == "\r\n"),
+            ("line extra_word", line.endswith(" extra")),
+            ("line double_space", re.fullmatch(r"\S+  \S+  HTTP\S*", line) is not None),
+            ("line tabs", "\t" in line), ("brace value", "%7B" in line)) if hit}
+    return found
+
+
+def test_the_deeper_dimensions_are_drawn_and_leave_earlier_seeds_alone() -> None:
+    """Seeds from DEEPER_FROM also draw what no earlier stream drew (rule text beyond ASCII
+    and how clients spell it, URL values inside JSON strings, url_prefix variables, method
+    lists Flask completes, headers HTTP forbids, app names, hooks' unused fields, odd HTTP
+    versions and request lines, client ids and order, backlogs, and the forking and
+    reloader variants' processes, saved files and reloader timing), each in about one
+    scenario in five or more; earlier seeds keep their scenarios."""
+    seen: Counter[str] = Counter()
+    for seed in COVERAGE_SEEDS:
+        streams = [random.Random(seed), random.Random(f"more-{seed}"), random.Random(f"wider-{seed}")]
+        seen.update(_deeper_features(draw_scenario(*streams, random.Random(f"deeper-{seed}"))))
+        assert not _deeper_features(draw_scenario(random.Random(seed), random.Random(f"more-{seed}"),
+                                                  random.Random(f"wider-{seed}")))
+    expected = {"word " + w for w in DEEPER_WORDS} | {
+        "placeholder in a string", "text", "json", "stream", "abort", "raise", "status", "mimetype", "headers",
+        "methods", "name only", "dotted endpoint", "prefix variable", "relative blueprint rule", "app name",
+        "static name", "before_request set_headers", "returns", "only_path decoded", "returns where unused",
+        "error handler", "backlog", "client ids", "clients out of order", "version", "brace value",
+        "choice processes", "choice file_changes", "choice reloader_interval", "choice reloader_spawn",
+        "choice threaded_default"} | {"line " + kind for kind in ("leading_crlf", "empty", "extra_word",
+                                                                    "double_space", "tabs")}
+    missing = expected - set(seen)
+    assert not missing, f"never generated in {len(COVERAGE_SEEDS)} seeds: {sorted(missing)}"
+    rare = {key for key in expected if seen[key] < 5}
+    assert not rare, f"drawn fewer than 5 times in {len(COVERAGE_SEEDS)} seeds: {sorted(rare)}"
+
+
+def test_deeper_choices_apply_to_the_variants_they_concern() -> None:
+    """DEEPER_CHOICES reach only the forking (``processes``) and reloader (saved files,
+    interval, spawn) variants, and ``threaded`` is left out only where the start's default
+    is what the variant runs."""
+    seen: set[str] = set()
+    for seed in range(DEEPER_FROM, DEEPER_FROM + 40):
+        streams = [random.Random(seed), random.Random(f"more-{seed}"), random.Random(f"wider-{seed}")]
+        document = draw_scenario(*streams, random.Random(f"deeper-{seed}"))
+        choices = document[DEEPER_CHOICES]
+        for variant in EXTENDED_VARIANTS + DEEPER_CHOICE_VARIANTS:
+            scenario = for_variant(document, variant)
+            sim.validate(scenario)
+            server = scenario["server"]
+            assert DEEPER_CHOICES not in scenario
+            forking = variant.endswith("fork")
+            assert server.get("processes", 1) == (choices.get("processes", 4) if forking else 1)
+            reloading = variant.startswith("legacy-reload")
+            assert scenario.get("file_changes") == (choices.get("file_changes") if reloading else None)
+            if "threaded" not in server and "threaded" in VARIANTS[variant]:
+                seen.add(variant)
+                assert choices.get("threaded_default")
+                assert STACKS[server["kind"]].runs_threads(server.get("start"), None) == (variant == "wz-t"
+                                                                                          or variant == "legacy-t")
+    assert {"wz-t", "wz-nt"} <= seen
