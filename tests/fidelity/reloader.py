@@ -134,7 +134,8 @@ class _Listening:
 UNTIL_THE_CHILD_SERVES_S = 3600.0
 #: how often the scenario clock looks for children that started or exited
 CLOCK_POLL_S = 0.005
-#: how long (real time) a recording waits at most for the reload the last save causes
+#: how long (real time) a recording waits at most for the reload the last save causes,
+#: beyond the scenario time still to go until then (a save may come long after the clients)
 RELOAD_WAIT_S = 10.0
 
 
@@ -281,7 +282,8 @@ class ReloaderConductor(Child):
         if changes:
             clock = ReloaderClientRun.clock
             reloaded = max(c["at"] for c in changes) / 1000 + clock.interval_s + clock.spawn_s
-            give_up = time.monotonic() + RELOAD_WAIT_S
+            now = time.monotonic()
+            give_up = now + max(0.0, reloaded - clock.virtual(now)) + RELOAD_WAIT_S
             while clock.virtual(time.monotonic()) < reloaded and time.monotonic() < give_up:
                 time.sleep(CLOCK_POLL_S)
         # The children's calls are in other processes: wait as long as the quiet the
