@@ -39,6 +39,8 @@ PAGES = [
     ("player-close-ends-body", "/s/legacy-stream?step=78", None),
     # answers beside the title, a run drawn in ms like the runs it is compared with
     ("player-compared", "/s/same-requests-wsgiref?step=58", None),
+    # a step that changes the backlog and the sockets: their headings in the changed colour
+    ("player-changed", "/s/silent-socket?step=28", None),
     ("editor", "/edit?from=one-get", None),
     ("source", "/source/socketserver", None),
     ("not-found", "/s/zzzzzzz", None),
