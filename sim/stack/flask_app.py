@@ -159,6 +159,8 @@ class Flask:
     signal_send = blinker_base.SEND
     #: how ``request.stream`` reads ``CONTENT_LENGTH`` (Werkzeug 3.1)
     get_content_length = staticmethod(werkzeug_wsgi.get_content_length)
+    #: what ``request.stream`` is for a body of known length (Werkzeug 3.1: reads with readinto)
+    limited_stream = werkzeug_wsgi.LimitedStream
 
     #: the codes ``Aborter``'s mapping (``default_exceptions``) has a class for
     abort_codes = WERKZEUG_ERROR_CODES
@@ -888,6 +890,7 @@ class Flask11(Flask):
 
     signal_send = blinker_base.FAKE_SEND
     get_content_length = staticmethod(werkzeug_wsgi.get_content_length_016)
+    limited_stream = werkzeug_wsgi.LimitedStream016
     url_map_class = werkzeug016_routing.Map
     url_rule_class = werkzeug016_routing.Rule
     JSON_RETURN_TYPES = (dict,)

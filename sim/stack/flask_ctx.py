@@ -68,7 +68,7 @@ class Request:
     def get_data(self):
         """``request.get_data()``: ``self.stream.read()``, where ``stream`` is
         ``get_input_stream(environ)`` over ``environ["wsgi.input"]``."""
-        stream = get_input_stream(self.environ, self.app.get_content_length)
+        stream = get_input_stream(self.environ, self.app.get_content_length, self.app.limited_stream)
         data = yield from stream.read()
         origin = self.origin
         self.app.rec.step(origin.actor, origin.client, Phase.READ, None, "read_body",

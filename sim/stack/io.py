@@ -82,6 +82,36 @@ class BufferedReader:
             remaining -= len(taken)
         return bytes(out)
 
+    def readinto(self, size: int):
+        """``rfile.readinto(b)`` with ``len(b) == size`` (``_buffered_readinto_generic``), as
+        Werkzeug 3's ``LimitedStream`` reads: what the buffer holds, then, while more than
+        8 KiB is missing, a socket read of all that is missing straight into ``b`` (not of
+        whole blocks, as ``read`` does); only a tail within 8 KiB goes through the buffer.
+        So bytes sent right behind a body longer than the buffer stay in the kernel."""
+        if len(self.buffer) >= size:
+            return self._take(size)
+        out = bytearray(self._take(len(self.buffer)))
+        remaining = size - len(out)
+        filled = 0
+        while remaining > 0:
+            if remaining > DEFAULT_BUFFER_SIZE:
+                data = yield from self.kernel.recv(self.conn, remaining)
+                if not data:
+                    break
+                out += data
+                self.consumed += len(data)
+                remaining -= len(data)
+                continue
+            data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE - filled)
+            if not data:
+                break
+            filled += len(data)
+            self.buffer += data
+            taken = self._take(min(remaining, len(data)))
+            out += taken
+            remaining -= len(taken)
+        return bytes(out)
+
 
 class SocketWriter:
     """``socketserver._SocketWriter``: every ``write`` is one ``sendall``."""
