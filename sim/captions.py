@@ -698,6 +698,12 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "and nothing else sent on this socket is read.",
         "视图从未读取发给它的 {detail} 字节请求体。服务器在这个响应之后关闭连接，所以这些字节不会被"
         "当成下一个请求来解析，这个 socket 上之后发来的东西也没人读。"),
+    "keep_alive_off": (
+        "The answer goes out with Connection: close, as every Werkzeug answer does: keep-alive "
+        "is off because http.server cannot skip a body the view left unread before it reads the "
+        "next request line. So this connection ends with this answer.",
+        "响应带着 Connection: close 发出，Werkzeug 的每个响应都是这样：keep-alive 是关闭的，因为 "
+        "http.server 无法在读下一个请求行之前跳过视图没读的请求体。所以这个连接随这个响应结束。"),
     "chunked_upload_read": (
         "The body came with Transfer-Encoding: chunked and no Content-Length: the server "
         "de-chunks it and sets wsgi.input_terminated, so the view reads all {detail} bytes.",

@@ -390,6 +390,9 @@ class MomentKind(StrEnum):
     BODY_DRAINED = "body_drained"
     #: the view never read the body it was sent, and the server closes instead of parsing it
     LEFTOVER_BODY = "leftover_body"
+    #: an answer goes out with the server's own ``Connection: close`` to a request whose body
+    #: the view left unread: why Werkzeug turns keep-alive off
+    KEEP_ALIVE_OFF = "keep_alive_off"
     #: a request body sent ``Transfer-Encoding: chunked`` reaches the view de-chunked
     CHUNKED_UPLOAD_READ = "chunked_upload_read"
     #: a chunked request body the server does not de-chunk: the app reads nothing
@@ -1211,7 +1214,8 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
 def _answer_moments(i: int, t: int, key: tuple[str, int], head: ResponseHead,
                     req: _Seen) -> list[Moment]:
     """What the head of an answer teaches, as it goes out: HEAD's missing body, how a body
-    of unknown length is framed, a hop-by-hop header the app set."""
+    of unknown length is framed, why it closes with a body left unread, a hop-by-hop
+    header the app set."""
     client, request = key
     out = []
     if req.method == "HEAD":
@@ -1222,6 +1226,8 @@ def _answer_moments(i: int, t: int, key: tuple[str, int], head: ResponseHead,
         out.append(Moment(i, t, MomentKind.CHUNKED_RESPONSE if chunked else MomentKind.END_BY_CLOSE,
                           client, request, None, head.version))
     connection = head.headers.get("connection", [])
+    if connection == ["close"] and req.content_length() and not req.view_reads:
+        out.append(Moment(i, t, MomentKind.KEEP_ALIVE_OFF, client, request, None, req.version))
     if len(connection) > 1:  # the app's own beside the server's "close"
         out.append(Moment(i, t, MomentKind.HOP_BY_HOP_PASSED, client, request, None,
                           f"Connection: {connection[0]}"))

@@ -213,3 +213,20 @@ def test_wsgiref_says_whether_it_sets_a_content_length():
     length = next(line for line in one.clients["c1"].received.split(b"\r\n")
                   if line.startswith(b"Content-Length: "))
     assert length.removeprefix(b"Content-Length: ").decode() in step.caption
+
+
+def test_the_leftover_body_says_why_werkzeug_closes(client):
+    """Lesson 3: Werkzeug answers Connection: close because http.server cannot skip a body
+    the view left unread before the next request line. The answer's first write, where
+    Connection: close goes out, says so; a request with no body left unread does not."""
+    trace = sim.run(json.loads((ROOT / "gallery" / "17-leftover-body.json").read_text(encoding="utf-8")))
+    moments = [m for m in sim.timeline(trace).moments if m.kind is sim.MomentKind.KEEP_ALIVE_OFF]
+    assert len(moments) == 1
+    step = trace.steps[moments[0].i]
+    assert step.event == "write_headers" and b"Connection: close" in trace.clients["c1"].received
+    html = client.get(f"/s/leftover-body?step={step.i}").text
+    assert "Connection: close" in html and "cannot skip a body" in html
+    assert "Connection: close" in client.get(f"/s/leftover-body?step={step.i}&lang=zh").text
+    for name in ("01-one-get", "11-post-with-body", "24-hop-by-hop"):
+        other = sim.run(json.loads((ROOT / "gallery" / f"{name}.json").read_text(encoding="utf-8")))
+        assert not [m for m in sim.timeline(other).moments if m.kind is sim.MomentKind.KEEP_ALIVE_OFF]
