@@ -1203,7 +1203,7 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
             heads_sent.add(key)
             head = head_of(key)
             if head is not None:
-                out.extend(_answer_moments(i, t, key, head, req))
+                out.extend(_answer_moments(i, t, key, head, req, trace.stack.kind == "werkzeug"))
         if event in ("write_headers", "write_body") and key in first_chunk_pending \
                 and key not in first_chunk_done:
             first_chunk_done.add(key)
@@ -1212,10 +1212,11 @@ def _moments(trace: Trace, rows: list[tuple], backlog: dict,
 
 
 def _answer_moments(i: int, t: int, key: tuple[str, int], head: ResponseHead,
-                    req: _Seen) -> list[Moment]:
+                    req: _Seen, always_closes: bool) -> list[Moment]:
     """What the head of an answer teaches, as it goes out: HEAD's missing body, how a body
     of unknown length is framed, why it closes with a body left unread, a hop-by-hop
-    header the app set."""
+    header the app set. ``always_closes``: the server sends ``Connection: close`` with every
+    answer (Werkzeug 3; 0.16 only with an answer of unknown length)."""
     client, request = key
     out = []
     if req.method == "HEAD":
@@ -1226,7 +1227,7 @@ def _answer_moments(i: int, t: int, key: tuple[str, int], head: ResponseHead,
         out.append(Moment(i, t, MomentKind.CHUNKED_RESPONSE if chunked else MomentKind.END_BY_CLOSE,
                           client, request, None, head.version))
     connection = head.headers.get("connection", [])
-    if connection == ["close"] and req.content_length() and not req.view_reads:
+    if always_closes and connection == ["close"] and req.content_length() and not req.view_reads:
         out.append(Moment(i, t, MomentKind.KEEP_ALIVE_OFF, client, request, None, req.version))
     if len(connection) > 1:  # the app's own beside the server's "close"
         out.append(Moment(i, t, MomentKind.HOP_BY_HOP_PASSED, client, request, None,

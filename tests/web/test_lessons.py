@@ -230,3 +230,16 @@ def test_the_leftover_body_says_why_werkzeug_closes(client):
     for name in ("01-one-get", "11-post-with-body", "24-hop-by-hop"):
         other = sim.run(json.loads((ROOT / "gallery" / f"{name}.json").read_text(encoding="utf-8")))
         assert not [m for m in sim.timeline(other).moments if m.kind is sim.MomentKind.KEEP_ALIVE_OFF]
+
+
+def test_keep_alive_off_is_werkzeug_3s_rule_only():
+    """Werkzeug 0.16 sends Connection: close only with an answer of unknown length: its
+    stream to a request with an unread body is no case of "every Werkzeug answer"."""
+    scenario = json.loads((ROOT / "gallery" / "17-leftover-body.json").read_text(encoding="utf-8"))
+    scenario["app"]["routes"] = [{**r, "view": {"stream": ["a", "b"]}} for r in scenario["app"]["routes"]]
+    for kind, expected in (("werkzeug", 1), ("werkzeug-legacy", 0)):
+        scenario["server"] = {"kind": kind, "threaded": True}
+        trace = sim.run(scenario)
+        assert b"Connection: close" in trace.clients["c1"].received, kind
+        moments = [m for m in sim.timeline(trace).moments if m.kind is sim.MomentKind.KEEP_ALIVE_OFF]
+        assert len(moments) == expected, kind
