@@ -985,11 +985,7 @@ class ClientRun:
         while True:
             sent = _LIBC.send(sock.fileno(), data, len(data), flags)
             if sent < 0 and ctypes.get_errno() in (errno.EAGAIN, errno.EWOULDBLOCK):
-                try:
-                    sock.sendall(data)
-                except OSError:
-                    return False
-                return True
+                return ClientRun._sendall(sock, data)
             if sent < 0:  # EPIPE / ECONNRESET: the server closed or reset
                 return False
             data = data[sent:]
@@ -1001,17 +997,33 @@ class ClientRun:
 
     def _send(self, sock: socket.socket, t0: float, t_connect: float,
               chunks: list[tuple[float, bytes]]) -> float:
-        """Send ``chunks`` on time; when the last one was due."""
+        """Send ``chunks`` on time; when the last one was due. Chunks due at one instant go
+        out back to back with the GIL held (as in :meth:`_send_and_end`): a server thread
+        woken by the first must not run before the next is sent, as it cannot when the
+        client is a process of its own."""
         due = t_connect
-        for delay, data in chunks:
+        flags = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+        for index, (delay, data) in enumerate(chunks):
             due += delay
-            self._sleep_until(t0, due)
-            try:
-                sock.sendall(data)
-            except OSError:  # EPIPE / ECONNRESET: the server closed or reset
+            together = index > 0 and delay == 0
+            if not together:
+                self._sleep_until(t0, due)
+            if together or (index + 1 < len(chunks) and chunks[index + 1][0] == 0):
+                sent = self._send_holding_the_gil(sock, data, flags)
+            else:
+                sent = self._sendall(sock, data)
+            if not sent:  # EPIPE / ECONNRESET: the server closed or reset
                 self.send_failed = True
                 break
         return due
+
+    @staticmethod
+    def _sendall(sock: socket.socket, data: bytes) -> bool:
+        try:
+            sock.sendall(data)
+        except OSError:
+            return False
+        return True
 
     def _sleep_until(self, t0: float, when: float) -> None:
         """Wait until ``when`` (the scenario's time ``when - t0``)."""
