@@ -1203,5 +1203,7 @@ def send_file_11(filename: str, data: bytes, mtime: int, request, now: int, mime
             if stop - start != len(data):  # "Be sure not to send 206 response if requested range is the full content."
                 return partial_content(response, data, start, stop)
         if not is_resource_modified(environ, etag, mtime):
-            response.status_code = 304
+            # 0.16's make_conditional, as Werkzeug 3's: a precondition that holds no longer
+            # when If-Match asked for one (``If-Match: *`` and an ETag: 412), else 304
+            response.status_code = 412 if environ.get("HTTP_IF_MATCH") else 304
     return response
