@@ -20,7 +20,7 @@ from ..layers import Layer
 from ..scenario import App, Blueprint, Hook, Route, View, exception_class
 from ..scheduler import Sleep
 from ..trace import Phase
-from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_sansio, werkzeug_wsgi
+from . import blinker_base, werkzeug016_routing, werkzeug016_urls, werkzeug_internal, werkzeug_sansio, werkzeug_wsgi
 from .flask_ctx import AppContext, RequestContext
 from .flask_helpers import Generate, StreamWithContext, StreamWithContext11
 from .http_status import MISSING_IN_016, WERKZEUG_ERROR_CODES, WERKZEUG_ERRORS
@@ -559,7 +559,10 @@ class Flask:
 
     def log_error(self, ctx: RequestContext, message: str, err: BaseException) -> None:
         """``app.logger.error``/``exception`` with Flask's default format, and the
-        traceback's last line."""
+        traceback's last line. ``app.logger`` is made here, the first time it is used: for an
+        app named ``""`` it is the root logger, and its handler writes Werkzeug's lines too."""
+        if self.name == "":
+            werkzeug_internal.create_root_logger(self.world, ctx.actor)
         tm = self.world.wall_time()
         self.rec.log(ctx.actor,
                      f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {tm.tm_hour:02d}:"

@@ -30,6 +30,7 @@ from __future__ import annotations
 from ..kernel import EndState
 from ..scheduler import Sleep, Wait, Waitable
 from ..trace import Phase
+from . import werkzeug_internal
 from .flask_app import AppExit
 from .socketserver import socket_view
 from .world import Process
@@ -96,7 +97,7 @@ class ReloaderLoop:
                  line='_log("info", " * Restarting with %s" % self.name)')
         event = "get_args_for_reloading"
         while True:
-            rec.log(parent.main, f" * Restarting with {self.name}")
+            werkzeug_internal.log(world, parent.main, "info", f" * Restarting with {self.name}")
             rec.step(parent.main, None, Phase.STARTUP, R + "_get_args_for_reloading", event,
                      {"args": RELOAD_ARGS, "spawn": world.scenario.server.reloader_spawn_ms,
                       "fd": parent.environ.get("WERKZEUG_SERVER_FD"),
@@ -122,7 +123,8 @@ class ReloaderLoop:
         self.rec.step(self.process.main, None, Phase.CLOSE, R + "ReloaderLoop.log_reload", "log_reload",
                       {"file": filename},
                       line='_log("info", " * Detected change in %r, reloading" % filename)')
-        self.rec.log(self.process.main, f" * Detected change in {filename!r}, reloading")
+        werkzeug_internal.log(self.world, self.process.main, "info",
+                              f" * Detected change in {filename!r}, reloading")
 
 
 def exit_process(world, process: Process, code: int) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..trace import Phase
-from . import cpython, werkzeug016_urls
+from . import cpython, werkzeug016_urls, werkzeug_internal
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
@@ -366,7 +366,7 @@ class BaseWSGIServer(BaseServer):
 
     def log(self, type: str, message: str, actor: str) -> None:
         """``werkzeug._internal._log``: the 'werkzeug' logger, to stderr."""
-        self.rec.log(actor, message.rstrip())
+        werkzeug_internal.log(self.world, actor, type, message)
 
     def serve_forever(self):
         self.rec.step(self.actor, None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
@@ -475,4 +475,4 @@ def log_startup(world, actor: str, host: str, port: int) -> None:
     url = f"http://{host}:{port}/"
     world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.log_startup",
                         "log_startup", {"url": url}, line='" * Running on %s://%s:%d/ %s",')
-    world.recorder.log(actor, f" * Running on {url} (Press CTRL+C to quit)")
+    werkzeug_internal.log(world, actor, "info", f" * Running on {url} (Press CTRL+C to quit)")

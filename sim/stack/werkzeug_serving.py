@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..kernel import SocketState
 from ..trace import Phase, flat_pairs, pairs_of, view
+from . import werkzeug_internal
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler, HTTPServer
 from .io import STDERR
@@ -586,7 +587,7 @@ class BaseWSGIServer(HTTPServer):
 
     def log(self, type: str, message: str, actor: str) -> None:
         """``werkzeug._internal._log``: the 'werkzeug' logger, to stderr."""
-        self.rec.log(actor, message.rstrip())
+        werkzeug_internal.log(self.world, actor, type, message)
 
     def log_startup(self) -> None:
         dev_warning = ansi_style(

@@ -68,6 +68,8 @@ class World:
     script: Callable[[World, Process], Any] | None = None
     #: reloader children started so far
     children_started: int = 0
+    #: the processes whose root logger has Flask's handler (``werkzeug_internal``)
+    root_logger_handled: set[str] = field(default_factory=set)
 
     def wall_second(self) -> int:
         """The simulated wall clock, in whole seconds since the Unix epoch."""
