@@ -104,46 +104,17 @@ def randomized_recordings(request: pytest.FixtureRequest) -> Iterator[dict[str, 
     pool.shutdown(cancel_futures=True)
 
 
+#: what runs live: each stream's seeds on the variants it is judged on
+LIVE = [(seed, variant)
+        for seeds, variants in ((SEEDS, RANDOM_VARIANTS), (OTHER_STACK_SEEDS, OTHER_STACK_VARIANTS),
+                                (EXTENDED_SEEDS, EXTENDED_VARIANTS), (WIDER_SEEDS, EXTENDED_VARIANTS),
+                                (DEEPER_SEEDS, EXTENDED_VARIANTS))
+        for seed in seeds for variant in variants]
+
+
 @pytest.mark.fidelity
-@pytest.mark.parametrize("variant", RANDOM_VARIANTS)
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("seed", "variant"), LIVE)
 def test_random_scenario_matches_real_stack(
-    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
-) -> None:
-    _assert_matches(seed, variant, randomized_recordings)
-
-
-@pytest.mark.fidelity
-@pytest.mark.parametrize("variant", OTHER_STACK_VARIANTS)
-@pytest.mark.parametrize("seed", OTHER_STACK_SEEDS)
-def test_random_scenario_matches_the_other_real_stacks(
-    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
-) -> None:
-    _assert_matches(seed, variant, randomized_recordings)
-
-
-@pytest.mark.fidelity
-@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
-@pytest.mark.parametrize("seed", EXTENDED_SEEDS)
-def test_random_scenario_with_the_later_dimensions_matches(
-    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
-) -> None:
-    _assert_matches(seed, variant, randomized_recordings)
-
-
-@pytest.mark.fidelity
-@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
-@pytest.mark.parametrize("seed", WIDER_SEEDS)
-def test_random_scenario_with_the_wider_dimensions_matches(
-    seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
-) -> None:
-    _assert_matches(seed, variant, randomized_recordings)
-
-
-@pytest.mark.fidelity
-@pytest.mark.parametrize("variant", EXTENDED_VARIANTS)
-@pytest.mark.parametrize("seed", DEEPER_SEEDS)
-def test_random_scenario_with_the_deeper_dimensions_matches(
     seed: int, variant: str, randomized_recordings: dict[str, Future[Recording]]
 ) -> None:
     _assert_matches(seed, variant, randomized_recordings)
