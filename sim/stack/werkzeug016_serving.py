@@ -42,6 +42,7 @@ from .werkzeug_serving import (
     next_chunk,
     response_view,
     split_status,
+    start_run_wsgi,
     wsgi_encoding_dance,
 )
 from .werkzeug_wrappers import ClosingIterator
@@ -98,19 +99,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     # -- run_wsgi --------------------------------------------------------------------
 
     def run_wsgi(self):
-        expect_100 = self.headers.get("Expect", "").lower().strip() == "100-continue"
-        if expect_100:  # the step says so: it is a 100 Continue the app cannot prevent
-            self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi",
-                          "run_wsgi_continue", line='self.wfile.write(b"HTTP/1.1 100 Continue')
-        else:
-            self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
-                          line="execute(self.server.app)")
-        # run_wsgi's closure variables are new at each call: a request after one whose
-        # headers failed to go out (the connection stays open) starts from nothing
-        self.ws = WriteState()
-        self.response_body = bytearray()
-        if expect_100:
-            self.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        start_run_wsgi(self, self.headers.get("Expect", "").lower().strip() == "100-continue")
         self.environ = self.make_environ()
         try:
             yield from self.execute(self.server.app)

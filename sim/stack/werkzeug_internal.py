@@ -31,7 +31,7 @@ def log(world: World, actor: str, type: str, message: str) -> None:
     ``_internal``, where ``_log`` makes the call)."""
     line = message.rstrip()
     world.recorder.log(actor, line)
-    if process_of(actor) in world.root_logger_handled:
+    if world.root_logger_handled and process_of(actor) in world.root_logger_handled:
         tm = world.wall_time()
         world.recorder.log(actor, f"[{tm.tm_year:04d}-{tm.tm_mon:02d}-{tm.tm_mday:02d} "
                                   f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d},000] "

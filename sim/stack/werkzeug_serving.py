@@ -251,6 +251,24 @@ class HeadersAlreadySet(AssertionError):
     """``start_response`` called twice without ``exc_info``."""
 
 
+def start_run_wsgi(handler: Any, expect_100: bool) -> None:
+    """The opening of ``run_wsgi``, the same on both Werkzeugs (they differ in how they read
+    ``Expect``): its step, which says so when run_wsgi writes its own 100 Continue (one the
+    app cannot prevent); the closure variables, new at each call (a request after one whose
+    headers failed to go out, on a connection that stays open, starts from nothing); and
+    that 100 Continue."""
+    if expect_100:
+        handler.rec.step(handler.actor, handler.client, Phase.RUN_WSGI, WH + "run_wsgi",
+                         "run_wsgi_continue", line='self.wfile.write(b"HTTP/1.1 100 Continue')
+    else:
+        handler.rec.step(handler.actor, handler.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
+                         line="execute(self.server.app)")
+    handler.ws = WriteState()
+    handler.response_body = bytearray()
+    if expect_100:
+        handler.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
 class WSGIRequestHandler(BaseHTTPRequestHandler):
     server_version = SERVER_VERSION
 
@@ -283,19 +301,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     # -- run_wsgi --------------------------------------------------------------------
 
     def run_wsgi(self):
-        expect_100 = self.headers.get("Expect", "").lower().strip(" \t") == "100-continue"
-        if expect_100:  # the step says so: it is a 100 Continue the app cannot prevent
-            self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi",
-                          "run_wsgi_continue", line='self.wfile.write(b"HTTP/1.1 100 Continue')
-        else:
-            self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
-                          line="execute(self.server.app)")
-        # run_wsgi's closure variables are new at each call: a request after one whose
-        # headers failed to go out (the connection stays open) starts from nothing
-        self.ws = WriteState()
-        self.response_body = bytearray()
-        if expect_100:
-            self.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        start_run_wsgi(self, self.headers.get("Expect", "").lower().strip(" \t") == "100-continue")
         self.environ = self.make_environ()
         try:
             yield from self.execute(self.server.app)
