@@ -914,6 +914,10 @@ class ClientRun:
             # Nothing listens any more (the server loop ended): the kernel answers the SYN
             # with RST, which the client sees as a reset before it sent anything.
             return ClientResult("", "reset")
+        # The first chunk goes out when connect() returns, and each "after" counts from the
+        # chunk before it (DESIGN.md): a SYN that a full backlog dropped moves them all.
+        t_connect = t0 + self.script.at_s + syn_retransmission_wait(
+            time.monotonic() - (t0 + self.script.at_s))
         self.local_port = sock.getsockname()[1]
         reader = None
         if self.script.then != "close":
@@ -922,7 +926,7 @@ class ClientRun:
         if self.script.then in ("reset", "close"):
             chunks = self.script.chunks
             burst = last_burst(chunks)
-            due = self._send(sock, t0, t0 + self.script.at_s, chunks[:burst])
+            due = self._send(sock, t0, t_connect, chunks[:burst])
             if burst < len(chunks) and not self.send_failed:
                 self._sleep_until(t0, due + chunks[burst][0])
             self._send_and_end(sock, [] if self.send_failed else [data for _, data in chunks[burst:]])
@@ -930,7 +934,7 @@ class ClientRun:
                 reader.join()
             end = "reset" if self.send_failed else "client_closed"
             return ClientResult(self.received.decode("latin-1"), end)
-        self._send(sock, t0, t0 + self.script.at_s, self.script.chunks)
+        self._send(sock, t0, t_connect, self.script.chunks)
         if self.script.then == "shutdown_write" and not self.send_failed:
             try:
                 sock.shutdown(socket.SHUT_WR)
@@ -1067,6 +1071,23 @@ class ClientRun:
             return False
         quiet_since = max(self.reading_phase_since, self.last_data_at)
         return now - quiet_since >= self.script.read_timeout_s
+
+
+#: Linux's first SYN retransmission timeout (``TCP_TIMEOUT_INIT``), doubled on each retry
+SYN_RTO_S = 1.0
+
+
+def syn_retransmission_wait(connect_took: float) -> float:
+    """How long ``connect()`` waited for retransmitted SYNs, from how long it took: on
+    loopback it returns at once unless the listener's full backlog dropped the SYN, and then
+    it returns when a retransmission (1 s, then 2 s, 4 s, ... later) was let in. Only whole
+    retransmission times count, so a connect() that the machine's load slowed by a
+    millisecond moves no chunk."""
+    waited, timeout = 0.0, SYN_RTO_S
+    while connect_took >= waited + timeout * 0.9:
+        waited += timeout
+        timeout *= 2
+    return waited
 
 
 def _sleep_until(when: float) -> None:

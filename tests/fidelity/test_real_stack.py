@@ -6,7 +6,7 @@ import pytest
 
 from .compare import KEY_CALLS
 from .corpus import VARIANTS
-from .real_stack import ConsoleCapture, as_app_function, record
+from .real_stack import ConsoleCapture, as_app_function, record, syn_retransmission_wait
 
 REQUEST_PATH = [
     "socketserver.BaseServer._handle_request_noblock",
@@ -149,3 +149,13 @@ def test_app_run_with_processes_is_threaded_too_and_refused(kind: str) -> None:
     with pytest.raises(sim.ScenarioError) as refused:
         sim.validate(scenario)
     assert refused.value.field == "server"
+
+
+def test_a_chunk_counts_from_the_connect_moved_by_whole_syn_retransmissions() -> None:
+    # connect() on loopback returns at once, or when a retransmitted SYN (1 s, then 2 s
+    # more, ...) got into the backlog; a few ms of load or timer slack move nothing.
+    assert syn_retransmission_wait(0.0004) == 0.0
+    assert syn_retransmission_wait(0.05) == 0.0
+    assert syn_retransmission_wait(1.0112) == 1.0
+    assert syn_retransmission_wait(3.03) == 3.0
+    assert syn_retransmission_wait(7.2) == 7.0
