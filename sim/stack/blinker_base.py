@@ -12,7 +12,7 @@ nothing and ``send`` returns ``[]``: the step is the call itself.
 
 from __future__ import annotations
 
-from ..trace import Phase
+from typing import NamedTuple
 
 SEND = "blinker.base.Signal.send"
 
@@ -21,8 +21,30 @@ SEND = "blinker.base.Signal.send"
 #: falls back to ``_FakeSignal``, whose ``send`` is ``pass``.
 FAKE_SEND = "flask.signals._FakeSignal.send"
 
+#: each signal, and the Flask function that sends it
+SENDERS = {
+    "appcontext_pushed": "AppContext.push",
+    "request_started": "Flask.full_dispatch_request",
+    "got_request_exception": "Flask.handle_exception",
+    "request_finished": "Flask.finalize_request",
+    "request_tearing_down": "Flask.do_teardown_request",
+    "appcontext_tearing_down": "Flask.do_teardown_appcontext",
+    "appcontext_popped": "AppContext.pop",
+}
 
-def send(rec, actor: str, client: str | None, signal: str, caller: str, qualname: str = SEND) -> None:
-    """``signal.send(sender, ...)`` from the Flask function ``caller``, no receiver connected."""
-    rec.step(actor, client, Phase.APP, qualname, f"signal_{signal}", {"caller": caller},
-             line="for receiver in self.receivers_for(sender):" if qualname == SEND else "pass")
+
+class SendStep(NamedTuple):
+    """What the step of one ``signal.send(sender, ...)`` records, no receiver connected:
+    the same at every send of that signal."""
+
+    key: str
+    args: dict[str, str]
+    line: str
+
+
+def send_steps(qualname: str = SEND) -> dict[str, SendStep]:
+    """The step of each signal's ``send`` (``qualname``: blinker's, or Flask 1.1's
+    ``_FakeSignal.send``), made once per app rather than once per send."""
+    line = "for receiver in self.receivers_for(sender):" if qualname == SEND else "pass"
+    return {signal: SendStep(f"signal_{signal}", {"caller": caller}, line)
+            for signal, caller in SENDERS.items()}

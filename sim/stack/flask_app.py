@@ -133,6 +133,7 @@ class Flask:
             for route in bp.routes:
                 rules.append(self._route_rule(route, bp))
         self.url_map = self.url_map_class(rules)
+        self.signal_steps = blinker_base.send_steps(self.signal_send)
 
     #: ``Flask.url_map_class`` / ``url_rule_class``: Werkzeug 3's map and rules
     url_map_class: Any = Map
@@ -173,8 +174,10 @@ class Flask:
             return AppRaised("LookupError", f"no exception for {code}")
         return HTTPException(code)
 
-    def send_signal(self, ctx: RequestContext, signal: str, caller: str) -> None:
-        blinker_base.send(self.rec, ctx.actor, ctx.client, signal, caller, self.signal_send)
+    def send_signal(self, ctx: RequestContext, signal: str) -> None:
+        """``signal.send(...)`` from the Flask function that sends it (``blinker_base.SENDERS``)."""
+        key, args, line = self.signal_steps[signal]
+        self.rec.step(ctx.actor, ctx.client, Phase.APP, self.signal_send, key, args, line=line)
 
     def _route_rule(self, route: Route, bp: Blueprint | None) -> Rule:
         if bp is None:
@@ -314,8 +317,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
                       "full_dispatch_request", line="rv = self.preprocess_request()")
         try:
-            self.send_signal(ctx, "request_started",
-                              "Flask.full_dispatch_request")
+            self.send_signal(ctx, "request_started")
             rv = self.preprocess_request(ctx)
             if rv is None:
                 rv = yield from self.dispatch_request(ctx)
@@ -545,8 +547,7 @@ class Flask:
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError(original_exception=e)")
-        self.send_signal(ctx, "got_request_exception",
-                          "Flask.handle_exception")
+        self.send_signal(ctx, "got_request_exception")
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line='self.logger.error(')
@@ -579,7 +580,7 @@ class Flask:
         response = self.make_response(ctx, rv)
         try:
             response = self.process_response(ctx, response)
-            self.send_signal(ctx, "request_finished", "Flask.finalize_request")
+            self.send_signal(ctx, "request_finished")
         except Exception as err:
             if not from_error_handler:
                 raise
@@ -602,7 +603,7 @@ class Flask:
             raise AppRaised("TypeError", self.NONE_RETURNED.format(endpoint=ctx.request.endpoint))
         if isinstance(rv, HTTPException):
             rv = rv.get_response()
-        elif isinstance(rv, str | bytes):
+        elif isinstance(rv, (str, bytes)):  # a tuple: a union is built per call
             data = rv.encode() if isinstance(rv, str) else rv
             self.check_header_values(headers or {})  # response_class(rv, status, headers)
             return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
@@ -647,8 +648,7 @@ class Flask:
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
-        self.send_signal(ctx, "request_tearing_down",
-                          "Flask.do_teardown_request")
+        self.send_signal(ctx, "request_tearing_down")
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
         self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_appcontext",
@@ -658,8 +658,7 @@ class Flask:
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"},
                           layer=Layer.FLASK, decl=self.pointers[id(hook)])
-        self.send_signal(ctx, "appcontext_tearing_down",
-                          "Flask.do_teardown_appcontext")
+        self.send_signal(ctx, "appcontext_tearing_down")
 
 
 class InternalServerErrorApp:
@@ -1010,7 +1009,7 @@ class Flask11(Flask):
                       FA + "try_trigger_before_first_request_functions", "try_trigger_first",
                       line="if self._got_first_request:")
         try:
-            self.send_signal(ctx, "request_started", "Flask.full_dispatch_request")
+            self.send_signal(ctx, "request_started")
             rv = self.preprocess_request(ctx)
             if rv is None:
                 rv = yield from self.dispatch_request(ctx)
@@ -1058,7 +1057,7 @@ class Flask11(Flask):
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError()")
-        self.send_signal(ctx, "got_request_exception", "Flask.handle_exception")
+        self.send_signal(ctx, "got_request_exception")
         self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line="self.logger.error(")
@@ -1138,7 +1137,7 @@ class Flask11(Flask):
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
-        self.send_signal(ctx, "request_tearing_down", "Flask.do_teardown_request")
+        self.send_signal(ctx, "request_tearing_down")
 
 
 class AppContext11(AppContext):
@@ -1147,7 +1146,7 @@ class AppContext11(AppContext):
         self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
                           "appctx_push", {"name": self.app.name}, line="_app_ctx_stack.push(self)",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
-        self.app.send_signal(ctx, "appcontext_pushed", "AppContext.push")
+        self.app.send_signal(ctx, "appcontext_pushed")
 
 
 class InternalServerErrorApp016:

@@ -100,7 +100,7 @@ class AppContext:
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
-        self.app.send_signal(ctx, "appcontext_pushed", "AppContext.push")
+        self.app.send_signal(ctx, "appcontext_pushed")
 
     def pop(self, ctx: RequestContext, exc) -> None:
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
@@ -109,7 +109,7 @@ class AppContext:
         ctx.stacks["app"].pop()
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
                           state={f"ctx/{ctx.actor}": ctx.stacks_view()})
-        self.app.send_signal(ctx, "appcontext_popped", "AppContext.pop")
+        self.app.send_signal(ctx, "appcontext_popped")
 
 
 class RequestContext:

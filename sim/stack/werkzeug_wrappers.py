@@ -44,8 +44,12 @@ class Headers:
         self.items: list[tuple[str, str]] = list(items or [])
 
     def get(self, key: str) -> str | None:
+        # a plain loop, not next() over a generator: it runs for every response
         ikey = key.lower()
-        return next((v for k, v in self.items if k.lower() == ikey), None)
+        for name, value in self.items:
+            if name.lower() == ikey:
+                return value
+        return None
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
@@ -53,14 +57,13 @@ class Headers:
     def set(self, key: str, value: str) -> None:
         """``Headers.set``: replace the first, drop the rest, or append."""
         ikey = key.lower()
-        for index, (name, _) in enumerate(self.items):
+        items = self.items
+        for index, (name, _) in enumerate(items):
             if name.lower() == ikey:
-                self.items[index] = (key, value)
-                self.items[index + 1 :] = [
-                    item for item in self.items[index + 1 :] if item[0].lower() != ikey
-                ]
+                items[index] = (key, value)
+                items[index + 1 :] = [item for item in items[index + 1 :] if item[0].lower() != ikey]
                 return
-        self.items.append((key, value))
+        items.append((key, value))
 
     def remove(self, key: str) -> None:
         ikey = key.lower()
@@ -79,7 +82,11 @@ def escape(text: str) -> str:
 
 def status_text(code: int) -> str:
     """``Response._clean_status``: ``404 NOT FOUND``; an unknown code is ``UNKNOWN``."""
-    return f"{code} {HTTP_STATUS_CODES.get(code, 'Unknown').upper()}"
+    return STATUS_TEXTS.get(code) or f"{code} UNKNOWN"
+
+
+#: :func:`status_text` of every known code, made once (it is asked twice per response)
+STATUS_TEXTS = {code: f"{code} {reason.upper()}" for code, reason in HTTP_STATUS_CODES.items()}
 
 
 @dataclass(slots=True, eq=False)
@@ -142,11 +149,12 @@ class Response:
         """``Response.__call__``: ``get_wsgi_response`` (headers, then ``get_app_iter``),
         ``start_response``, and the body iterable, which closes the response."""
         origin = environ[ORIGIN_KEY]
+        status_line = self.status
         origin.recorder.step(origin.actor, origin.client, Phase.RESPOND, WR + "__call__",
-                             "response_call", {"status": self.status},
+                             "response_call", {"status": status_line},
                              line="start_response(status, headers)")
         headers = Headers(self.wsgi_headers())
-        set_uri_headers(headers, {"location": iri_to_uri, "content-location": iri_to_uri})
+        set_uri_headers(headers, _URI_FIXES)
         headers = headers.items
         # get_app_iter: no body for HEAD, 1xx, 204, 304; a file is passed through as it is.
         status = self.status_code
@@ -157,7 +165,7 @@ class Response:
         else:
             body = self.body
         try:
-            start_response(self.status, headers)
+            start_response(status_line, headers)
         except Exception:
             # The body was wrapped already (get_wsgi_response runs before start_response)
             # and nobody will iterate it. CPython finalizes an unstarted generator when its
@@ -193,6 +201,9 @@ class Response:
             headers.set("Content-Length", str(sum(length_of(x) for x in self.body)))
         return headers.items
 
+
+#: Werkzeug 3's ``get_wsgi_headers`` makes both URI headers a URI (``iri_to_uri``)
+_URI_FIXES = {"location": iri_to_uri, "content-location": iri_to_uri}
 
 _ENTITY_HEADERS = ("Allow", "Content-Encoding", "Content-Language", "Content-Length",
                    "Content-MD5", "Content-Range", "Content-Type", "Last-Modified")
@@ -308,7 +319,7 @@ class RangeNotSatisfiable(HTTPException):
 def encoded_length_016(item: Any) -> int:
     """``len(to_bytes(x, "ascii"))``, 0.16's length of a body item: ``to_bytes`` takes bytes
     or a str only (``TypeError: Expected bytes`` for a number)."""
-    if isinstance(item, bytes | bytearray | memoryview):
+    if isinstance(item, (bytes, bytearray, memoryview)):  # a tuple: a union is built per call
         return len(bytes(item))
     if isinstance(item, str):
         return len(item.encode("ascii"))
@@ -316,8 +327,11 @@ def encoded_length_016(item: Any) -> int:
 
 
 def status_text_016(code: int) -> str:
-    name = "Unknown" if code in MISSING_IN_016 else HTTP_STATUS_CODES.get(code, "Unknown")
-    return f"{code} {name.upper()}"
+    return STATUS_TEXTS_016.get(code) or f"{code} UNKNOWN"
+
+
+#: :func:`status_text_016` of every code 0.16 knows, made once
+STATUS_TEXTS_016 = {code: text for code, text in STATUS_TEXTS.items() if code not in MISSING_IN_016}
 
 
 def status_016(response: Response) -> str:
