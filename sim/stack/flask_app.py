@@ -9,6 +9,7 @@ generator runs after teardown, as in the real stack). The user's views and hooks
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zlib
@@ -306,10 +307,7 @@ class Flask:
         allowed ones can still fail ``Map.bind``'s IDNA encoding of the name (the port left
         aside): ``localhost..`` has an empty label. That raises ``BadHost`` (a 400): the
         context then has no URL adapter and ``push`` never calls ``match_request``."""
-        name = get_host(request.environ).lower().partition(":")[0]
-        try:
-            name.encode("idna")
-        except UnicodeError:
+        if _bind_fails(get_host(request.environ)):
             return HTTPException(400)
         return None
 
@@ -847,11 +845,29 @@ def get_host(environ: dict) -> str:
         if ":" in name and name[0] != "[":
             name = f"[{name}]"
         host = f"{name}:{environ['SERVER_PORT']}"
+    return _checked_host(host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_host(host: str) -> str:
+    """``get_host``'s checks of a host value (a pure function of it, cached: a run asks it
+    of the same few hosts once per request)."""
     host = host.removesuffix(":80")
     found = _HOST_RE.fullmatch(host) if host else None
     if found is None or (found[2] and not 1 <= int(found[2]) <= 65535):
         return ""
     return host
+
+
+@functools.lru_cache(maxsize=1024)
+def _bind_fails(host: str) -> bool:
+    """Whether ``Map.bind``'s IDNA encoding of the host's name fails (cached as
+    :func:`_checked_host`)."""
+    try:
+        host.lower().partition(":")[0].encode("idna")
+    except UnicodeError:
+        return True
+    return False
 
 
 def _redirect_url(host: str, request, new_path: str) -> str:
@@ -861,7 +877,9 @@ def _redirect_url(host: str, request, new_path: str) -> str:
 
 
 def _show_args(args: dict[str, Any] | None) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in (args or {}).items())
+    if not args:  # most views take no URL values: no generator to join
+        return ""
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
 def _error_name(err: BaseException) -> str:
@@ -1145,7 +1163,7 @@ class AppContext11(AppContext):
         ctx.stacks["app"].append(self.app.name)
         self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
                           "appctx_push", {"name": self.app.name}, line="_app_ctx_stack.push(self)",
-                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+                          state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_pushed")
 
 

@@ -99,7 +99,7 @@ class AppContext:
         self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
-                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+                          state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_pushed")
 
     def pop(self, ctx: RequestContext, exc) -> None:
@@ -108,7 +108,7 @@ class AppContext:
         self.app.do_teardown_appcontext(ctx, exc)
         ctx.stacks["app"].pop()
         self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
-                          state={f"ctx/{ctx.actor}": ctx.stacks_view()})
+                          state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_popped")
 
 
@@ -118,6 +118,9 @@ class RequestContext:
         self.request = Request(app, environ)
         self.actor = self.request.origin.actor
         self.client = self.request.origin.client
+        #: the inspector's state entries this request's steps change, named once
+        self.ctx_key = f"ctx/{self.actor}"
+        self.environ_key = f"environ/{self.client}"
         # werkzeug.wrappers.Request.__init__: the environ keeps the request object
         environ["werkzeug.request"] = app.request_repr(environ)
         self.stacks: dict[str, list[str]] = {"app": [], "request": []}
@@ -129,7 +132,7 @@ class RequestContext:
         app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
-                     state={f"environ/{self.client}": environ_view(environ)})
+                     state={self.environ_key: environ_view(environ)})
 
     def stacks_view(self) -> tuple:
         """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
@@ -151,7 +154,7 @@ class RequestContext:
                           "reqctx_pop_nested", line="app_ctx = self._implicit_app_ctx_stack.pop()")
         self.stacks["request"].pop()
         self.app.rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
-                          state={f"ctx/{self.actor}": self.stacks_view()})
+                          state={self.ctx_key: self.stacks_view()})
 
     def push_again(self) -> None:
         """``with req_ctx`` in ``stream_with_context``: its app context is active already."""
@@ -166,11 +169,11 @@ class RequestContext:
             self.request.routing_exception = self.bind_error
             self.app.rec.step(self.actor, self.client, Phase.DISPATCH, None, "no_url_adapter",
                               {"host": self.request.environ.get("HTTP_HOST", "")},
-                              state={f"ctx/{self.actor}": self.stacks_view()})
+                              state={self.ctx_key: self.stacks_view()})
             return
         self.app.rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
                           "match_request", line="result = self.url_adapter.match(return_rule=True)",
-                          state={f"ctx/{self.actor}": self.stacks_view()})
+                          state={self.ctx_key: self.stacks_view()})
         self.app.match(self)
 
     def pop(self, exc, pop_app: bool = True, key: str = "reqctx_pop") -> None:
@@ -187,7 +190,6 @@ class RequestContext:
         environ = self.request.environ
         environ["werkzeug.request"] = None
         rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
-                 state={f"ctx/{self.actor}": self.stacks_view(),
-                        f"environ/{self.client}": environ_view(environ)})
+                 state={self.ctx_key: self.stacks_view(), self.environ_key: environ_view(environ)})
         if pop_app:
             self.app_ctx.pop(self, exc)
