@@ -467,13 +467,15 @@ def render_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 _intern = sys.intern
-#: the table's lookup, bound once (``step`` runs a million times in a large run)
-_LAYER_GET = LAYERS.get
+#: qualname -> (the qualname interned, its layer's value), for every function of
+#: :data:`sim.layers.LAYERS`: one lookup gives :meth:`Recorder.step` both
+_KNOWN: dict[str, tuple[str, str]] = {_intern(q): (_intern(q), layer._value_) for q, layer in LAYERS.items()}
+_KNOWN_GET = _KNOWN.get
+_CLIENT, _KERNEL, _LOOP = Layer.CLIENT._value_, Layer.KERNEL._value_, Layer.LOOP._value_
 
 
-def _layer(qualname: str) -> Layer:
-    layer = LAYERS.get(qualname)
-    return layer if layer is not None else layer_of(qualname)  # layer_of raises, naming it
+def _unknown(qualname: str) -> tuple[str, str]:
+    return _intern(qualname), layer_of(qualname)._value_  # layer_of raises, naming it
 
 
 class Recorder:
@@ -491,8 +493,8 @@ class Recorder:
         self._take(self.rows)
         self.log_lines: list[LogLine] = []
         self.max_steps = max_steps
-        #: the layer of each server actor's latest step
-        self._actor_layer: dict[str, Layer] = {}
+        #: the layer (its value) of each server actor's latest step
+        self._actor_layer: dict[str, str] = {}
         #: the request each client's connection is on
         self._request: dict[str, int] = {}
         #: the server actor that last worked on each client's connection
@@ -520,28 +522,32 @@ class Recorder:
         decl: str | None = None,
     ) -> None:
         # The hottest function of a run (every step of every request comes here): the
-        # common cases are tested first, without calls.
+        # common cases are tested first, without calls. Layers are kept as their values.
         if self.muted:
             return
-        if actor == client:
-            if layer is None:
-                layer = Layer.CLIENT if qualname is None else (_LAYER_GET(qualname) or _layer(qualname))
-            request = self._request.get(client, 1)
+        if layer is not None:
+            layer = layer._value_
+            if qualname is not None:
+                qualname = _intern(qualname)  # a declaration's (``app.<name>``), not in LAYERS
+        elif qualname is not None:
+            # The names are interned: most are built per call (``HS + "parse_request"``),
+            # and a million steps would otherwise keep a million copies of sixty strings.
+            qualname, layer = _KNOWN_GET(qualname) or _unknown(qualname)
+        elif actor == client:
+            layer = _CLIENT
         elif actor == "kernel":
-            if layer is None:
-                layer = Layer.KERNEL if qualname is None else (_LAYER_GET(qualname) or _layer(qualname))
-            request = None if client is None else self._request.get(client, 1)
+            layer = _KERNEL
         else:
-            if layer is None:
-                # A server step with no function of its own ("readline returned 16 bytes")
-                # is the outcome of the call before it, in the same place.
-                layer = (self._actor_layer.get(actor, Layer.LOOP) if qualname is None
-                         else (_LAYER_GET(qualname) or _layer(qualname)))
+            # A server step with no function of its own ("readline returned 16 bytes") is
+            # the outcome of the call before it, in the same place.
+            layer = self._actor_layer.get(actor, _LOOP)
+        if client is None:
+            request = None
+        else:
+            request = self._request.get(client, 1)
+        if actor != client and actor != "kernel":
             self._actor_layer[actor] = layer
-            if client is None:
-                request = None
-            else:
-                request = self._request.get(client, 1)
+            if client is not None:
                 self._served_by[client] = actor
         steps = self._steps
         if args is not None:
@@ -556,12 +562,9 @@ class Recorder:
                 # (``write``'s effects): made flat after the event (:meth:`_settle`).
                 self._filling.append(len(self._states))
                 self._states.append(state)
-        # Enum members are stored as their plain string values (see Rows). The names are
-        # interned: most are built per call (``HS + "parse_request"``, ``f"read_{what}"``),
-        # and a million steps would otherwise keep a million copies of sixty strings.
-        steps.append((self._clock.now, actor, client, phase._value_,
-                       qualname and _intern(qualname), _intern(key), line, layer._value_,
-                       request, decl))
+        # The phase is stored as its plain string value (see Rows); the key interned.
+        steps.append((self._clock.now, actor, client, phase._value_, qualname, _intern(key), line,
+                      layer, request, decl))
 
     def connection_over(self, client: str, side: str) -> None:
         """One side (``"client"`` or ``"server"``) of ``client``'s connection is done with it.
