@@ -176,6 +176,7 @@ def client_main(world: World, decl: Client, client: ClientState):
     10,000 clients does not keep 10,000 unused sockets alive for the collector to walk."""
     rec, kernel, listener, scheduler = world.recorder, world.kernel, world.listener, world.scheduler
     cid = decl.id
+    sockets = f"sockets/{cid}"  # the key of every step's socket view, made once
     conn = Connection(cid, world.client_ports[cid])
     rec.step(cid, cid, Phase.ACCEPT, None, "client_connect")
     retry = SYN_RETRY_MS
@@ -200,7 +201,7 @@ def client_main(world: World, decl: Client, client: ClientState):
         retry *= 2
         retries += 1
     rec.step("kernel", cid, Phase.ACCEPT, None, "backlog_queued", {"waiting": len(listener.queue)},
-             state={f"backlog/{cid}": True, f"sockets/{cid}": socket_view(conn, None)})
+             state={f"backlog/{cid}": True, sockets: socket_view(conn, None)})
     if decl.then != "close":
         scheduler.spawn(cid, client_reader(world, decl, conn, client))
     for chunk in decl.send:
@@ -219,7 +220,7 @@ def client_main(world: World, decl: Client, client: ClientState):
         # before what the client does next (close, half-close), not a send to show.
         event = "client_send_unread" if unread else "client_send" if data else "client_send_nothing"
         rec.step(cid, cid, Phase.READ, None, event,
-                 {"n": len(data), "text": data}, state={f"sockets/{cid}": peer_socket_view(conn)})
+                 {"n": len(data), "text": data}, state={sockets: peer_socket_view(conn)})
     if decl.then == "shutdown_write":
         if not kernel.client_shutdown_write(conn):
             # ENOTCONN after an RST: like a failed send, the client's end is a reset.
@@ -233,12 +234,12 @@ def client_main(world: World, decl: Client, client: ClientState):
         client.reader = ClientEnd.CLIENT_CLOSED
         # with answer bytes unread the close is a hang-up: Linux sends RST, not FIN
         rec.step(cid, cid, Phase.CLOSE, None, "client_hang_up" if unread else "client_close",
-                 {"n": unread}, state={f"sockets/{cid}": peer_socket_view(conn)})
+                 {"n": unread}, state={sockets: peer_socket_view(conn)})
     elif decl.then == "reset":
         client.reader = ClientEnd.CLIENT_CLOSED  # the reader stops where it is
         kernel.client_abort(conn)
         rec.step(cid, cid, Phase.CLOSE, None, "client_abort",
-                 state={f"sockets/{cid}": peer_socket_view(conn)})
+                 state={sockets: peer_socket_view(conn)})
     # read_timeout counts from here: wake the reader so it starts counting.
     client.sending = Sending.DONE
     client_done(world, conn, client)

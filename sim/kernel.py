@@ -181,6 +181,21 @@ class SocketState(Enum):
     RESET = "reset"
 
 
+#: What :attr:`Connection.state` shows for the server's end in each state, once the
+#: handshake is done and no RST has crossed the connection.
+_SHOWN: dict[EndState, SocketState] = {
+    _S.ESTABLISHED: SocketState.ESTABLISHED,
+    _S.FIN_WAIT: SocketState.SERVER_FIN,
+    _S.CLOSE_WAIT: SocketState.CLIENT_FIN,
+    _S.CLOSING: SocketState.CLIENT_FIN,
+    _S.RESET_UNREPORTED: SocketState.CLIENT_FIN,
+    _S.RESET: SocketState.CLIENT_FIN,
+    _S.CLOSED: SocketState.CLOSED,
+}
+#: ... which a connection still in the backlog shows as ``queued``
+_NOT_YET_SHOWN = (SocketState.ESTABLISHED, SocketState.SERVER_FIN)
+
+
 @dataclass(slots=True, eq=False)
 class Connection:
     client: str
@@ -218,20 +233,15 @@ class Connection:
         then the server's close, then who sent FIN (the server's receive side first: what
         its reads see). A connection still in the backlog is ``queued`` until a FIN or RST
         reaches it."""
-        if self.handshake is SocketState.CONNECTING:
+        handshake = self.handshake
+        if handshake is SocketState.CONNECTING:
             return SocketState.CONNECTING
-        server = self.server_end
         if self.rst_seen:
             return SocketState.RESET
-        if server is EndState.CLOSED:
-            return SocketState.CLOSED
-        if server in _EOF_STATES or server is EndState.RESET_UNREPORTED:
-            return SocketState.CLIENT_FIN
-        if self.handshake is SocketState.QUEUED:
+        shown = _SHOWN[self.server_end]
+        if handshake is SocketState.QUEUED and shown in _NOT_YET_SHOWN:
             return SocketState.QUEUED
-        if server is EndState.FIN_WAIT:
-            return SocketState.SERVER_FIN
-        return SocketState.ESTABLISHED
+        return shown
 
     @property
     def server_unread(self) -> int:

@@ -103,38 +103,39 @@ class Scheduler:
         waiters = waitable.waiters
         if waiters:
             waitable.waiters = []
+            queue, seq, now = self._queue, self._seq, self.now
             for actor, token in waiters:
-                self._push(self.now, actor, True, token)
+                heapq.heappush(queue, (now, next(seq), actor, token, True))  # _push, inlined
 
     def run(self) -> None:
-        queue = self._queue
+        # One pass of this loop per event (six per client of a large run): what it reads
+        # on every pass is bound to locals, and _push is inlined.
+        queue, seq, heappop, heappush = self._queue, self._seq, heapq.heappop, heapq.heappush
+        after_event, actors, max_events = self.after_event, self._actors, self._max_events
         events = 0
         while queue:
-            when, _, actor, token, value = heapq.heappop(queue)
+            when, _, actor, token, value = heappop(queue)
             if token != actor.token:
                 continue  # a timer or wake-up for a wait that already ended
             events += 1
-            if events > self._max_events:
-                raise LimitExceeded(
-                    "clients", f"the simulation ran past {self._max_events} scheduler events"
-                )
+            if events > max_events:
+                raise LimitExceeded("clients", f"the simulation ran past {max_events} scheduler events")
             self.now = when
-            actor.token += 1
+            actor.token = token + 1
             self.running = actor
             try:
                 request = actor.body.send(value)
             except StopIteration:
-                del self._actors[actor]
+                del actors[actor]
                 continue
             finally:
-                self.after_event()
+                after_event()
             if type(request) is Wait:
                 request.waitable.waiters.append((actor, actor.token))
                 if request.timeout_ms is not None:
-                    self._push(when + request.timeout_ms, actor, False)
+                    heappush(queue, (when + request.timeout_ms, next(seq), actor, actor.token, False))
             else:
-                self._push(when + request.ms, actor, None)
+                heappush(queue, (when + request.ms, next(seq), actor, actor.token, None))
 
-    def _push(self, when: int, actor: Actor, value: Any, token: int | None = None) -> None:
-        token = actor.token if token is None else token
-        heapq.heappush(self._queue, (when, next(self._seq), actor, token, value))
+    def _push(self, when: int, actor: Actor, value: Any) -> None:
+        heapq.heappush(self._queue, (when, next(self._seq), actor, actor.token, value))

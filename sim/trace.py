@@ -586,8 +586,8 @@ class Recorder:
             self._forget(self._finished.popleft())
 
     def _forget(self, client: str) -> None:
-        gone: dict[str, Any] = {f"{section}/{client}": None
-                                for section in ("sockets", "environ", "response", "handler")}
+        gone: dict[str, Any] = {"sockets/" + client: None, "environ/" + client: None,
+                                "response/" + client: None, "handler/" + client: None}
         actor = self._served_by.pop(client, None)
         if actor is not None and not is_loop_actor(actor):
             gone[f"ctx/{actor}"] = None  # a worker thread serves one connection
