@@ -20,7 +20,9 @@ from . import cpython
 from .email_feedparser import message_items
 from .socketserver import BaseRequestHandler, BaseServer, socket_view
 
-HS = "http.server.BaseHTTPRequestHandler."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+LISTEN, READ, PARSE, RESPOND = Phase.LISTEN, Phase.READ, Phase.PARSE, Phase.RESPOND
 
 #: ``http.client._MAXLINE`` and ``_MAXHEADERS``
 MAXLINE = 65536
@@ -49,17 +51,18 @@ class Headers:
     """What ``parse_headers`` returns, as far as the server uses it: ``get`` (first match,
     any case) and ``items`` (all, in order), like ``email.message.Message``."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_first", "_items")
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self._items = items
+        #: each name's first value, by its lower-cased name: one block is parsed once and
+        #: its headers read several times a request (``parse_header_block`` shares it)
+        self._first: dict[str, str] = {}
+        for key, value in items:
+            self._first.setdefault(key.lower(), value)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        name = name.lower()
-        for key, value in self._items:
-            if key.lower() == name:
-                return value
-        return default
+        return self._first.get(name.lower(), default)
 
     def items(self) -> list[tuple[str, str]]:
         return self._items
@@ -97,7 +100,7 @@ class HTTPServer(BaseServer):
         """``HTTPServer.server_bind`` -> ``TCPServer.server_bind``, then ``server_name``
         (``socket.getfqdn(host)``) and ``server_port``."""
         host, port = self.server_address
-        self.rec.step("main", None, Phase.LISTEN, "http.server.HTTPServer.server_bind",
+        self.rec.step("main", None, LISTEN, "http.server.HTTPServer.server_bind",
                       "http_server_bind", {"host": host, "port": port},
                       line="socketserver.TCPServer.server_bind(self)")
         super().server_bind()
@@ -118,21 +121,24 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
     protocol_version = "HTTP/1.0"
     default_request_version = "HTTP/0.9"
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.close_connection = True
-        self.raw_requestline = b""
-        self.requestline = ""
-        self.request_version = self.default_request_version
-        self.command: str | None = None
-        self.path: str | None = None
-        self.headers: Headers | None = None
+    # What a handler holds before its first request line (class attributes: a handler is
+    # made per connection, and these are only ever replaced, never changed in place).
+    close_connection = True
+    raw_requestline = b""
+    requestline = ""
+    request_version = default_request_version
+    command: str | None = None
+    path: str | None = None
+    headers: Headers | None = None
+
+    def __init__(self, server: BaseServer, request, actor: str) -> None:
+        BaseRequestHandler.__init__(self, server, request, actor)
         self._headers_buffer: list[bytes] = []
 
     # -- reading the request -------------------------------------------------------
 
     def handle(self):
-        self.rec.step(self.actor, self.client, Phase.READ, HS + "handle", "http_handle",
+        self.rec.step(self.actor, self.client, READ, "http.server.BaseHTTPRequestHandler.handle", "http_handle",
                       line="self.handle_one_request()")
         self.close_connection = True
         yield from self.handle_one_request()
@@ -142,10 +148,10 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             yield from self.handle_one_request()
 
     def handle_one_request(self):
-        self.rec.step(self.actor, self.client, Phase.READ, HS + "handle_one_request",
+        self.rec.step(self.actor, self.client, READ, "http.server.BaseHTTPRequestHandler.handle_one_request",
                       "handle_one_request", line="self.raw_requestline = self.rfile.readline(65537)")
         self.raw_requestline = yield from self.rfile.readline(65537)
-        self.step_read("readline", self.raw_requestline)
+        self.step_read("read_readline", self.raw_requestline)
         if len(self.raw_requestline) > 65536:
             self.requestline = ""
             self.request_version = ""
@@ -161,22 +167,23 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
         # hasattr(self, "do_" + command) is always true for Werkzeug's handler: its
         # __getattr__ answers every do_* name with run_wsgi.
         yield from self.do_method()
-        self.wfile_flush()
+        # self.wfile.flush(): _SocketWriter has no buffer, nothing to do
 
-    def step_read(self, what: str, data: bytes) -> None:
-        """A kernel-side step: what a read returned, and what is left in the buffers.
+    def step_read(self, key: str, data: bytes) -> None:
+        """A kernel-side step (``key``: ``read_readline``, ``read_headers``, ``read_drain``):
+        what a read returned, and what is left in the buffers.
 
         A readline (or the drain's read) that returns nothing is end of file: the client
         closed, and this read is where the server learns it (a caption of its own)."""
-        if what in ("readline", "drain") and not data:
-            what += "_eof"
-        self.rec.step(self.actor, self.client, Phase.READ, None, f"read_{what}",
+        if not data and key in ("read_readline", "read_drain"):
+            key += "_eof"
+        self.rec.step(self.actor, self.client, READ, None, key,
                       {"n": len(data), "text": data},
                       state={f"sockets/{self.client}": socket_view(self.request, self.rfile, data)})
 
     def parse_request(self):
-        self.rec.step(self.actor, self.client, Phase.PARSE, HS + "parse_request", "parse_request",
-                      {"line": self.raw_requestline.rstrip(b"\r\n")},
+        self.rec.step(self.actor, self.client, PARSE, "http.server.BaseHTTPRequestHandler.parse_request",
+                      "parse_request", {"line": self.raw_requestline.rstrip(b"\r\n")},
                       line="words = requestline.split()")
         self.command = None
         self.request_version = version = self.default_request_version
@@ -234,7 +241,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
 
     def parse_headers(self):
         """``http.client.parse_headers`` (``_read_headers``, then the email parser)."""
-        self.rec.step(self.actor, self.client, Phase.PARSE, "http.client.parse_headers",
+        self.rec.step(self.actor, self.client, PARSE, "http.client.parse_headers",
                       "parse_headers", line="headers = _read_headers(fp)")
         lines: list[bytes] = []
         while True:
@@ -247,11 +254,11 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             if line in (b"\r\n", b"\n", b""):
                 break
         block = b"".join(lines)
-        self.step_read("headers", block)
+        self.step_read("read_headers", block)
         return parse_header_block(tuple(lines))
 
     def handle_expect_100(self) -> None:
-        self.rec.step(self.actor, self.client, Phase.PARSE, HS + "handle_expect_100",
+        self.rec.step(self.actor, self.client, PARSE, "http.server.BaseHTTPRequestHandler.handle_expect_100",
                       "handle_expect_100", line="self.send_response_only(HTTPStatus.CONTINUE)")
         self.send_response_only(HTTPStatus.CONTINUE)
         self.end_headers(step=False)
@@ -268,7 +275,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             message = shortmsg
         if explain is None:
             explain = longmsg
-        self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "send_error", "send_error",
+        self.rec.step(self.actor, self.client, RESPOND, "http.server.BaseHTTPRequestHandler.send_error", "send_error",
                       {"code": int(code), "message": message},
                       line="self.send_response(code, message)")
         self.log_error("code %d, message %s", int(code), message)
@@ -287,10 +294,10 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD" and body:
-            self.wfile_write(body)
+            self.wfile.write(body)
 
     def send_response(self, code: int, message: str | None = None) -> None:
-        self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "send_response",
+        self.rec.step(self.actor, self.client, RESPOND, "http.server.BaseHTTPRequestHandler.send_response",
                       "send_response", {"code": int(code)},
                       line="self.send_response_only(code, message)")
         self.log_request(code)
@@ -316,7 +323,7 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
 
     def end_headers(self, step: bool = True) -> None:
         if step:
-            self.rec.step(self.actor, self.client, Phase.RESPOND, HS + "end_headers",
+            self.rec.step(self.actor, self.client, RESPOND, "http.server.BaseHTTPRequestHandler.end_headers",
                           "end_headers", line='self._headers_buffer.append(b"\\r\\n")')
         if self.request_version != "HTTP/0.9":
             self._headers_buffer.append(b"\r\n")
@@ -324,14 +331,8 @@ class BaseHTTPRequestHandler(BaseRequestHandler):
 
     def flush_headers(self) -> None:
         if self._headers_buffer:
-            self.wfile_write(b"".join(self._headers_buffer))
+            self.wfile.write(b"".join(self._headers_buffer))
             self._headers_buffer = []
-
-    def wfile_write(self, data: bytes) -> None:
-        self.wfile.write(data)
-
-    def wfile_flush(self) -> None:
-        """``wfile.flush()``: ``_SocketWriter`` has no buffer, nothing to do."""
 
     def version_string(self) -> str:
         return f"{self.server_version} {cpython.SYS_VERSION}"

@@ -128,13 +128,15 @@ class TextStream:
     """A text stream as the environ holds it (``wsgi.errors`` is ``sys.stderr``): only its
     ``repr`` matters, which an app may show (wsgiref's ``demo_app`` prints the environ)."""
 
-    __slots__ = ("name",)
+    __slots__ = ("_repr", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # made once: every view of an environ shows it
+        self._repr = f"<_io.TextIOWrapper name={name!r} mode='w' encoding='utf-8'>"
 
     def __repr__(self) -> str:
-        return f"<_io.TextIOWrapper name={self.name!r} mode='w' encoding='utf-8'>"
+        return self._repr
 
 
 #: ``sys.stderr`` of the server process (its console is UTF-8)

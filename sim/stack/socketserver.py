@@ -14,7 +14,10 @@ from .io import BufferedReader, SocketWriter
 from .tracebacks import last_line
 from .world import MAIN, Process, World
 
-SS = "socketserver."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, LISTEN, SELECT, ACCEPT, SETUP, CLOSE = (
+    Phase.STARTUP, Phase.LISTEN, Phase.SELECT, Phase.ACCEPT, Phase.SETUP, Phase.CLOSE)
 
 
 class BaseServer:
@@ -37,9 +40,9 @@ class BaseServer:
 
     def tcp_init(self):
         """``TCPServer.__init__`` -> ``BaseServer.__init__`` (no bind: Werkzeug binds itself)."""
-        self.rec.step(self.actor, None, Phase.STARTUP, SS + "TCPServer.__init__", "tcp_init",
+        self.rec.step(self.actor, None, STARTUP, "socketserver.TCPServer.__init__", "tcp_init",
                       line="self.socket = socket.socket(self.address_family,")
-        self.rec.step(self.actor, None, Phase.STARTUP, SS + "BaseServer.__init__", "base_init",
+        self.rec.step(self.actor, None, STARTUP, "socketserver.BaseServer.__init__", "base_init",
                       line="self.RequestHandlerClass = RequestHandlerClass")
 
     def server_bind(self):
@@ -47,7 +50,7 @@ class BaseServer:
         where a name is the address it resolved to (``localhost``: 127.0.0.1), which is what
         ``SERVER_NAME`` shows."""
         host, port = self.server_address
-        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_bind", "server_bind",
+        self.rec.step(self.actor, None, LISTEN, "socketserver.TCPServer.server_bind", "server_bind",
                       {"host": host, "port": port}, line="self.socket.bind(self.server_address)")
         self.server_address = (bound_address(host), port)
 
@@ -56,20 +59,20 @@ class BaseServer:
         connections still waiting in its queue and refuses new ones."""
         waiting = [conn.client for conn in self.world.listener.queue]
         self.world.listener.close()
-        self.rec.step(self.actor, None, Phase.CLOSE, SS + "TCPServer.server_close", "server_close",
+        self.rec.step(self.actor, None, CLOSE, "socketserver.TCPServer.server_close", "server_close",
                       {"waiting": len(waiting)}, line="self.socket.close()",
                       state={f"backlog/{cid}": None for cid in waiting})
 
     def server_activate(self):
         self.world.listener.listening = True
-        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_activate",
+        self.rec.step(self.actor, None, LISTEN, "socketserver.TCPServer.server_activate",
                       "server_activate", {"backlog": self.world.listener.backlog},
                       line="self.socket.listen(self.request_queue_size)")
 
     # -- the loop ------------------------------------------------------------------
 
     def serve_forever(self):
-        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.serve_forever",
+        self.rec.step(self.actor, None, SELECT, "socketserver.BaseServer.serve_forever",
                       "serve_forever", {"poll": self.world.scenario.server.serve_forever_poll},
                       line="selector.register(self, selectors.EVENT_READ)")
         listener = self.world.listener
@@ -90,7 +93,7 @@ class BaseServer:
         """``handle_request``: wait (at most ``self.timeout``) for ONE connection, serve
         it, and return; ``handle_timeout`` if none came in time."""
         # timeout None is select() with no timeout: said in words, not "timeout: None s"
-        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.handle_request",
+        self.rec.step(self.actor, None, SELECT, "socketserver.BaseServer.handle_request",
                       "handle_request_forever" if timeout_ms is None else "handle_request",
                       {"timeout": None if timeout_ms is None else timeout_ms / 1000},
                       line="ready = selector.select(timeout)")
@@ -100,13 +103,13 @@ class BaseServer:
             self.handle_timeout()
 
     def handle_timeout(self) -> None:
-        self.rec.step(self.actor, None, Phase.SELECT, SS + "BaseServer.handle_timeout",
+        self.rec.step(self.actor, None, SELECT, "socketserver.BaseServer.handle_timeout",
                       "handle_timeout", line="pass")
 
     def _handle_request_noblock(self):
         listener = self.world.listener
-        self.rec.step(self.actor, listener.queue[0].client, Phase.SELECT,
-                      SS + "BaseServer._handle_request_noblock", "handle_request_noblock",
+        self.rec.step(self.actor, listener.queue[0].client, SELECT,
+                      "socketserver.BaseServer._handle_request_noblock", "handle_request_noblock",
                       line="request, client_address = self.get_request()")
         request = self.get_request()
         if self.verify_request(request):
@@ -122,7 +125,7 @@ class BaseServer:
                 # The bare ``except:`` (an ``Exception`` never gets here: the handler
                 # catches those): close the connection and let the error end the loop.
                 # (still inside _handle_request_noblock: a step without a qualname)
-                self.rec.step(self.actor, request.client, Phase.CLOSE, None, "handle_request_noblock_raise")
+                self.rec.step(self.actor, request.client, CLOSE, None, "handle_request_noblock_raise")
                 self.shutdown_request(request, self.actor)
                 raise
 
@@ -130,7 +133,7 @@ class BaseServer:
         listener = self.world.listener
         conn = listener.accept()
         port = self.world.client_ports[conn.client]
-        self.rec.step(self.actor, conn.client, Phase.ACCEPT, SS + "TCPServer.get_request",
+        self.rec.step(self.actor, conn.client, ACCEPT, "socketserver.TCPServer.get_request",
                       "get_request", {"client": conn.client, "port": port,
                                       "waiting": len(listener.queue)},
                       line="return self.socket.accept()",
@@ -139,19 +142,19 @@ class BaseServer:
         return conn
 
     def verify_request(self, request: Connection) -> bool:
-        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "BaseServer.verify_request",
+        self.rec.step(self.actor, request.client, ACCEPT, "socketserver.BaseServer.verify_request",
                       "verify_request", line="return True")
         return True
 
     def process_request(self, request: Connection):
         """``BaseServer.process_request``: handle the connection right here, in the loop."""
-        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "BaseServer.process_request",
+        self.rec.step(self.actor, request.client, ACCEPT, "socketserver.BaseServer.process_request",
                       "process_request", line="self.finish_request(request, client_address)")
         yield from self.finish_request(request, self.actor)
         self.shutdown_request(request, self.actor)
 
     def finish_request(self, request: Connection, actor: str):
-        self.rec.step(actor, request.client, Phase.SETUP, SS + "BaseServer.finish_request",
+        self.rec.step(actor, request.client, SETUP, "socketserver.BaseServer.finish_request",
                       "finish_request", line="self.RequestHandlerClass(request, client_address, self)")
         handler = self.RequestHandlerClass(self, request, actor)
         yield from handler.run()
@@ -159,7 +162,7 @@ class BaseServer:
     def handle_error(self, request: Connection, err: BaseException) -> None:
         """``handle_error``: the traceback between two rules of dashes, on stderr."""
         port = self.world.client_ports[request.client]
-        self.rec.step(self.actor, request.client, Phase.CLOSE, SS + "BaseServer.handle_error",
+        self.rec.step(self.actor, request.client, CLOSE, "socketserver.BaseServer.handle_error",
                       "server_handle_error", {"error": last_line(err)},
                       line="print('Exception occurred during processing of request from',")
         rule = "-" * 40
@@ -169,12 +172,12 @@ class BaseServer:
     def shutdown_request(self, request: Connection, actor: str) -> None:
         """``TCPServer.shutdown_request``: ``shutdown(SHUT_WR)`` (FIN), then ``close``."""
         kernel = self.world.kernel
-        self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.shutdown_request",
+        self.rec.step(actor, request.client, CLOSE, "socketserver.TCPServer.shutdown_request",
                       "shutdown_request", line="request.shutdown(socket.SHUT_WR)")
         kernel.shutdown_write(request)
         unread = request.server_unread
         reset = kernel.close(request)
-        self.rec.step(actor, request.client, Phase.CLOSE, SS + "TCPServer.close_request",
+        self.rec.step(actor, request.client, CLOSE, "socketserver.TCPServer.close_request",
                       "close_request_rst" if reset else "close_request", {"unread": unread},
                       line="request.close()",
                       state={f"sockets/{request.client}": socket_view(request, None)})
@@ -185,7 +188,7 @@ class ThreadingMixIn:
 
     def process_request(self, request: Connection):
         actor = self.process.next_thread_name()
-        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "ThreadingMixIn.process_request",
+        self.rec.step(self.actor, request.client, ACCEPT, "socketserver.ThreadingMixIn.process_request",
                       "process_request_threaded", {"thread": actor}, line="t.start()")
         self.world.scheduler.spawn(actor, self._bootstrap_inner(actor, request))
         return
@@ -201,13 +204,13 @@ class ThreadingMixIn:
         except BaseException as err:
             name = getattr(err, "real_name", type(err).__name__)
             number = actor.rpartition("thread-")[2]
-            self.rec.step(actor, request.client, Phase.CLOSE, None, "thread_died", {"error": name})
+            self.rec.step(actor, request.client, CLOSE, None, "thread_died", {"error": name})
             if name != "SystemExit":
                 self.rec.log(actor, f"Exception in thread Thread-{number} (process_request_thread):\n{name}")
 
     def process_request_thread(self, request: Connection, actor: str):
-        self.rec.step(actor, request.client, Phase.SETUP,
-                      SS + "ThreadingMixIn.process_request_thread", "process_request_thread",
+        self.rec.step(actor, request.client, SETUP,
+                      "socketserver.ThreadingMixIn.process_request_thread", "process_request_thread",
                       {"thread": actor}, line="self.finish_request(request, client_address)")
         try:
             yield from self.finish_request(request, actor)
@@ -233,12 +236,12 @@ class ForkingMixIn:
             self.exited: set[str] = set()
             self.child_exit = Waitable("child exit")
         actor = world.next_process_name()
-        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "ForkingMixIn.process_request",
+        self.rec.step(self.actor, request.client, ACCEPT, "socketserver.ForkingMixIn.process_request",
                       "process_request_forked", {"process": actor}, line="pid = os.fork()")
         self.active_children.append(actor)
         world.scheduler.spawn(actor, self.forked_child(request, actor))
         # The parent's copy of the socket: closing it closes nothing the client sees.
-        self.rec.step(self.actor, request.client, Phase.ACCEPT, SS + "TCPServer.close_request",
+        self.rec.step(self.actor, request.client, ACCEPT, "socketserver.TCPServer.close_request",
                       "close_request_parent", {"process": actor}, line="request.close()")
         return
         yield
@@ -253,19 +256,19 @@ class ForkingMixIn:
         finally:
             self.shutdown_request(request, actor)
             if error is not None:
-                self.rec.step(actor, request.client, Phase.CLOSE, None, "child_died", {"error": error})
+                self.rec.step(actor, request.client, CLOSE, None, "child_died", {"error": error})
             self.exited.add(actor)
             self.world.scheduler.wake(self.child_exit)
 
     def service_actions(self):
-        self.rec.step(self.actor, None, Phase.SELECT, SS + "ForkingMixIn.service_actions",
+        self.rec.step(self.actor, None, SELECT, "socketserver.ForkingMixIn.service_actions",
                       "service_actions_fork", line="self.collect_children()")
         yield from self.collect_children()
 
     def collect_children(self):
         rec = self.rec
         full = len(self.active_children) >= self.max_children
-        rec.step(self.actor, None, Phase.SELECT, SS + "ForkingMixIn.collect_children",
+        rec.step(self.actor, None, SELECT, "socketserver.ForkingMixIn.collect_children",
                  "collect_children_full" if full else "collect_children",
                  {"alive": len(self.active_children), "max": self.max_children},
                  line="pid, _ = os.waitpid(-1, 0)" if full else "pid, _ = os.waitpid(pid, flags)")
@@ -280,7 +283,7 @@ class ForkingMixIn:
 
     def reap(self, actor: str) -> None:
         self.active_children.remove(actor)
-        self.rec.step(self.actor, None, Phase.SELECT, None, "child_reaped",
+        self.rec.step(self.actor, None, SELECT, None, "child_reaped",
                       {"process": actor, "alive": len(self.active_children)})
 
 
@@ -297,7 +300,7 @@ class BaseRequestHandler:
         self.client_address = ("127.0.0.1", server.world.client_ports[request.client])
 
     def run(self):
-        self.rec.step(self.actor, self.client, Phase.SETUP, SS + "BaseRequestHandler.__init__",
+        self.rec.step(self.actor, self.client, SETUP, "socketserver.BaseRequestHandler.__init__",
                       "handler_init", {"cls": type(self).__name__}, line="self.setup()")
         self.setup()
         try:
@@ -308,7 +311,7 @@ class BaseRequestHandler:
     def setup(self) -> None:
         self.rfile = BufferedReader(self.world.kernel, self.request)
         self.wfile = SocketWriter(self.world.kernel, self.request)
-        self.rec.step(self.actor, self.client, Phase.SETUP, SS + "StreamRequestHandler.setup",
+        self.rec.step(self.actor, self.client, SETUP, "socketserver.StreamRequestHandler.setup",
                       "setup", line="self.rfile = self.connection.makefile('rb', self.rbufsize)")
 
     def handle(self):
@@ -316,7 +319,7 @@ class BaseRequestHandler:
         yield
 
     def finish(self) -> None:
-        self.rec.step(self.actor, self.client, Phase.CLOSE, SS + "StreamRequestHandler.finish",
+        self.rec.step(self.actor, self.client, CLOSE, "socketserver.StreamRequestHandler.finish",
                       "finish", line="self.wfile.flush()")
 
 
@@ -365,19 +368,6 @@ def socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes 
     handler buffer is shown and ``bytes_consumed`` is 0. The handler's side is kept on the
     connection for the client's next step (:func:`peer_socket_view`)."""
     conn.handler_side = (rfile, consumed)
-    return _socket_view(conn, rfile, consumed)
-
-
-def peer_socket_view(conn: Connection) -> tuple:
-    """The connection at a step of the client or of the kernel (a send, a close): the
-    kernel's buffers as they are now, the handler's ``rfile`` buffer, its count and what its
-    last read returned as the handler's last step left them. (Shown as empty, they made a
-    send that arrives while the view is blocked in ``read`` look as if nothing had been
-    read yet.)"""
-    return _socket_view(conn, *conn.handler_side)
-
-
-def _socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes) -> tuple:
     # ``_value_``, not ``.value``: the enum's property is a Python call, and this runs for
     # most steps of a large run
     recv_start = conn.server_read
@@ -387,6 +377,16 @@ def _socket_view(conn: Connection, rfile: BufferedReader | None, consumed: bytes
     position = rfile.consumed
     return ("socket", conn.state._value_, conn.to_server, recv_start, len(conn.to_server),
             position, consumed, len(conn.to_client), position)
+
+
+def peer_socket_view(conn: Connection) -> tuple:
+    """The connection at a step of the client or of the kernel (a send, a close): the
+    kernel's buffers as they are now, the handler's ``rfile`` buffer, its count and what its
+    last read returned as the handler's last step left them. (Shown as empty, they made a
+    send that arrives while the view is blocked in ``read`` look as if nothing had been
+    read yet.)"""
+    rfile, consumed = conn.handler_side
+    return socket_view(conn, rfile, consumed)  # (which keeps ``handler_side`` as it was)
 
 
 def bound_address(host: str) -> str:

@@ -35,7 +35,9 @@ from .flask_app import AppExit
 from .socketserver import socket_view
 from .world import Process
 
-R = "werkzeug._reloader."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, CLOSE = Phase.STARTUP, Phase.CLOSE
 
 #: ``sys.executable`` and ``sys.argv[0]`` of the person's ``python app.py``, as
 #: ``_get_args_for_reloading`` finds them again
@@ -52,12 +54,12 @@ def run_with_reloader(world, app, process: Process):
     rec = world.recorder
     if process.environ.get("WERKZEUG_RUN_MAIN") == "true":
         thread = process.next_thread_name()
-        rec.step(process.main, None, Phase.STARTUP, R + "run_with_reloader", "run_with_reloader_child",
+        rec.step(process.main, None, STARTUP, "werkzeug._reloader.run_with_reloader", "run_with_reloader_child",
                  {"thread": f"Thread-{thread.rpartition('thread-')[2]} (inner)"}, line="t.start()")
         world.scheduler.spawn(thread, _bootstrap_inner(world, thread, inner(world, app, process, thread)))
         yield from reloader.run()
         return
-    rec.step(process.main, None, Phase.STARTUP, R + "run_with_reloader", "run_with_reloader",
+    rec.step(process.main, None, STARTUP, "werkzeug._reloader.run_with_reloader", "run_with_reloader",
              line="sys.exit(reloader.restart_with_reloader())")
     yield from reloader.restart_with_reloader()
 
@@ -70,7 +72,7 @@ def _bootstrap_inner(world, thread: str, target):
     try:
         yield from target
     except AppExit as err:
-        world.recorder.step(thread, None, Phase.CLOSE, None, "inner_thread_died", {"error": err.real_name})
+        world.recorder.step(thread, None, CLOSE, None, "inner_thread_died", {"error": err.real_name})
         if err.real_name != "SystemExit":
             number = thread.rpartition("thread-")[2]
             world.recorder.log(thread, f"Exception in thread Thread-{number} (inner):\n{err.real_name}")
@@ -92,13 +94,13 @@ class ReloaderLoop:
         exits with 3 (a file changed)."""
         world, parent = self.world, self.process
         rec = self.rec
-        rec.step(parent.main, None, Phase.STARTUP, R + "ReloaderLoop.restart_with_reloader",
+        rec.step(parent.main, None, STARTUP, "werkzeug._reloader.ReloaderLoop.restart_with_reloader",
                  "restart_with_reloader", {"name": self.name},
                  line='_log("info", " * Restarting with %s" % self.name)')
         event = "get_args_for_reloading"
         while True:
             werkzeug_internal.log(world, parent.main, "info", f" * Restarting with {self.name}")
-            rec.step(parent.main, None, Phase.STARTUP, R + "_get_args_for_reloading", event,
+            rec.step(parent.main, None, STARTUP, "werkzeug._reloader._get_args_for_reloading", event,
                      {"args": RELOAD_ARGS, "spawn": world.scenario.server.reloader_spawn_ms,
                       "fd": parent.environ.get("WERKZEUG_SERVER_FD"),
                       "waiting": len(world.listener.queue)},
@@ -114,13 +116,13 @@ class ReloaderLoop:
             event = "get_args_for_reloading_again"
 
     def trigger_reload(self, filename: str) -> None:
-        self.rec.step(self.process.main, None, Phase.CLOSE, R + "ReloaderLoop.trigger_reload", "trigger_reload",
-                      {"file": filename}, line="self.log_reload(filename)")
+        self.rec.step(self.process.main, None, CLOSE, "werkzeug._reloader.ReloaderLoop.trigger_reload",
+                      "trigger_reload", {"file": filename}, line="self.log_reload(filename)")
         self.log_reload(filename)
         exit_process(self.world, self.process, 3)
 
     def log_reload(self, filename: str) -> None:
-        self.rec.step(self.process.main, None, Phase.CLOSE, R + "ReloaderLoop.log_reload", "log_reload",
+        self.rec.step(self.process.main, None, CLOSE, "werkzeug._reloader.ReloaderLoop.log_reload", "log_reload",
                       {"file": filename},
                       line='_log("info", " * Detected change in %r, reloading" % filename)')
         werkzeug_internal.log(self.world, self.process.main, "info",
@@ -133,7 +135,7 @@ def exit_process(world, process: Process, code: int) -> None:
     closes every socket the process still held. Its copy of the listening socket goes too,
     but the parent's keeps it listening, and the connections queued there stay queued."""
     open_sockets = [conn for conn in process.sockets if conn.server_end is not EndState.CLOSED]
-    world.recorder.step(process.main, None, Phase.CLOSE, None, "reloader_child_exit",
+    world.recorder.step(process.main, None, CLOSE, None, "reloader_child_exit",
                         {"process": process.main, "code": code,
                          "open": ", ".join(conn.client for conn in open_sockets) or "-",
                          "waiting": len(world.listener.queue)})
@@ -148,7 +150,7 @@ def exit_process(world, process: Process, code: int) -> None:
         if conn.server_end is not EndState.CLOSED:  # no thread had it (accepted, not yet handled)
             world.kernel.close(conn)
         reset = conn.client_end in (EndState.RESET_UNREPORTED, EndState.RESET)
-        world.recorder.step("kernel", conn.client, Phase.CLOSE, None,
+        world.recorder.step("kernel", conn.client, CLOSE, None,
                             "exit_closes_rst" if reset else "exit_closes", {"process": process.main},
                             state={f"sockets/{conn.client}": socket_view(conn, None)})
     process.exit_code = code
@@ -159,7 +161,7 @@ def _child_process(world, child: Process):
     """A new interpreter running the person's module again, with the parent's environment
     (``WERKZEUG_SERVER_FD``) plus ``WERKZEUG_RUN_MAIN=true``, and the listening socket
     inherited."""
-    world.recorder.step(child.main, None, Phase.STARTUP, None, "reloader_child_start",
+    world.recorder.step(child.main, None, STARTUP, None, "reloader_child_start",
                         {"process": child.main, "fd": child.environ.get("WERKZEUG_SERVER_FD"),
                          "waiting": len(world.listener.queue)})
     yield from world.script(world, child)
@@ -173,7 +175,7 @@ class StatReloaderLoop(ReloaderLoop):
         ``reloader_interval`` ms apart, compares, and the first change it sees reloads. Turns
         that see none change nothing and are not steps, so the loop sleeps straight to the
         turn that will see the next declared change, or for ever."""
-        self.rec.step(self.process.main, None, Phase.STARTUP, R + "StatReloaderLoop.run", "stat_reloader_run",
+        self.rec.step(self.process.main, None, STARTUP, "werkzeug._reloader.StatReloaderLoop.run", "stat_reloader_run",
                       {"interval": self.interval_ms / 1000},
                       line="for filename in chain(_iter_module_files(), self.extra_files):")
         turn = noticing_turn(self.world.scheduler.now, self.interval_ms,

@@ -32,7 +32,7 @@ from . import cpython, werkzeug016_urls, werkzeug_internal
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
-from .socketserver import SS, BaseServer, ForkingMixIn, ThreadingMixIn, bound_address, socket_view
+from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, bound_address, socket_view
 from .tracebacks import last_line
 from .werkzeug_serving import (
     DechunkedInput,
@@ -48,8 +48,10 @@ from .werkzeug_serving import (
 from .werkzeug_wrappers import ClosingIterator
 from .world import MAIN, ORIGIN_KEY, Origin, Process
 
-WS = "werkzeug.serving."
-WH = WS + "WSGIRequestHandler."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, LISTEN, SELECT, ACCEPT, READ, RUN_WSGI, RESPOND, CLOSE = (
+    Phase.STARTUP, Phase.LISTEN, Phase.SELECT, Phase.ACCEPT, Phase.READ, Phase.RUN_WSGI, Phase.RESPOND, Phase.CLOSE)
 
 VERSION = "0.16.1"
 SERVER_VERSION = f"Werkzeug/{VERSION}"
@@ -66,14 +68,14 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
 
     server_version = SERVER_VERSION
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.environ: dict[str, Any] | None = None
-        self.ws = WriteState()
-        self.response_body = bytearray()
+    environ: dict[str, Any] | None = None
+    #: ``run_wsgi``'s closure variables and the body sent so far, new at each call
+    #: (:func:`start_run_wsgi`)
+    ws: WriteState
+    response_body: bytearray
 
     def handle(self):
-        self.rec.step(self.actor, self.client, Phase.READ, WH + "handle", "werkzeug_handle",
+        self.rec.step(self.actor, self.client, READ, "werkzeug.serving.WSGIRequestHandler.handle", "werkzeug_handle",
                       line="rv = BaseHTTPRequestHandler.handle(self)")
         try:
             yield from super().handle()
@@ -81,16 +83,16 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.connection_dropped(err)
 
     def connection_dropped(self, error: BaseException) -> None:
-        self.rec.step(self.actor, self.client, Phase.CLOSE, WH + "connection_dropped",
+        self.rec.step(self.actor, self.client, CLOSE, "werkzeug.serving.WSGIRequestHandler.connection_dropped",
                       "connection_dropped", {"error": type(error).__name__.rstrip("_")})
 
     def handle_one_request(self):
         """0.16's own: no 65537-byte limit (so no 414), and ``run_wsgi`` right after a
         successful ``parse_request``."""
-        self.rec.step(self.actor, self.client, Phase.READ, WH + "handle_one_request",
+        self.rec.step(self.actor, self.client, READ, "werkzeug.serving.WSGIRequestHandler.handle_one_request",
                       "handle_one_request_unlimited", line="self.raw_requestline = self.rfile.readline()")
         self.raw_requestline = yield from self.rfile.readline()
-        self.step_read("readline", self.raw_requestline)
+        self.step_read("read_readline", self.raw_requestline)
         if not self.raw_requestline:
             self.close_connection = True
         elif (yield from self.parse_request()):
@@ -125,16 +127,16 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         if "wsgi.input_terminated" in environ:
             environ["wsgi.input"] = DechunkedInput(self.rfile)
         environ[ORIGIN_KEY] = Origin(self.actor, self.client, self.rec)
-        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
+        self.rec.step(self.actor, self.client, RUN_WSGI, "werkzeug.serving.WSGIRequestHandler.make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ = {",
                       state={f"environ/{self.client}": environ_view(environ)})
         return environ
 
     def execute(self, app):
-        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi.<locals>.execute",
-                      "execute", {"app": app.display_name},
-                      line="application_iter = app(environ, start_response)")
+        self.rec.step(self.actor, self.client, RUN_WSGI,
+                      "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.execute", "execute",
+                      {"app": app.display_name}, line="application_iter = app(environ, start_response)")
         application_iter = yield from app(self.environ, self.start_response)
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
@@ -150,8 +152,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                 close()
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
-        self.rec.step(self.actor, self.client, Phase.RESPOND,
-                      WH + "run_wsgi.<locals>.start_response", "start_response",
+        self.rec.step(self.actor, self.client, RESPOND,
+                      "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.start_response", "start_response",
                       {"status": status}, line="headers_set[:] = [status, response_headers]",
                       state={f"handler/{self.client}": self.ws.view(self.close_connection)})
         if exc_info:
@@ -170,7 +172,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         effects: dict[str, Any] = {}
         # the client's RST is here: this body write raises, and its step says so
         fails = not first and bool(data) and self.world.kernel.send_fails(self.request)
-        self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
+        self.rec.step(self.actor, self.client, RESPOND, "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.write",
                       "write_headers" if first else "write_body_fails" if fails else "write_body",
                       {"n": len(data)},
                       line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
@@ -179,7 +181,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             if first:
                 self.send_status_and_headers()
             if data:
-                self.wfile_write(data)
+                self.wfile.write(data)
                 self.response_body += data
         finally:
             effects[f"handler/{self.client}"] = ws.view(self.close_connection)
@@ -211,13 +213,13 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """0.16's: log, then the status line written at once (no ``Server``/``Date``)."""
-        self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "send_response",
+        self.rec.step(self.actor, self.client, RESPOND, "werkzeug.serving.WSGIRequestHandler.send_response",
                       "send_response_016", {"code": int(code)}, line="self.wfile.write(hdr.encode(\"ascii\"))")
         self.log_request(code)
         if message is None:
             message = cpython.RESPONSES[code][0] if code in cpython.RESPONSES else ""
         if self.request_version != "HTTP/0.9":
-            self.wfile_write(f"{self.protocol_version} {int(code)} {message}\r\n".encode("ascii"))
+            self.wfile.write(f"{self.protocol_version} {int(code)} {message}\r\n".encode("ascii"))
 
     def version_string(self) -> str:
         return f"{SERVER_VERSION} {cpython.SYS_VERSION}"
@@ -307,7 +309,7 @@ class BaseWSGIServer(BaseServer):
 
     def init(self, cls_name: str):
         if self.fd is None:
-            self.rec.step(self.actor, None, Phase.STARTUP, WS + "BaseWSGIServer.__init__",
+            self.rec.step(self.actor, None, STARTUP, "werkzeug.serving.BaseWSGIServer.__init__",
                           "wsgi_server_init_016", {"cls": cls_name},
                           line="HTTPServer.__init__(self, server_address, handler)")
             self.tcp_init()
@@ -316,14 +318,14 @@ class BaseWSGIServer(BaseServer):
             return
         # With an fd, HTTPServer.__init__ still makes, binds and listens on a socket of its
         # own (port 0: any free port), which is then closed and replaced by the inherited one.
-        self.rec.step(self.actor, None, Phase.STARTUP, WS + "BaseWSGIServer.__init__",
+        self.rec.step(self.actor, None, STARTUP, "werkzeug.serving.BaseWSGIServer.__init__",
                       "wsgi_server_init_fd", {"cls": cls_name, "fd": self.fd},
                       line="real_sock = socket.fromfd(fd, self.address_family, socket.SOCK_STREAM)")
         self.tcp_init()
-        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_bind",
+        self.rec.step(self.actor, None, LISTEN, "socketserver.TCPServer.server_bind",
                       "server_bind_throwaway", {"host": self.host},
                       line="self.socket.bind(self.server_address)")
-        self.rec.step(self.actor, None, Phase.LISTEN, SS + "TCPServer.server_activate",
+        self.rec.step(self.actor, None, LISTEN, "socketserver.TCPServer.server_activate",
                       "server_activate_throwaway", {"waiting": len(self.world.listener.queue)},
                       line="self.socket.listen(self.request_queue_size)")
         # self.server_address = self.socket.getsockname(): the inherited socket's address
@@ -334,7 +336,7 @@ class BaseWSGIServer(BaseServer):
             return super().server_close()
         # Only this process's copy of the socket is closed: the parent (and the fd the
         # child inherited) keep it open, so the kernel goes on queueing connections.
-        self.rec.step(self.actor, None, Phase.CLOSE, SS + "TCPServer.server_close",
+        self.rec.step(self.actor, None, CLOSE, "socketserver.TCPServer.server_close",
                       "server_close_inherited", {"waiting": len(self.world.listener.queue)},
                       line="self.socket.close()")
 
@@ -345,7 +347,7 @@ class BaseWSGIServer(BaseServer):
         if self.fd is not None:  # a reloader child: it may exit with the connection open
             self.process.sockets.append(conn)
         port = self.world.client_ports[conn.client]
-        self.rec.step(self.actor, conn.client, Phase.ACCEPT, WS + "BaseWSGIServer.get_request",
+        self.rec.step(self.actor, conn.client, ACCEPT, "werkzeug.serving.BaseWSGIServer.get_request",
                       "get_request", {"client": conn.client, "port": port,
                                       "waiting": len(listener.queue)},
                       line="con, info = self.socket.accept()",
@@ -358,7 +360,7 @@ class BaseWSGIServer(BaseServer):
         werkzeug_internal.log(self.world, actor, type, message)
 
     def serve_forever(self):
-        self.rec.step(self.actor, None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
+        self.rec.step(self.actor, None, SELECT, "werkzeug.serving.BaseWSGIServer.serve_forever",
                       "wsgi_serve_forever", line="HTTPServer.serve_forever(self)")
         # As in 3.x: a view's non-Exception ends the loop; KeyboardInterrupt is swallowed,
         # and the listening socket is closed either way.
@@ -388,7 +390,7 @@ def make_server(world, app, process: Process | None = None, actor: str = MAIN, f
         chosen, line = "ForkingWSGIServer", "return ForkingWSGIServer("
     else:
         chosen, line = "BaseWSGIServer", "return BaseWSGIServer("
-    world.recorder.step(actor, None, Phase.STARTUP, WS + "make_server", "make_server_016",
+    world.recorder.step(actor, None, STARTUP, "werkzeug.serving.make_server", "make_server_016",
                         {"cls": chosen}, line=line)
     if chosen == "ThreadedWSGIServer":
         server: BaseWSGIServer = ThreadedWSGIServer(world, app, process=process, actor=actor, fd=fd)
@@ -418,18 +420,18 @@ def run_simple(world, app, process: Process | None = None):
     actor = process.main
     rec, cfg = world.recorder, world.scenario.server
     if not cfg.use_reloader:
-        rec.step(actor, None, Phase.STARTUP, WS + "run_simple", "run_simple",
+        rec.step(actor, None, STARTUP, "werkzeug.serving.run_simple", "run_simple",
                  {"threaded": cfg.threads}, line="inner()")
         yield from inner(world, app, process, actor)
         return
     if is_running_from_reloader(process):
-        rec.step(actor, None, Phase.STARTUP, WS + "run_simple", "run_simple_in_child",
+        rec.step(actor, None, STARTUP, "werkzeug.serving.run_simple", "run_simple_in_child",
                  line="run_with_reloader(inner, extra_files, reloader_interval, reloader_type)")
     else:
         fd = str(PARENT_SOCKET_FD)
         process.environ["WERKZEUG_SERVER_FD"] = fd
         world.listener.listening = True
-        rec.step(actor, None, Phase.LISTEN, WS + "run_simple", "run_simple_reloader",
+        rec.step(actor, None, LISTEN, "werkzeug.serving.run_simple", "run_simple_reloader",
                  {"host": cfg.host, "port": cfg.port, "fd": fd, "backlog": world.listener.backlog},
                  line="s.listen(LISTEN_QUEUE)")
         log_startup(world, actor, cfg.host, cfg.port)
@@ -448,10 +450,10 @@ def inner(world, app, process: Process, actor: str):
     fd_text = process.environ.get("WERKZEUG_SERVER_FD")
     fd = int(fd_text) if fd_text is not None else None
     if fd is None:
-        world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.inner",
+        world.recorder.step(actor, None, STARTUP, "werkzeug.serving.run_simple.<locals>.inner",
                             "run_simple_inner", line="srv = make_server(")
     else:
-        world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.inner",
+        world.recorder.step(actor, None, STARTUP, "werkzeug.serving.run_simple.<locals>.inner",
                             "run_simple_inner_fd", {"fd": fd},
                             line='fd = int(os.environ["WERKZEUG_SERVER_FD"])')
     server = make_server(world, app, process, actor, fd)
@@ -462,6 +464,6 @@ def inner(world, app, process: Process, actor: str):
 
 def log_startup(world, actor: str, host: str, port: int) -> None:
     url = f"http://{host}:{port}/"
-    world.recorder.step(actor, None, Phase.STARTUP, WS + "run_simple.<locals>.log_startup",
+    world.recorder.step(actor, None, STARTUP, "werkzeug.serving.run_simple.<locals>.log_startup",
                         "log_startup", {"url": url}, line='" * Running on %s://%s:%d/ %s",')
     werkzeug_internal.log(world, actor, "info", f" * Running on {url} (Press CTRL+C to quit)")

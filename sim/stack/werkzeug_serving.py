@@ -25,8 +25,10 @@ from .tracebacks import last_line
 from .werkzeug_wrappers import ClosingIterator
 from .world import ORIGIN_KEY, PRIVATE_KEYS, Origin
 
-WS = "werkzeug.serving."
-WH = WS + "WSGIRequestHandler."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, SELECT, READ, PARSE, RUN_WSGI, RESPOND, CLOSE = (
+    Phase.STARTUP, Phase.SELECT, Phase.READ, Phase.PARSE, Phase.RUN_WSGI, Phase.RESPOND, Phase.CLOSE)
 
 SERVER_VERSION = "Werkzeug/3.1.9"
 LISTEN_QUEUE = 128
@@ -202,7 +204,9 @@ def environ_view(environ: dict[str, Any]) -> tuple:
     shown = dict(environ)
     for key in PRIVATE_KEYS:
         shown.pop(key, None)
-    return ("environ", *shown, *map(str, shown.values()))
+    # format(value) is str(value) for all an environ holds (nothing with a __format__ of its
+    # own), and a builtin function is called faster than the type str (three times a request)
+    return ("environ", *shown, *map(format, shown.values()))
 
 
 @view("environ")
@@ -258,30 +262,30 @@ def start_run_wsgi(handler: Any, expect_100: bool) -> None:
     headers failed to go out, on a connection that stays open, starts from nothing); and
     that 100 Continue."""
     if expect_100:
-        handler.rec.step(handler.actor, handler.client, Phase.RUN_WSGI, WH + "run_wsgi",
+        handler.rec.step(handler.actor, handler.client, RUN_WSGI, "werkzeug.serving.WSGIRequestHandler.run_wsgi",
                          "run_wsgi_continue", line='self.wfile.write(b"HTTP/1.1 100 Continue')
     else:
-        handler.rec.step(handler.actor, handler.client, Phase.RUN_WSGI, WH + "run_wsgi", "run_wsgi",
-                         line="execute(self.server.app)")
+        handler.rec.step(handler.actor, handler.client, RUN_WSGI, "werkzeug.serving.WSGIRequestHandler.run_wsgi",
+                         "run_wsgi", line="execute(self.server.app)")
     handler.ws = WriteState()
     handler.response_body = bytearray()
     if expect_100:
-        handler.wfile_write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        handler.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
 
 class WSGIRequestHandler(BaseHTTPRequestHandler):
     server_version = SERVER_VERSION
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.environ: dict[str, Any] | None = None
-        self.ws = WriteState()
-        self.response_body = bytearray()
+    environ: dict[str, Any] | None = None
+    #: ``run_wsgi``'s closure variables and the body sent so far, new at each call
+    #: (:func:`start_run_wsgi`)
+    ws: WriteState
+    response_body: bytearray
 
     # -- werkzeug's overrides ------------------------------------------------------
 
     def handle(self):
-        self.rec.step(self.actor, self.client, Phase.READ, WH + "handle", "werkzeug_handle",
+        self.rec.step(self.actor, self.client, READ, "werkzeug.serving.WSGIRequestHandler.handle", "werkzeug_handle",
                       line="super().handle()")
         try:
             yield from super().handle()
@@ -289,12 +293,12 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.connection_dropped(err)
 
     def connection_dropped(self, error: BaseException) -> None:
-        self.rec.step(self.actor, self.client, Phase.CLOSE, WH + "connection_dropped",
+        self.rec.step(self.actor, self.client, CLOSE, "werkzeug.serving.WSGIRequestHandler.connection_dropped",
                       "connection_dropped", {"error": type(error).__name__.rstrip("_")})
 
     def do_method(self):
         # getattr(self, "do_" + command) -> WSGIRequestHandler.__getattr__ -> run_wsgi
-        self.rec.step(self.actor, self.client, Phase.PARSE, WH + "__getattr__", "getattr_do",
+        self.rec.step(self.actor, self.client, PARSE, "werkzeug.serving.WSGIRequestHandler.__getattr__", "getattr_do",
                       {"command": self.command}, line="return self.run_wsgi")
         yield from self.run_wsgi()
 
@@ -331,16 +335,16 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         environ["werkzeug.socket"] = socket_repr(server.server_address[1], self.client_address[1],
                                                  self.request.state is SocketState.RESET)
         environ[ORIGIN_KEY] = Origin(self.actor, self.client, self.rec)
-        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "make_environ",
+        self.rec.step(self.actor, self.client, RUN_WSGI, "werkzeug.serving.WSGIRequestHandler.make_environ",
                       "make_environ", {"method": self.command, "path": environ["PATH_INFO"]},
                       line="environ: WSGIEnvironment = {",
                       state={f"environ/{self.client}": environ_view(environ)})
         return environ
 
     def execute(self, app):
-        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WH + "run_wsgi.<locals>.execute",
-                      "execute", {"app": app.display_name},
-                      line="application_iter = app(environ, start_response)")
+        self.rec.step(self.actor, self.client, RUN_WSGI,
+                      "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.execute", "execute",
+                      {"app": app.display_name}, line="application_iter = app(environ, start_response)")
         application_iter = yield from app(self.environ, self.start_response)
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
@@ -350,7 +354,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             if not self.ws.headers_sent:
                 self.write(b"")
             if self.ws.chunk_response:
-                self.wfile_write(b"0\r\n\r\n")
+                self.wfile.write(b"0\r\n\r\n")
         finally:
             yield from self.drain_input()
             close = getattr(application_iter, "close", None)
@@ -369,13 +373,13 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             data = yield from self.rfile.read(10_000_000)
             total_size += len(data)
             total_reads += 1
-            self.step_read("drain", data)
+            self.step_read("read_drain", data)
             if not data or total_size >= 10_000_000_000 or total_reads > 1000:
                 break
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
-        self.rec.step(self.actor, self.client, Phase.RESPOND,
-                      WH + "run_wsgi.<locals>.start_response", "start_response",
+        self.rec.step(self.actor, self.client, RESPOND,
+                      "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.start_response", "start_response",
                       {"status": status}, line="status_set = status",
                       state={f"handler/{self.client}": self.ws.view(self.close_connection)})
         if exc_info:
@@ -397,7 +401,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         effects: dict[str, Any] = {}
         # the client's RST is here: this body write raises, and its step says so
         fails = not first and bool(data) and self.world.kernel.send_fails(self.request)
-        self.rec.step(self.actor, self.client, Phase.RESPOND, WH + "run_wsgi.<locals>.write",
+        self.rec.step(self.actor, self.client, RESPOND, "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.write",
                       "write_headers" if first else "write_body_fails" if fails else "write_body",
                       {"n": len(data)},
                       line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
@@ -443,12 +447,12 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             raise AssertionError("applications must write bytes")
         if data:
             if ws.chunk_response:
-                self.wfile_write(hex(len(data))[2:].encode())
-                self.wfile_write(b"\r\n")
-            self.wfile_write(data)
+                self.wfile.write(hex(len(data))[2:].encode())
+                self.wfile.write(b"\r\n")
+            self.wfile.write(data)
             self.response_body += data
             if ws.chunk_response:
-                self.wfile_write(b"\r\n")
+                self.wfile.write(b"\r\n")
 
     def response_view(self) -> tuple:
         return response_view(self.ws.status_sent, self.ws.headers_sent, self.response_body)
@@ -581,7 +585,7 @@ class BaseWSGIServer(HTTPServer):
 
     def init(self, cls_name: str):
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, WS + "BaseWSGIServer.__init__", "wsgi_server_init",
+        rec.step("main", None, STARTUP, "werkzeug.serving.BaseWSGIServer.__init__", "wsgi_server_init",
                  {"cls": cls_name, "protocol": self.handler_protocol()},
                  line="super().__init__(")
         self.tcp_init()
@@ -608,13 +612,13 @@ class BaseWSGIServer(HTTPServer):
         if ":" in display_hostname:
             display_hostname = f"[{display_hostname}]"
         messages.append(f" * Running on http://{display_hostname}:{self.port}")
-        self.rec.step("main", None, Phase.STARTUP, WS + "BaseWSGIServer.log_startup",
+        self.rec.step("main", None, STARTUP, "werkzeug.serving.BaseWSGIServer.log_startup",
                       "log_startup", {"url": f"http://{display_hostname}:{self.port}"},
                       line='_log("info", "\\n".join(messages))')
         self.log("info", "\n".join(messages), "main")
 
     def serve_forever(self):
-        self.rec.step("main", None, Phase.SELECT, WS + "BaseWSGIServer.serve_forever",
+        self.rec.step("main", None, SELECT, "werkzeug.serving.BaseWSGIServer.serve_forever",
                       "wsgi_serve_forever", line="super().serve_forever(poll_interval=poll_interval)")
         # Only a view's non-Exception (SystemExit, KeyboardInterrupt: see flask_app.AppExit)
         # gets out of the loop; Ctrl+C's KeyboardInterrupt is swallowed, and either way the
@@ -652,7 +656,7 @@ def handler_class_for(threaded: bool) -> type[WSGIRequestHandler]:
 
 def make_server(world, app):
     server_cfg = world.scenario.server
-    world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "make_server",
+    world.recorder.step("main", None, STARTUP, "werkzeug.serving.make_server", "make_server",
                         {"threaded": server_cfg.threads},
                         line="return ThreadedWSGIServer(" if server_cfg.threads
                         else "return ForkingWSGIServer(" if server_cfg.processes > 1
@@ -671,7 +675,7 @@ def make_server(world, app):
 
 
 def run_simple(world, app):
-    world.recorder.step("main", None, Phase.STARTUP, WS + "run_simple", "run_simple",
+    world.recorder.step("main", None, STARTUP, "werkzeug.serving.run_simple", "run_simple",
                         {"threaded": world.scenario.server.threads}, line="srv = make_server(")
     server = make_server(world, app)
     server.log_startup()

@@ -29,8 +29,9 @@ from .tracebacks import AppExit, last_line
 from .werkzeug_serving import environ_view, next_chunk, response_view
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
-WH = "wsgiref.handlers."
-BH = WH + "BaseHandler."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+RUN_WSGI, RESPOND, CLOSE = Phase.RUN_WSGI, Phase.RESPOND, Phase.CLOSE
 
 #: ``wsgiref.util._hoppish``: the headers only the server may send (RFC 2616 13.5.1)
 HOP_BY_HOP = frozenset({
@@ -164,24 +165,21 @@ class BaseHandler:
         self.result: Any = None
         self.environ: dict[str, Any] | None = None
 
-    def step(self, phase: Phase, name: str, key: str, args: dict | None = None,
-             line: str | None = None, state: dict | None = None) -> None:
-        self.rec.step(self.actor, self.client, phase, BH + name, key, args, line=line, state=state)
-
     # -- run ---------------------------------------------------------------------------
 
     def run(self, application):
         """``run``: the app, then its response; a client gone away ends it quietly; any
         other error is ``handle_error``'s (a 500 if nothing was sent yet)."""
-        self.step(Phase.RUN_WSGI, "run", "wsgiref_run", {"app": application.display_name},
-                  line="self.result = application(self.environ, self.start_response)")
+        self.rec.step(self.actor, self.client, RUN_WSGI, "wsgiref.handlers.BaseHandler.run",
+                      "wsgiref_run", {"app": application.display_name},
+                      line="self.result = application(self.environ, self.start_response)")
         try:
             self.setup_environ()
             self.result = yield from application(self.environ, self.start_response)
             yield from self.finish_response()
         except (ConnectionResetError_, BrokenPipeError_) as err:
             # "We expect the client to close the connection abruptly from time to time."
-            self.rec.step(self.actor, self.client, Phase.CLOSE, None, "wsgiref_client_gone",
+            self.rec.step(self.actor, self.client, CLOSE, None, "wsgiref_client_gone",
                           {"error": type(err).__name__.rstrip("_")})
             return
         except (Exception, AppExit) as err:
@@ -215,10 +213,11 @@ class BaseHandler:
         if self.origin_server and self.server_software:
             env.setdefault("SERVER_SOFTWARE", self.server_software)
         env[ORIGIN_KEY] = Origin(self.actor, self.client, self.rec)
-        self.step(Phase.RUN_WSGI, "setup_environ", "wsgiref_setup_environ",
-                  {"method": env.get("REQUEST_METHOD"), "path": env.get("PATH_INFO")},
-                  line="env = self.environ = self.os_environ.copy()",
-                  state={f"environ/{self.client}": environ_view(env)})
+        self.rec.step(self.actor, self.client, RUN_WSGI, "wsgiref.handlers.BaseHandler.setup_environ",
+                      "wsgiref_setup_environ",
+                      {"method": env.get("REQUEST_METHOD"), "path": env.get("PATH_INFO")},
+                      line="env = self.environ = self.os_environ.copy()",
+                      state={f"environ/{self.client}": environ_view(env)})
 
     # -- start_response and write -------------------------------------------------------
 
@@ -228,8 +227,8 @@ class BaseHandler:
         st = self.st
         # The step shows what start_response stored; filled in below, before anything else.
         effects: dict[str, Any] = {}
-        self.step(Phase.RESPOND, "start_response", "wsgiref_start_response", {"status": status},
-                  line="self.status = status", state=effects)
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.start_response",
+                      "wsgiref_start_response", {"status": status}, line="self.status = status", state=effects)
         if exc_info:
             if st.headers_sent:
                 raise exc_info
@@ -240,7 +239,7 @@ class BaseHandler:
         effects[f"handler/{self.client}"] = st.view()
         for name, val in headers:
             hop = is_hop_by_hop(name)
-            self.rec.step(self.actor, self.client, Phase.RESPOND, "wsgiref.util.is_hop_by_hop",
+            self.rec.step(self.actor, self.client, RESPOND, "wsgiref.util.is_hop_by_hop",
                           "wsgiref_hop_by_hop" if hop else "wsgiref_hop_check",
                           {"header": f"{name}: {val}"}, line="return _hoppish(header_name.lower())")
             if hop:
@@ -250,8 +249,8 @@ class BaseHandler:
     def finish_response(self):
         """Iterate the app's result, writing each piece; then ``finish_content`` and
         ``close``. On an error the result is closed and the error goes on to ``run``."""
-        self.step(Phase.RESPOND, "finish_response", "wsgiref_finish_response",
-                  line="for data in self.result:")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.finish_response",
+                      "wsgiref_finish_response", line="for data in self.result:")
         try:
             iterator = (self.result.iterator if hasattr(self.result, "iterator")
                         else iter(self.result))
@@ -271,10 +270,10 @@ class BaseHandler:
         effects: dict[str, Any] = {}
         # the client's RST is here: this body write raises, and its step says so
         fails = not first and self.world.kernel.send_fails(self.stdout.conn)
-        self.step(Phase.RESPOND, "write", "wsgiref_write_first" if first
-                  else "wsgiref_write_fails" if fails else "wsgiref_write",
-                  {"n": len(data)}, line="self.send_headers()" if first else "self._write(data)",
-                  state=effects)
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.write",
+                      "wsgiref_write_first" if first else "wsgiref_write_fails" if fails else "wsgiref_write",
+                      {"n": len(data)}, line="self.send_headers()" if first else "self._write(data)",
+                      state=effects)
         try:
             # (a json view's list holding a list gives one: before any header is sent)
             if type(data) is not bytes:
@@ -296,9 +295,10 @@ class BaseHandler:
         unless the app set one (a HEAD answer keeps the GET's length)."""
         st = self.st
         effects: dict[str, Any] = {}
-        self.step(Phase.RESPOND, "finish_content", "wsgiref_finish_content",
-                  {"sent": st.headers_sent}, line="self.headers.setdefault('Content-Length', \"0\")",
-                  state=effects)
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.finish_content",
+                      "wsgiref_finish_content", {"sent": st.headers_sent},
+                      line="self.headers.setdefault('Content-Length', \"0\")",
+                      state=effects)
         if not st.headers_sent:
             st.headers.setdefault("Content-Length", "0")
             try:
@@ -322,19 +322,20 @@ class BaseHandler:
         """One block in all (a list of one byte string): its length is the body's."""
         blocks = len(self.result) if isinstance(self.result, list) else None
         # two captions: a length it sets, or none (the close ends the body), never "(None)"
-        self.step(Phase.RESPOND, "set_content_length",
-                  "wsgiref_set_content_length" if blocks == 1 else "wsgiref_set_content_length_none",
-                  {"length": self.st.bytes_sent if blocks == 1 else None},
-                  line="self.headers['Content-Length'] = str(self.bytes_sent)"
-                  if blocks == 1 else "blocks = len(self.result)")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.set_content_length",
+                      "wsgiref_set_content_length" if blocks == 1 else "wsgiref_set_content_length_none",
+                      {"length": self.st.bytes_sent if blocks == 1 else None},
+                      line="self.headers['Content-Length'] = str(self.bytes_sent)"
+                      if blocks == 1 else "blocks = len(self.result)")
         if blocks == 1:
             self.st.headers["Content-Length"] = str(self.st.bytes_sent)
 
     def send_preamble(self) -> None:
         """The status line (``HTTP/1.0``), then ``Date`` and ``Server`` unless the app set them."""
         st = self.st
-        self.step(Phase.RESPOND, "send_preamble", "wsgiref_send_preamble", {"status": st.status},
-                  line="self._write(('HTTP/%s %s\\r\\n' % (self.http_version,self.status)).encode('iso-8859-1'))")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.send_preamble",
+                      "wsgiref_send_preamble", {"status": st.status},
+                      line="self._write(('HTTP/%s %s\\r\\n' % (self.http_version,self.status)).encode('iso-8859-1'))")
         self._write(f"HTTP/{self.http_version} {st.status}\r\n".encode("iso-8859-1"))
         if "Date" not in st.headers:
             self._write(f"Date: {format_date_time(self.world.wall_second())}\r\n".encode("iso-8859-1"))
@@ -346,7 +347,8 @@ class BaseHandler:
         return self.environ["SERVER_PROTOCOL"].upper() != "HTTP/0.9"
 
     def close(self) -> None:
-        self.step(Phase.CLOSE, "close", "wsgiref_close", line="if hasattr(self.result,'close'):")
+        self.rec.step(self.actor, self.client, CLOSE, "wsgiref.handlers.BaseHandler.close",
+                      "wsgiref_close", line="if hasattr(self.result,'close'):")
         try:
             close = getattr(self.result, "close", None)
             if close is not None:
@@ -362,22 +364,24 @@ class BaseHandler:
 
     def handle_error(self, err: BaseException):
         """The traceback to stderr; then, if nothing was sent, ``error_output``'s 500."""
-        self.step(Phase.RESPOND, "handle_error", "wsgiref_handle_error",
-                  {"error": getattr(err, "real_name", type(err).__name__), "sent": self.st.headers_sent},
-                  line="self.log_exception(sys.exc_info())")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.handle_error",
+                      "wsgiref_handle_error",
+                      {"error": getattr(err, "real_name", type(err).__name__), "sent": self.st.headers_sent},
+                      line="self.log_exception(sys.exc_info())")
         self.log_exception(err)
         if not self.st.headers_sent:
             self.result = self.error_output(self.environ, self.start_response, err)
             yield from self.finish_response()
 
     def log_exception(self, err: BaseException) -> None:
-        self.step(Phase.RESPOND, "log_exception", "wsgiref_log_exception",
-                  line="print_exception(")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.log_exception",
+                      "wsgiref_log_exception", line="print_exception(")
         self.rec.log(self.actor, last_line(err))
 
     def error_output(self, environ, start_response, err):
-        self.step(Phase.RESPOND, "error_output", "wsgiref_error_output",
-                  line="start_response(self.error_status,self.error_headers[:],sys.exc_info())")
+        self.rec.step(self.actor, self.client, RESPOND, "wsgiref.handlers.BaseHandler.error_output",
+                      "wsgiref_error_output",
+                      line="start_response(self.error_status,self.error_headers[:],sys.exc_info())")
         start_response(self.error_status, self.error_headers[:], err)
         return [self.error_body]
 
@@ -398,7 +402,7 @@ class SimpleHandler(BaseHandler):
     def __init__(self, world, actor: str, client: str, stdin, stdout, stderr, environ: dict[str, Any],
                  multithread: bool = True, multiprocess: bool = False) -> None:
         self.init_state(world, actor, client)
-        self.rec.step(actor, client, Phase.RUN_WSGI, WH + "SimpleHandler.__init__",
+        self.rec.step(actor, client, RUN_WSGI, "wsgiref.handlers.SimpleHandler.__init__",
                       "wsgiref_handler_init", line="self.base_env = environ")
         self.stdin = stdin
         self.stdout = stdout

@@ -24,7 +24,10 @@ from .io import STDERR
 from .world import ORIGIN_KEY, is_private
 from .wsgiref_handlers import SimpleHandler
 
-WS = "wsgiref.simple_server."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, LISTEN, READ, RUN_WSGI, DISPATCH, CLOSE = (
+    Phase.STARTUP, Phase.LISTEN, Phase.READ, Phase.RUN_WSGI, Phase.DISPATCH, Phase.CLOSE)
 
 __version__ = "0.2"
 SERVER_VERSION = "WSGIServer/" + __version__
@@ -46,7 +49,7 @@ class ServerHandler(SimpleHandler):
     def close(self) -> None:
         """Log the request (status code and body bytes sent), then ``SimpleHandler.close``."""
         st = self.st
-        self.rec.step(self.actor, self.client, Phase.CLOSE, WS + "ServerHandler.close",
+        self.rec.step(self.actor, self.client, CLOSE, "wsgiref.simple_server.ServerHandler.close",
                       "wsgiref_server_handler_close",
                       {"code": st.status.split(" ", 1)[0], "size": st.bytes_sent},
                       line="self.request_handler.log_request(")
@@ -76,7 +79,7 @@ class WSGIServer(HTTPServer):
         self.server_activate()
 
     def server_bind(self):
-        self.rec.step("main", None, Phase.LISTEN, WS + "WSGIServer.server_bind",
+        self.rec.step("main", None, LISTEN, "wsgiref.simple_server.WSGIServer.server_bind",
                       "wsgiref_server_bind", line="HTTPServer.server_bind(self)")
         super().server_bind()
         self.setup_environ()
@@ -89,7 +92,7 @@ class WSGIServer(HTTPServer):
         env["REMOTE_HOST"] = ""
         env["CONTENT_LENGTH"] = ""
         env["SCRIPT_NAME"] = ""
-        self.rec.step("main", None, Phase.LISTEN, WS + "WSGIServer.setup_environ",
+        self.rec.step("main", None, LISTEN, "wsgiref.simple_server.WSGIServer.setup_environ",
                       "wsgiref_server_setup_environ",
                       {"name": self.server_name, "port": self.server_port},
                       line="env = self.base_environ = {}")
@@ -98,7 +101,7 @@ class WSGIServer(HTTPServer):
         return self.application
 
     def set_app(self, application) -> None:
-        self.rec.step("main", None, Phase.STARTUP, WS + "WSGIServer.set_app", "wsgiref_set_app",
+        self.rec.step("main", None, STARTUP, "wsgiref.simple_server.WSGIServer.set_app", "wsgiref_set_app",
                       {"app": application.display_name}, line="self.application = application")
         self.application = application
 
@@ -144,7 +147,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
                 env["HTTP_" + k] += "," + v
             else:
                 env["HTTP_" + k] = v
-        self.rec.step(self.actor, self.client, Phase.RUN_WSGI, WS + "WSGIRequestHandler.get_environ",
+        self.rec.step(self.actor, self.client, RUN_WSGI, "wsgiref.simple_server.WSGIRequestHandler.get_environ",
                       "wsgiref_get_environ", {"method": self.command, "path": env["PATH_INFO"]},
                       line="env = self.server.base_environ.copy()")
         return env
@@ -154,10 +157,10 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
 
     def handle(self):
         """Handle a single HTTP request."""
-        self.rec.step(self.actor, self.client, Phase.READ, WS + "WSGIRequestHandler.handle",
+        self.rec.step(self.actor, self.client, READ, "wsgiref.simple_server.WSGIRequestHandler.handle",
                       "wsgiref_handle", line="self.raw_requestline = self.rfile.readline(65537)")
         self.raw_requestline = yield from self.rfile.readline(65537)
-        self.step_read("readline", self.raw_requestline)
+        self.step_read("read_readline", self.raw_requestline)
         if len(self.raw_requestline) > 65536:
             self.requestline = ""
             self.request_version = ""
@@ -179,7 +182,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     # -- logging (BaseHTTPRequestHandler's, to stderr) ----------------------------------
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.rec.step(self.actor, self.client, Phase.CLOSE,
+        self.rec.step(self.actor, self.client, CLOSE,
                       "http.server.BaseHTTPRequestHandler.log_request", "log_request",
                       {"code": str(int(code)) if not isinstance(code, str) else code, "size": str(size)},
                       line="self.log_message('\"%s\" %s %s',")
@@ -207,7 +210,7 @@ class DemoApp:
 
     def __call__(self, environ: dict[str, Any], start_response):
         origin = environ[ORIGIN_KEY]
-        origin.recorder.step(origin.actor, origin.client, Phase.DISPATCH, WS + "demo_app",
+        origin.recorder.step(origin.actor, origin.client, DISPATCH, "wsgiref.simple_server.demo_app",
                              "demo_app", {"keys": sum(not is_private(key) for key in environ)},
                              line="print(k,'=',repr(v), file=stdout)")
         lines = ["Hello world!", ""]
@@ -225,7 +228,7 @@ def make_server(world, app) -> WSGIServer:
     """``make_server(host, port, app)``: ``WSGIServer((host, port), WSGIRequestHandler)``,
     then ``set_app``."""
     server = world.scenario.server
-    world.recorder.step("main", None, Phase.STARTUP, WS + "make_server", "wsgiref_make_server",
+    world.recorder.step("main", None, STARTUP, "wsgiref.simple_server.make_server", "wsgiref_make_server",
                         {"host": server.host, "port": server.port},
                         line="server = server_class((host, port), handler_class)")
     httpd = WSGIServer(world, WSGIRequestHandler)
