@@ -97,7 +97,7 @@ def bench_render(scenario: dict[str, Any], samples: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         pb = svc.playback(scenario)
         build = time.perf_counter() - t0
-        template = svc.templates.get_template("_step.html")
+        template = svc.templates.get_template("_step_fragment.html")
         steps = [(k * 7919) % pb.total for k in range(samples)]  # spread over the trace
         for n in steps[:50]:  # warm the source cache
             template.render(v=step_view(pb, n, "en", "bench"))
@@ -208,7 +208,7 @@ def bench_browser(port: int, clicks: int, first: str = "/s/one-get?step=33",
         page.goto(base + first, wait_until="networkidle")
         total = sum(sizes.values())
         source_text = page.evaluate(
-            "() => new TextEncoder().encode(document.querySelector('#step .code')?.outerHTML"
+            "() => new TextEncoder().encode(document.querySelector('#step-body .code')?.outerHTML"
             " || '').length")
         page.remove_listener("requestfinished", on_finished)
 

@@ -1,7 +1,7 @@
 """HTML routes: full pages for people (and for no-JS reading) and the htmx fragments.
 
 Every page that shows a part also ``{% include %}``s the very fragment the htmx route
-returns (``_step.html``, ``_events.html``), so the two can never disagree.
+returns (``_step.html`` and ``_step_body.html``, ``_events.html``), so the two can never disagree.
 """
 
 from __future__ import annotations

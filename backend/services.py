@@ -164,10 +164,11 @@ class Services:
         return found
 
     def render_fragment(self, pb: Playback, key: tuple[Any, ...]) -> bytes:
-        """Render one step panel (``key`` = hash, slug, step, lang, filters) into the cache."""
+        """Render one step (``key`` = hash, slug, step, lang, filters) into the cache: its head
+        and its body, ``_step_fragment.html``."""
         _, slug, i, lang, filters = key
         v = step_view(pb, i, lang, slug, filters)
-        return self.fragments.put(key, self.templates.get_template("_step.html").render(
+        return self.fragments.put(key, self.templates.get_template("_step_fragment.html").render(
             v=v, lang=lang))
 
     def _prerender(self, pb: Playback, slug: str) -> None:

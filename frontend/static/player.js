@@ -40,6 +40,8 @@
   var playing = false, timer = null, lastPhase = null;
 
   function stepEl() { return $("#step"); }
+  // the step's lanes, source and state, which come with each step out of band (_step_body.html)
+  function bodyEl() { return $("#step-body"); }
   function speed() { var s = $("#speed"); return s ? parseFloat(s.value) || 1 : 1; }
   function breakpoints() {
     var set = {};
@@ -112,7 +114,7 @@
     }
     var fs = $("#filter-step"); if (fs) fs.value = n;
     // the lit source line in view, inside its own scroll box (not the page)
-    var lit = $(".code .line.lit", el);
+    var lit = $(".code .line.lit", bodyEl());
     if (lit) {
       var code = lit.closest(".code");
       code.scrollTop = Math.max(0, code.scrollTop + lit.getBoundingClientRect().top -
@@ -278,7 +280,7 @@
 
   // ---- a new step: only what changed is rebuilt -------------------------------------
   // The step panel's slow parts (lanes, source, each inspector section) carry a digest of
-  // their HTML (data-key, _step.html's part macro): a part whose key did not change stays
+  // their HTML (data-key, _step_body.html's part macro): a part whose key did not change stays
   // on screen as it is (with its scroll position and open or closed sections). The rest is
   // brought to the new step in place: an element whose children have the same shape as
   // the new ones (same tags, same number) keeps them and only takes the new attributes and
@@ -340,6 +342,9 @@
     // player asks for this one (htmx:beforeSwap below) only where this script runs, so
     // without it a step is still swapped whole (outerHTML).
     window.htmx.defineExtension("step-parts", {
+      // the step's body comes out of band (hx-swap-oob="step-parts"): htmx hands an
+      // inline swap the element itself, as handleSwap expects, not only its children
+      isInlineSwap: function (style) { return style === "step-parts"; },
       handleSwap: function (style, target, fragment, settleInfo) {
         if (style !== "step-parts") return false;
         var next = fragment.firstElementChild;
@@ -409,11 +414,11 @@
   function recordTokens() {
     if (reduceMotion && reduceMotion.matches) { before = null; return; }
     before = {};
-    $all("#step [data-token]").forEach(function (t) { before[t.getAttribute("data-token")] = t.getBoundingClientRect(); });
+    $all("#step-body [data-token]").forEach(function (t) { before[t.getAttribute("data-token")] = t.getBoundingClientRect(); });
   }
   function animateTokens() {
     if (!before) return;
-    $all("#step [data-token]").forEach(function (t) {
+    $all("#step-body [data-token]").forEach(function (t) {
       var old = before[t.getAttribute("data-token")];
       if (!old || !t.animate) return;
       var now = t.getBoundingClientRect();

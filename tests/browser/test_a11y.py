@@ -37,7 +37,7 @@ PAGES = [
     # the body marks' words on a client's track (chunks, the last chunk; EOF)
     ("player-chunked", "/s/streamed-response?step=77", None),
     ("player-close-ends-body", "/s/legacy-stream?step=78", None),
-    # answers beside the title, a run drawn in ms like the runs it is compared with
+    # the answers open under the caption, a run drawn in ms like the runs it is compared with
     ("player-compared", "/s/same-requests-wsgiref?step=58", None),
     # a step that changes the backlog and the sockets: their headings in the changed colour
     ("player-changed", "/s/silent-socket?step=28", None),

@@ -38,10 +38,10 @@ def test_the_answers_are_open_above_the_timeline(page: Page, slug: str, shot):
 
 
 @pytest.mark.parametrize("slug", sorted(ANSWERS))
-def test_the_step_caption_is_on_the_first_screen_beside_the_answers(page: Page, slug: str):
+def test_the_step_caption_and_the_answers_are_on_the_first_screen(page: Page, slug: str):
     """At 1280x800 a person stepping through a compared run reads why each step happens
     without scrolling: the caption is on the first screen, at every key moment of the run
-    (the longest captions), while the answers stay open and side by side above it."""
+    (the longest captions), and the answers, open and side by side, under it."""
     page.goto(f"/s/{slug}?step=0")
     moments = sorted({0} | {int(href.rsplit("=", 1)[1]) for href in page.locator(
         ".run-summary .tl-moments a").evaluate_all("as => as.map(a => a.getAttribute('href'))")})
@@ -105,14 +105,13 @@ def test_on_a_phone_no_answer_line_is_cut_off(browser: Browser, base_url: str):
 
 @pytest.mark.parametrize(("width", "height"), [(1100, 800), (1180, 800), (390, 844)])
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_narrower_than_1240_px_the_caption_comes_before_the_answers(
+def test_narrower_the_caption_still_comes_before_the_answers(
         browser: Browser, base_url: str, width: int, height: int, lang: str):
-    """Beside the answers (46rem) a window under 1240 px would leave the title and lesson a
-    column of 300 px, eleven lines tall, so there the answers stack under it; stacked above
-    the timeline they pushed the step's caption off the first screen (at 1100x800 it began at
-    965 px, on a phone at 1660). There the step's controls and caption come right under the
-    title, then the answers, open, then the timeline: the caption is on the first screen at
-    every key moment, and the answers begin on it."""
+    """Stacked under the title and above the caption, the answers pushed the step's caption
+    off the first screen (at 1100x800 it began at 965 px, on a phone at 1660). The step's
+    controls and caption come right under the title, then the answers, open, then the
+    timeline: the caption is on the first screen at every key moment, and the answers begin
+    on it."""
     mobile = width < 600
     ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
                               is_mobile=mobile, has_touch=mobile)
@@ -138,7 +137,7 @@ def test_narrower_than_1240_px_the_caption_comes_before_the_answers(
                 assert caption["y"] + caption["height"] <= box["y"], (slug, n)
                 # the timeline and the lanes follow the answers
                 assert box["y"] + box["height"] <= page.locator("#timeline").bounding_box()["y"]
-                assert box["y"] < page.locator("#step .lanes").bounding_box()["y"]
+                assert box["y"] < page.locator("#step-body .lanes").bounding_box()["y"]
             # stepping swaps the panel in place: the caption stays where it was
             page.keyboard.press("ArrowRight")
             expect(page.locator("#step")).not_to_have_attribute("data-step", str(moments[-1]))

@@ -24,24 +24,27 @@ def test_stepping_takes_no_history_snapshot(page: Page, csp_errors):
 
 def test_a_step_builds_only_what_changed(page: Page, csp_errors):
     """Stepping keeps a part whose key did not change as it is and brings the rest of the
-    panel to the new step in place (the controls stay the same elements, with the new
-    links, which then work), building new elements only where the shape changed; what is
-    on screen is exactly the server's panel for that step."""
+    step (its head, #step, and its body, #step-body, which comes out of band) to the new
+    step in place (the controls stay the same elements, with the new links, which then
+    work), building new elements only where the shape changed; what is on screen is
+    exactly the server's step."""
     page.goto("/s/two-clients-threaded?step=0&detail=all")
     kept = changed = built = total = 0
     for n in range(1, 40):
         page.evaluate("""() => {
-            document.querySelectorAll('#step, #step *').forEach(e => { e.seen = true; });
-            document.querySelectorAll('#step [data-part]').forEach(
+            document.querySelectorAll('#step, #step *, #step-body, #step-body *').forEach(
+                e => { e.seen = true; });
+            document.querySelectorAll('#step-body [data-part]').forEach(
                 p => { p.key = p.getAttribute('data-key'); });
         }""")
         page.locator("#ctl-step").click()  # the link morphed on the step before: its new hx-get
         expect(page.locator("#step")).to_have_attribute("data-step", str(n))
         got = page.evaluate("""async (n) => {
-            const step = document.querySelector('#step'), all = [...step.querySelectorAll('*')];
+            const step = document.querySelector('#step'), body = document.querySelector('#step-body');
+            const all = [...step.querySelectorAll('*'), ...body.querySelectorAll('*')];
             let kept = 0, changed = 0, touched = 0;
             let prose = 0;  // a changed source whose lines were updated in place
-            step.querySelectorAll('[data-part]').forEach(p => {
+            body.querySelectorAll('[data-part]').forEach(p => {
                 if (p.key !== p.getAttribute('data-key')) {
                     changed++;
                     if (p.key !== undefined && p.querySelector('pre')?.seen) prose++;
@@ -51,10 +54,13 @@ def test_a_step_builds_only_what_changed(page: Page, csp_errors):
                 if (!p.seen || [...p.querySelectorAll('*')].some(e => !e.seen)) touched++;
             });
             const html = await (await fetch(`/s/two-clients-threaded/step/${n}?detail=all`)).text();
-            const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#step');
+            const fresh = new DOMParser().parseFromString(html, 'text/html');
+            const freshBody = fresh.querySelector('#step-body');
+            freshBody.removeAttribute('hx-swap-oob');  // htmx takes it off as it swaps
             return {kept, changed, touched, prose, built: all.filter(e => !e.seen).length, total: all.length,
-                    panel: !!step.seen, controls: !!document.querySelector('#step .controls').seen,
-                    same: fresh.isEqualNode(step)};
+                    panel: !!step.seen && !!body.seen,
+                    controls: !!document.querySelector('#step .controls').seen,
+                    same: fresh.querySelector('#step').isEqualNode(step) && freshBody.isEqualNode(body)};
         }""", n)
         assert got["same"], f"step {n}: the panel on screen differs from the server's"
         assert got["touched"] == 0, f"step {n}: a part whose key did not change was rebuilt"
@@ -123,8 +129,11 @@ def test_a_step_fetched_ahead_is_shown_without_a_request(page: Page, csp_errors)
     assert page.evaluate("history.length") == depth
     same = page.evaluate("""async () => {
         const html = await (await fetch('/s/one-get/step/1?detail=all')).text();
-        const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('#step');
-        return fresh.isEqualNode(document.querySelector('#step'));
+        const fresh = new DOMParser().parseFromString(html, 'text/html');
+        const body = fresh.querySelector('#step-body');
+        body.removeAttribute('hx-swap-oob');  // htmx takes it off as it swaps
+        return fresh.querySelector('#step').isEqualNode(document.querySelector('#step'))
+            && body.isEqualNode(document.querySelector('#step-body'));
     }""")
     assert same
     assert not csp_errors, csp_errors
@@ -157,7 +166,7 @@ def test_line_numbers_are_one_column_level_with_their_lines(page: Page):
     for n in (20, 33, 45):
         page.goto(f"/s/one-get?step={n}&detail=all")
         got = page.evaluate("""() => {
-            const code = document.querySelector('#step .code');
+            const code = document.querySelector('#step-body .code');
             if (!code || !code.querySelector('.line.lit')) return null;
             const gutter = code.querySelector('.gutter'), lines = code.querySelector('.lines');
             const lit = code.querySelector('.line.lit'), no = lit.querySelector('.no');

@@ -20,7 +20,7 @@ def test_gallery_to_player(page: Page, csp_errors, shot):
     page.get_by_role("link", name="One GET, end to end", exact=True).click()
     at(page, 0)
     expect(page.locator("#step .caption-text")).not_to_be_empty()
-    expect(page.locator("#step .lanes")).to_be_visible()
+    expect(page.locator("#step-body .lanes")).to_be_visible()
     shot(page, "player-step-0")
     assert not csp_errors, csp_errors
 
@@ -73,17 +73,17 @@ def test_lanes_and_source_change_while_stepping(page: Page):
     lanes, sources, lit = set(), set(), set()
     for n in range(total):
         lanes.add(page.locator("#step").get_attribute("data-lane"))
-        q = page.locator("#step .source .qualname")
+        q = page.locator("#step-body .source .qualname")
         sources.add(q.inner_text() if q.count() else None)
-        if page.locator("#step .line.lit").count():
-            lit.add(page.locator("#step .line.lit .no").inner_text())
+        if page.locator("#step-body .line.lit").count():
+            lit.add(page.locator("#step-body .line.lit .no").inner_text())
         if n < total - 1:
             page.keyboard.press("ArrowRight")
             at(page, n + 1)
     assert {"loop", "handler", "wsgi", "flask"} <= lanes
     assert len(sources) >= 5 and len(lit) >= 5
     # the token for c1 has moved through several lanes; key steps all reached
-    assert page.locator("#step .lane-row .mark.done").count() >= 4
+    assert page.locator("#step-body .lane-row .mark.done").count() >= 4
 
 
 def test_reload_and_history_land_on_the_same_step(page: Page):
@@ -270,7 +270,7 @@ def test_highlighted_source_stays_one_line_per_line(page: Page):
     for n in range(0, 60, 6):
         page.goto(f"/s/one-get?step={n}&detail=all")
         shown = page.evaluate("""() => {
-            const spans = [...document.querySelectorAll('#step .code [class^="t-"]')];
+            const spans = [...document.querySelectorAll('#step-body .code [class^="t-"]')];
             return [spans.length, spans.filter(s => getComputedStyle(s).display !== 'inline').length];
         }""")
         assert shown[1] == 0, f"step {n}: {shown[1]} of {shown[0]} token spans are not inline"

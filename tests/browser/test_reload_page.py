@@ -14,10 +14,10 @@ def test_a_request_the_reload_cut_off_is_not_shown_finished_with_a_check(page: P
         return t.steps.find(s => s.event === 'client_eof' && s.client === 'c2').i;
     }""")
     page.goto(f"/s/reload-on-save?step={eof}")
-    c2 = page.locator('#step [data-token="c2"]')
+    c2 = page.locator('#step-body [data-token="c2"]')
     expect(c2).to_have_text("c2 — in Client: done, no answer")
     expect(c2).to_have_class("token lane-client tok-done tok-unanswered")
-    expect(page.locator('#step [data-token="c1"]')).to_contain_text("✓ 200")
+    expect(page.locator('#step-body [data-token="c1"]')).to_contain_text("✓ 200")
     # why: under the timeline, in words
     expect(page.locator("#timeline")).to_contain_text(
         "the reloader's child serving it exited mid-request (a saved file)")

@@ -92,11 +92,11 @@ def test_tokens_at_known_steps(page: Page, name, event, client, tokens):
     n = step_where(name, event, client)
     page.goto(f"/s/{name[3:]}?step={n}")
     for c, (lane, style) in tokens.items():
-        tok = page.locator(f'#step [data-token="{c}"]')
+        tok = page.locator(f'#step-body [data-token="{c}"]')
         expect(tok).to_have_attribute("data-lane", lane)
         expect(tok).to_have_attribute("data-style", style)
     if name.startswith("07"):
-        expect(page.locator('#step [data-skipped="c1"]')).to_be_visible()
+        expect(page.locator('#step-body [data-skipped="c1"]')).to_be_visible()
     expect(page.locator("#token-legend")).to_be_visible()
 
 
@@ -104,7 +104,7 @@ def test_finished_requests_show_finished(page: Page):
     page.goto("/s/two-clients-one-thread?step=0")
     page.keyboard.press("End")
     for c in ("c1", "c2"):
-        tok = page.locator(f'#step [data-token="{c}"]')
+        tok = page.locator(f'#step-body [data-token="{c}"]')
         expect(tok).to_have_attribute("data-style", "done")
         expect(tok).to_contain_text("200")
 
@@ -166,7 +166,7 @@ def test_stages_never_reached_are_shown_skipped_and_fit(page: Page, width: int):
     page.set_viewport_size({"width": width, "height": 844})
     n = step_where("10-long-request-line", "send_error", "c1")
     page.goto(f"/s/long-request-line?step={n}")
-    marks = page.locator('#step [data-skipped="c1"]')
+    marks = page.locator('#step-body [data-skipped="c1"]')
     expect(marks).to_have_count(3)
     boxes = [marks.nth(k).bounding_box() for k in range(3)]
     cells = [marks.nth(k).locator("xpath=..").bounding_box() for k in range(3)]

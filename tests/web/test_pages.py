@@ -63,7 +63,16 @@ def test_player_page_includes_the_fragment(client):
     assert "HX-Push-Url" not in frag.headers  # the player's script sets the URL
     assert 'data-page="/s/one-get?step=3"' in frag.text
     assert frag.text.lstrip().startswith('<section id="step"')
-    assert frag.text.strip() in page
+    # the step's head and its body (out of band in the fragment) are the page's own
+    head, body = frag.text.split('<div id="step-body"')
+    assert head.strip() in page
+    assert 'hx-swap-oob="step-parts"' in body
+    assert ('<div id="step-body"' + body.replace(' hx-swap-oob="step-parts"', "", 1)).strip() in page
+    # the head comes first on the page: the title, then the step's controls and caption,
+    # then the play bar and the timeline, then the body (so Tab follows the screen)
+    order = [page.index(s) for s in ('<h1>', 'id="step"', 'id="playerbar"', 'id="timeline"',
+                                     'id="step-body"', 'id="events"')]
+    assert order == sorted(order)
     assert 'data-step="3"' in page
 
 
@@ -92,7 +101,9 @@ def test_events_fragment_filters(client):
     assert r.headers["HX-Push-Url"].startswith("/s/two-clients-one-thread?")
     rows = re.findall(r'<span class="ev-c">([^<]*)</span>', r.text)
     assert rows and set(rows) == {"c2"}
-    assert 'hx-swap-oob="true"' in r.text
+    # the step's head and body come along, swapped whole, so their links keep the filter
+    assert '<section id="step"' in r.text and '<div id="step-body"' in r.text
+    assert r.text.count('hx-swap-oob="true"') == 2
 
 
 def test_no_inline_script_or_style(client):
