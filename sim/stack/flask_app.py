@@ -51,9 +51,10 @@ from .werkzeug_wrappers import (
 )
 from .world import MAIN, ORIGIN_KEY, Process
 
-FA = "flask.app.Flask."
-FC = "flask.ctx."
-FH = "flask.helpers."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+STARTUP, APP, HOOKS, DISPATCH, RESPOND, CLOSE, TEARDOWN = (
+    Phase.STARTUP, Phase.APP, Phase.HOOKS, Phase.DISPATCH, Phase.RESPOND, Phase.CLOSE, Phase.TEARDOWN)
 
 
 def _flask_run_key(server) -> str:
@@ -178,7 +179,7 @@ class Flask:
     def send_signal(self, ctx: RequestContext, signal: str) -> None:
         """``signal.send(...)`` from the Flask function that sends it (``blinker_base.SENDERS``)."""
         key, args, line = self.signal_steps[signal]
-        self.rec.step(ctx.actor, ctx.client, Phase.APP, self.signal_send, key, args, line=line)
+        self.rec.step(ctx.actor, ctx.client, APP, self.signal_send, key, args, line=line)
 
     def _route_rule(self, route: Route, bp: Blueprint | None) -> Rule:
         if bp is None:
@@ -198,22 +199,22 @@ class Flask:
 
     def record_init(self) -> None:
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
+        rec.step("main", None, STARTUP, "flask.app.Flask.__init__", "flask_init", {"name": self.name},
                  line="self.add_url_rule(")
-        rec.step("main", None, Phase.STARTUP, "flask.sansio.app.App.add_url_rule",
+        rec.step("main", None, STARTUP, "flask.sansio.app.App.add_url_rule",
                  "add_url_rule", {"rule": "/static/<path:filename>", "endpoint": "static"},
                  line="self.url_map.add(rule_obj)")
         for rule in self.url_map.rules:
             if rule.endpoint == "static":
                 continue
-            rec.step("main", None, Phase.STARTUP, "flask.sansio.app.App.add_url_rule",
+            rec.step("main", None, STARTUP, "flask.sansio.app.App.add_url_rule",
                      "add_url_rule", {"rule": rule.rule, "endpoint": rule.endpoint},
                      line="self.url_map.add(rule_obj)")
 
     def run(self):
         """``app.run()``: Flask's defaults (threaded), then ``run_simple``."""
         rec = self.rec
-        rec.step("main", None, Phase.STARTUP, FA + "run", _flask_run_key(self.world.scenario.server),
+        rec.step("main", None, STARTUP, "flask.app.Flask.run", _flask_run_key(self.world.scenario.server),
                  {"threaded": self.world.scenario.server.threads},
                  line="run_simple(t.cast(str, host), port, self, **options)")
         rec.log("main", f" * Serving Flask app '{self.name}'")
@@ -224,13 +225,13 @@ class Flask:
 
     def __call__(self, environ, start_response):
         origin = environ[ORIGIN_KEY]
-        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "__call__", "flask_call",
+        self.rec.step(origin.actor, origin.client, APP, "flask.app.Flask.__call__", "flask_call",
                       line="return self.wsgi_app(environ, start_response)")
         return (yield from self.wsgi_app(environ, start_response))
 
     def wsgi_app(self, environ, start_response):
         origin = environ[ORIGIN_KEY]
-        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+        self.rec.step(origin.actor, origin.client, APP, "flask.app.Flask.wsgi_app", "wsgi_app",
                       line="ctx = self.request_context(environ)")
         ctx = self.request_context(environ)
         error: BaseException | None = None
@@ -250,12 +251,12 @@ class Flask:
 
     def request_context(self, environ) -> RequestContext:
         origin = environ[ORIGIN_KEY]
-        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "request_context",
+        self.rec.step(origin.actor, origin.client, APP, "flask.app.Flask.request_context",
                       "request_context", line="return RequestContext(self, environ)")
         return RequestContext(self, environ)
 
     def app_context(self, ctx: RequestContext) -> AppContext:
-        self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",
+        self.rec.step(ctx.actor, ctx.client, APP, "flask.app.Flask.app_context", "app_context",
                       line="return AppContext(self)")
         return AppContext(self, ctx)
 
@@ -270,7 +271,7 @@ class Flask:
             # A converter argument of the wrong type (``int(min='a')``) fails in to_python:
             # it escapes match_request (which catches HTTPException only) and ctx.push, so
             # wsgi_app handles it as the app's own error (a 500).
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, self.MATCH_QUALNAME,
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, self.MATCH_QUALNAME,
                           "map_match_failed", {"method": request.method, "path": request.path,
                                                "endpoint": None, "error": type(err).__name__},
                           line=self.MATCH_LINE)
@@ -285,7 +286,7 @@ class Flask:
             request.set_rule(rule, values)
         routed = request.routing_exception
         # One step, with the outcome in its caption: matching never blocks.
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, self.MATCH_QUALNAME,
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, self.MATCH_QUALNAME,
                       "map_match" if routed is None else "map_match_failed",
                       {"method": request.method, "path": request.path, "endpoint": request.endpoint,
                        "error": routed.code if routed else None},
@@ -312,7 +313,7 @@ class Flask:
         return None
 
     def full_dispatch_request(self, ctx: RequestContext):
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.full_dispatch_request",
                       "full_dispatch_request", line="rv = self.preprocess_request()")
         try:
             self.send_signal(ctx, "request_started")
@@ -326,7 +327,7 @@ class Flask:
 
     def preprocess_request(self, ctx: RequestContext):
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "preprocess_request",
+        self.rec.step(ctx.actor, ctx.client, HOOKS, "flask.app.Flask.preprocess_request",
                       "preprocess_request", line="for name in names:")
         names = (None, *reversed(request.blueprints))
         for name in names:
@@ -343,7 +344,7 @@ class Flask:
         """Run a declared hook: a step, and its return value when it returns early."""
         applies = hook.only_path is None or hook.only_path == ctx.request.path
         returns = hook.returns if applies else None
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}", f"hook_{kind}",
+        self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}", f"hook_{kind}",
                       {"name": hook.name, "returns": returns.status if returns else None},
                       layer=Layer.FLASK, decl=self.pointers[id(hook)])
         if returns is None:
@@ -357,21 +358,21 @@ class Flask:
         # The step lights the branch the real method takes: a request routing failed for
         # never reaches a view (its endpoint is None), an automatic OPTIONS neither.
         if request.routing_exception is not None:
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.dispatch_request",
                           "dispatch_request_routing_error",
                           {"code": request.routing_exception.code,
                            "error": _error_name(request.routing_exception)},
                           line="self.raise_routing_exception(req)")
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "raise_routing_exception",
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.raise_routing_exception",
                           "raise_routing_exception", {"code": request.routing_exception.code},
                           line="raise request.routing_exception")
             raise request.routing_exception
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.dispatch_request",
                           "dispatch_request_options", {"endpoint": request.endpoint},
                           line="return self.make_default_options_response()")
             return self.make_default_options_response(ctx)
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "dispatch_request",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.dispatch_request",
                       "dispatch_request", {"endpoint": request.endpoint}, line=self.VIEW_CALL_LINE)
         endpoint = self.endpoints[rule.endpoint]
         if endpoint.view is None:
@@ -379,7 +380,7 @@ class Flask:
         return (yield from self.call_view(ctx, endpoint))
 
     def make_default_options_response(self, ctx: RequestContext):
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "make_default_options_response",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.make_default_options_response",
                       "make_default_options_response", line="methods = adapter.allowed_methods()")
         methods = self.url_map.allowed_methods(ctx.request.path_info)
         # response_class() has no body yet, so Content-Length comes last (get_wsgi_headers)
@@ -397,13 +398,13 @@ class Flask:
         if view.sleep:
             # Entered, it sleeps first (``time.sleep`` is its first line); what it returns is
             # a step of its own after the sleep, so the order on screen is the real one.
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", "view_sleep",
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", "view_sleep",
                           {**args, "ms": view.sleep}, layer=Layer.VIEW, decl=decl)
             yield Sleep(view.sleep)
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, None, f"view_{kind}", args,
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, None, f"view_{kind}", args,
                           layer=Layer.VIEW, decl=decl)
         else:
-            self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{name}", f"view_{kind}", args,
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", f"view_{kind}", args,
                           layer=Layer.VIEW, decl=decl)
         if kind == "abort":
             raise self.aborted(view.abort)
@@ -465,13 +466,13 @@ class Flask:
     def send_static_file(self, ctx: RequestContext, filename: str):
         """The static route's view: ``send_static_file`` -> ``send_from_directory``."""
         rec = self.rec
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.app.Flask.__init__.<locals>.<lambda>",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.__init__.<locals>.<lambda>",
                  "static_lambda", {"filename": filename},
                  line="view_func=lambda **kw: self_ref().send_static_file(**kw)")
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "send_static_file", "send_static_file",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.send_static_file", "send_static_file",
                  {"filename": filename},
                  line="return send_from_directory(")
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_from_directory",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers.send_from_directory",
                  "send_from_directory", {"filename": filename},
                  line="return werkzeug.utils.send_from_directory(  # type: ignore[return-value]")
         found = self.static_files.get(filename)
@@ -508,7 +509,7 @@ class Flask:
     def call_error_handler(self, ctx: RequestContext, handler, code: int | None) -> tuple:
         # keyed by a code: ``return text, code``; by an exception class: ``return text``
         status = handler.status or code or 200
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, f"app.{handler.name}",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{handler.name}",
                       "errorhandler", {"name": handler.name, "status": status},
                       layer=Layer.FLASK, decl=self.pointers[id(handler)])
         if handler.headers:
@@ -516,7 +517,7 @@ class Flask:
         return handler.text, status
 
     def handle_user_exception(self, ctx: RequestContext, err: Exception):
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_user_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.handle_user_exception",
                       "handle_user_exception", {"error": _error_name(err)},
                       line="return self.handle_http_exception(e)" if isinstance(err, HTTPException)
                       else self.FIND_HANDLER_LINE)
@@ -531,7 +532,7 @@ class Flask:
         found = None
         if err.new_url is None:  # a RoutingException is returned as it is
             found = self.find_error_handler(err, ctx.request.blueprints)
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_http_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.handle_http_exception",
                       "handle_http_exception", {"code": err.code,
                                                 "handler": found[0].name if found else None},
                       line=self.CALL_HANDLER_LINE if found else "return e")
@@ -542,11 +543,11 @@ class Flask:
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         """An unhandled error: log it, make a 500, finalize it (after_request runs)."""
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError(original_exception=e)")
         self.send_signal(ctx, "got_request_exception")
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line='self.logger.error(')
         self.log_error(ctx, f"Exception on {request.path} [{request.method}]", err)
@@ -573,7 +574,7 @@ class Flask:
     # -- the response ----------------------------------------------------------------------
 
     def finalize_request(self, ctx: RequestContext, rv, from_error_handler: bool = False):
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "finalize_request",
+        self.rec.step(ctx.actor, ctx.client, RESPOND, "flask.app.Flask.finalize_request",
                       "finalize_request", line="response = self.make_response(rv)")
         response = self.make_response(ctx, rv)
         try:
@@ -587,7 +588,7 @@ class Flask:
         return response
 
     def make_response(self, ctx: RequestContext, rv) -> Response:
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
+        self.rec.step(ctx.actor, ctx.client, RESPOND, "flask.app.Flask.make_response", "make_response",
                       {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
         status = headers = None
         if isinstance(rv, tuple):
@@ -620,11 +621,11 @@ class Flask:
 
     def process_response(self, ctx: RequestContext, response: Response) -> Response:
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
+        self.rec.step(ctx.actor, ctx.client, HOOKS, "flask.app.Flask.process_response",
                       "process_response", line="for name in chain(request.blueprints, (None,)):")
         for name in (*request.blueprints, None):
             for hook in reversed(self.scaffold(name).after_request):
-                self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
+                self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
@@ -637,22 +638,22 @@ class Flask:
 
     def do_teardown_request(self, ctx: RequestContext, exc) -> None:
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_request",
+        self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.app.Flask.do_teardown_request",
                       "do_teardown_request", {"error": _error_name(exc) if exc else None},
                       line="for name in chain(request.blueprints, (None,)):")
         for name in (*request.blueprints, None):
             for hook in reversed(self.scaffold(name).teardown_request):
-                self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+                self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
         self.send_signal(ctx, "request_tearing_down")
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
-        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_appcontext",
+        self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.app.Flask.do_teardown_appcontext",
                       "do_teardown_appcontext", line="for func in reversed(self.teardown_appcontext_funcs):")
         for hook in reversed(self.teardown_appcontext):
-            self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+            self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"},
                           layer=Layer.FLASK, decl=self.pointers[id(hook)])
@@ -902,7 +903,6 @@ def _rv_kind(rv: Any) -> str:
 # ``auto_pop``, the order of teardown hooks (the app's before a blueprint's), the source lines
 # that are lit, and Werkzeug 0.16's error pages.
 
-W016_RESPONSE = "werkzeug.wrappers.base_response.BaseResponse."
 
 
 class Flask11(Flask):
@@ -935,11 +935,11 @@ class Flask11(Flask):
 
     def record_init(self, actor: str = MAIN) -> None:
         rec = self.rec
-        rec.step(actor, None, Phase.STARTUP, FA + "__init__", "flask_init", {"name": self.name},
+        rec.step(actor, None, STARTUP, "flask.app.Flask.__init__", "flask_init", {"name": self.name},
                  line="self.add_url_rule(")
         # Flask.__init__ adds the static route before any of the app's own.
         for rule in sorted(self.url_map.rules, key=lambda r: r.endpoint != "static"):
-            rec.step(actor, None, Phase.STARTUP, FA + "add_url_rule", "add_url_rule",
+            rec.step(actor, None, STARTUP, "flask.app.Flask.add_url_rule", "add_url_rule",
                      {"rule": rule.rule, "endpoint": rule.endpoint}, line="self.url_map.add(rule)")
 
     def run(self, process: Process | None = None):
@@ -951,7 +951,7 @@ class Flask11(Flask):
         process = self.world.process if process is None else process
         rec = self.rec
         in_child = process.environ.get("WERKZEUG_RUN_MAIN") == "true"
-        rec.step(process.main, None, Phase.STARTUP, FA + "run",
+        rec.step(process.main, None, STARTUP, "flask.app.Flask.run",
                  "flask_run_child" if in_child else _flask_run_key(self.world.scenario.server),
                  {"threaded": self.world.scenario.server.threads},
                  line="run_simple(host, port, self, **options)")
@@ -964,7 +964,7 @@ class Flask11(Flask):
 
     def wsgi_app(self, environ, start_response):
         origin = environ[ORIGIN_KEY]
-        self.rec.step(origin.actor, origin.client, Phase.APP, FA + "wsgi_app", "wsgi_app",
+        self.rec.step(origin.actor, origin.client, APP, "flask.app.Flask.wsgi_app", "wsgi_app",
                       line="ctx = self.request_context(environ)")
         ctx = self.request_context(environ)
         error: BaseException | None = None
@@ -980,7 +980,7 @@ class Flask11(Flask):
                 raise
             return self.call_response(ctx, response, start_response)
         finally:
-            self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "RequestContext.auto_pop",
+            self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.ctx.RequestContext.auto_pop",
                           "auto_pop", line="self.pop(exc)")
             if ctx.extra_pushes:  # stream_with_context pushed it again: this pop tears nothing down
                 ctx.extra_pushes -= 1
@@ -997,7 +997,7 @@ class Flask11(Flask):
                                       mimetype=view.mimetype)
 
     def app_context(self, ctx: RequestContext) -> AppContext:
-        self.rec.step(ctx.actor, ctx.client, Phase.APP, FA + "app_context", "app_context",
+        self.rec.step(ctx.actor, ctx.client, APP, "flask.app.Flask.app_context", "app_context",
                       line="return AppContext(self)")
         return AppContext11(self, ctx)
 
@@ -1021,10 +1021,10 @@ class Flask11(Flask):
         return None
 
     def full_dispatch_request(self, ctx: RequestContext):
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "full_dispatch_request",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.full_dispatch_request",
                       "full_dispatch_request", line="rv = self.preprocess_request()")
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS,
-                      FA + "try_trigger_before_first_request_functions", "try_trigger_first",
+        self.rec.step(ctx.actor, ctx.client, HOOKS,
+                      "flask.app.Flask.try_trigger_before_first_request_functions", "try_trigger_first",
                       line="if self._got_first_request:")
         try:
             self.send_signal(ctx, "request_started")
@@ -1038,7 +1038,7 @@ class Flask11(Flask):
 
     def preprocess_request(self, ctx: RequestContext):
         """1.1: the app's functions, then the one blueprint's (``request.blueprint``)."""
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "preprocess_request",
+        self.rec.step(ctx.actor, ctx.client, HOOKS, "flask.app.Flask.preprocess_request",
                       "preprocess_request", line="for func in funcs:")
         names = (None, *ctx.request.blueprints)
         for name in names:
@@ -1057,14 +1057,14 @@ class Flask11(Flask):
         (``SEND_FILE_MAX_AGE_DEFAULT``), an ETag, ``make_conditional`` (``Date``,
         ``Accept-Ranges``, a 304 for a fresh ``If-Modified-Since``/``If-None-Match``)."""
         rec = self.rec
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FH + "_PackageBoundObject.send_static_file",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers._PackageBoundObject.send_static_file",
                  "send_static_file", {"filename": filename}, line="return send_from_directory(")
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_from_directory",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers.send_from_directory",
                  "send_from_directory", {"filename": filename}, line="return send_file(filename, **options)")
         found = self.static_files.get(filename)
         if found is None:
             raise HTTPException(404)
-        rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.send_file", "send_file_11",
+        rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers.send_file", "send_file_11",
                  {"filename": filename},
                  line="rv = rv.make_conditional(request, accept_ranges=True, complete_length=fsize)")
         return send_file_11(filename, found.text.encode(), found.mtime, ctx.request,
@@ -1072,11 +1072,11 @@ class Flask11(Flask):
 
     def handle_exception(self, ctx: RequestContext, err: BaseException):
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "handle_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.handle_exception",
                       "handle_exception", {"error": _error_name(err)},
                       line="server_error = InternalServerError()")
         self.send_signal(ctx, "got_request_exception")
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, FA + "log_exception",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.app.Flask.log_exception",
                       "log_exception", {"path": request.path, "method": request.method},
                       line="self.logger.error(")
         self.log_error(ctx, f"Exception on {request.path} [{request.method}]", err)
@@ -1096,7 +1096,7 @@ class Flask11(Flask):
 
     def make_response(self, ctx: RequestContext, rv) -> Response:
         if isinstance(rv, HTTPException):  # 0.16's error page, then as Flask 3 goes on
-            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, FA + "make_response", "make_response",
+            self.rec.step(ctx.actor, ctx.client, RESPOND, "flask.app.Flask.make_response", "make_response",
                           {"kind": _rv_kind(rv)}, line="rv = self.response_class(")
             response = error_response_016(rv)
             # ``force_type`` runs the exception as a WSGI app: its ``get_wsgi_headers`` makes
@@ -1108,11 +1108,11 @@ class Flask11(Flask):
 
     def process_response(self, ctx: RequestContext, response: Response) -> Response:
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, FA + "process_response",
+        self.rec.step(ctx.actor, ctx.client, HOOKS, "flask.app.Flask.process_response",
                       "process_response", line="for handler in funcs:")
         for name in (*request.blueprints, None):
             for hook in reversed(self.scaffold(name).after_request):
-                self.rec.step(ctx.actor, ctx.client, Phase.HOOKS, f"app.{hook.name}",
+                self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
@@ -1122,8 +1122,8 @@ class Flask11(Flask):
         return response
 
     def call_response(self, ctx: RequestContext, response: Response, start_response):
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, W016_RESPONSE + "__call__", "response_call",
-                      {"status": status_016(response)},
+        self.rec.step(ctx.actor, ctx.client, RESPOND, "werkzeug.wrappers.base_response.BaseResponse.__call__",
+                      "response_call", {"status": status_016(response)},
                       line="start_response(status, headers)")
         headers = response.wsgi_headers(encoded_length_016)
         start_response(status_016(response), _absolute_location(headers, ctx.request.environ))
@@ -1137,7 +1137,7 @@ class Flask11(Flask):
         return ClosingIterator(body, lambda: self.close_response(ctx, response))
 
     def close_response(self, ctx: RequestContext, response: Response) -> None:
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, W016_RESPONSE + "close",
+        self.rec.step(ctx.actor, ctx.client, CLOSE, "werkzeug.wrappers.base_response.BaseResponse.close",
                       "response_close", line='if hasattr(self.response, "close"):')
         close = getattr(response.body, "close", None)
         if close is not None:
@@ -1146,12 +1146,12 @@ class Flask11(Flask):
     def do_teardown_request(self, ctx: RequestContext, exc) -> None:
         """1.1: the app's teardown functions first, then the blueprint's (each reversed)."""
         request = ctx.request
-        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FA + "do_teardown_request",
+        self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.app.Flask.do_teardown_request",
                       "do_teardown_request", {"error": _error_name(exc) if exc else None},
                       line="for func in funcs:")
         for name in (None, *request.blueprints):
             for hook in reversed(self.scaffold(name).teardown_request):
-                self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, f"app.{hook.name}",
+                self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
                               layer=Layer.FLASK, decl=self.pointers[id(hook)])
@@ -1159,9 +1159,11 @@ class Flask11(Flask):
 
 
 class AppContext11(AppContext):
+    __slots__ = ()
+
     def push(self, ctx: RequestContext) -> None:
         ctx.stacks["app"].append(self.app.name)
-        self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
+        self.app.rec.step(ctx.actor, ctx.client, APP, "flask.ctx.AppContext.push",
                           "appctx_push", {"name": self.app.name}, line="_app_ctx_stack.push(self)",
                           state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_pushed")

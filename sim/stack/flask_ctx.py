@@ -23,11 +23,16 @@ from .werkzeug_wrappers import HTTPException
 from .werkzeug_wsgi import get_input_stream
 from .world import ORIGIN_KEY, Origin
 
-FC = "flask.ctx."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+APP, DISPATCH, READ, TEARDOWN = (Phase.APP, Phase.DISPATCH, Phase.READ, Phase.TEARDOWN)
 
 
 class Request:
     """The request the view sees: built from the environ alone (``Request(environ)``)."""
+
+    __slots__ = ("app", "blueprints", "endpoint", "environ", "method", "origin", "path", "path_info",
+                 "routing_exception", "url_rule", "view_args")
 
     def __init__(self, app, environ: dict[str, Any]) -> None:
         self.app = app
@@ -71,7 +76,7 @@ class Request:
         stream = get_input_stream(self.environ, self.app.get_content_length, self.app.limited_stream)
         data = yield from stream.read()
         origin = self.origin
-        self.app.rec.step(origin.actor, origin.client, Phase.READ, None, "read_body",
+        self.app.rec.step(origin.actor, origin.client, READ, None, "read_body",
                           {"n": len(data), "text": data},
                           state={f"sockets/{origin.client}": socket_view(stream.raw.conn, stream.raw, data)})
         return data
@@ -89,30 +94,35 @@ class AppContext:
     objects form no cycles, so reference counting frees them as soon as a request is over);
     the request context is passed to ``push`` and ``pop``."""
 
+    __slots__ = ("app",)
+
     def __init__(self, app, ctx: RequestContext) -> None:
         self.app = app
-        app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.__init__",
+        app.rec.step(ctx.actor, ctx.client, APP, "flask.ctx.AppContext.__init__",
                      "appctx_init", line="self.url_adapter = app.create_url_adapter(None)")
 
     def push(self, ctx: RequestContext) -> None:
         ctx.stacks["app"].append(self.app.name)
-        self.app.rec.step(ctx.actor, ctx.client, Phase.APP, FC + "AppContext.push",
+        self.app.rec.step(ctx.actor, ctx.client, APP, "flask.ctx.AppContext.push",
                           "appctx_push", {"name": self.app.name},
                           line="self._cv_tokens.append(_cv_app.set(self))",
                           state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_pushed")
 
     def pop(self, ctx: RequestContext, exc) -> None:
-        self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, FC + "AppContext.pop",
+        self.app.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.ctx.AppContext.pop",
                           "appctx_pop", line="self.app.do_teardown_appcontext(exc)")
         self.app.do_teardown_appcontext(ctx, exc)
         ctx.stacks["app"].pop()
-        self.app.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, None, "appctx_popped",
+        self.app.rec.step(ctx.actor, ctx.client, TEARDOWN, None, "appctx_popped",
                           state={ctx.ctx_key: ctx.stacks_view()})
         self.app.send_signal(ctx, "appcontext_popped")
 
 
 class RequestContext:
+    __slots__ = ("actor", "app", "app_ctx", "bind_error", "client", "ctx_key", "environ_key", "environ_shown",
+                 "extra_pushes", "request", "stacks")
+
     def __init__(self, app, environ: dict[str, Any]) -> None:
         self.app = app
         self.request = Request(app, environ)
@@ -129,10 +139,12 @@ class RequestContext:
         self.extra_pushes = 0
         #: what ``create_url_adapter`` raised here, if it did (then there is no URL adapter)
         self.bind_error = app.bind_error(self.request)
-        app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.__init__",
+        #: the environ as it is now, ``werkzeug.request`` last (:meth:`pop` shows it again)
+        self.environ_shown = environ_view(environ)
+        app.rec.step(self.actor, self.client, APP, "flask.ctx.RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
-                     state={self.environ_key: environ_view(environ)})
+                     state={self.environ_key: self.environ_shown})
 
     def stacks_view(self) -> tuple:
         """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
@@ -141,7 +153,7 @@ class RequestContext:
 
     def push(self) -> None:
         rec = self.app.rec
-        rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.push", "reqctx_push",
+        rec.step(self.actor, self.client, APP, "flask.ctx.RequestContext.push", "reqctx_push",
                  line="app_ctx = self.app.app_context()")
         self.app_ctx = self.app.app_context(self)
         self.app_ctx.push(self)
@@ -150,15 +162,15 @@ class RequestContext:
     def pop_nested(self) -> None:
         """Flask 1.1: the pop of a context pushed twice (``stream_with_context``): only the
         request stack shrinks; no teardown, the app context stays."""
-        self.app.rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop",
+        self.app.rec.step(self.actor, self.client, TEARDOWN, "flask.ctx.RequestContext.pop",
                           "reqctx_pop_nested", line="app_ctx = self._implicit_app_ctx_stack.pop()")
         self.stacks["request"].pop()
-        self.app.rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
+        self.app.rec.step(self.actor, self.client, TEARDOWN, None, "reqctx_popped",
                           state={self.ctx_key: self.stacks_view()})
 
     def push_again(self) -> None:
         """``with req_ctx`` in ``stream_with_context``: its app context is active already."""
-        self.app.rec.step(self.actor, self.client, Phase.APP, FC + "RequestContext.push",
+        self.app.rec.step(self.actor, self.client, APP, "flask.ctx.RequestContext.push",
                           "reqctx_push_again", line="self.match_request()")
         self.push_request()
 
@@ -167,11 +179,11 @@ class RequestContext:
         if self.bind_error is not None:
             # ``if self.url_adapter is not None: self.match_request()``: no adapter, no match
             self.request.routing_exception = self.bind_error
-            self.app.rec.step(self.actor, self.client, Phase.DISPATCH, None, "no_url_adapter",
+            self.app.rec.step(self.actor, self.client, DISPATCH, None, "no_url_adapter",
                               {"host": self.request.environ.get("HTTP_HOST", "")},
                               state={self.ctx_key: self.stacks_view()})
             return
-        self.app.rec.step(self.actor, self.client, Phase.DISPATCH, FC + "RequestContext.match_request",
+        self.app.rec.step(self.actor, self.client, DISPATCH, "flask.ctx.RequestContext.match_request",
                           "match_request", line="result = self.url_adapter.match(return_rule=True)",
                           state={self.ctx_key: self.stacks_view()})
         self.app.match(self)
@@ -182,14 +194,16 @@ class RequestContext:
         ``key`` says whose pop it is: ``wsgi_app``'s (before any body byte), or the end of
         ``stream_with_context``'s ``with`` block (after the body), whose caption differs."""
         rec = self.app.rec
-        rec.step(self.actor, self.client, Phase.TEARDOWN, FC + "RequestContext.pop", key,
+        rec.step(self.actor, self.client, TEARDOWN, "flask.ctx.RequestContext.pop", key,
                  line="self.app.do_teardown_request(exc)")
         self.app.do_teardown_request(self, exc)
         self.stacks["request"].pop()
         # pop's finally: ctx.request.environ["werkzeug.request"] = None
-        environ = self.request.environ
-        environ["werkzeug.request"] = None
-        rec.step(self.actor, self.client, Phase.TEARDOWN, None, "reqctx_popped",
-                 state={self.ctx_key: self.stacks_view(), self.environ_key: environ_view(environ)})
+        self.request.environ["werkzeug.request"] = None
+        # The view __init__ made, its last value (werkzeug.request's) now None: while the
+        # context is pushed, neither the server nor the app writes another key it shows.
+        environ_shown = (*self.environ_shown[:-1], "None")
+        rec.step(self.actor, self.client, TEARDOWN, None, "reqctx_popped",
+                 state={self.ctx_key: self.stacks_view(), self.environ_key: environ_shown})
         if pop_app:
             self.app_ctx.pop(self, exc)

@@ -19,6 +19,11 @@ from ..layers import Layer
 from ..scheduler import Sleep
 from ..trace import Phase
 
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+DISPATCH, RESPOND, CLOSE, TEARDOWN = (Phase.DISPATCH, Phase.RESPOND, Phase.CLOSE, Phase.TEARDOWN)
+
+
 #: What a body's ``resume`` returns when the iteration is over (``StopIteration``).
 END = object()
 
@@ -50,13 +55,13 @@ class Generate:
             return END
         if self.index == len(self.chunks):
             self.state = GenState.FINISHED
-            self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_end",
+            self.rec.step(ctx.actor, ctx.client, RESPOND, self.qualname, "generate_end",
                           layer=Layer.VIEW, decl=self.decl)
             return END
         chunk = self.chunks[self.index]
         self.index += 1
         self.state = GenState.SUSPENDED
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, self.qualname, "generate_chunk",
+        self.rec.step(ctx.actor, ctx.client, RESPOND, self.qualname, "generate_chunk",
                       {"chunk": chunk[:40], "n": self.index, "ms": self.interval_ms},
                       layer=Layer.VIEW, decl=self.decl)
         if self.interval_ms:
@@ -66,7 +71,7 @@ class Generate:
     def close(self) -> None:
         if self.state is not GenState.FINISHED:
             self.state = GenState.FINISHED
-            self.rec.step(self.ctx.actor, self.ctx.client, Phase.CLOSE, self.qualname,
+            self.rec.step(self.ctx.actor, self.ctx.client, CLOSE, self.qualname,
                           "generate_close", layer=Layer.VIEW, decl=self.decl)
 
 
@@ -81,16 +86,16 @@ class StreamWithContext:
         self.ctx = ctx
         self.inner = inner
         self.state = GenState.CREATED
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.stream_with_context",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers.stream_with_context",
                       "stream_with_context", line="next(wrapped_g)")
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, WRAPPER, "swc_primed",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, WRAPPER, "swc_primed",
                       line="yield None  # type: ignore[misc]")
 
     def resume(self):
         ctx = self.ctx
         if self.state is GenState.FINISHED:
             return END
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, WRAPPER, "swc_resume",
+        self.rec.step(ctx.actor, ctx.client, RESPOND, WRAPPER, "swc_resume",
                       line="yield from gen")
         if self.state is GenState.CREATED:
             self.state = GenState.SUSPENDED
@@ -119,13 +124,13 @@ class StreamWithContext:
         if self.state is GenState.CREATED:
             self.state = GenState.FINISHED
             # GeneratorExit comes in at the sentinel
-            self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+            self.rec.step(ctx.actor, ctx.client, CLOSE, WRAPPER, "generate_close",
                           line="yield None  # type: ignore[misc]")
             self.inner.close()
             return
         self.inner.close()
         # GeneratorExit comes in at `yield from gen`: its finally closes gen (again)
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+        self.rec.step(ctx.actor, ctx.client, CLOSE, WRAPPER, "generate_close",
                       line="gen.close()")
         self.exit_with_block()
 
@@ -142,10 +147,10 @@ class StreamWithContext11(StreamWithContext):
         self.ctx = ctx
         self.inner = inner
         self.state = GenState.CREATED
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, "flask.helpers.stream_with_context",
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, "flask.helpers.stream_with_context",
                       "stream_with_context", line="next(wrapped_g)")
         # next(wrapped_g): the wrapper runs to its sentinel, entering ``with ctx:`` on the way
-        self.rec.step(ctx.actor, ctx.client, Phase.DISPATCH, WRAPPER, "swc_primed", line="with ctx:")
+        self.rec.step(ctx.actor, ctx.client, DISPATCH, WRAPPER, "swc_primed", line="with ctx:")
         ctx.push_again()
         ctx.extra_pushes += 1
 
@@ -153,7 +158,7 @@ class StreamWithContext11(StreamWithContext):
         ctx = self.ctx
         if self.state is GenState.FINISHED:
             return END
-        self.rec.step(ctx.actor, ctx.client, Phase.RESPOND, WRAPPER, "swc_resume", line="for item in gen:")
+        self.rec.step(ctx.actor, ctx.client, RESPOND, WRAPPER, "swc_resume", line="for item in gen:")
         self.state = GenState.SUSPENDED
         data = yield from self.inner.resume()
         if data is END:
@@ -166,7 +171,7 @@ class StreamWithContext11(StreamWithContext):
         self.state = GenState.FINISHED
         self.inner.close()
         ctx = self.ctx
-        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
+        self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.ctx.RequestContext.auto_pop",
                       "auto_pop", line="self.pop(exc)")
         ctx.pop(None, key="reqctx_pop_stream_11")
 
@@ -180,11 +185,11 @@ class StreamWithContext11(StreamWithContext):
             return
         started = self.state is GenState.SUSPENDED
         self.state = GenState.FINISHED
-        self.rec.step(ctx.actor, ctx.client, Phase.CLOSE, WRAPPER, "generate_close",
+        self.rec.step(ctx.actor, ctx.client, CLOSE, WRAPPER, "generate_close",
                       line="gen.close()" if started else "yield None")
         if started:
             self.inner.close()
-        self.rec.step(ctx.actor, ctx.client, Phase.TEARDOWN, "flask.ctx.RequestContext.auto_pop",
+        self.rec.step(ctx.actor, ctx.client, TEARDOWN, "flask.ctx.RequestContext.auto_pop",
                       "auto_pop", line="self.pop(exc)")
         ctx.pop(None, key="reqctx_pop_stream_11")
         if not started:

@@ -165,9 +165,11 @@ def url_parse(url: str) -> tuple[str, str | None, str, str, str]:
     return scheme, netloc, path, query, fragment
 
 
+@functools.lru_cache(maxsize=1024)
 def uri_to_iri(uri: str) -> str:
     """``urls.uri_to_iri`` of ``scheme://netloc/path?query`` or of a request line's path
-    (``url_parse`` then ``url_unparse``): reserved characters stay quoted (``%2B``)."""
+    (``url_parse`` then ``url_unparse``): reserved characters stay quoted (``%2B``).
+    Cached: a pure function of the string, asked once per request (``log_request``)."""
     scheme, netloc, path, query, fragment = url_parse(uri)
     path = _unquote_to_iri(path)
     if netloc or (scheme and path.startswith("/")):

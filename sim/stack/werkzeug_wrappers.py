@@ -16,7 +16,9 @@ from .http_status import HTTP_STATUS_CODES, MISSING_IN_016, WERKZEUG_ERRORS
 from .werkzeug_urls import iri_to_uri
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
-WR = "werkzeug.wrappers.response.Response."
+# The phases of this module's steps as globals: a member looked up on its enum class goes
+# through the metaclass, a cost paid at every step.
+RESPOND, CLOSE = (Phase.RESPOND, Phase.CLOSE)
 
 
 #: the spelling ``get_wsgi_headers`` writes the URI headers back with
@@ -150,7 +152,7 @@ class Response:
         ``start_response``, and the body iterable, which closes the response."""
         origin = environ[ORIGIN_KEY]
         status_line = self.status
-        origin.recorder.step(origin.actor, origin.client, Phase.RESPOND, WR + "__call__",
+        origin.recorder.step(origin.actor, origin.client, RESPOND, "werkzeug.wrappers.response.Response.__call__",
                              "response_call", {"status": status_line},
                              line="start_response(status, headers)")
         headers = Headers(self.wsgi_headers())
@@ -180,7 +182,7 @@ class Response:
 
     def close(self, origin: Origin) -> None:
         """``Response.close``: close the body iterable if it can be closed."""
-        origin.recorder.step(origin.actor, origin.client, Phase.CLOSE, WR + "close",
+        origin.recorder.step(origin.actor, origin.client, CLOSE, "werkzeug.wrappers.response.Response.close",
                              "response_close", line='if hasattr(self.response, "close"):')
         close = getattr(self.body, "close", None)
         if close is not None:
