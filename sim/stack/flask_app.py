@@ -784,9 +784,12 @@ def response_of_value(value: Any, status, headers: dict[str, str], mimetype: str
     if isinstance(value, str):
         return Response.from_text(value.encode(), 200 if status is None else status, header_list, mimetype)
     if isinstance(value, list):
-        response = Response.from_text(b"", 200 if status is None else status, header_list, mimetype)
-        response.headers.remove("Content-Length")
-        response.body = [item.encode() if isinstance(item, str) else item for item in value]
+        # ``self.response = value``, not ``set_data``: no Content-Length of its own, so a
+        # declared one stays (and get_wsgi_headers sums the items' lengths only without one)
+        header_list.set("Content-Type", get_content_type(mimetype))
+        response = Response(0, header_list, [item.encode() if isinstance(item, str) else item
+                                             for item in value])
+        response.set_status(200 if status is None else status)
         return response
     return Response.from_iterator(iter(ValueBody(value)), 200 if status is None else status,
                                   header_list, mimetype)

@@ -171,15 +171,20 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         first = ws.status_sent is None
         effects: dict[str, Any] = {}
         # the client's RST is here: this body write raises, and its step says so
-        fails = not first and bool(data) and self.world.kernel.send_fails(self.request)
+        # (an item that is not bytes fails before it is sent: no body byte, see below)
+        n = len(data) if isinstance(data, bytes) else 0
+        fails = not first and n > 0 and self.world.kernel.send_fails(self.request)
         self.rec.step(self.actor, self.client, RESPOND, "werkzeug.serving.WSGIRequestHandler.run_wsgi.<locals>.write",
                       "write_headers" if first else "write_body_fails" if fails else "write_body",
-                      {"n": len(data)},
+                      {"n": n},
                       line="self.send_response(code, msg)" if first else "self.wfile.write(data)",
                       state=effects)
         try:
             if first:
                 self.send_status_and_headers()
+            # as in Werkzeug 3, a body item that is not bytes fails after the headers went out
+            if not isinstance(data, bytes):
+                raise AssertionError("applications must write bytes")
             if data:
                 self.wfile.write(data)
                 self.response_body += data
