@@ -644,8 +644,13 @@ MOMENTS: dict[str, tuple[str, str]] = {
         "or g after this point will fail.",
         "teardown_request 运行：请求上下文正在出栈。在这之后还要用 request 或 g 的代码都会出错。"),
     "client_gave_up": (
-        "{client} gives up and closes: the server finds out only when it next reads or writes.",
-        "{client} 放弃并关闭连接：服务器要等到下一次读或写时才会发现。"),
+        "{client} gives up and closes. The server learns it only from this socket: a thread "
+        "blocked reading it wakes at once with end of file (a view still reading a promised "
+        "body gets ClientDisconnected, answered 400 Bad Request to no one); a thread busy "
+        "elsewhere finds out at its next read or write.",
+        "{client} 放弃并关闭连接。服务器只能从这个 socket 上得知：正阻塞在读它的线程立刻醒来，读到"
+        "文件结束（还在读声明过的请求体的视图得到 ClientDisconnected，以 400 Bad Request 作答，"
+        "却已无人接收）；在忙别的事的线程要到下一次读或写时才会发现。"),
     "thread_started": (
         "A new thread ({other}) takes {client}'s connection, and the loop is back in select() at "
         "once, free to accept the next client.",

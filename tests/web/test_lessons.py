@@ -243,3 +243,33 @@ def test_keep_alive_off_is_werkzeug_3s_rule_only():
         assert b"Connection: close" in trace.clients["c1"].received, kind
         moments = [m for m in sim.timeline(trace).moments if m.kind is sim.MomentKind.KEEP_ALIVE_OFF]
         assert len(moments) == expected, kind
+
+
+def _shown_why(client, slug: str, n: int, lang: str = "en") -> str:
+    html = client.get(f"/s/{slug}?step={n}&lang={lang}").text
+    found = re.search(r'<p class="moment"[^>]*>(.*?)</p>', html, re.S)
+    return unescape(re.sub(r"<[^>]+>", "", found[1])) if found else ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_promised_body_says_why_the_view_stops_waiting_with_a_400(client, lang):
+    """Lesson 2: the view blocks reading a body that never comes; c1 gives up at 2000 ms.
+    Stepping through "Key steps" the next thing shown was start_response storing "400 BAD
+    REQUEST" with no word of where it came from (ClientDisconnected, raised when the blocked
+    read meets end of file, is folded away with handle_user_exception), and the "why" of
+    c1's close said the server finds out "only when it next reads or writes", though its
+    one thread was reading that socket. A key step between them says it."""
+    trace = _trace("21-promised-body")
+    keys = sorted(_key_steps("21-promised-body"))
+    gave_up = next(s["i"] for s in trace["steps"] if s["actor"] == "c1" and s["phase"] == "close")
+    status = next(s["i"] for s in trace["steps"] if s["i"] > gave_up
+                  and "400 BAD REQUEST" in s["caption"] and s["i"] in keys)
+    caught = next(s for s in trace["steps"] if s["qualname"] == "flask.app.Flask.handle_user_exception")
+    assert gave_up < caught["i"] < status and caught["i"] not in keys
+    shown = [_shown_caption(client, "promised-body", n, lang) + " " + _shown_why(client, "promised-body", n, lang)
+             for n in keys if gave_up <= n < status]
+    told = [text for text in shown if "ClientDisconnected" in text and "400" in text]
+    assert told, shown
+    assert ("at once" if lang == "en" else "立刻") in told[0]
+    # the close's own words no longer say the reading thread learns of it later
+    assert "only when it next reads" not in _shown_why(client, "promised-body", gave_up, lang)
