@@ -618,11 +618,11 @@ for _signal in FLASK_SIGNALS:
 #: request's connection, ``{other}`` the other party (the busy connection, the new thread).
 MOMENTS: dict[str, tuple[str, str]] = {
     "queued_busy": (
-        "{client} waits in the kernel's listen backlog: the server's only thread is busy with {other} "
-        "and will not call accept() again until it has finished. This wait is the whole lesson "
+        "{client} waits in the kernel's listen backlog: the server's only thread is busy with {other}, "
+        "and while it is, no accept() takes another connection. This wait is the whole lesson "
         "of a server without threads.",
-        "{client} 在内核的 listen 队列里等待：服务器唯一的线程正在处理 {other}，处理完之前不会再调用 "
-        "accept()。没有线程的服务器，问题就出在这段等待上。"),
+        "{client} 在内核的 listen 队列里等待：服务器唯一的线程正在处理 {other}，它忙着的时候，没有 "
+        "accept() 会接收别的连接。没有线程的服务器，问题就出在这段等待上。"),
     "answered_before_wsgi": (
         "http.server answers with an error before any WSGI code runs: Flask and your app never "
         "see this request, so no hook or error handler of yours can change the answer.",

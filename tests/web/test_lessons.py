@@ -273,3 +273,22 @@ def test_a_promised_body_says_why_the_view_stops_waiting_with_a_400(client, lang
     assert ("at once" if lang == "en" else "立刻") in told[0]
     # the close's own words no longer say the reading thread learns of it later
     assert "only when it next reads" not in _shown_why(client, "promised-body", gave_up, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_and_done_does_not_promise_c2_an_accept(client, lang):
+    """Lesson 16: handle_request() serves c1 and the script ends; c2, queued at 10 ms, is
+    never accepted but reset. The "why" of c2's wait in the backlog said the only thread
+    "will not call accept() again until it has finished" with c1, a promise this run never
+    keeps (nor says otherwise until the process exits). It says only what holds in every
+    run without threads: no accept() while the thread is busy."""
+    trace = _trace("26-one-and-done")
+    queued = next(s["i"] for s in trace["steps"] if s["client"] == "c2" and s["actor"] == "kernel")
+    assert queued in _key_steps("26-one-and-done")
+    assert not any(s["actor"] == "MainThread" and s["client"] == "c2" for s in trace["steps"])
+    why = _shown_why(client, "one-and-done", queued, lang)
+    assert "c2" in why and "c1" in why
+    if lang == "en":
+        assert "until it has finished" not in why and "while it is, no accept()" in why
+    else:
+        assert "处理完之前不会再调用" not in why and "它忙着的时候" in why
