@@ -115,15 +115,16 @@ class BaseServer:
         if self.verify_request(request):
             try:
                 yield from self.process_request(request)
-            except ConnectionError as err:
+            except Exception as err:
                 # What escapes the handler (a read that met an RST, on a server whose
-                # handler does not catch it, like wsgiref's) is printed, and the
+                # handler does not catch it, like wsgiref's; an error the handler raises
+                # again, like 0.16's status line that is not ASCII) is printed, and the
                 # connection shut down here instead.
-                self.handle_error(request, err)
+                self.handle_error(request, err, self.actor)
                 self.shutdown_request(request, self.actor)
             except BaseException:
-                # The bare ``except:`` (an ``Exception`` never gets here: the handler
-                # catches those): close the connection and let the error end the loop.
+                # The bare ``except:`` (a view's ``SystemExit``): close the connection and
+                # let the error end the loop.
                 # (still inside _handle_request_noblock: a step without a qualname)
                 self.rec.step(self.actor, request.client, CLOSE, None, "handle_request_noblock_raise")
                 self.shutdown_request(request, self.actor)
@@ -159,14 +160,14 @@ class BaseServer:
         handler = self.RequestHandlerClass(self, request, actor)
         yield from handler.run()
 
-    def handle_error(self, request: Connection, err: BaseException) -> None:
+    def handle_error(self, request: Connection, err: BaseException, actor: str) -> None:
         """``handle_error``: the traceback between two rules of dashes, on stderr."""
         port = self.world.client_ports[request.client]
-        self.rec.step(self.actor, request.client, CLOSE, "socketserver.BaseServer.handle_error",
+        self.rec.step(actor, request.client, CLOSE, "socketserver.BaseServer.handle_error",
                       "server_handle_error", {"error": last_line(err)},
                       line="print('Exception occurred during processing of request from',")
         rule = "-" * 40
-        self.rec.log(self.actor, f"{rule}\nException occurred during processing of request from "
+        self.rec.log(actor, f"{rule}\nException occurred during processing of request from "
                                  f"('127.0.0.1', {port})\n{last_line(err)}\n{rule}")
 
     def shutdown_request(self, request: Connection, actor: str) -> None:
@@ -214,6 +215,8 @@ class ThreadingMixIn:
                       {"thread": actor}, line="self.finish_request(request, client_address)")
         try:
             yield from self.finish_request(request, actor)
+        except Exception as err:
+            self.handle_error(request, err, actor)
         finally:
             self.shutdown_request(request, actor)
 
@@ -251,6 +254,8 @@ class ForkingMixIn:
         error = None
         try:
             yield from self.finish_request(request, actor)
+        except Exception as err:
+            self.handle_error(request, err, actor)
         except BaseException as err:  # SystemExit from a view: os._exit in the finally ends it all
             error = getattr(err, "real_name", type(err).__name__)
         finally:
