@@ -225,6 +225,8 @@ class Column:
 #: the values of one recorded step (see :class:`Table`): t, actor, client, phase, qualname,
 #: key, line, layer, request, decl
 STEP_WIDTH = 10
+#: how long the steps' tail grows before :meth:`Recorder.check_limit` seals a block of it
+_SEAL_AT = 2 * STEP_WIDTH * BLOCK
 
 
 class Table:
@@ -442,9 +444,12 @@ def view(tag: str) -> Callable[[Callable[[tuple], Any]], Callable[[tuple], Any]]
     return register
 
 
+_chain_pairs = chain.from_iterable  # bound once: flat_pairs runs a few times per request
+
+
 def flat_pairs(pairs: Iterable[tuple[str, str]] | None) -> tuple[str, ...]:
     """``[(name, value), ...]`` (headers) as ``(name, value, name, value, ...)``, for a view."""
-    return () if pairs is None else tuple(chain.from_iterable(pairs))
+    return () if pairs is None else tuple(_chain_pairs(pairs))
 
 
 def pairs_of(flat: Sequence[Any]) -> list[list[Any]]:
@@ -541,8 +546,8 @@ class Recorder:
         self._request: dict[str, int] = {}
         #: the server actor that last worked on each client's connection
         self._served_by: dict[str, str] = {}
-        #: connections one side of which is over: client -> the sides over so far
-        self._over: dict[str, set[str]] = {}
+        #: connections one side of which is over: client -> that side
+        self._over: dict[str, str] = {}
         #: connections over on both sides, oldest first, still shown in the snapshot
         self._finished: deque[str] = deque()
         #: while set, nothing is recorded: the cleanup of threads whose process has exited
@@ -618,9 +623,9 @@ class Recorder:
         connection once both sides have closed it. So a snapshot holds what is live plus a
         few recent connections, and ``state_at`` costs the same at step 100 and at step
         500,000 of a 10,000-client trace."""
-        sides = self._over.setdefault(client, set())
-        sides.add(side)
-        if len(sides) < 2:
+        over = self._over.get(client)
+        if over is None or over == side:
+            self._over[client] = side
             return
         del self._over[client]
         self._finished.append(client)
@@ -657,7 +662,7 @@ class Recorder:
         if self._filling:
             self._settle()
         steps = self._steps
-        if len(steps) >= 2 * STEP_WIDTH * BLOCK:
+        if len(steps) >= _SEAL_AT:
             self._seal()
         if self._sealed + len(steps) // STEP_WIDTH > self.max_steps:
             raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
