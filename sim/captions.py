@@ -307,8 +307,11 @@ CAPTIONS: dict[str, tuple[str, str]] = {
                    "视图 {name}({args}) 先调用 time.sleep：这 {ms} 毫秒里这个线程被占着，不能服务别人。"),
     "generate_end": ("The server resumes the generator once more; it ends (StopIteration).",
                      "服务器再次恢复生成器，它结束了（StopIteration）。"),
-    "generate_close": ("close() throws GeneratorExit into the unfinished generator.",
-                       "close() 向未结束的生成器抛入 GeneratorExit。"),
+    "generate_close": (
+        "close() throws GeneratorExit into the unfinished generator at the yield where it waits: "
+        "it stops there, so the chunks after it are never made (its finally blocks still run).",
+        "close() 在未结束的生成器暂停的 yield 处抛入 GeneratorExit：它就停在那里，后面的块永远不会"
+        "产生（它的 finally 块照样运行）。"),
     "static_lambda": ("The static route's view runs for {filename!r}.",
                       "静态路由的视图处理 {filename!r}。"),
     "send_static_file": ("send_static_file({filename!r}) serves from the static folder.",

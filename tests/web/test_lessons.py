@@ -292,3 +292,20 @@ def test_one_and_done_does_not_promise_c2_an_accept(client, lang):
         assert "until it has finished" not in why and "while it is, no accept()" in why
     else:
         assert "处理完之前不会再调用" not in why and "它忙着的时候" in why
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_hang_up_says_the_rest_of_the_stream_is_never_made(client, lang):
+    """Lesson 8: a stopped stream is not run to the end; closing it is the server's job.
+    The key step where the server closes the generator said only that close() throws
+    GeneratorExit into it, not what that means for the chunks still to come."""
+    trace = _trace("20-hang-up-mid-stream")
+    made = [s for s in trace["steps"] if s["event"] == "generate_chunk"]
+    closed = next(s for s in trace["steps"] if s["event"] == "generate_close")
+    assert closed["i"] in _key_steps("20-hang-up-mid-stream")
+    scenario = json.loads((ROOT / "gallery" / "20-hang-up-mid-stream.json").read_text(encoding="utf-8"))
+    declared = scenario["app"]["routes"][0]["view"]["stream"]
+    assert len(made) < len(declared) and all(s["i"] < closed["i"] for s in made)
+    caption = _shown_caption(client, "hang-up-mid-stream", closed["i"], lang)
+    assert "GeneratorExit" in caption
+    assert ("never made" in caption) if lang == "en" else ("永远不会产生" in caption)
