@@ -51,10 +51,11 @@ from .werkzeug_wrappers import (
 )
 from .world import MAIN, ORIGIN_KEY, Process
 
-# The phases of this module's steps as globals: a member looked up on its enum class goes
-# through the metaclass, a cost paid at every step.
+# The phases and layers of this module's steps as globals: a member looked up on its enum
+# class goes through the metaclass, a cost paid at every step.
 STARTUP, APP, HOOKS, DISPATCH, RESPOND, CLOSE, TEARDOWN = (
     Phase.STARTUP, Phase.APP, Phase.HOOKS, Phase.DISPATCH, Phase.RESPOND, Phase.CLOSE, Phase.TEARDOWN)
+LAYER_FLASK, LAYER_VIEW = Layer.FLASK, Layer.VIEW
 
 
 def _flask_run_key(server) -> str:
@@ -346,7 +347,7 @@ class Flask:
         returns = hook.returns if applies else None
         self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}", f"hook_{kind}",
                       {"name": hook.name, "returns": returns.status if returns else None},
-                      layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                      layer=LAYER_FLASK, decl=self.pointers[id(hook)])
         if returns is None:
             return None
         return (returns.text, returns.status, returns.headers) if returns.headers else (
@@ -399,13 +400,13 @@ class Flask:
             # Entered, it sleeps first (``time.sleep`` is its first line); what it returns is
             # a step of its own after the sleep, so the order on screen is the real one.
             self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", "view_sleep",
-                          {**args, "ms": view.sleep}, layer=Layer.VIEW, decl=decl)
+                          {**args, "ms": view.sleep}, layer=LAYER_VIEW, decl=decl)
             yield Sleep(view.sleep)
             self.rec.step(ctx.actor, ctx.client, DISPATCH, None, f"view_{kind}", args,
-                          layer=Layer.VIEW, decl=decl)
+                          layer=LAYER_VIEW, decl=decl)
         else:
             self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", f"view_{kind}", args,
-                          layer=Layer.VIEW, decl=decl)
+                          layer=LAYER_VIEW, decl=decl)
         if kind == "abort":
             raise self.aborted(view.abort)
         if kind == "raise":
@@ -511,7 +512,7 @@ class Flask:
         status = handler.status or code or 200
         self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{handler.name}",
                       "errorhandler", {"name": handler.name, "status": status},
-                      layer=Layer.FLASK, decl=self.pointers[id(handler)])
+                      layer=LAYER_FLASK, decl=self.pointers[id(handler)])
         if handler.headers:
             return handler.text, status, dict(handler.headers)
         return handler.text, status
@@ -628,7 +629,7 @@ class Flask:
                 self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
-                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                              layer=LAYER_FLASK, decl=self.pointers[id(hook)])
                 for key, value in hook.set_headers.items():
                     self.check_header_values({key: value})  # ``response.headers[key] = value``
                     response.headers.set(key, value)
@@ -646,7 +647,7 @@ class Flask:
                 self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
-                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                              layer=LAYER_FLASK, decl=self.pointers[id(hook)])
         self.send_signal(ctx, "request_tearing_down")
 
     def do_teardown_appcontext(self, ctx: RequestContext, exc) -> None:
@@ -656,7 +657,7 @@ class Flask:
             self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                           "hook_teardown_appcontext", {"name": hook.name,
                                                        "error": _error_name(exc) if exc else "None"},
-                          layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                          layer=LAYER_FLASK, decl=self.pointers[id(hook)])
         self.send_signal(ctx, "appcontext_tearing_down")
 
 
@@ -1118,7 +1119,7 @@ class Flask11(Flask):
                 self.rec.step(ctx.actor, ctx.client, HOOKS, f"app.{hook.name}",
                               "hook_after_request", {"name": hook.name,
                                                      "headers": ", ".join(hook.set_headers)},
-                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                              layer=LAYER_FLASK, decl=self.pointers[id(hook)])
                 for key, value in hook.set_headers.items():
                     self.check_header_values({key: value})  # ``response.headers[key] = value``
                     response.headers.set(key, value)
@@ -1157,7 +1158,7 @@ class Flask11(Flask):
                 self.rec.step(ctx.actor, ctx.client, TEARDOWN, f"app.{hook.name}",
                               "hook_teardown", {"name": hook.name,
                                                 "error": _error_name(exc) if exc else "None"},
-                              layer=Layer.FLASK, decl=self.pointers[id(hook)])
+                              layer=LAYER_FLASK, decl=self.pointers[id(hook)])
         self.send_signal(ctx, "request_tearing_down")
 
 

@@ -19,9 +19,10 @@ from ..layers import Layer
 from ..scheduler import Sleep
 from ..trace import Phase
 
-# The phases of this module's steps as globals: a member looked up on its enum class goes
-# through the metaclass, a cost paid at every step.
+# The phases and layers of this module's steps as globals: a member looked up on its enum
+# class goes through the metaclass, a cost paid at every step.
 DISPATCH, RESPOND, CLOSE, TEARDOWN = (Phase.DISPATCH, Phase.RESPOND, Phase.CLOSE, Phase.TEARDOWN)
+LAYER_VIEW = Layer.VIEW
 
 
 #: What a body's ``resume`` returns when the iteration is over (``StopIteration``).
@@ -56,14 +57,14 @@ class Generate:
         if self.index == len(self.chunks):
             self.state = GenState.FINISHED
             self.rec.step(ctx.actor, ctx.client, RESPOND, self.qualname, "generate_end",
-                          layer=Layer.VIEW, decl=self.decl)
+                          layer=LAYER_VIEW, decl=self.decl)
             return END
         chunk = self.chunks[self.index]
         self.index += 1
         self.state = GenState.SUSPENDED
         self.rec.step(ctx.actor, ctx.client, RESPOND, self.qualname, "generate_chunk",
                       {"chunk": chunk[:40], "n": self.index, "ms": self.interval_ms},
-                      layer=Layer.VIEW, decl=self.decl)
+                      layer=LAYER_VIEW, decl=self.decl)
         if self.interval_ms:
             yield Sleep(self.interval_ms)
         return chunk.encode()
@@ -72,7 +73,7 @@ class Generate:
         if self.state is not GenState.FINISHED:
             self.state = GenState.FINISHED
             self.rec.step(self.ctx.actor, self.ctx.client, CLOSE, self.qualname,
-                          "generate_close", layer=Layer.VIEW, decl=self.decl)
+                          "generate_close", layer=LAYER_VIEW, decl=self.decl)
 
 
 WRAPPER = "flask.helpers.stream_with_context.<locals>.generator"

@@ -196,6 +196,8 @@ class Map:
     def __init__(self, rules: list[Rule]) -> None:
         self._definition = list(rules)
         self._rules = sorted(rules, key=Rule.match_compare_key)
+        #: (path_info, method) -> the rule and values it matched (as in Werkzeug 3's ``Map``)
+        self._matched: dict[tuple[str, str], tuple[Rule, dict[str, Any]]] = {}
 
     @property
     def rules(self) -> list[Rule]:
@@ -204,7 +206,11 @@ class Map:
     def match(self, path_info: str, method: str) -> tuple[Rule, dict[str, Any]]:
         """``MapAdapter.match(return_rule=True)``: the first rule in order that takes the
         path and the method, or NotFound / MethodNotAllowed / RequestRedirect (its
-        ``new_path`` quoted as ``url_quote(path_info, safe="/:|+") + "/"``)."""
+        ``new_path`` quoted as ``url_quote(path_info, safe="/:|+") + "/"``). A match is
+        kept: the rules do not change, so the same path matches the same way again."""
+        found = self._matched.get((path_info, method))
+        if found is not None:
+            return found[0], dict(found[1])
         path = "|" + (f"/{path_info.lstrip('/')}" if path_info else "")
         have_match_for = HashSet()
         for rule in self._rules:
@@ -218,7 +224,8 @@ class Map:
             if method not in rule.methods:
                 have_match_for.update(rule.methods)
                 continue
-            return rule, values
+            self._matched[path_info, method] = (rule, values)
+            return rule, dict(values)
         if len(have_match_for):
             raise MethodNotAllowed(list(have_match_for))
         raise NotFound()

@@ -532,6 +532,9 @@ class Map:
     def __init__(self, rules: list[Rule], merge_slashes: bool = True) -> None:
         self._matcher = StateMachineMatcher(merge_slashes)
         self._rules: list[Rule] = []
+        #: (path_info, method) -> the rule and values it matched: the map does not change
+        #: once built, so a request for the same path matches the same way (see :meth:`match`)
+        self._matched: dict[tuple[str, str], tuple[Rule, dict[str, Any]]] = {}
         for rule in rules:
             self.add(rule)
         self._matcher.update()  # Map.update, which the first match runs
@@ -547,10 +550,17 @@ class Map:
     def match(self, path_info: str, method: str) -> tuple[Rule, dict[str, Any]]:
         """``MapAdapter.match(return_rule=True)``: the rule and its values, or NotFound /
         MethodNotAllowed / RequestRedirect. A converter whose arguments cannot be compared
-        with the value (``int(min='a')``) raises TypeError, as the real one does."""
+        with the value (``int(min='a')``) raises TypeError, as the real one does. A match
+        is kept (the real adapter matches again each time, to the same result: a run of
+        many requests to a few paths walks the matcher once per path)."""
+        found = self._matched.get((path_info, method))
+        if found is not None:
+            return found[0], dict(found[1])
         path_part = f"/{path_info.lstrip('/')}" if path_info else ""
         try:
-            return self._matcher.match("", path_part, method)
+            rule, values = self._matcher.match("", path_part, method)
+            self._matched[path_info, method] = (rule, values)
+            return rule, dict(values)
         except RequestPath as err:
             # make_redirect_url joins the (empty) script root and the path with its leading
             # slashes stripped: "//" (a "/<x>/" rule with an empty x) redirects to "/"

@@ -6,6 +6,7 @@ body (a list of byte strings, or a lazy iterator for streamed responses).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,13 @@ def set_uri_headers(headers: Headers, fixes: dict[str, Callable[[str], str | Non
     ``headers["Location"] = ...``, whose ``Headers.set`` puts it, spelled so, in the first
     one's place and drops the others. A fix that returns None writes nothing (0.16 writes
     Location back only when it changed)."""
-    last = {ikey: value for key, value in headers.items if (ikey := key.lower()) in fixes}
+    last: dict[str, str] = {}
+    for key, value in headers.items:  # a plain loop: it runs for every response
+        ikey = key.lower()
+        if ikey in fixes:
+            last[ikey] = value
+    if not last:
+        return
     for ikey, fix in fixes.items():
         if ikey in last and (fixed := fix(last[ikey])) is not None:
             headers.set(URI_HEADERS[ikey], fixed)
@@ -216,8 +223,9 @@ _CHARSET_MIMETYPES = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
-    """``werkzeug.utils.get_content_type``."""
+    """``werkzeug.utils.get_content_type`` (cached: a pure function, asked per response)."""
     if (mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES
             or mimetype.endswith("+xml")):
         mimetype += f"; charset={charset}"
