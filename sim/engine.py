@@ -82,12 +82,17 @@ def run_scenario(scenario: Scenario, mimetypes: MimeTypes | None = None) -> Trac
                   Listener(scheduler, scenario.server.listen_backlog),
                   mimetypes=mimetypes or SNAPSHOT)
     clients: dict[str, ClientState] = {}
+    decls = {decl.id: decl for decl in scenario.clients}
+
+    def start_client(cid: str):
+        return client_main(world, decls[cid], clients[cid])
+
     world.script = SERVER_MAINS[scenario.server.kind]
     scheduler.spawn("main", world.script(world))
     for index, decl in enumerate(scenario.clients):
         world.client_ports[decl.id] = FIRST_CLIENT_PORT + index
         clients[decl.id] = ClientState()
-        scheduler.spawn(decl.id, client_main(world, decl, clients[decl.id]), at=decl.at)
+        scheduler.spawn_later(decl.id, decl.at, start_client)
     try:
         scheduler.run()
         rows, log_lines = recorder.seal()

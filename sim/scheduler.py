@@ -64,11 +64,15 @@ class Scheduler:
     def __init__(self, max_events: int) -> None:
         self.now = 0
         self._queue: list[tuple[int, int, Actor, int, Any]] = []
+        #: ``(time, seq, name, start)`` of the actors :meth:`spawn_later` will start, a heap
+        #: of its own: 10,000 clients waiting to connect made every push and pop of the
+        #: event queue compare fourteen levels of tuples deep
+        self._arrivals: list[tuple[int, int, str, Callable[[str], ActorBody]]] = []
         self._seq = itertools.count()
         self._max_events = max_events
         #: called after every event; raises to stop a run that grows too large
         self.after_event: Callable[[], None] = lambda: None
-        #: actors whose generator has not finished, in spawn order (a finished one is
+        #: actors whose generator has not finished, in the order they started (a finished one is
         #: dropped at once: a run of 10,000 clients must not keep 20,000 dead generators)
         self._actors: dict[Actor, None] = {}
         #: the actor whose generator is executing
@@ -80,9 +84,15 @@ class Scheduler:
         self._push(self.now if at is None else at, actor, None)
         return actor
 
+    def spawn_later(self, name: str, at: int, start: Callable[[str], ActorBody]) -> None:
+        """``spawn(name, start(name), at)``, with the actor and its generator made only when
+        ``at`` comes. Its turn among the events of that moment is taken now, as
+        ``spawn``'s is (events are ordered by ``(time, seq)`` across both heaps)."""
+        heapq.heappush(self._arrivals, (at, next(self._seq), name, start))
+
     def close_all(self) -> None:
-        """Close every actor's generator, in spawn order (deterministically, rather than
-        whenever the garbage collector gets to them)."""
+        """Close every actor's generator, in the order they started (deterministically,
+        rather than whenever the garbage collector gets to them)."""
         for actor in list(self._actors):
             actor.body.close()
         self._actors.clear()
@@ -97,6 +107,9 @@ class Scheduler:
             actor.token += 1
             del self._actors[actor]
             actor.body.close()
+        if any(which(name) for _, _, name, _ in self._arrivals):
+            self._arrivals[:] = [arrival for arrival in self._arrivals if not which(arrival[2])]
+            heapq.heapify(self._arrivals)
 
     def wake(self, waitable: Waitable) -> None:
         """Make every actor waiting on ``waitable`` runnable now."""
@@ -111,12 +124,22 @@ class Scheduler:
         # One pass of this loop per event (six per client of a large run): what it reads
         # on every pass is bound to locals, and _push is inlined.
         queue, seq, heappop, heappush = self._queue, self._seq, heapq.heappop, heapq.heappush
+        arrivals = self._arrivals
         after_event, actors, max_events = self.after_event, self._actors, self._max_events
         events = 0
-        while queue:
-            when, _, actor, token, value = heappop(queue)
-            if token != actor.token:
-                continue  # a timer or wake-up for a wait that already ended
+        while True:
+            # the next event is the earlier of the two heaps' first (their seqs differ)
+            if arrivals and (not queue or arrivals[0] < queue[0]):
+                when, _, name, start = heappop(arrivals)
+                actor = Actor(name, start(name))
+                actors[actor] = None
+                token, value = 0, None
+            elif queue:
+                when, _, actor, token, value = heappop(queue)
+                if token != actor.token:
+                    continue  # a timer or wake-up for a wait that already ended
+            else:
+                break
             events += 1
             if events > max_events:
                 raise LimitExceeded("clients", f"the simulation ran past {max_events} scheduler events")
