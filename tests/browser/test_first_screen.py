@@ -14,7 +14,9 @@ FOCUSED = """() => {
     const el = document.activeElement;
     let block = el.closest('main') ? 'main' : 'outside';
     for (const [name, sel] of blocks) if (el.closest(sel)) { block = name; break; }
-    return {id: el.id, tag: el.tagName, block, y: el.getBoundingClientRect().top + window.scrollY};
+    const r = el.getBoundingClientRect();
+    // a row's items are centred on one line (align-items: center) whatever their heights
+    return {id: el.id, tag: el.tagName, block, y: r.top + r.height / 2 + window.scrollY, x: r.left};
 }"""
 
 
@@ -99,9 +101,11 @@ def test_tab_follows_the_screen_to_the_step_controls_first(
              "bar": "#playerbar", "timeline": "#timeline", "body": "#step-body",
              "events": "#events"}[b]).bounding_box()["y"])
         assert firsts == drawn, (firsts, drawn)
-        # the first control Tab reaches steps back; Enter there steps, and focus stays
-        controls = [s["id"] for s in seen if s["block"] == "step" and s["id"].startswith("ctl-")]
-        assert controls[:2] == ["ctl-first", "ctl-prev-request"], controls
+        # within the step's controls too: row by row, left to right (narrower, the step
+        # number field was drawn above the buttons but met after the first four)
+        step = [s for s in seen if s["block"] == "step"]
+        assert [s["id"] for s in step][:2] == ["ctl-first", "ctl-prev-request"], step
+        assert len(step) >= 9 and step == sorted(step, key=lambda s: (round(s["y"]), s["x"])), step
     finally:
         ctx.close()
 
