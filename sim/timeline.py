@@ -624,7 +624,7 @@ KEY_EVENTS = frozenset({
     "get_request", "process_request", "process_request_threaded", "process_request_thread",
     "handle_one_request", "read_readline_eof", "parse_request", "handle_expect_100", "send_error",
     "read_drain", "read_drain_eof", "run_wsgi", "run_wsgi_continue", "execute", "map_match",
-    "map_match_failed", "dispatch_request",
+    "map_match_failed", "dispatch_request", "handle_user_exception",
     "dispatch_request_routing_error", "dispatch_request_options",
     "raise_routing_exception", "make_default_options_response", "static_lambda",
     "hook_url_value_preprocessor", "hook_before_request", "hook_after_request",
@@ -639,6 +639,9 @@ KEY_EVENTS = frozenset({
     "run_simple_reloader", "get_args_for_reloading", "reloader_child_start", "run_with_reloader_child",
     "stat_reloader_run", "wsgi_server_init_fd", "server_close_inherited", "inner_thread_died",
     "get_args_for_reloading_again", "trigger_reload", "reloader_child_exit", "exit_closes", "exit_closes_rst",
+    # wsgiref's handler: into WSGI, the app, its answer on the wire, an error's 500
+    "wsgiref_run", "demo_app", "wsgiref_start_response", "wsgiref_write_first", "wsgiref_write_fails",
+    "wsgiref_handle_error", "wsgiref_error_output",
 })
 
 

@@ -265,7 +265,7 @@ def test_a_promised_body_says_why_the_view_stops_waiting_with_a_400(client, lang
     status = next(s["i"] for s in trace["steps"] if s["i"] > gave_up
                   and "400 BAD REQUEST" in s["caption"] and s["i"] in keys)
     caught = next(s for s in trace["steps"] if s["qualname"] == "flask.app.Flask.handle_user_exception")
-    assert gave_up < caught["i"] < status and caught["i"] not in keys
+    assert gave_up < caught["i"] < status and caught["i"] in keys
     shown = [_shown_caption(client, "promised-body", n, lang) + " " + _shown_why(client, "promised-body", n, lang)
              for n in keys if gave_up <= n < status]
     told = [text for text in shown if "ClientDisconnected" in text and "400" in text]
@@ -309,3 +309,13 @@ def test_a_hang_up_says_the_rest_of_the_stream_is_never_made(client, lang):
     caption = _shown_caption(client, "hang-up-mid-stream", closed["i"], lang)
     assert "GeneratorExit" in caption
     assert ("never made" in caption) if lang == "en" else ("永远不会产生" in caption)
+
+
+def test_a_wsgiref_run_stops_at_its_app_and_its_answer_in_key_steps():
+    """Lesson 16 in "Key steps": after parse_request the walk jumped to close_request,
+    over the whole WSGI call (wsgiref's run, demo_app, start_response, the first write that
+    puts the answer on the wire): the run the lesson is about was not shown."""
+    trace = _trace("26-one-and-done")
+    keys = _key_steps("26-one-and-done")
+    shown = {s["event"] for s in trace["steps"] if s["i"] in keys}
+    assert {"wsgiref_run", "demo_app", "wsgiref_start_response", "wsgiref_write_first"} <= shown
