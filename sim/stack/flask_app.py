@@ -228,7 +228,9 @@ class Flask:
         origin = environ[ORIGIN_KEY]
         self.rec.step(origin.actor, origin.client, APP, "flask.app.Flask.__call__", "flask_call",
                       line="return self.wsgi_app(environ, start_response)")
-        return (yield from self.wsgi_app(environ, start_response))
+        # wsgi_app's generator itself, as the real method returns its result: the server
+        # drives it with ``yield from`` at once, and no generator of our own sits between
+        return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ, start_response):
         origin = environ[ORIGIN_KEY]
@@ -605,8 +607,10 @@ class Flask:
             rv = rv.get_response()
         elif isinstance(rv, (str, bytes)):  # a tuple: a union is built per call
             data = rv.encode() if isinstance(rv, str) else rv
-            self.check_header_values(headers or {})  # response_class(rv, status, headers)
-            return Response.from_text(data, status or 200, Headers(list((headers or {}).items())))
+            if headers:  # response_class(rv, status, headers)
+                self.check_header_values(headers)
+                return Response.from_text(data, status or 200, Headers(list(headers.items())))
+            return Response.from_text(data, status or 200, Headers())
         elif not isinstance(rv, Response):
             raise AppRaised("TypeError", self.BAD_RETURN.format(type=type(rv).__name__))
         if status is not None:

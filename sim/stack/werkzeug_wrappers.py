@@ -137,7 +137,7 @@ class Response:
                   mimetype: str | None = None) -> Response:
         """``Response(data, status=..., headers=..., mimetype=...)`` for a str/bytes body."""
         headers = headers or Headers()
-        if mimetype is not None or "content-type" not in headers:
+        if mimetype is not None or headers.get("content-type") is None:
             headers.set("Content-Type", get_content_type(mimetype or "text/html"))
         headers.set("Content-Length", str(len(data)))
         response = cls(0, headers, [data])
@@ -294,6 +294,8 @@ def redirect_response(location: str, code: int) -> Response:
 
 class ClosingIterator:
     """``werkzeug.wsgi.ClosingIterator``: the body to iterate, and the closer to call once."""
+
+    __slots__ = ("_close", "iterator")
 
     def __init__(self, body, close) -> None:
         #: what the server pulls chunks from: a simulated generator (resumed by the server,
