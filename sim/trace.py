@@ -622,19 +622,23 @@ class Recorder:
             self._actor_layer[actor] = layer
             if client is not None:
                 self._served_by[client] = actor
-        steps = self._steps
         if args is not None:
-            self._arg_rows.append(self._sealed + len(steps) // STEP_WIDTH)
+            self._arg_rows.append(self._count)
             self._arg_values.append(args)
         if state is not None:
-            self._state_rows.append(self._sealed + len(steps) // STEP_WIDTH)
-            if state:
+            self._state_rows.append(self._count)
+            if len(state) == 1:
+                [item] = state.items()  # flat_delta of one entry: the (key, value) pair itself
+                self._states.append(item)
+            elif state:
                 self._states.append((*state, *state.values()))  # flat_delta, inlined
             else:
                 # An empty dict is one the caller fills in once the step's work is done
                 # (``write``'s effects): made flat after the event (:meth:`_settle`).
                 self._filling.append(len(self._states))
                 self._states.append(state)
+        self._count += 1
+        steps = self._steps
         # The phase is stored as its plain string value (see Rows); the key interned.
         steps += (self._clock.now, actor, client, phase._value_, qualname, _intern(key), line,
                   layer, request, decl)  # one row of the Table, no tuple kept
@@ -664,7 +668,7 @@ class Recorder:
         actor = self._served_by.pop(client, None)
         if actor is not None and not is_loop_actor(actor):
             gone[f"ctx/{actor}"] = None  # a worker thread serves one connection
-        last = self._sealed + len(self._steps) // STEP_WIDTH - 1
+        last = self._count - 1
         if self._state_rows and self._state_rows[-1] == last:
             delta = self._states[-1]
             if type(delta) is dict:
@@ -687,10 +691,9 @@ class Recorder:
         step being recorded)."""
         if self._filling:
             self._settle()
-        steps = self._steps
-        if len(steps) >= _SEAL_AT:
+        if len(self._steps) >= _SEAL_AT:
             self._seal()
-        if self._sealed + len(steps) // STEP_WIDTH > self.max_steps:
+        if self._count > self.max_steps:
             raise LimitExceeded("clients", f"the simulation would take more than {self.max_steps} steps")
 
     def log(self, actor: str, line: str) -> None:
@@ -712,7 +715,8 @@ class Recorder:
         """Record into ``rows`` (its parts bound to attributes: :meth:`step` runs a million
         times in a large run)."""
         self._steps = rows.steps.values.tail
-        self._sealed = 0  # steps moved out of the tail into sealed blocks
+        #: steps recorded so far: the index of the next one
+        self._count = 0
         self._arg_rows, self._arg_values = rows.args.rows, rows.args.values.tail
         self._state_rows, self._states = rows.states.rows, rows.states.values.tail
         #: where in ``_states`` deltas are dicts still being filled in
@@ -728,6 +732,6 @@ class Recorder:
     def _seal(self) -> None:
         """Seal the full blocks of what is recorded so far (see :class:`Column`)."""
         rows = self.rows
-        self._sealed = rows.steps.values.seal() // STEP_WIDTH
+        rows.steps.values.seal()
         rows.args.values.seal()
         rows.states.values.seal()
