@@ -94,6 +94,9 @@ class Endpoint:
     view_name: str
     view: View | None
     blueprint: str | None
+    #: what the view's steps name: ``app.<view name>``, and the view's JSON pointer
+    qualname: str = ""
+    decl: str | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -193,7 +196,8 @@ class Flask:
     def _rule(self, rule: str, endpoint: str, methods, view, view_name: str,
               blueprint: str | None = None, strict_slashes: bool = True) -> Rule:
         method_set, automatic = rule_methods(methods)
-        self.endpoints[endpoint] = Endpoint(endpoint, view_name, view, blueprint)
+        self.endpoints[endpoint] = Endpoint(endpoint, view_name, view, blueprint, f"app.{view_name}",
+                                            None if view is None else self.pointers[id(view)])
         return self.url_rule_class(rule, endpoint, method_set, strict_slashes, automatic)
 
     # -- startup ---------------------------------------------------------------------
@@ -301,9 +305,8 @@ class Flask:
         the query string is kept as it came."""
         return _redirect_url(get_host(request.environ).lower(), request, new_path)
 
-    def request_repr(self, environ: dict[str, Any]) -> str:
-        """``repr(request)``: what ``environ["werkzeug.request"]`` shows in the inspector."""
-        return werkzeug_sansio.request_repr(environ)
+    #: ``repr(request)``: what ``environ["werkzeug.request"]`` shows in the inspector
+    request_repr = staticmethod(werkzeug_sansio.request_repr)
 
     def bind_error(self, request) -> HTTPException | None:
         """What ``create_url_adapter`` raises in ``RequestContext.__init__``. Werkzeug 3's
@@ -396,18 +399,18 @@ class Flask:
         view = endpoint.view
         kind = view.kind
         name = endpoint.view_name
-        decl = self.pointers[id(view)]
+        decl = endpoint.decl
         args = {"name": name, "args": _show_args(ctx.request.view_args)}
         if view.sleep:
             # Entered, it sleeps first (``time.sleep`` is its first line); what it returns is
             # a step of its own after the sleep, so the order on screen is the real one.
-            self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", "view_sleep",
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, endpoint.qualname, "view_sleep",
                           {**args, "ms": view.sleep}, layer=LAYER_VIEW, decl=decl)
             yield Sleep(view.sleep)
             self.rec.step(ctx.actor, ctx.client, DISPATCH, None, f"view_{kind}", args,
                           layer=LAYER_VIEW, decl=decl)
         else:
-            self.rec.step(ctx.actor, ctx.client, DISPATCH, f"app.{name}", f"view_{kind}", args,
+            self.rec.step(ctx.actor, ctx.client, DISPATCH, endpoint.qualname, f"view_{kind}", args,
                           layer=LAYER_VIEW, decl=decl)
         if kind == "abort":
             raise self.aborted(view.abort)
@@ -507,7 +510,7 @@ class Flask:
     def scaffold(self, name: str | None) -> Scaffold:
         """The hooks of a blueprint name; an app endpoint with a dot (``"a.b"``) names a
         blueprint that may not exist, and Flask's defaultdicts give it nothing."""
-        return self.scaffolds.get(name) or _NO_HOOKS
+        return self.scaffolds.get(name, _NO_HOOKS)
 
     def call_error_handler(self, ctx: RequestContext, handler, code: int | None) -> tuple:
         # keyed by a code: ``return text, code``; by an exception class: ``return text``
@@ -1015,8 +1018,7 @@ class Flask11(Flask):
         return _redirect_url(werkzeug016_urls.encode_idna(werkzeug016_urls.get_host(request.environ).lower()),
                              request, new_path)
 
-    def request_repr(self, environ: dict[str, Any]) -> str:
-        return werkzeug016_urls.request_repr(environ)
+    request_repr = staticmethod(werkzeug016_urls.request_repr)
 
     def bind_error(self, request) -> HTTPException | None:
         """``Map.bind`` IDNA-encodes the host; a host that will not encode raises ``BadHost``
