@@ -46,6 +46,8 @@ class Phase(StrEnum):
 PHASES = tuple(phase.value for phase in Phase)
 _PHASES: dict[str, Phase] = {phase.value: phase for phase in Phase}
 _LAYERS: dict[str, Layer] = {layer.value: layer for layer in Layer}
+#: phase -> its value, for Recorder.step: a lookup (by str's hash) costs less than ``._value_``
+_PHASE_VALUES: dict[Phase, str] = {phase: phase._value_ for phase in Phase}
 
 
 class ClientEnd(StrEnum):
@@ -616,11 +618,12 @@ class Recorder:
             layer = self._actor_layer.get(actor, _LOOP)
         if client is None:
             request = None
+            if actor != "kernel":
+                self._actor_layer[actor] = layer
         else:
             request = self._request.get(client, 1)
-        if actor != client and actor != "kernel":
-            self._actor_layer[actor] = layer
-            if client is not None:
+            if actor != client and actor != "kernel":
+                self._actor_layer[actor] = layer
                 self._served_by[client] = actor
         if args is not None:
             self._arg_rows.append(self._count)
@@ -640,7 +643,7 @@ class Recorder:
         self._count += 1
         steps = self._steps
         # The phase is stored as its plain string value (see Rows); the key interned.
-        steps += (self._clock.now, actor, client, phase._value_, qualname, _intern(key), line,
+        steps += (self._clock.now, actor, client, _PHASE_VALUES[phase], qualname, _intern(key), line,
                   layer, request, decl)  # one row of the Table, no tuple kept
 
     def connection_over(self, client: str, side: str) -> None:
