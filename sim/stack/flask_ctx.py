@@ -120,7 +120,7 @@ class AppContext:
 
 
 class RequestContext:
-    __slots__ = ("actor", "app", "app_ctx", "bind_error", "client", "ctx_key", "environ_key", "environ_shown",
+    __slots__ = ("actor", "app", "app_ctx", "bind_error", "client", "ctx_key", "environ_key",
                  "extra_pushes", "request", "stacks")
 
     def __init__(self, app, environ: dict[str, Any]) -> None:
@@ -139,12 +139,10 @@ class RequestContext:
         self.extra_pushes = 0
         #: what ``create_url_adapter`` raised here, if it did (then there is no URL adapter)
         self.bind_error = app.bind_error(self.request)
-        #: the environ as it is now, ``werkzeug.request`` last (:meth:`pop` shows it again)
-        self.environ_shown = environ_view(environ)
         app.rec.step(self.actor, self.client, APP, "flask.ctx.RequestContext.__init__",
                      "reqctx_init", {"method": self.request.method, "path": self.request.path},
                      line="self.url_adapter = app.create_url_adapter(self.request)",
-                     state={self.environ_key: self.environ_shown})
+                     state={self.environ_key: environ_view(environ)})
 
     def stacks_view(self) -> tuple:
         """The stacks now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
@@ -200,10 +198,8 @@ class RequestContext:
         self.stacks["request"].pop()
         # pop's finally: ctx.request.environ["werkzeug.request"] = None
         self.request.environ["werkzeug.request"] = None
-        # The view __init__ made, its last value (werkzeug.request's) now None: while the
-        # context is pushed, neither the server nor the app writes another key it shows.
-        environ_shown = (*self.environ_shown[:-1], "None")
         rec.step(self.actor, self.client, TEARDOWN, None, "reqctx_popped",
-                 state={self.ctx_key: self.stacks_view(), self.environ_key: environ_shown})
+                 state={self.ctx_key: self.stacks_view(),
+                        self.environ_key: environ_view(self.request.environ)})
         if pop_app:
             self.app_ctx.pop(self, exc)
