@@ -17,6 +17,8 @@ DEFAULT_BUFFER_SIZE = 8192
 
 
 class BufferedReader:
+    __slots__ = ("buffer", "conn", "consumed", "fd", "kernel")
+
     def __init__(self, kernel: Kernel, conn: Connection, fd: int | None = None) -> None:
         self.kernel = kernel
         self.conn = conn
@@ -40,19 +42,22 @@ class BufferedReader:
 
     def readline(self, limit: int = -1):
         """``rfile.readline(limit)``: up to and including ``\\n``, at most ``limit`` bytes."""
+        buffer = self.buffer
         scanned = 0
         while True:
-            end = len(self.buffer) if limit < 0 else min(len(self.buffer), limit)
-            newline = self.buffer.find(b"\n", scanned, end)
+            end = len(buffer)
+            if 0 <= limit < end:
+                end = limit
+            newline = buffer.find(b"\n", scanned, end)
             if newline >= 0:
                 return self._take(newline + 1)
-            if limit >= 0 and len(self.buffer) >= limit:
+            if end == limit:  # ``limit`` bytes, no newline among them
                 return self._take(limit)
             scanned = end
             data = yield from self.kernel.recv(self.conn, DEFAULT_BUFFER_SIZE)
             if not data:
-                return self._take(len(self.buffer))
-            self.buffer += data
+                return self._take(len(buffer))
+            buffer += data
 
     def read(self, size: int):
         """``rfile.read(size)``: blocks until ``size`` bytes or EOF (``_bufferedreader_read_generic``).
@@ -115,6 +120,8 @@ class BufferedReader:
 
 class SocketWriter:
     """``socketserver._SocketWriter``: every ``write`` is one ``sendall``."""
+
+    __slots__ = ("conn", "kernel")
 
     def __init__(self, kernel: Kernel, conn: Connection) -> None:
         self.kernel = kernel

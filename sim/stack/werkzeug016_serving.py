@@ -39,7 +39,6 @@ from .werkzeug_serving import (
     HeadersAlreadySet,
     WriteState,
     environ_view,
-    next_chunk,
     response_view,
     split_status,
     start_run_wsgi,
@@ -141,8 +140,13 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
-            while (data := (yield from next_chunk(iterator))) is not END:
-                self.write(data)
+            resume = getattr(iterator, "resume", None)
+            if resume is None:  # a list's iterator: next() never waits
+                for data in iterator:
+                    self.write(data)
+            else:  # a simulated generator, which may wait inside
+                while (data := (yield from resume())) is not END:
+                    self.write(data)
             if self.ws.headers_sent is None:
                 self.write(b"")
         finally:

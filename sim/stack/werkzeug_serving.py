@@ -11,11 +11,12 @@ import codecs
 import functools
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..kernel import SocketState
-from ..trace import Phase, flat_pairs, pairs_of, view
+from ..trace import Phase, pairs_of, view
 from . import werkzeug_internal
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler, HTTPServer
@@ -125,9 +126,10 @@ class WriteState:
 
     def view(self, close_connection: bool) -> tuple:
         """This state now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
-        headers_set = flat_pairs(self.headers_set)
+        # flat_pairs, inlined (twice a request)
+        headers_set = () if self.headers_set is None else tuple(chain.from_iterable(self.headers_set))
         return ("handler", self.status_set, self.status_sent, self.chunk_response, close_connection,
-                len(headers_set), *headers_set, *flat_pairs(self.headers_sent))
+                len(headers_set), *headers_set, *chain.from_iterable(self.headers_sent or ()))
 
 
 #: How the environ's objects are shown: their ``repr`` as Python prints it, with what
@@ -234,7 +236,7 @@ def response_view(status: str | None, headers: list[tuple[str, str]] | None,
                   body: bytearray) -> tuple:
     """The response so far, for the inspector (a view: see :func:`render_response`);
     ``body`` is the handler's append-only body so far, referenced, not copied."""
-    return ("response", status, body, len(body), *flat_pairs(headers))
+    return ("response", status, body, len(body), *chain.from_iterable(headers or ()))  # flat_pairs
 
 
 @view("response")
@@ -349,8 +351,13 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
-            while (data := (yield from next_chunk(iterator))) is not END:
-                self.write(data)
+            resume = getattr(iterator, "resume", None)
+            if resume is None:  # a list's iterator: next() never waits
+                for data in iterator:
+                    self.write(data)
+            else:  # a simulated generator, which may wait inside
+                while (data := (yield from resume())) is not END:
+                    self.write(data)
             if not self.ws.headers_sent:
                 self.write(b"")
             if self.ws.chunk_response:
@@ -412,7 +419,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.send_all(data, first)
         finally:
             effects[f"handler/{self.client}"] = ws.view(self.close_connection)
-            effects[f"response/{self.client}"] = self.response_view()
+            effects[f"response/{self.client}"] = response_view(ws.status_sent, ws.headers_sent,
+                                                              self.response_body)
             effects[f"sockets/{self.client}"] = socket_view(self.request, self.rfile)
 
     def send_all(self, data: bytes, first: bool) -> None:
@@ -456,9 +464,6 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             if ws.chunk_response:
                 self.wfile.write(b"\r\n")
 
-    def response_view(self) -> tuple:
-        return response_view(self.ws.status_sent, self.ws.headers_sent, self.response_body)
-
     # -- logging ---------------------------------------------------------------------
 
     def address_string(self) -> str:
@@ -477,14 +482,6 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def log(self, type: str, message: str) -> None:
         line = f"{self.address_string()} - - [{self.log_date_time_string()}] {message}"
         self.server.log(type, line, self.actor)
-
-
-def next_chunk(iterator):
-    """``next()`` on the app's iterable; a simulated generator may wait inside (``resume``)."""
-    resume = getattr(iterator, "resume", None)
-    if resume is not None:
-        return (yield from resume())
-    return next(iterator, END)
 
 
 @functools.lru_cache(maxsize=256)

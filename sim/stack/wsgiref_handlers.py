@@ -16,6 +16,7 @@ What the real handler keeps in instance variables (``status``, ``headers``, ``he
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ from .flask_helpers import END
 from .io import STDERR
 from .socketserver import socket_view
 from .tracebacks import AppExit, last_line
-from .werkzeug_serving import environ_view, next_chunk, response_view
+from .werkzeug_serving import environ_view, response_view
 from .world import DROPPED_BODY_KEY, ORIGIN_KEY, Origin
 
 # The phases of this module's steps as globals: a member looked up on its enum class goes
@@ -43,8 +44,10 @@ _WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _MONTHS = [None, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+@functools.lru_cache(maxsize=64)
 def format_date_time(timestamp: int) -> str:
-    """``wsgiref.handlers.format_date_time``: the ``Date`` header's value."""
+    """``wsgiref.handlers.format_date_time``: the ``Date`` header's value (cached: one per
+    second)."""
     year, month, day, hh, mm, ss, wd, _, _ = time.gmtime(timestamp)
     return f"{_WEEKDAYS[wd]}, {day:02d} {_MONTHS[month]:>3} {year:4d} {hh:02d}:{mm:02d}:{ss:02d} GMT"
 
@@ -85,7 +88,11 @@ class Headers:
 
     def __contains__(self, name: str) -> bool:
         name = name.lower()
-        return any(k.lower() == name for k, _ in self.items)
+        # a loop, not any() over a generator (a call per item): several tests a response
+        for k, _ in self.items:  # noqa: SIM110
+            if k.lower() == name:
+                return True
+        return False
 
     def __setitem__(self, name: str, value: str) -> None:
         """Drop every ``name`` header, then append one."""
@@ -254,8 +261,13 @@ class BaseHandler:
         try:
             iterator = (self.result.iterator if hasattr(self.result, "iterator")
                         else iter(self.result))
-            while (data := (yield from next_chunk(iterator))) is not END:
-                self.write(data)
+            resume = getattr(iterator, "resume", None)
+            if resume is None:  # a list's iterator: next() never waits
+                for data in iterator:
+                    self.write(data)
+            else:  # a simulated generator, which may wait inside
+                while (data := (yield from resume())) is not END:
+                    self.write(data)
             self.finish_content()
         except BaseException:
             close = getattr(self.result, "close", None)

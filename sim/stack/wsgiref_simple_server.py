@@ -15,6 +15,7 @@ written here: the handler's ``protocol_version`` stays ``HTTP/1.0`` (so no
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,12 +50,12 @@ class ServerHandler(SimpleHandler):
     def close(self) -> None:
         """Log the request (status code and body bytes sent), then ``SimpleHandler.close``."""
         st = self.st
+        code = st.status.split(" ", 1)[0]
         self.rec.step(self.actor, self.client, CLOSE, "wsgiref.simple_server.ServerHandler.close",
-                      "wsgiref_server_handler_close",
-                      {"code": st.status.split(" ", 1)[0], "size": st.bytes_sent},
+                      "wsgiref_server_handler_close", {"code": code, "size": st.bytes_sent},
                       line="self.request_handler.log_request(")
         try:
-            self.request_handler.log_request(st.status.split(" ", 1)[0], st.bytes_sent)
+            self.request_handler.log_request(code, st.bytes_sent)
         finally:
             SimpleHandler.close(self)
 
@@ -194,12 +195,18 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.log_message(format, *args)
 
     def log_message(self, format: str, *args) -> None:
-        message = format % args
         self.rec.log(self.actor, f"{self.address_string()} - - [{self.log_date_time_string()}] "
-                                 f"{message.translate(CONTROL_CHAR_TABLE)}")
+                                 f"{escape_control_chars(format % args)}")
 
     def address_string(self) -> str:
         return self.client_address[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def escape_control_chars(message: str) -> str:
+    """``message.translate(self._control_char_table)`` (cached: the requests of a large run
+    log a few distinct messages)."""
+    return message.translate(CONTROL_CHAR_TABLE)
 
 
 class DemoApp:
