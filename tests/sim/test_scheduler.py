@@ -118,3 +118,39 @@ def test_max_events(sleeps, max_events, ok):
         with pytest.raises(LimitExceeded) as err:
             run_actors(spec, max_events)
         assert err.value.field == "clients"
+
+
+def test_spawn_later_makes_the_actor_when_its_time_comes_in_spawn_order():
+    """``spawn_later`` keeps its place among ``spawn``'s at the same instant (the order the
+    calls were made), and its generator is made only when its time comes."""
+    sched = Scheduler(1000)
+    log: list = []
+    made: list = []
+
+    def start(name: str):
+        made.append((sched.now, name))
+        return recorder(log, sched, name, [Sleep(1)])
+
+    sched.spawn("a", recorder(log, sched, "a", [Sleep(1)]), at=5)
+    sched.spawn_later("b", 5, start)
+    sched.spawn("c", recorder(log, sched, "c", []), at=5)
+    sched.spawn_later("d", 0, start)
+    sched.run()
+    assert made == [(0, "d"), (5, "b")]
+    assert [(t, name) for t, name, _ in log] == [
+        (0, "d"), (1, "d"), (5, "a"), (5, "b"), (5, "c"), (6, "a"), (6, "b")]
+
+
+def test_stop_drops_an_actor_not_yet_made():
+    sched = Scheduler(1000)
+    made: list = []
+
+    def start(name: str):
+        made.append(name)
+        return recorder([], sched, name, [])
+
+    sched.spawn_later("process-2/c1", 10, start)
+    sched.spawn_later("c2", 10, start)
+    sched.stop(lambda name: name.startswith("process-2"))
+    sched.run()
+    assert made == ["c2"]
