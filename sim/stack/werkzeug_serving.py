@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..kernel import SocketState
-from ..trace import Phase, pairs_of, view
+from ..trace import Phase, flat_pairs, pairs_of, view
 from . import werkzeug_internal
 from .flask_helpers import END
 from .http_server import BaseHTTPRequestHandler, HTTPServer
@@ -126,10 +126,9 @@ class WriteState:
 
     def view(self, close_connection: bool) -> tuple:
         """This state now, for the inspector (a view: see :data:`sim.trace.VIEWS`)."""
-        # flat_pairs, inlined (twice a request)
-        headers_set = () if self.headers_set is None else tuple(chain.from_iterable(self.headers_set))
+        headers_set = flat_pairs(self.headers_set)
         return ("handler", self.status_set, self.status_sent, self.chunk_response, close_connection,
-                len(headers_set), *headers_set, *chain.from_iterable(self.headers_sent or ()))
+                len(headers_set), *headers_set, *flat_pairs(self.headers_sent))
 
 
 #: How the environ's objects are shown: their ``repr`` as Python prints it, with what
