@@ -29,6 +29,19 @@ LAYER_VIEW = Layer.VIEW
 END = object()
 
 
+def write_each(iterator, write):
+    """``for data in application_iter: write(data)``, as the servers iterate a body: a
+    list's iterator never waits; a simulated generator may wait inside each ``next()``
+    (its ``resume``)."""
+    resume = getattr(iterator, "resume", None)
+    if resume is None:
+        for data in iterator:
+            write(data)
+    else:
+        while (data := (yield from resume())) is not END:
+            write(data)
+
+
 class GenState(Enum):
     CREATED = "created"
     SUSPENDED = "suspended"

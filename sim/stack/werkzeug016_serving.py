@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..trace import Phase
 from . import cpython, werkzeug016_urls, werkzeug_internal
-from .flask_helpers import END
+from .flask_helpers import write_each
 from .http_server import BaseHTTPRequestHandler
 from .io import STDERR
 from .socketserver import BaseServer, ForkingMixIn, ThreadingMixIn, bound_address, socket_view
@@ -140,13 +140,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
-            resume = getattr(iterator, "resume", None)
-            if resume is None:  # a list's iterator: next() never waits
-                for data in iterator:
-                    self.write(data)
-            else:  # a simulated generator, which may wait inside
-                while (data := (yield from resume())) is not END:
-                    self.write(data)
+            yield from write_each(iterator, self.write)
             if self.ws.headers_sent is None:
                 self.write(b"")
         finally:

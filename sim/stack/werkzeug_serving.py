@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from ..kernel import SocketState
 from ..trace import Phase, flat_pairs, pairs_of, view
 from . import werkzeug_internal
-from .flask_helpers import END
+from .flask_helpers import write_each
 from .http_server import BaseHTTPRequestHandler, HTTPServer
 from .io import STDERR
 from .socketserver import ForkingMixIn, ThreadingMixIn, socket_view
@@ -350,13 +350,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         try:
             iterator = (application_iter.iterator if isinstance(application_iter, ClosingIterator)
                         else iter(application_iter))
-            resume = getattr(iterator, "resume", None)
-            if resume is None:  # a list's iterator: next() never waits
-                for data in iterator:
-                    self.write(data)
-            else:  # a simulated generator, which may wait inside
-                while (data := (yield from resume())) is not END:
-                    self.write(data)
+            yield from write_each(iterator, self.write)
             if not self.ws.headers_sent:
                 self.write(b"")
             if self.ws.chunk_response:

@@ -299,7 +299,7 @@ class ClosingIterator:
 
     def __init__(self, body, close) -> None:
         #: what the server pulls chunks from: a simulated generator (resumed by the server,
-        #: see ``werkzeug_serving.next_chunk``) or an iterator over a list of byte strings
+        #: see ``flask_helpers.write_each``) or an iterator over a list of byte strings
         self.iterator = body if hasattr(body, "resume") else iter(body)
         self._close = close
 

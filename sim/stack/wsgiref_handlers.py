@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from ..kernel import BrokenPipeError_, ConnectionResetError_
 from ..trace import Phase, flat_pairs, pairs_of, view
-from .flask_helpers import END
+from .flask_helpers import write_each
 from .io import STDERR
 from .socketserver import socket_view
 from .tracebacks import AppExit, last_line
@@ -261,13 +261,7 @@ class BaseHandler:
         try:
             iterator = (self.result.iterator if hasattr(self.result, "iterator")
                         else iter(self.result))
-            resume = getattr(iterator, "resume", None)
-            if resume is None:  # a list's iterator: next() never waits
-                for data in iterator:
-                    self.write(data)
-            else:  # a simulated generator, which may wait inside
-                while (data := (yield from resume())) is not END:
-                    self.write(data)
+            yield from write_each(iterator, self.write)
             self.finish_content()
         except BaseException:
             close = getattr(self.result, "close", None)
