@@ -152,6 +152,17 @@ CAPTIONS: dict[str, tuple[str, str]] = {
     "read_drain": ("The drain loop reads and discards {bytes} the view left unread, so they are not "
                    "mistaken for the next request.",
                    "排空循环读取并丢弃视图没读的 {n} 字节，免得它们被当成下一个请求。"),
+    "drain_select_timeout": (
+        "select(timeout=0.01) in execute's finally waited 10 ms and nothing came. Werkzeug "
+        "waits this long after every request, in case the client is still sending a body the "
+        "app never read: closing with unread bytes would reset the connection, and the client "
+        "could lose the answer.",
+        "execute 的 finally 里 select(timeout=0.01) 等了 10 毫秒，什么也没来。Werkzeug 每个请求之后"
+        "都等这么久，以防客户端还在发送应用没读的请求体：带着没读的字节关闭会重置连接，客户端可能收不到响应。"),
+    "drain_select_timeout_after": (
+        "select(timeout=0.01) waited 10 ms and nothing more came after the {bytes} the drain "
+        "discarded: now the socket can close without resetting the connection.",
+        "排空丢弃了 {n} 字节之后，select(timeout=0.01) 又等了 10 毫秒，没有新数据：现在关闭套接字不会重置连接。"),
     "read_drain_eof": (
         "The drain loop's read returns 0 bytes: end of file, the client's end is closed, so "
         "there is nothing to discard and the loop stops.",

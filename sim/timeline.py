@@ -117,6 +117,7 @@ ACTIVITY: dict[str, Activity] = {
     "read_readline_eof": _A.CLOSING,
     "getattr_do": _A.PARSING,
     "read_drain": _A.DRAINING, "read_drain_eof": _A.DRAINING, "read_body": _A.VIEW,
+    "drain_select_timeout": _A.DRAINING, "drain_select_timeout_after": _A.DRAINING,
     **dict.fromkeys(("handle_expect_100", "send_error", "send_response", "end_headers",
                      "write_headers", "write_body", "write_body_fails"), _A.WRITING),
     # werkzeug.serving
@@ -623,7 +624,8 @@ KEY_EVENTS = frozenset({
     "client_recv", "client_eof", "client_reset", "client_timeout",
     "get_request", "process_request", "process_request_threaded", "process_request_thread",
     "handle_one_request", "read_readline_eof", "parse_request", "handle_expect_100", "send_error",
-    "read_drain", "read_drain_eof", "run_wsgi", "run_wsgi_continue", "execute", "map_match",
+    "read_drain", "read_drain_eof", "drain_select_timeout", "drain_select_timeout_after",
+    "run_wsgi", "run_wsgi_continue", "execute", "map_match",
     "map_match_failed", "dispatch_request", "handle_user_exception",
     "dispatch_request_routing_error", "dispatch_request_options",
     "raise_routing_exception", "make_default_options_response", "static_lambda",

@@ -365,7 +365,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         """The ``finally`` of ``execute``: discard what the client is still sending.
 
         ``selector.select(timeout=0.01)`` asks the socket, not ``rfile``'s buffer, and
-        ``rfile.read(10_000_000)`` blocks until 10 MB or EOF.
+        ``rfile.read(10_000_000)`` blocks until 10 MB or EOF. A select that times out is a
+        step of its own: every request's 10 ms wait, which the clock alone showed.
         """
         kernel = self.world.kernel
         total_size = total_reads = 0
@@ -376,6 +377,10 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.step_read("read_drain", data)
             if not data or total_size >= 10_000_000_000 or total_reads > 1000:
                 break
+        else:
+            self.rec.step(self.actor, self.client, READ, None,
+                          "drain_select_timeout_after" if total_size else "drain_select_timeout",
+                          {"n": total_size}, line="while selector.select(timeout=0.01):")
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
         self.rec.step(self.actor, self.client, RESPOND,

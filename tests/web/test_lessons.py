@@ -319,3 +319,16 @@ def test_a_wsgiref_run_stops_at_its_app_and_its_answer_in_key_steps():
     keys = _key_steps("26-one-and-done")
     shown = {s["event"] for s in trace["steps"] if s["i"] in keys}
     assert {"wsgiref_run", "demo_app", "wsgiref_start_response", "wsgiref_write_first"} <= shown
+
+
+def test_the_drain_wait_is_a_key_step_that_says_why():
+    """Lesson 3 (the leftover body): after the answer the clock jumped 10 ms with no step,
+    then the server closed; the body sent later met a closed socket. The wait is
+    execute's drain, select(timeout=0.01): a key step says what it waits for and why."""
+    trace = _trace("17-leftover-body")
+    waits = [s for s in trace["steps"] if s["event"] == "drain_select_timeout"]
+    assert len(waits) == 1 and waits[0]["i"] in _key_steps("17-leftover-body")
+    closed = next(s for s in trace["steps"] if s["event"] == "close_request")
+    answered = max(s["t"] for s in trace["steps"] if s["event"] == "end_headers")
+    assert waits[0]["t"] == answered + 10 and waits[0]["i"] < closed["i"]
+    assert "10 ms" in waits[0]["caption"] and "reset" in waits[0]["caption"]

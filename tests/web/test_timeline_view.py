@@ -13,6 +13,12 @@ from backend.services import ROOT
 GALLERY = ROOT / "gallery"
 
 
+def _last_step(name: str) -> int:
+    import sim
+
+    return len(sim.run(json.loads((GALLERY / f"{name}.json").read_text(encoding="utf-8"))).steps) - 1
+
+
 def track_rects(html: str, track: str) -> list[tuple[float, float]]:
     """(x, width) in percent of the bars drawn on one track's row, in document order."""
     row = re.search(rf'data-track="{re.escape(track)}">(.*?)</div>', html, re.S)
@@ -22,7 +28,7 @@ def track_rects(html: str, track: str) -> list[tuple[float, float]]:
 
 
 @pytest.mark.parametrize(("slug", "steps", "server"), [
-    ("one-get", 76, "main"), ("not-found", 80, "thread-1"), ("wsgiref-demo", 45, "main"),
+    ("one-get", 77, "main"), ("not-found", 81, "thread-1"), ("wsgiref-demo", 45, "main"),
     ("hop-by-hop-wsgiref", 82, "main")])
 def test_a_run_at_one_instant_is_drawn_on_a_step_axis(client, slug: str, steps: int,
                                                       server: str) -> None:
@@ -104,13 +110,14 @@ def test_the_same_scenario_saved_as_a_link_keeps_its_own_axis(client) -> None:
 
 def test_the_step_axis_in_chinese(client) -> None:
     html = client.get("/s/one-get?step=0&lang=zh").text
-    assert "第 0–75 步，按先后顺序" in html and ">第 0 步</text>" in html and "按步数" in html
+    last = _last_step("01-one-get")
+    assert f"第 0–{last} 步，按先后顺序" in html and ">第 0 步</text>" in html and "按步数" in html
 
 
 def test_the_cursor_sits_on_its_step(client) -> None:
     html = client.get("/s/one-get?step=67").text
     x = float(re.search(r'id="tl-cursor" x="([\d.]+)%"', html)[1])
-    assert x == pytest.approx(67.5 * 100 / 76, abs=0.01)
+    assert x == pytest.approx(67.5 * 100 / (_last_step("01-one-get") + 1), abs=0.01)
 
 
 def client_row(html: str, client: str) -> str:
