@@ -605,7 +605,7 @@ class Recorder:
             if qualname is not None:
                 qualname = _intern(qualname)  # a declaration's (``app.<name>``), not in LAYERS
         elif qualname is not None:
-            # The names are interned: most are built per call (``HS + "parse_request"``),
+            # The names are interned: some are built per call (``app.<name>``, f-strings),
             # and a million steps would otherwise keep a million copies of sixty strings.
             qualname, layer = _KNOWN_GET(qualname) or _unknown(qualname)
         elif actor == client:
