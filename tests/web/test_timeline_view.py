@@ -217,3 +217,13 @@ def test_what_begins_at_the_runs_last_instant_is_drawn_inside_it(client) -> None
     assert re.search(r'<rect class="tl-moment mo-module_runs_again" x="99.5%"', row)
     # elsewhere nothing moves: c1's wait still begins at 0
     assert track_rects(html, "c1")[0][0] == 0
+
+
+def test_the_step_axis_note_does_not_deny_the_drain_wait(client) -> None:
+    """A Werkzeug 3 run on a step axis still spends 10 ms per request in the drain's select()
+    after the answer ("c1: took 10 ms" under the note): the note said the clock never moved
+    "while a request is served"; it moves after the answer, never before it."""
+    html = client.get("/s/leftover-body?step=0").text
+    assert 'data-axis="steps"' in html and "took 10 ms" in html
+    assert "while a request is served" not in html
+    assert "before it is answered" in html and "queued, read or in the app" in html
