@@ -179,9 +179,10 @@ class Response:
             # The body was wrapped already (get_wsgi_response runs before start_response)
             # and nobody will iterate it. CPython finalizes an unstarted generator when its
             # last reference goes: on wsgiref, whose start_response can fail, the real
-            # profile shows that when BaseHandler.close drops the environ.
-            if hasattr(body, "resume"):
-                environ[DROPPED_BODY_KEY] = body
+            # profile shows that when BaseHandler.close drops the environ. It is the
+            # Response's own body that goes, also where the app iter is () (HEAD, 304).
+            if hasattr(self.body, "resume"):
+                environ[DROPPED_BODY_KEY] = self.body
             raise
         if self.direct_passthrough:
             return body
